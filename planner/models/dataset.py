@@ -1,0 +1,62 @@
+"""A data set: managers + accounts + policy, checked as a whole."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from planner.models.entities import Account, Manager
+from planner.models.policy import Policy
+
+
+class Dataset(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    managers: tuple[Manager, ...]
+    accounts: tuple[Account, ...]
+    policy: Policy = Policy()
+
+    @model_validator(mode="after")
+    def _references(self) -> Dataset:
+        manager_ids = [m.manager_id for m in self.managers]
+        account_ids = [a.account_id for a in self.accounts]
+        problems = _duplicates("manager_id", manager_ids) + _duplicates("account_id", account_ids)
+        known_managers = set(manager_ids)
+        known_accounts = set(account_ids)
+        for a in self.accounts:
+            if a.current_manager_id and a.current_manager_id not in known_managers:
+                problems.append(
+                    f"account {a.account_id!r}: unknown current_manager_id {a.current_manager_id!r}"
+                )
+        for kind, pairs in (("pins", self.policy.pins), ("forbidden", self.policy.forbidden)):
+            for p in pairs:
+                if p.account_id not in known_accounts:
+                    problems.append(f"policy {kind}: unknown account_id {p.account_id!r}")
+                if p.manager_id not in known_managers:
+                    problems.append(f"policy {kind}: unknown manager_id {p.manager_id!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @cached_property
+    def manager_by_id(self) -> dict[str, Manager]:
+        return {m.manager_id: m for m in self.managers}
+
+    @cached_property
+    def account_by_id(self) -> dict[str, Account]:
+        return {a.account_id: a for a in self.accounts}
+
+    @property
+    def active_managers(self) -> list[Manager]:
+        return [m for m in self.managers if m.active]
+
+
+def _duplicates(field: str, ids: list[str]) -> list[str]:
+    seen: set[str] = set()
+    dup: list[str] = []
+    for i in ids:
+        if i in seen and i not in dup:
+            dup.append(i)
+        seen.add(i)
+    return [f"duplicate {field} {d!r}" for d in dup]

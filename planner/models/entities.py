@@ -1,0 +1,69 @@
+"""Managers and accounts: the two tables a CRM export gives us.
+
+Frozen pydantic models holding ids, never object links, so any of them can be
+serialised, hashed and compared. Cross-entity checks live on `Dataset`.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Seniority(str, Enum):
+    junior = "junior"
+    senior = "senior"
+    principal = "principal"
+
+    @property
+    def rank(self) -> int:
+        """Ordinal used for 'at least senior' comparisons."""
+        return _SENIORITY_RANK[self]
+
+
+_SENIORITY_RANK = {Seniority.junior: 0, Seniority.senior: 1, Seniority.principal: 2}
+
+
+class Tier(str, Enum):
+    strategic = "strategic"
+    key = "key"
+    standard = "standard"
+
+
+TIER_ORDER: tuple[Tier, ...] = (Tier.strategic, Tier.key, Tier.standard)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Manager(_Frozen):
+    manager_id: str = Field(min_length=1)
+    name: str = ""
+    seniority: Seniority = Seniority.junior
+    industries: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()
+    region: str = ""
+    home_lat: float = Field(default=0.0, ge=-90, le=90)
+    home_lon: float = Field(default=0.0, ge=-180, le=180)
+    capacity_hours: float = Field(ge=0)
+    max_accounts: int | None = Field(default=None, ge=0)
+    active: bool = True
+
+
+class Account(_Frozen):
+    account_id: str = Field(min_length=1)
+    name: str = ""
+    industry: str = ""
+    language: str = ""  # blank: any language will do
+    region: str = ""
+    lat: float = Field(default=0.0, ge=-90, le=90)
+    lon: float = Field(default=0.0, ge=-180, le=180)
+    annual_revenue: float = Field(default=0.0, ge=0)
+    contract_value: float = Field(default=0.0, ge=0)
+    years_as_customer: float = Field(default=0.0, ge=0)
+    strategic_importance: int = Field(default=1, ge=1, le=5)
+    parent_id: str = ""
+    current_manager_id: str = ""
+    tier: Tier | None = None  # explicit override of the computed tier

@@ -1,0 +1,15 @@
+"""A plan: who serves which account. Nothing else; scores come from the evaluator."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Plan(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # account_id -> manager_id, or None for an account left unassigned.
+    assignment: dict[str, str | None]
+
+    def manager_of(self, account_id: str) -> str | None:
+        return self.assignment.get(account_id)

@@ -1,0 +1,168 @@
+"""The policy: every business parameter that is not in the two CRM tables.
+
+A YAML file may override any field; every field has a documented default, so
+no policy file is needed to run. `docs/policy.md` and `scenarios/policy.example.yaml`
+describe each one; the defaults below are the source of truth.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from planner.models.entities import Seniority, Tier
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TieringCriteria(_Frozen):
+    """Weights of the value score; each criterion enters as its percentile rank (0–1).
+
+    Percentile ranks make the score robust to the Pareto-shaped revenue of real
+    customer bases: one giant account does not squash everyone else to zero.
+    """
+
+    annual_revenue: float = Field(default=0.40, ge=0)
+    contract_value: float = Field(default=0.30, ge=0)
+    years_as_customer: float = Field(default=0.10, ge=0)
+    strategic_importance: float = Field(default=0.20, ge=0)
+    strategic_share: float = Field(default=0.10, ge=0, le=1)
+    key_share: float = Field(default=0.25, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _shares_fit(self) -> TieringCriteria:
+        if self.strategic_share + self.key_share > 1:
+            raise ValueError("tiering.strategic_share + tiering.key_share must not exceed 1")
+        if self.annual_revenue + self.contract_value + self.years_as_customer + self.strategic_importance <= 0:
+            raise ValueError("tiering: at least one criterion weight must be positive")
+        return self
+
+
+class TierRule(_Frozen):
+    """What one tier costs to serve and who may serve it."""
+
+    visits_per_month: float = Field(ge=0)
+    hours_per_visit: float = Field(ge=0)
+    admin_hours_per_month: float = Field(ge=0)
+    min_seniority: Seniority = Seniority.junior
+    # Seniority the tier ideally gets; distance from it lowers the match score.
+    ideal_seniority: Seniority = Seniority.junior
+    # Multiplier on the disruption cost of moving an account of this tier.
+    move_weight: float = Field(default=1.0, ge=0)
+    # Calendar rules (used by `planner calendar`).
+    visit_every_weeks: float = Field(default=4, gt=0)
+    min_spacing_days: int = Field(default=7, ge=0)
+
+
+def _default_tiers() -> dict[Tier, TierRule]:
+    return {
+        Tier.strategic: TierRule(
+            visits_per_month=2,
+            hours_per_visit=3,
+            admin_hours_per_month=4,
+            min_seniority=Seniority.senior,
+            ideal_seniority=Seniority.principal,
+            move_weight=3.0,
+            visit_every_weeks=2,
+            min_spacing_days=7,
+        ),
+        Tier.key: TierRule(
+            visits_per_month=1,
+            hours_per_visit=2,
+            admin_hours_per_month=1,
+            min_seniority=Seniority.junior,
+            ideal_seniority=Seniority.senior,
+            move_weight=2.0,
+            visit_every_weeks=4,
+            min_spacing_days=14,
+        ),
+        Tier.standard: TierRule(
+            visits_per_month=1 / 3,
+            hours_per_visit=1.5,
+            admin_hours_per_month=0,
+            min_seniority=Seniority.junior,
+            ideal_seniority=Seniority.junior,
+            move_weight=1.0,
+            visit_every_weeks=13,
+            min_spacing_days=28,
+        ),
+    }
+
+
+class TravelModel(_Frozen):
+    """Great-circle distance x road factor / speed gives one-way travel time."""
+
+    road_factor: float = Field(default=1.3, gt=0)
+    speed_kmh: float = Field(default=60.0, gt=0)
+    # Optional CSV `manager_id,account_id,minutes` (one-way); replaces the formula for listed pairs.
+    matrix_file: str | None = None
+
+
+class MatchModel(_Frozen):
+    """Skill match in [0, 1]: industry expertise plus seniority fit for the tier."""
+
+    industry: float = Field(default=0.6, ge=0)
+    seniority: float = Field(default=0.4, ge=0)
+
+    @model_validator(mode="after")
+    def _positive(self) -> MatchModel:
+        if self.industry + self.seniority <= 0:
+            raise ValueError("match: industry + seniority weight must be positive")
+        return self
+
+
+class Weights(_Frozen):
+    """Objective weights, in points. The objective is a cost to minimise:
+
+    value_match  points per unit of value score (0-100) x (1 - match) left unserved
+    travel_hour  points per travel hour per month
+    move         points per unit of (10 + value score) x tier move_weight for a voluntary move
+    balance      points per 1.0 (=100 percentage points) of utilisation spread (max - min)
+    unassigned   points per account left unassigned (only with allow_unassigned)
+    """
+
+    value_match: float = Field(default=1.0, ge=0)
+    travel_hour: float = Field(default=2.0, ge=0)
+    move: float = Field(default=0.5, ge=0)
+    balance: float = Field(default=1000.0, ge=0)
+    unassigned: float = Field(default=10000.0, ge=0)
+
+
+class Pair(_Frozen):
+    account_id: str
+    manager_id: str
+
+
+class Policy(_Frozen):
+    tiering: TieringCriteria = TieringCriteria()
+    tiers: dict[Tier, TierRule] = Field(default_factory=_default_tiers)
+    travel: TravelModel = TravelModel()
+    match: MatchModel = MatchModel()
+    weights: Weights = Weights()
+    # A manager serves accounts of their own region, plus the regions listed here.
+    enforce_region: bool = True
+    region_neighbours: dict[str, list[str]] = Field(default_factory=dict)
+    pins: list[Pair] = Field(default_factory=list)
+    forbidden: list[Pair] = Field(default_factory=list)
+    # Disruption budget: the most voluntary moves (forced moves from leavers do not count).
+    max_moves: int | None = Field(default=None, ge=0)
+    # Utilisation band every active manager must fall in, e.g. [0.3, 0.95].
+    utilisation_band: tuple[float, float] | None = None
+    allow_unassigned: bool = False
+
+    @model_validator(mode="after")
+    def _complete(self) -> Policy:
+        missing = [t.value for t in Tier if t not in self.tiers]
+        if missing:
+            raise ValueError(f"tiers: missing rule for tier(s) {', '.join(missing)}")
+        if self.utilisation_band is not None:
+            lo, hi = self.utilisation_band
+            if not 0 <= lo <= hi:
+                raise ValueError("utilisation_band must be [low, high] with 0 <= low <= high")
+        return self
+
+    def serves_region(self, manager_region: str, account_region: str) -> bool:
+        if not self.enforce_region or manager_region == account_region:
+            return True
+        return account_region in self.region_neighbours.get(manager_region, ())
