@@ -45,8 +45,9 @@ class Manager(_Frozen):
     industries: frozenset[str] = frozenset()
     languages: frozenset[str] = frozenset()
     region: str = ""
-    home_lat: float = Field(default=0.0, ge=-90, le=90)
-    home_lon: float = Field(default=0.0, ge=-180, le=180)
+    # Blank coordinates mean "unknown": travel to and from this person counts as zero.
+    home_lat: float | None = Field(default=None, ge=-90, le=90)
+    home_lon: float | None = Field(default=None, ge=-180, le=180)
     capacity_hours: float = Field(ge=0)
     max_accounts: int | None = Field(default=None, ge=0)
     active: bool = True
@@ -58,12 +59,12 @@ class Account(_Frozen):
     industry: str = ""
     language: str = ""  # blank: any language will do
     region: str = ""
-    lat: float = Field(default=0.0, ge=-90, le=90)
-    lon: float = Field(default=0.0, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
     annual_revenue: float = Field(default=0.0, ge=0)
     contract_value: float = Field(default=0.0, ge=0)
     years_as_customer: float = Field(default=0.0, ge=0)
     strategic_importance: int = Field(default=1, ge=1, le=5)
-    parent_id: str = ""
+    parent_id: str = ""  # account_id of the group's parent account; the group shares one manager
     current_manager_id: str = ""
     tier: Tier | None = None  # explicit override of the computed tier

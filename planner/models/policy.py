@@ -34,7 +34,10 @@ class TieringCriteria(_Frozen):
     def _shares_fit(self) -> TieringCriteria:
         if self.strategic_share + self.key_share > 1:
             raise ValueError("tiering.strategic_share + tiering.key_share must not exceed 1")
-        if self.annual_revenue + self.contract_value + self.years_as_customer + self.strategic_importance <= 0:
+        if (
+            self.annual_revenue + self.contract_value + self.years_as_customer + self.strategic_importance
+            <= 0
+        ):
             raise ValueError("tiering: at least one criterion weight must be positive")
         return self
 

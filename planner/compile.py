@@ -1,0 +1,118 @@
+"""Data set -> AssignmentProblem, once; and the solver's answer -> Plan.
+
+Parent groups become single units: their members share a manager by
+construction, so the group rule needs no constraint, and a unit's hours, cost
+and moves are the sums over its members. A unit may only go to a manager every
+member may go to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.context import Context
+from planner.models import Plan
+from planner.objective import (
+    balance_cp_per_permille,
+    balanced_managers,
+    pair_metrics,
+    unassigned_cp,
+)
+from planner.problem import AssignmentProblem
+from planner.rules import eligible
+
+
+@dataclass(frozen=True, eq=False)
+class Compiled:
+    ctx: Context
+    problem: AssignmentProblem
+    account_eligible: np.ndarray  # (N, M) bool, before grouping
+
+    def to_plan(self, unit_agent: np.ndarray) -> Plan:
+        ids = self.ctx.manager_ids
+        assignment: dict[str, str | None] = {}
+        for u, members in enumerate(self.ctx.groups):
+            agent = int(unit_agent[u])
+            for i in members:
+                assignment[self.ctx.account_ids[i]] = ids[agent] if agent >= 0 else None
+        return Plan(assignment={a: assignment[a] for a in self.ctx.account_ids})
+
+    def from_plan(self, plan: Plan) -> np.ndarray:
+        """Unit -> agent vector of a plan (e.g. the current one, as a hint); -1 where unknown or split."""
+        out = np.full(self.problem.n_units, -1, dtype=np.int64)
+        for u, members in enumerate(self.ctx.groups):
+            owners = {plan.manager_of(self.ctx.account_ids[i]) for i in members}
+            if len(owners) == 1:
+                (owner,) = owners
+                if owner is not None and owner in self.ctx.manager_index:
+                    out[u] = self.ctx.manager_index[owner]
+        return out
+
+
+def compile_problem(
+    ctx: Context, max_moves: int | None = None, allow_unassigned: bool | None = None
+) -> Compiled:
+    policy = ctx.dataset.policy
+    n, m = ctx.n_accounts, ctx.n_managers
+    a_idx = np.arange(n)[:, None]
+    m_idx = np.arange(m)[None, :]
+    ok = eligible(ctx, a_idx, m_idx)
+    metrics = pair_metrics(ctx, a_idx, m_idx)
+
+    groups = ctx.groups
+    order = (
+        np.concatenate([np.asarray(g, dtype=np.int64) for g in groups]) if groups else np.zeros(0, np.int64)
+    )
+    starts = np.cumsum([0] + [len(g) for g in groups])[:-1]
+    if n:
+        unit_ok = np.logical_and.reduceat(ok[order], starts, axis=0)
+        unit_hours = np.add.reduceat(metrics.hours_ch[order], starts, axis=0)
+        unit_cost = np.add.reduceat(metrics.cost_cp[order], starts, axis=0)
+        unit_moves = np.add.reduceat(metrics.moved[order].astype(np.int64), starts, axis=0)
+    else:
+        unit_ok = np.zeros((0, m), bool)
+        unit_hours = unit_cost = unit_moves = np.zeros((0, m), np.int64)
+    pu, pa = np.nonzero(unit_ok)
+
+    capacity = ctx.capacity_ch.copy()
+    lower = None
+    if policy.utilisation_band is not None:
+        lo, hi = policy.utilisation_band
+        capacity = np.minimum(capacity, np.floor(ctx.capacity_ch * hi).astype(np.int64))
+        lower = np.where(ctx.active, np.ceil(ctx.capacity_ch * lo).astype(np.int64), 0)
+    allow = policy.allow_unassigned if allow_unassigned is None else allow_unassigned
+    unit_size = np.array([len(g) for g in groups], dtype=np.int64)
+    budget = policy.max_moves if max_moves is None else max_moves
+
+    current_units = np.full(len(groups), -1, dtype=np.int64)
+    for u, members in enumerate(groups):
+        owners = {int(ctx.current[i]) for i in members}
+        if len(owners) == 1:
+            (owner,) = owners
+            if owner >= 0 and unit_ok[u, owner]:
+                current_units[u] = owner
+
+    problem = AssignmentProblem(
+        n_units=len(groups),
+        n_agents=m,
+        pair_unit=pu.astype(np.int64),
+        pair_agent=pa.astype(np.int64),
+        pair_cost=unit_cost[pu, pa],
+        pair_weight=unit_hours[pu, pa],
+        capacity=capacity,
+        unit_size=unit_size,
+        pair_moves=unit_moves[pu, pa],
+        lower=lower,
+        max_units=ctx.max_accounts.copy(),
+        max_moves=budget,
+        balance_coef=balance_cp_per_permille(ctx),
+        balance_agents=balanced_managers(ctx),
+        balance_capacity=ctx.capacity_ch.copy(),
+        unassigned_cost=(unassigned_cp(ctx) * unit_size) if allow else None,
+        hint=current_units,
+        unit_names=[ctx.account_ids[g[0]] for g in groups],
+        agent_names=list(ctx.manager_ids),
+    )
+    return Compiled(ctx, problem, ok)

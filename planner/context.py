@@ -1,0 +1,231 @@
+"""Arrays derived once from a data set, shared by the compiler, the evaluator and the explainer.
+
+Everything is indexed by position: account i is `dataset.accounts[i]`, manager j
+is `dataset.managers[j]`. Rule and cost functions take index arrays `a`, `m` that
+broadcast against each other, so one function serves a single pair, a plan's pairs
+and the full account x manager grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from planner.models import TIER_ORDER, Dataset
+from planner.tiering import Tiering, compute_tiers
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+@dataclass(frozen=True, eq=False)
+class Context:
+    dataset: Dataset
+    tiering: Tiering
+    travel_matrix: np.ndarray | None = None  # (N, M) one-way hours, nan where the formula applies
+
+    @classmethod
+    def build(cls, dataset: Dataset, base_dir: Path | None = None) -> Context:
+        matrix = None
+        if dataset.policy.travel.matrix_file:
+            from planner.io.travel_matrix import load_travel_matrix
+
+            path = Path(dataset.policy.travel.matrix_file)
+            if base_dir is not None and not path.is_absolute():
+                path = base_dir / path
+            matrix = load_travel_matrix(path, dataset)
+        return cls(dataset, compute_tiers(dataset), matrix)
+
+    # --- ids and indices -------------------------------------------------------------
+    @cached_property
+    def account_ids(self) -> list[str]:
+        return [a.account_id for a in self.dataset.accounts]
+
+    @cached_property
+    def manager_ids(self) -> list[str]:
+        return [m.manager_id for m in self.dataset.managers]
+
+    @cached_property
+    def account_index(self) -> dict[str, int]:
+        return {a: i for i, a in enumerate(self.account_ids)}
+
+    @cached_property
+    def manager_index(self) -> dict[str, int]:
+        return {m: j for j, m in enumerate(self.manager_ids)}
+
+    @property
+    def n_accounts(self) -> int:
+        return len(self.account_ids)
+
+    @property
+    def n_managers(self) -> int:
+        return len(self.manager_ids)
+
+    # --- account attributes ------------------------------------------------------------
+    @property
+    def tier(self) -> np.ndarray:
+        return self.tiering.tier_index
+
+    @property
+    def value(self) -> np.ndarray:
+        return self.tiering.value_score
+
+    @cached_property
+    def current(self) -> np.ndarray:
+        """Index of today's manager, -1 where there is none."""
+        idx = self.manager_index
+        return np.array([idx.get(a.current_manager_id, -1) for a in self.dataset.accounts], dtype=np.int64)
+
+    @cached_property
+    def current_is_active(self) -> np.ndarray:
+        """True where the account has a current manager who is still active: moving it is a choice."""
+        cur = self.current
+        return (cur >= 0) & self.active[np.maximum(cur, 0)]
+
+    @cached_property
+    def acc_lat_lon(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return _coords([(a.lat, a.lon) for a in self.dataset.accounts])
+
+    # --- manager attributes ------------------------------------------------------------
+    @cached_property
+    def active(self) -> np.ndarray:
+        return np.array([m.active for m in self.dataset.managers], dtype=bool)
+
+    @cached_property
+    def seniority_rank(self) -> np.ndarray:
+        return np.array([m.seniority.rank for m in self.dataset.managers], dtype=np.int64)
+
+    @cached_property
+    def capacity_ch(self) -> np.ndarray:
+        """Capacity in centi-hours: all workload arithmetic is in integers, see objective.py."""
+        return np.array([round(m.capacity_hours * 100) for m in self.dataset.managers], dtype=np.int64)
+
+    @cached_property
+    def max_accounts(self) -> np.ndarray:
+        return np.array(
+            [-1 if m.max_accounts is None else m.max_accounts for m in self.dataset.managers], dtype=np.int64
+        )
+
+    @cached_property
+    def mgr_lat_lon(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return _coords([(m.home_lat, m.home_lon) for m in self.dataset.managers])
+
+    # --- tier rule lookups ---------------------------------------------------------------
+    def tier_param(self, name: str) -> np.ndarray:
+        """A per-tier policy number as an array indexed by tier index."""
+        rules = self.dataset.policy.tiers
+        return np.array([float(getattr(rules[t], name)) for t in TIER_ORDER])
+
+    @cached_property
+    def min_seniority_by_tier(self) -> np.ndarray:
+        rules = self.dataset.policy.tiers
+        return np.array([rules[t].min_seniority.rank for t in TIER_ORDER], dtype=np.int64)
+
+    @cached_property
+    def ideal_seniority_by_tier(self) -> np.ndarray:
+        rules = self.dataset.policy.tiers
+        return np.array([rules[t].ideal_seniority.rank for t in TIER_ORDER], dtype=np.int64)
+
+    # --- skills and regions as small lookup tables ---------------------------------------------
+    @cached_property
+    def language_codes(self) -> dict[str, int]:
+        codes = sorted({a.language for a in self.dataset.accounts if a.language})
+        return {c: k for k, c in enumerate(codes)}
+
+    @cached_property
+    def account_language(self) -> np.ndarray:
+        """Language index per account; -1 means any language will do."""
+        codes = self.language_codes
+        return np.array([codes.get(a.language, -1) for a in self.dataset.accounts], dtype=np.int64)
+
+    @cached_property
+    def speaks(self) -> np.ndarray:
+        """(M, L+1) bool; the extra last column is the 'any language' slot, always True."""
+        codes = self.language_codes
+        table = np.zeros((self.n_managers, len(codes) + 1), dtype=bool)
+        table[:, -1] = True
+        for j, m in enumerate(self.dataset.managers):
+            for lang in m.languages:
+                if lang in codes:
+                    table[j, codes[lang]] = True
+        return table
+
+    @cached_property
+    def industry_match(self) -> tuple[np.ndarray, np.ndarray]:
+        """(account industry index (-1 none), (M, K+1) bool table: manager knows industry k)."""
+        names = sorted({a.industry for a in self.dataset.accounts if a.industry})
+        codes = {c: k for k, c in enumerate(names)}
+        acc = np.array([codes.get(a.industry, -1) for a in self.dataset.accounts], dtype=np.int64)
+        table = np.zeros((self.n_managers, len(names) + 1), dtype=bool)
+        for j, m in enumerate(self.dataset.managers):
+            for ind in m.industries:
+                if ind in codes:
+                    table[j, codes[ind]] = True
+        return acc, table
+
+    @cached_property
+    def region_serves(self) -> tuple[np.ndarray, np.ndarray]:
+        """(account region index, (M, R) bool table: manager may serve region r)."""
+        policy = self.dataset.policy
+        names = sorted({a.region for a in self.dataset.accounts} | {m.region for m in self.dataset.managers})
+        codes = {c: k for k, c in enumerate(names)}
+        acc = np.array([codes[a.region] for a in self.dataset.accounts], dtype=np.int64)
+        table = np.zeros((self.n_managers, len(names)), dtype=bool)
+        for j, m in enumerate(self.dataset.managers):
+            for r, name in enumerate(names):
+                table[j, r] = policy.serves_region(m.region, name)
+        return acc, table
+
+    @cached_property
+    def pinned_to(self) -> np.ndarray:
+        """Manager index an account is pinned to, -1 where none."""
+        out = np.full(self.n_accounts, -1, dtype=np.int64)
+        for p in self.dataset.policy.pins:
+            out[self.account_index[p.account_id]] = self.manager_index[p.manager_id]
+        return out
+
+    @cached_property
+    def forbidden_pairs(self) -> set[tuple[int, int]]:
+        return {
+            (self.account_index[p.account_id], self.manager_index[p.manager_id])
+            for p in self.dataset.policy.forbidden
+        }
+
+    # --- parent groups -----------------------------------------------------------------------
+    @cached_property
+    def groups(self) -> list[list[int]]:
+        """Accounts linked by parent_id, transitively; every account is in exactly one group."""
+        graph = nx.Graph()
+        graph.add_nodes_from(range(self.n_accounts))
+        idx = self.account_index
+        for i, a in enumerate(self.dataset.accounts):
+            if a.parent_id:
+                graph.add_edge(i, idx[a.parent_id])
+        comps = [sorted(c) for c in nx.connected_components(graph)]
+        comps.sort(key=lambda c: c[0])
+        return comps
+
+    @cached_property
+    def group_of(self) -> np.ndarray:
+        out = np.empty(self.n_accounts, dtype=np.int64)
+        for g, members in enumerate(self.groups):
+            out[members] = g
+        return out
+
+
+def _coords(pairs: list[tuple[float | None, float | None]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    known = np.array([lat is not None and lon is not None for lat, lon in pairs], dtype=bool)
+    lat = np.radians(np.array([lat or 0.0 for lat, _ in pairs], dtype=float))
+    lon = np.radians(np.array([lon or 0.0 for _, lon in pairs], dtype=float))
+    return lat, lon, known
+
+
+def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle distance; inputs in radians, broadcastable."""
+    dlat = lat2 - lat1
+    dlon = lon2 - lon1
+    h = np.sin(dlat / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))

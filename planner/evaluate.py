@@ -1,0 +1,334 @@
+"""The evaluator: the one source of truth for a plan's cost, feasibility and fairness.
+
+It scores any plan — a solver's or one edited by hand in a spreadsheet — from
+the data set alone, with the same rule and cost functions the compiler uses, so
+a backend's reported objective must equal `evaluate(...).objective_cp`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from planner.context import Context
+from planner.models import TIER_ORDER, Plan, Tier
+from planner.objective import (
+    balance_cp_per_permille,
+    balanced_managers,
+    pair_metrics,
+    unassigned_cp,
+    util_permille_ceil,
+    util_permille_floor,
+)
+from planner.rules import PAIR_RULES
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    account_id: str | None
+    manager_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.rule}] {self.message}"
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    account_id: str
+    manager_id: str | None
+    tier: str
+    previous_manager_id: str | None
+    moved: bool  # manager differs from the current one (forced or voluntary)
+    voluntary_move: bool
+    workload_hours: float
+    travel_hours: float
+    match_score: float
+    value_score: float
+    cost_points: float
+
+
+@dataclass(frozen=True)
+class ManagerRow:
+    manager_id: str
+    name: str
+    region: str
+    seniority: str
+    active: bool
+    accounts: int
+    accounts_by_tier: dict[str, int]
+    hours: float
+    travel_hours: float
+    capacity_hours: float
+    utilisation: float | None
+    value_carried: float
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    objective_cp: int
+    parts_cp: dict[str, int]
+    violations: list[Violation]
+    accounts: list[AccountRow]
+    managers: list[ManagerRow]
+    moves: dict[str, float]
+    fairness: dict[str, float]
+    tiers: dict[str, object]
+    unassigned: list[str] = field(default_factory=list)
+
+    @property
+    def objective(self) -> float:
+        return self.objective_cp / 100
+
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
+
+
+def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluation:
+    ds = ctx.dataset
+    policy = ds.policy
+    violations: list[Violation] = []
+    n = ctx.n_accounts
+
+    agent = np.full(n, -1, dtype=np.int64)
+    for account_id, manager_id in plan.assignment.items():
+        if account_id not in ctx.account_index:
+            violations.append(
+                Violation(
+                    "unknown_account", account_id, manager_id, f"plan names unknown account {account_id!r}"
+                )
+            )
+            continue
+        if manager_id is not None:
+            if manager_id not in ctx.manager_index:
+                violations.append(
+                    Violation(
+                        "unknown_manager",
+                        account_id,
+                        manager_id,
+                        f"account {account_id}: unknown manager {manager_id!r}",
+                    )
+                )
+                continue
+            agent[ctx.account_index[account_id]] = ctx.manager_index[manager_id]
+
+    assigned = np.nonzero(agent >= 0)[0]
+    unassigned = [ctx.account_ids[i] for i in np.nonzero(agent < 0)[0]]
+    if unassigned and not policy.allow_unassigned:
+        for a in unassigned:
+            violations.append(Violation("assign_exactly_one", a, None, f"account {a} has no manager"))
+
+    # Pair rules on the plan's own pairs.
+    a_idx, m_idx = assigned, agent[assigned]
+    for rule_name, rule in PAIR_RULES.items():
+        ok = rule(ctx, a_idx, m_idx)
+        for i in np.nonzero(~ok)[0]:
+            acc, mgr = ctx.account_ids[a_idx[i]], ctx.manager_ids[m_idx[i]]
+            violations.append(
+                Violation(rule_name, acc, mgr, _pair_message(ctx, rule_name, int(a_idx[i]), int(m_idx[i])))
+            )
+
+    metrics = pair_metrics(ctx, a_idx, m_idx)
+    load = np.bincount(m_idx, weights=metrics.hours_ch, minlength=ctx.n_managers).astype(np.int64)
+    travel = np.bincount(m_idx, weights=metrics.travel_ch, minlength=ctx.n_managers).astype(np.int64)
+    count = np.bincount(m_idx, minlength=ctx.n_managers)
+    value = np.bincount(m_idx, weights=ctx.value[a_idx], minlength=ctx.n_managers)
+
+    cap_limit = ctx.capacity_ch
+    lower = np.zeros(ctx.n_managers, dtype=np.int64)
+    if policy.utilisation_band is not None:
+        lo, hi = policy.utilisation_band
+        cap_limit = np.minimum(cap_limit, np.floor(ctx.capacity_ch * hi).astype(np.int64))
+        lower = np.where(ctx.active, np.ceil(ctx.capacity_ch * lo).astype(np.int64), 0)
+    for j, mid in enumerate(ctx.manager_ids):
+        if load[j] > cap_limit[j]:
+            violations.append(
+                Violation(
+                    "capacity_hours",
+                    None,
+                    mid,
+                    f"manager {mid}: {load[j] / 100:.2f} h per month exceeds the limit of {cap_limit[j] / 100:.2f} h",
+                )
+            )
+        if load[j] < lower[j]:
+            violations.append(
+                Violation(
+                    "utilisation_band",
+                    None,
+                    mid,
+                    f"manager {mid}: {load[j] / 100:.2f} h per month is below the band's {lower[j] / 100:.2f} h",
+                )
+            )
+        if ctx.max_accounts[j] >= 0 and count[j] > ctx.max_accounts[j]:
+            violations.append(
+                Violation(
+                    "max_accounts",
+                    None,
+                    mid,
+                    f"manager {mid}: {count[j]} accounts exceed max_accounts {ctx.max_accounts[j]}",
+                )
+            )
+
+    for members in ctx.groups:
+        owners = {int(agent[i]) for i in members}
+        if len(owners) > 1:
+            ids = [ctx.account_ids[i] for i in members]
+            names = sorted(ctx.manager_ids[o] if o >= 0 else "(none)" for o in owners)
+            violations.append(
+                Violation(
+                    "parent_group_together",
+                    ids[0],
+                    None,
+                    f"parent group {', '.join(ids)} is split across managers {', '.join(names)}",
+                )
+            )
+
+    budget = policy.max_moves if max_moves is None else max_moves
+    voluntary = int(metrics.moved.sum())
+    if budget is not None and voluntary > budget:
+        violations.append(
+            Violation("max_moves", None, None, f"{voluntary} voluntary moves exceed the budget of {budget}")
+        )
+
+    # Objective, with exactly the compiler's integer arithmetic.
+    balance = 0
+    spread_permille = 0
+    mask = balanced_managers(ctx)
+    if mask.any():
+        spread_permille = int(
+            util_permille_ceil(load[mask], ctx.capacity_ch[mask]).max()
+            - util_permille_floor(load[mask], ctx.capacity_ch[mask]).min()
+        )
+        balance = balance_cp_per_permille(ctx) * spread_permille
+    parts = {
+        "value_match": int(metrics.value_cp.sum()),
+        "travel": int(metrics.travel_cp.sum()),
+        "moves": int(metrics.move_cp.sum()),
+        "balance": int(balance),
+        "unassigned": unassigned_cp(ctx) * len(unassigned) if policy.allow_unassigned else 0,
+    }
+
+    account_rows = _account_rows(ctx, agent, a_idx, metrics)
+    manager_rows = _manager_rows(ctx, agent, load, travel, count, value)
+    forced = int(np.sum((ctx.current >= 0) & ~ctx.current_is_active))
+    moved_value = float(ctx.value[a_idx][metrics.moved].sum())
+    strategic = TIER_ORDER.index(Tier.strategic)
+    moves = {
+        "voluntary": voluntary,
+        "forced": forced,
+        "total": voluntary + forced,
+        "value_moved": round(moved_value, 2),
+        "strategic_moved": int(np.sum(metrics.moved & (ctx.tier[a_idx] == strategic))),
+    }
+    return Evaluation(
+        objective_cp=sum(parts.values()),
+        parts_cp=parts,
+        violations=violations,
+        accounts=account_rows,
+        managers=manager_rows,
+        moves=moves,
+        fairness=fairness_stats(load[mask] / 100, ctx.capacity_ch[mask] / 100, spread_permille),
+        tiers=ctx.tiering.report(),
+        unassigned=unassigned,
+    )
+
+
+def fairness_stats(hours: np.ndarray, capacity: np.ndarray, spread_permille: int = 0) -> dict[str, float]:
+    """Utilisation and hours statistics over the managers who carry workload."""
+    if hours.size == 0:
+        return {}
+    util = hours / capacity
+    mean_h = float(hours.mean())
+    return {
+        "managers": int(hours.size),
+        "utilisation_min": round(float(util.min()), 4),
+        "utilisation_mean": round(float(util.mean()), 4),
+        "utilisation_max": round(float(util.max()), 4),
+        "utilisation_spread_permille": spread_permille,
+        "utilisation_cv": round(float(util.std() / util.mean()), 4) if util.mean() > 0 else 0.0,
+        "hours_cv": round(float(hours.std() / mean_h), 4) if mean_h > 0 else 0.0,
+        "hours_gini": round(gini(hours), 4),
+        "share_above_90pct": round(float(np.mean(util > 0.9)), 4),
+        "share_below_50pct": round(float(np.mean(util < 0.5)), 4),
+        "max_min_hours_ratio": round(float(hours.max() / hours.min()), 4)
+        if hours.min() > 0
+        else float("inf"),
+    }
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of a non-negative vector (0 = all equal)."""
+    x = np.sort(np.asarray(x, dtype=float))
+    n = x.size
+    if n == 0 or x.sum() == 0:
+        return 0.0
+    ranks = np.arange(1, n + 1)
+    return float((2 * np.sum(ranks * x) / (n * x.sum())) - (n + 1) / n)
+
+
+def _account_rows(ctx: Context, agent: np.ndarray, a_idx: np.ndarray, metrics) -> list[AccountRow]:  # type: ignore[no-untyped-def]
+    pos = {int(a): k for k, a in enumerate(a_idx)}
+    rows = []
+    for i, account_id in enumerate(ctx.account_ids):
+        cur = int(ctx.current[i])
+        k = pos.get(i)
+        mgr = ctx.manager_ids[agent[i]] if agent[i] >= 0 else None
+        rows.append(
+            AccountRow(
+                account_id=account_id,
+                manager_id=mgr,
+                tier=ctx.tiering.tier_of(i).value,
+                previous_manager_id=ctx.manager_ids[cur] if cur >= 0 else None,
+                moved=cur >= 0 and cur != agent[i],
+                voluntary_move=bool(metrics.moved[k]) if k is not None else bool(ctx.current_is_active[i]),
+                workload_hours=float(metrics.hours_ch[k]) / 100 if k is not None else 0.0,
+                travel_hours=float(metrics.travel_ch[k]) / 100 if k is not None else 0.0,
+                match_score=round(float(metrics.match[k]), 4) if k is not None else 0.0,
+                value_score=round(float(ctx.value[i]), 2),
+                cost_points=float(metrics.cost_cp[k]) / 100 if k is not None else 0.0,
+            )
+        )
+    return rows
+
+
+def _manager_rows(ctx, agent, load, travel, count, value) -> list[ManagerRow]:  # type: ignore[no-untyped-def]
+    rows = []
+    for j, m in enumerate(ctx.dataset.managers):
+        mine = np.nonzero(agent == j)[0]
+        by_tier = {t.value: int(np.sum(ctx.tier[mine] == k)) for k, t in enumerate(TIER_ORDER)}
+        cap = ctx.capacity_ch[j] / 100
+        rows.append(
+            ManagerRow(
+                manager_id=m.manager_id,
+                name=m.name,
+                region=m.region,
+                seniority=m.seniority.value,
+                active=m.active,
+                accounts=int(count[j]),
+                accounts_by_tier=by_tier,
+                hours=load[j] / 100,
+                travel_hours=travel[j] / 100,
+                capacity_hours=cap,
+                utilisation=round(load[j] / 100 / cap, 4) if cap > 0 else None,
+                value_carried=round(float(value[j]), 2),
+            )
+        )
+    return rows
+
+
+def _pair_message(ctx: Context, rule: str, a: int, m: int) -> str:
+    acc = ctx.dataset.accounts[a]
+    mgr = ctx.dataset.managers[m]
+    tier = ctx.tiering.tier_of(a).value
+    text = {
+        "manager_active": f"manager {mgr.manager_id} has left (inactive) but holds account {acc.account_id}",
+        "language_match": f"account {acc.account_id} must be served in {acc.language!r}; manager {mgr.manager_id} speaks {', '.join(sorted(mgr.languages)) or 'nothing listed'}",
+        "seniority_by_tier": f"{tier} account {acc.account_id} needs at least a {ctx.dataset.policy.tiers[ctx.tiering.tier_of(a)].min_seniority.value} manager; {mgr.manager_id} is {mgr.seniority.value}",
+        "region_eligibility": f"account {acc.account_id} is in region {acc.region!r}, which manager {mgr.manager_id} ({mgr.region!r}) does not serve",
+        "pinned_pair": f"account {acc.account_id} is pinned to another manager, not {mgr.manager_id}",
+        "forbidden_pair": f"account {acc.account_id} may not be served by {mgr.manager_id} (forbidden pair)",
+    }
+    return text[rule]

@@ -1,0 +1,1 @@
+"""Reading and writing files: CRM tables, policy, plan directories."""

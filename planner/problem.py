@@ -1,0 +1,88 @@
+"""The solver's view: a generalized assignment problem with side constraints, as arrays.
+
+Units (parent groups of accounts, or GAP jobs) go to agents (managers). Only
+eligible (unit, agent) pairs exist, so sparse eligibility costs nothing. Every
+number is an integer; the objective is a cost to minimise.
+
+    min  sum_p cost[p] x[p] + sum_u unassigned_cost[u] y[u] + balance_coef (U_max - U_min)
+    s.t. sum_{p in u} x[p] + y[u] = 1                        for every unit u   (y only if allowed)
+         sum_{p in m} weight[p] x[p] <= capacity[m]           for every agent m
+         sum_{p in m} weight[p] x[p] >= lower[m]              (utilisation band)
+         sum_{p in m} size[unit p] x[p] <= max_units[m]       where max_units[m] >= 0
+         sum_p moves[p] x[p] <= max_moves                     (disruption budget)
+         UTIL_SCALE load[m] <= balance_capacity[m] U_max
+         UTIL_SCALE load[m] >= balance_capacity[m] U_min      for every agent in balance_agents
+A GAP benchmark instance is the special case with no side constraints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+UTIL_SCALE = 1000  # utilisation resolution of the balance term: per mille
+
+
+@dataclass(frozen=True, eq=False)
+class AssignmentProblem:
+    n_units: int
+    n_agents: int
+    pair_unit: np.ndarray  # (P,) int64
+    pair_agent: np.ndarray  # (P,) int64
+    pair_cost: np.ndarray  # (P,) int64
+    pair_weight: np.ndarray  # (P,) int64, resource used on the agent (centi-hours)
+    capacity: np.ndarray  # (M,) int64
+    unit_size: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64)
+    )  # (U,) accounts per unit
+    pair_moves: np.ndarray | None = None  # (P,) voluntary moves if chosen
+    lower: np.ndarray | None = None  # (M,) minimum load
+    max_units: np.ndarray | None = None  # (M,) -1 = no limit; counts unit_size
+    max_moves: int | None = None
+    balance_coef: int = 0
+    balance_agents: np.ndarray | None = None  # (M,) bool
+    balance_capacity: np.ndarray | None = None  # (M,) utilisation denominator; capacity when None
+    unassigned_cost: np.ndarray | None = None  # (U,) allowed when not None
+    hint: np.ndarray | None = None  # (U,) agent index or -1
+    unit_names: list[str] | None = None
+    agent_names: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.unit_size.size == 0:
+            object.__setattr__(self, "unit_size", np.ones(self.n_units, dtype=np.int64))
+
+    @property
+    def n_pairs(self) -> int:
+        return int(self.pair_unit.size)
+
+    def pairs_of_unit(self) -> list[np.ndarray]:
+        order = np.argsort(self.pair_unit, kind="stable")
+        bounds = np.searchsorted(self.pair_unit[order], np.arange(self.n_units + 1))
+        return [order[bounds[u] : bounds[u + 1]] for u in range(self.n_units)]
+
+    def objective_of(self, unit_agent: np.ndarray) -> int:
+        """Objective of a unit -> agent vector (-1 = unassigned); the solvers' self-check."""
+        lookup = {
+            (int(u), int(a)): p for p, (u, a) in enumerate(zip(self.pair_unit, self.pair_agent, strict=True))
+        }
+        total = 0
+        load = np.zeros(self.n_agents, dtype=np.int64)
+        for u, a in enumerate(unit_agent):
+            if a < 0:
+                assert self.unassigned_cost is not None
+                total += int(self.unassigned_cost[u])
+                continue
+            p = lookup[(u, int(a))]
+            total += int(self.pair_cost[p])
+            load[a] += int(self.pair_weight[p])
+        if self.balance_coef and self.balance_agents is not None and self.balance_agents.any():
+            cap = self.capacity_for_balance()[self.balance_agents]
+            scaled = load[self.balance_agents] * UTIL_SCALE
+            umax = int((-(-scaled // cap)).max())
+            umin = int((scaled // cap).min())
+            total += self.balance_coef * (umax - umin)
+        return total
+
+    def capacity_for_balance(self) -> np.ndarray:
+        return self.capacity if self.balance_capacity is None else self.balance_capacity

@@ -1,0 +1,20 @@
+"""Assignment backends behind one interface; `SOLVERS` is the only place one is chosen by name."""
+
+from __future__ import annotations
+
+from planner.solvers.base import AssignmentSolver, Progress, SolveOptions, SolveResult, Status
+from planner.solvers.cpsat import CpSatSolver
+
+SOLVERS: dict[str, AssignmentSolver] = {
+    "cpsat": CpSatSolver(),
+}
+
+
+def get_solver(name: str) -> AssignmentSolver:
+    try:
+        return SOLVERS[name]
+    except KeyError:
+        raise ValueError(f"unknown solver {name!r}; choose one of: {', '.join(sorted(SOLVERS))}") from None
+
+
+__all__ = ["SOLVERS", "AssignmentSolver", "Progress", "SolveOptions", "SolveResult", "Status", "get_solver"]
