@@ -6,12 +6,12 @@ serialised, hashed and compared. Cross-entity checks live on `Dataset`.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class Seniority(str, Enum):
+class Seniority(StrEnum):
     junior = "junior"
     senior = "senior"
     principal = "principal"
@@ -25,7 +25,7 @@ class Seniority(str, Enum):
 _SENIORITY_RANK = {Seniority.junior: 0, Seniority.senior: 1, Seniority.principal: 2}
 
 
-class Tier(str, Enum):
+class Tier(StrEnum):
     strategic = "strategic"
     key = "key"
     standard = "standard"

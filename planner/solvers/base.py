@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol
 
 import numpy as np
@@ -13,7 +13,7 @@ import numpy as np
 from planner.problem import AssignmentProblem
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     OPTIMAL = "optimal"
     """Proven optimal: the bound equals the objective (within the solver's integrality)."""
     FEASIBLE = "feasible"
