@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from planner.solvers.base import AssignmentSolver, Progress, SolveOptions, SolveResult, Status
+from planner.solvers.cbc import CbcSolver
 from planner.solvers.cpsat import CpSatSolver
 
 SOLVERS: dict[str, AssignmentSolver] = {
     "cpsat": CpSatSolver(),
+    "cbc": CbcSolver(),
 }
 
 

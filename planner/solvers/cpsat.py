@@ -46,7 +46,8 @@ def build_model(problem: AssignmentProblem, assumptions: bool = False) -> CpMode
         switches[name] = lit
         return lit
 
-    def add(ct: cp_model.Constraint, name: str) -> None:
+    def add(expr: cp_model.BoundedLinearExpression, name: str) -> None:
+        ct = model.add(expr)
         lit = switch(name)
         if lit is not None:
             ct.only_enforce_if(lit)

@@ -1,0 +1,227 @@
+"""`planner assign`, `planner check`, `planner explain`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from planner.assign import AssignmentOutcome, run_assignment
+from planner.cli.app import app
+from planner.cli.common import (
+    EXIT_NO_PLAN,
+    EXIT_VIOLATIONS,
+    console,
+    err_console,
+    load_context,
+    user_errors,
+)
+from planner.evaluate import Evaluation, evaluate
+from planner.explain import explain_account
+from planner.io.plan_dir import atomic_directory, read_plan, write_json, write_plan_csv
+from planner.report import evaluation_block, summary
+from planner.solvers import SOLVERS, Progress, SolveOptions
+
+AccountsOpt = Annotated[Path, typer.Option("--accounts", "-a", help="accounts.csv or .xlsx")]
+ManagersOpt = Annotated[Path, typer.Option("--managers", "-m", help="managers.csv or .xlsx")]
+PolicyOpt = Annotated[
+    Path | None, typer.Option("--policy", "-p", help="policy YAML (defaults apply without one)")
+]
+
+
+@app.command()
+def assign(
+    accounts: AccountsOpt,
+    managers: ManagersOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="plan directory to write")],
+    policy: PolicyOpt = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 30.0,
+    solver: Annotated[str, typer.Option("--solver", help=f"one of: {', '.join(SOLVERS)}")] = "cpsat",
+    max_moves: Annotated[
+        int | None, typer.Option("--max-moves", help="disruption budget: voluntary moves")
+    ] = None,
+    threads: Annotated[int, typer.Option("--threads")] = 2,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    allow_unassigned: Annotated[
+        bool, typer.Option("--allow-unassigned", help="place what fits and list the rest with reasons")
+    ] = False,
+    util_band: Annotated[
+        str | None, typer.Option("--util-band", help="LOW,HIGH utilisation band, e.g. 0.3,0.95")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Tier the accounts and assign each to a manager; write plan.csv and summary.json."""
+    with user_errors():
+        ctx = load_context(
+            accounts, managers, policy, allow_unassigned=allow_unassigned, utilisation_band=util_band
+        )
+        if max_moves is not None and max_moves < 0:
+            raise ValueError("--max-moves must be 0 or more")
+        with err_console.status("solving…", spinner="dots") as status:
+
+            def progress(p: Progress) -> None:
+                status.update(
+                    f"solving… {p.elapsed_seconds:5.1f}s  best {p.objective / 100:,.2f}  bound {p.bound / 100:,.2f}"
+                )
+
+            options = SolveOptions(
+                time_limit_seconds=time_limit, threads=threads, seed=seed, on_progress=progress
+            )
+            outcome = run_assignment(ctx, solver=solver, options=options, max_moves=max_moves)
+        if outcome.evaluation is None:
+            err_console.print(
+                f"[bold red]No plan found[/] within {time_limit:g} s ({outcome.result.status.value}); "
+                "raise --time-limit or relax the policy."
+            )
+            raise typer.Exit(EXIT_NO_PLAN)
+        inputs = {
+            "accounts": str(accounts),
+            "managers": str(managers),
+            "policy": str(policy) if policy else None,
+            "time_limit_seconds": time_limit,
+            "threads": threads,
+            "seed": seed,
+        }
+        with atomic_directory(out) as scratch:
+            write_plan_csv(scratch / "plan.csv", outcome.evaluation)
+            write_json(scratch / "summary.json", summary(outcome, inputs))
+        if not quiet:
+            print_outcome(outcome)
+        console.print(f"Wrote {out / 'plan.csv'} and {out / 'summary.json'}")
+
+
+@app.command()
+def check(
+    plan: Annotated[Path, typer.Option("--plan", help="plan directory (or plan.csv) to check")],
+    accounts: AccountsOpt,
+    managers: ManagersOpt,
+    policy: PolicyOpt = None,
+    max_moves: Annotated[int | None, typer.Option("--max-moves")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the evaluation as JSON")] = False,
+) -> None:
+    """Re-score any plan, e.g. one edited by hand: every hard-rule violation and the KPIs. Exit 1 on violations."""
+    with user_errors():
+        ctx = load_context(accounts, managers, policy)
+        evaluation = evaluate(ctx, read_plan(plan), max_moves=max_moves)
+    if as_json:
+        console.print_json(json.dumps(evaluation_block(evaluation), default=str))
+    else:
+        print_evaluation(evaluation)
+        if evaluation.violations:
+            console.print(f"[bold red]{len(evaluation.violations)} hard-rule violation(s):[/]")
+            for v in evaluation.violations:
+                console.print(f"  {v}", highlight=False)
+        else:
+            console.print("[bold green]No hard-rule violations.[/]")
+    if evaluation.violations:
+        raise typer.Exit(EXIT_VIOLATIONS)
+
+
+@app.command()
+def explain(
+    plan: Annotated[Path, typer.Option("--plan", help="plan directory")],
+    account: Annotated[str, typer.Option("--account", help="account_id to explain")],
+    accounts: AccountsOpt,
+    managers: ManagersOpt,
+    policy: PolicyOpt = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Why this account went to its manager, and why not to the runner-up."""
+    with user_errors():
+        ctx = load_context(accounts, managers, policy)
+        info = explain_account(ctx, read_plan(plan), account)
+    if as_json:
+        console.print_json(json.dumps(info, default=str))
+        return
+    console.print(
+        f"[bold]{info['account_id']}[/] ({info['tier']}, value score {info['value_score']}) → "
+        f"[bold]{info['manager_id'] or 'unassigned'}[/] (was {info['current_manager_id'] or 'nobody'})"
+    )
+    if info["parent_group"]:
+        console.print(f"  parent group, kept together: {', '.join(info['parent_group'])}")
+    if "score" in info:
+        s = info["score"]
+        console.print(
+            f"  match {s['match']:.2f} (industry expertise: {'yes' if s['industry_expertise'] else 'no'}, "
+            f"seniority {s['seniority']}); workload {s['workload_hours']:.2f} h/month incl. travel {s['travel_hours']:.2f} h"
+        )
+        p = s["points"]
+        console.print(
+            f"  cost points: value unserved {p['value_unserved']:.2f}, travel {p['travel']:.2f}, "
+            f"continuity {p['continuity']:.2f}"
+        )
+    if info["ineligible_managers_by_rule"]:
+        parts = ", ".join(f"{k}: {v}" for k, v in info["ineligible_managers_by_rule"].items())
+        console.print(f"  managers ruled out by hard rules — {parts}")
+    console.print(f"  why not the runner-up: {info['why_not_runner_up']}", highlight=False)
+
+
+def print_outcome(outcome: AssignmentOutcome) -> None:
+    r = outcome.result
+    gap = "n/a" if r.gap is None else f"{r.gap:.4%}"
+    bound = "n/a" if r.bound is None else f"{r.bound / 100:,.2f}"
+    console.print(
+        f"[bold]{r.solver}[/]: status [bold]{r.status.value}[/], objective {r.objective / 100 if r.objective else 0:,.2f}, "
+        f"best bound {bound}, gap {gap}, {r.runtime_seconds:.1f} s"
+    )
+    assert outcome.evaluation is not None
+    print_evaluation(outcome.evaluation)
+    for account_id, reason in outcome.unassigned_reasons.items():
+        console.print(f"  [yellow]unassigned[/] {account_id}: {reason}", highlight=False)
+
+
+def print_evaluation(ev: Evaluation) -> None:
+    tiers = ev.tiers
+    counts = tiers["counts"]
+    thresholds = tiers["thresholds"]
+    assert isinstance(counts, dict) and isinstance(thresholds, dict)
+    console.print(
+        f"Tiers: strategic {counts['strategic']} (score ≥ {thresholds['strategic_min_score']}), "
+        f"key {counts['key']} (score ≥ {thresholds['key_min_score']}), standard {counts['standard']}"
+    )
+    m = ev.moves
+    console.print(
+        f"Moves: {m['voluntary']} voluntary, {m['forced']} forced by leavers; value moved {m['value_moved']:,.1f}; "
+        f"strategic moved {m['strategic_moved']}"
+    )
+    f = ev.fairness
+    if f:
+        console.print(
+            f"Utilisation: min {f['utilisation_min']:.0%} / mean {f['utilisation_mean']:.0%} / max {f['utilisation_max']:.0%}; "
+            f"CV {f['utilisation_cv']:.3f}; Gini of hours {f['hours_gini']:.3f}"
+        )
+    parts = ", ".join(f"{k} {v / 100:,.2f}" for k, v in ev.parts_cp.items())
+    console.print(f"Objective {ev.objective:,.2f} points = {parts}")
+    table = Table(title="Managers", show_lines=False)
+    for col in (
+        "manager",
+        "region",
+        "seniority",
+        "accounts",
+        "S/K/Std",
+        "hours",
+        "capacity",
+        "util",
+        "travel h",
+    ):
+        table.add_column(col, justify="right" if col not in ("manager", "region", "seniority") else "left")
+    for row in ev.managers:
+        util = "left" if not row.active else ("–" if row.utilisation is None else f"{row.utilisation:.0%}")
+        style = "red" if (row.utilisation or 0) > 1 else ("dim" if not row.active else None)
+        t = row.accounts_by_tier
+        table.add_row(
+            row.manager_id,
+            row.region,
+            row.seniority,
+            str(row.accounts),
+            f"{t['strategic']}/{t['key']}/{t['standard']}",
+            f"{row.hours:.1f}",
+            f"{row.capacity_hours:.0f}",
+            util,
+            f"{row.travel_hours:.1f}",
+            style=style,
+        )
+    console.print(table)

@@ -1,0 +1,80 @@
+"""What every command shares: error-to-exit-code mapping, data loading, the console."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from planner.context import Context
+from planner.errors import InfeasibleError, InputError
+from planner.io.loader import load_dataset
+from planner.models import Dataset
+
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_VIOLATIONS = 1
+EXIT_BAD_INPUT = 2
+EXIT_INFEASIBLE = 3
+EXIT_NO_PLAN = 4
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the errors a user can act on into a message and an exit code, never a stack trace."""
+    try:
+        yield
+    except InputError as exc:
+        err_console.print(f"[bold red]Bad input[/]: {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except InfeasibleError as exc:
+        err_console.print("[bold red]No plan satisfies every rule.[/] Why:", highlight=False)
+        for reason in exc.reasons:
+            err_console.print(f"  - {reason}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INFEASIBLE) from None
+    except (KeyError, ValueError) as exc:
+        message = exc.args[0] if exc.args else str(exc)
+        err_console.print(f"[bold red]Error[/]: {message}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def load_context(
+    accounts: Path,
+    managers: Path,
+    policy: Path | None,
+    *,
+    allow_unassigned: bool = False,
+    utilisation_band: str | None = None,
+) -> Context:
+    dataset = load_dataset(accounts, managers, policy)
+    dataset = with_overrides(dataset, allow_unassigned=allow_unassigned, utilisation_band=utilisation_band)
+    return Context.build(dataset, base_dir=policy.parent if policy else None)
+
+
+def with_overrides(dataset: Dataset, *, allow_unassigned: bool, utilisation_band: str | None) -> Dataset:
+    update: dict[str, object] = {}
+    if allow_unassigned:
+        update["allow_unassigned"] = True
+    if utilisation_band:
+        try:
+            lo, hi = (float(x) for x in utilisation_band.split(","))
+        except ValueError:
+            raise ValueError(
+                f"--util-band must be LOW,HIGH such as 0.3,0.95 (got {utilisation_band!r})"
+            ) from None
+        if not 0 <= lo <= hi:
+            raise ValueError(f"--util-band needs 0 <= LOW <= HIGH (got {utilisation_band!r})")
+        update["utilisation_band"] = (lo, hi)
+    if not update:
+        return dataset
+    policy = dataset.policy.model_copy(update=update)
+    return dataset.model_copy(update={"policy": policy})
+
+
+def is_terminal() -> bool:
+    return sys.stderr.isatty()

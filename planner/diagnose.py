@@ -1,0 +1,181 @@
+"""Why a scenario has no plan, in plain words.
+
+First, cheap counting arguments before any solver runs (an account nobody may
+serve, a parent group with no common manager, a region whose minimum workload
+exceeds its managers' hours). If those find nothing and the solver still proves
+infeasibility, CP-SAT is asked for a small set of constraints that conflict
+(an infeasibility core over switchable constraint groups), mapped back to rule
+names and managers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import networkx as nx
+import numpy as np
+from ortools.sat.python import cp_model
+
+from planner.compile import Compiled
+from planner.context import Context
+from planner.rules import PAIR_RULES
+from planner.solvers.cpsat import build_model
+
+
+def presolve_diagnosis(compiled: Compiled) -> list[str]:
+    ctx = compiled.ctx
+    reasons = _unservable_accounts(compiled)
+    if not ctx.dataset.policy.allow_unassigned:
+        reasons += _unservable_groups(compiled)
+        if not reasons:
+            reasons += _capacity_shortfalls(compiled)
+    return reasons
+
+
+def _unservable_accounts(compiled: Compiled) -> list[str]:
+    ctx = compiled.ctx
+    nobody = np.nonzero(~compiled.account_eligible.any(axis=1))[0]
+    counts: Counter[str] = Counter()
+    examples: dict[str, list[str]] = {}
+    for i in nobody.tolist():
+        why = why_nobody_serves(ctx, i)
+        counts[why] += 1
+        examples.setdefault(why, []).append(ctx.account_ids[i])
+    out = []
+    for why, k in counts.most_common():
+        ids = examples[why]
+        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        noun = "account" if k == 1 else "accounts"
+        out.append(f"{k} {noun} {why} ({shown})")
+    return out
+
+
+def why_nobody_serves(ctx: Context, i: int) -> str:
+    """Apply the pair rules one at a time to say which one leaves nobody."""
+    acc = ctx.dataset.accounts[i]
+    tier = ctx.tiering.tier_of(i)
+    managers = np.arange(ctx.n_managers)
+    a = np.full(ctx.n_managers, i)
+    left = np.ones(ctx.n_managers, dtype=bool)
+    lang = f" who speaks {acc.language}" if acc.language else ""
+    need_sen = ctx.dataset.policy.tiers[tier].min_seniority.value
+    phrases = {
+        "manager_active": "have no active manager at all",
+        "region_eligibility": f"in region {acc.region!r} have no active manager serving that region",
+        "language_match": f"in region {acc.region!r} need a manager{lang}; there is none",
+        "seniority_by_tier": f"of tier {tier.value} in region {acc.region!r} need a {need_sen} (or higher) manager{lang}; there is none",
+        "pinned_pair": "are pinned to a manager who may not serve them (inactive, other region, language or seniority)",
+        "forbidden_pair": "have every otherwise eligible manager forbidden",
+    }
+    order = [
+        "manager_active",
+        "region_eligibility",
+        "language_match",
+        "seniority_by_tier",
+        "pinned_pair",
+        "forbidden_pair",
+    ]
+    assert set(order) == set(PAIR_RULES)
+    for name in order:
+        left &= PAIR_RULES[name](ctx, a, managers)
+        if not left.any():
+            return phrases[name]
+    return "have no eligible manager"
+
+
+def _unservable_groups(compiled: Compiled) -> list[str]:
+    ctx = compiled.ctx
+    out = []
+    for members in ctx.groups:
+        if len(members) < 2:
+            continue
+        each = compiled.account_eligible[members]
+        if each.any(axis=1).all() and not each.all(axis=0).any():
+            ids = [ctx.account_ids[i] for i in members]
+            needs = sorted(
+                {
+                    f"{a.language or 'any language'} in {a.region}"
+                    for a in (ctx.dataset.accounts[i] for i in members)
+                }
+            )
+            out.append(
+                f"parent group {ids[0]} ({len(ids)} accounts: {', '.join(ids[:6])}) has no manager who may serve every member "
+                f"(they need: {'; '.join(needs)})"
+            )
+    return out
+
+
+def _capacity_shortfalls(compiled: Compiled) -> list[str]:
+    """Each connected part of the eligibility graph must fit its managers' hours and account limits."""
+    ctx = compiled.ctx
+    prob = compiled.problem
+    if prob.n_pairs == 0:
+        return []
+    graph = nx.Graph()
+    graph.add_edges_from(
+        (("u", int(u)), ("m", int(a))) for u, a in zip(prob.pair_unit, prob.pair_agent, strict=True)
+    )
+    min_hours = np.full(prob.n_units, np.iinfo(np.int64).max)
+    np.minimum.at(min_hours, prob.pair_unit, prob.pair_weight)
+    out = []
+    for comp in nx.connected_components(graph):
+        units = [k for kind, k in comp if kind == "u"]
+        agents = [k for kind, k in comp if kind == "m"]
+        need = int(min_hours[units].sum())
+        have = int(prob.capacity[agents].sum())
+        regions = sorted({ctx.dataset.accounts[ctx.groups[u][0]].region for u in units})
+        label = f"region {regions[0]!r}" if len(regions) == 1 else f"regions {', '.join(map(repr, regions))}"
+        if need > have:
+            out.append(
+                f"{label} needs at least {need / 100:,.0f} h per month for its {sum(len(ctx.groups[u]) for u in units)} "
+                f"accounts (each served by its cheapest eligible manager), but its {len(agents)} eligible managers have "
+                f"{have / 100:,.0f} h"
+            )
+        limits = prob.max_units[agents] if prob.max_units is not None else np.full(len(agents), -1)
+        if (limits >= 0).all():
+            accounts = int(prob.unit_size[units].sum())
+            if accounts > int(limits.sum()):
+                out.append(
+                    f"{label} has {accounts} accounts but its managers' max_accounts add up to {int(limits.sum())}"
+                )
+        too_big = [u for u in units if min_hours[u] > prob.capacity[agents].max()]
+        for u in too_big[:5]:
+            out.append(
+                f"account {ctx.account_ids[ctx.groups[u][0]]} (with its parent group) needs at least {min_hours[u] / 100:.1f} h "
+                f"per month; no eligible manager has that much capacity"
+            )
+    return out
+
+
+_SWITCH = re.compile(r"^(\w+)\[(\d+)\]$")
+
+
+def conflict_core(compiled: Compiled, time_limit_seconds: float = 10.0) -> list[str]:
+    """A small set of constraint groups that cannot hold together, in words."""
+    built = build_model(compiled.problem, assumptions=True)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_seconds
+    solver.parameters.num_workers = 1  # cores are only reported by the single-thread search
+    status = solver.solve(built.model)
+    if status != cp_model.INFEASIBLE:
+        return []
+    by_index = {lit.index: name for name, lit in built.switches.items()}
+    names = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in by_index]
+    if not names:
+        return ["every account must be assigned, and the eligible managers cannot take them all"]
+    out = []
+    grouped: dict[str, list[str]] = {}
+    for name in names:
+        match = _SWITCH.match(name)
+        if match:
+            rule, j = match.group(1), int(match.group(2))
+            grouped.setdefault(rule, []).append(compiled.ctx.manager_ids[j])
+        else:
+            grouped.setdefault(name, [])
+    for rule, managers in grouped.items():
+        if managers:
+            out.append(f"rule {rule} of manager(s) {', '.join(managers)}")
+        else:
+            out.append(f"rule {rule}")
+    return ["these rules conflict (relaxing any one of them may make a plan possible): " + "; ".join(out)]

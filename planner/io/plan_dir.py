@@ -1,0 +1,122 @@
+"""Plan directories: `plan.csv` + `summary.json`, written atomically, read back with row-aware errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from planner.errors import InputError, InputProblem
+from planner.evaluate import Evaluation
+from planner.io.tables import read_table
+from planner.models import Plan
+
+PLAN_COLUMNS = (
+    "account_id",
+    "manager_id",
+    "tier",
+    "previous_manager_id",
+    "moved",
+    "workload_hours",
+    "travel_hours",
+    "match_score",
+)
+
+
+@contextmanager
+def atomic_directory(target: Path) -> Iterator[Path]:
+    """Yield a scratch directory that replaces `target` only if the block succeeds.
+
+    A crash or a bad input half-way leaves the old `target` (or nothing) in place,
+    never a half-written one.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        yield scratch
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    old = None
+    if target.exists():
+        old = target.parent / f".{target.name}.old-{os.getpid()}"
+        target.rename(old)
+    scratch.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_plan_csv(path: Path, evaluation: Evaluation) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(PLAN_COLUMNS)
+        for row in evaluation.accounts:
+            writer.writerow(
+                [
+                    row.account_id,
+                    row.manager_id or "",
+                    row.tier,
+                    row.previous_manager_id or "",
+                    "true" if row.moved else "false",
+                    f"{row.workload_hours:.2f}",
+                    f"{row.travel_hours:.2f}",
+                    f"{row.match_score:.4f}",
+                ]
+            )
+
+
+def write_json(path: Path, payload: object) -> None:
+    path.write_text(
+        json.dumps(payload, indent=2, ensure_ascii=False, default=_jsonable) + "\n", encoding="utf-8"
+    )
+
+
+def _jsonable(obj: object) -> object:
+    if hasattr(obj, "item"):
+        return obj.item()  # numpy scalars
+    if isinstance(obj, set | frozenset):
+        return sorted(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def read_plan(plan_dir: Path) -> Plan:
+    """Read `plan.csv` (from a plan directory or a path to the file); any spreadsheet edit is welcome."""
+    path = Path(plan_dir)
+    if path.is_dir():
+        path = path / "plan.csv"
+    table = read_table(path)
+    problems: list[InputProblem] = []
+    for column in ("account_id", "manager_id"):
+        if column not in table.columns:
+            problems.append(InputProblem(table.name, 1, column, "required column missing from the header"))
+    if problems:
+        raise InputError(problems)
+    assignment: dict[str, str | None] = {}
+    for number, row in table.rows:
+        account = row.get("account_id", "")
+        if not account:
+            problems.append(InputProblem(table.name, number, "account_id", "required value is blank"))
+            continue
+        if account in assignment:
+            problems.append(
+                InputProblem(table.name, number, "account_id", f"account {account!r} appears twice")
+            )
+            continue
+        assignment[account] = row.get("manager_id") or None
+    if problems:
+        raise InputError(problems)
+    return Plan(assignment=assignment)
+
+
+def read_summary(plan_dir: Path) -> dict[str, object]:
+    path = Path(plan_dir) / "summary.json"
+    if not path.exists():
+        return {}
+    loaded: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
