@@ -1,0 +1,219 @@
+"""The data generator: deterministic, valid, realistic, and the bundled demo never drifts from it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+import typer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from planner.cli.generate import generate_command
+from planner.context import haversine_km
+from planner.generator import ACCOUNT_COLUMNS, MANAGER_COLUMNS, generate, write_csv
+from planner.io.loader import load_dataset
+from planner.models import TIER_ORDER, Dataset
+from planner.tiering import compute_tiers
+
+DEMO_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "demo"
+# The exact arguments of the command in scenarios/demo/README.md.
+DEMO_ARGS = {"n_accounts": 300, "n_managers": 12, "seed": 7, "n_regions": 4}
+FLAT_TRAVEL_HOURS_PER_VISIT = 1.5  # the generator's floor on round-trip travel per visit
+
+
+@pytest.fixture(scope="module")
+def demo() -> Dataset:
+    return generate(**DEMO_ARGS)
+
+
+def _csv_bytes(dataset: Dataset, out: Path) -> tuple[bytes, bytes]:
+    write_csv(dataset, out)
+    return (out / "managers.csv").read_bytes(), (out / "accounts.csv").read_bytes()
+
+
+def _groups(dataset: Dataset) -> list[list[str]]:
+    """Parent plus children, by parent account id."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for a in dataset.accounts:
+        if a.parent_id:
+            members[a.parent_id].append(a.account_id)
+    return [[parent, *children] for parent, children in members.items()]
+
+
+def test_same_seed_gives_identical_bytes(tmp_path: Path) -> None:
+    first = _csv_bytes(generate(500, 20, seed=3), tmp_path / "a")
+    second = _csv_bytes(generate(500, 20, seed=3), tmp_path / "b")
+    assert first == second
+
+
+def test_different_seed_gives_different_data(tmp_path: Path) -> None:
+    assert _csv_bytes(generate(500, 20, seed=3), tmp_path / "a") != _csv_bytes(
+        generate(500, 20, seed=4), tmp_path / "b"
+    )
+
+
+def test_dataset_validates_from_plain_data(demo: Dataset) -> None:
+    assert Dataset.model_validate(demo.model_dump()) == demo
+
+
+def test_csv_round_trips_through_the_loader(demo: Dataset, tmp_path: Path) -> None:
+    write_csv(demo, tmp_path)
+    assert (tmp_path / "managers.csv").read_text(encoding="utf-8").splitlines()[0] == ",".join(
+        MANAGER_COLUMNS
+    )
+    assert (tmp_path / "accounts.csv").read_text(encoding="utf-8").splitlines()[0] == ",".join(
+        ACCOUNT_COLUMNS
+    )
+    assert load_dataset(tmp_path / "accounts.csv", tmp_path / "managers.csv") == demo
+
+
+def test_ids_are_zero_padded_in_order() -> None:
+    dataset = generate(12_000, 1_200, seed=1)
+    assert [a.account_id for a in dataset.accounts[:2]] == ["A00001", "A00002"]
+    assert dataset.accounts[-1].account_id == "A12000"
+    assert [m.manager_id for m in dataset.managers[:2]] == ["M0001", "M0002"]
+
+
+def test_demo_has_exactly_one_leaver_who_still_holds_accounts(demo: Dataset) -> None:
+    leavers = [m.manager_id for m in demo.managers if not m.active]
+    assert len(leavers) == 1
+    assert any(a.current_manager_id == leavers[0] for a in demo.accounts)
+
+
+def test_demo_has_four_regions_and_mostly_current_managers(demo: Dataset) -> None:
+    assert {a.region for a in demo.accounts} == {"east", "north", "south", "west"}
+    new = sum(not a.current_manager_id for a in demo.accounts)
+    assert 0 < new < 0.1 * len(demo.accounts)
+
+
+def test_every_region_has_active_managers_for_every_language_it_needs(demo: Dataset) -> None:
+    tiers = compute_tiers(demo)
+    for i, a in enumerate(demo.accounts):
+        staff = [m for m in demo.active_managers if m.region == a.region]
+        assert staff, f"region {a.region!r} has no active manager"
+        if a.language:
+            assert any(a.language in m.languages for m in staff), a.account_id
+        if a.language and tiers.tier_index[i] <= 1:  # strategic or key: a senior must speak it
+            assert any(a.language in m.languages and m.seniority.rank >= 1 for m in staff), a.account_id
+
+
+def test_current_managers_serve_region_and_language(demo: Dataset) -> None:
+    for a in demo.accounts:
+        if a.current_manager_id:
+            m = demo.manager_by_id[a.current_manager_id]
+            assert m.region == a.region
+            assert not a.language or a.language in m.languages
+
+
+def test_groups_share_region_language_and_current_manager(demo: Dataset) -> None:
+    groups = _groups(demo)
+    assert groups
+    grouped = sum(len(g) for g in groups)
+    assert 0.08 * len(demo.accounts) <= grouped <= 0.2 * len(demo.accounts)
+    for group in groups:
+        assert 2 <= len(group) <= 5
+        accounts = [demo.account_by_id[i] for i in group]
+        assert not accounts[0].parent_id  # the parent is the head office, not a child of another
+        assert len({(a.region, a.language, a.current_manager_id) for a in accounts}) == 1
+
+
+def test_revenue_is_heavy_tailed(demo: Dataset) -> None:
+    revenue = np.sort([a.annual_revenue for a in demo.accounts])[::-1]
+    assert revenue[: len(revenue) // 10].sum() > 0.4 * revenue.sum()
+
+
+def _workload_hours(dataset: Dataset, flat_travel_only: bool = False) -> dict[str, float]:
+    """Monthly hours per region as the generator's docstring defines them, recomputed independently:
+    travel is the round trip from the nearest active manager who may serve the account, at least 1.5 h."""
+    tiers = compute_tiers(dataset).tier_index
+    travel = dataset.policy.travel
+    hours: dict[str, float] = defaultdict(float)
+    for i, a in enumerate(dataset.accounts):
+        rule = dataset.policy.tiers[TIER_ORDER[tiers[i]]]
+        round_trip = FLAT_TRAVEL_HOURS_PER_VISIT
+        if not flat_travel_only:
+            homes = np.radians(
+                np.array(
+                    [
+                        (m.home_lat, m.home_lon)
+                        for m in dataset.active_managers
+                        if m.region == a.region
+                        and m.seniority.rank >= rule.min_seniority.rank
+                        and (not a.language or a.language in m.languages)
+                    ],
+                    dtype=float,
+                )
+            )
+            here = np.radians(np.array([a.lat, a.lon], dtype=float))
+            km = haversine_km(here[0], here[1], homes[:, 0], homes[:, 1]).min()
+            round_trip = max(round_trip, 2 * km * travel.road_factor / travel.speed_kmh)
+        hours[a.region] += (
+            rule.visits_per_month * (rule.hours_per_visit + round_trip) + rule.admin_hours_per_month
+        )
+    return hours
+
+
+@pytest.mark.parametrize(("n_accounts", "n_managers", "seed"), [(300, 12, 7), (2_000, 60, 7), (2_000, 60, 8)])
+def test_workload_is_70_to_80_percent_of_active_capacity_per_region(
+    n_accounts: int, n_managers: int, seed: int
+) -> None:
+    dataset = generate(n_accounts, n_managers, seed=seed)
+    capacity: dict[str, float] = defaultdict(float)
+    for m in dataset.active_managers:
+        capacity[m.region] += m.capacity_hours
+    workload = _workload_hours(dataset)
+    flat = _workload_hours(dataset, flat_travel_only=True)
+    for region, hours in workload.items():
+        assert 0.70 <= hours / capacity[region] <= 0.80, region
+        # Travel is at least the flat 1.5 h, so the flat estimate never overloads a region either.
+        assert flat[region] / capacity[region] <= 0.80, region
+
+
+def test_bundled_demo_matches_the_generator(demo: Dataset, tmp_path: Path) -> None:
+    managers, accounts = _csv_bytes(demo, tmp_path)
+    assert (DEMO_DIR / "managers.csv").read_bytes() == managers, "regenerate: see scenarios/demo/README.md"
+    assert (DEMO_DIR / "accounts.csv").read_bytes() == accounts, "regenerate: see scenarios/demo/README.md"
+
+
+def test_cli_writes_both_files(tmp_path: Path) -> None:
+    # A throwaway group app: the command's parsing is tested without depending on what else `planner` has.
+    cli = typer.Typer()
+    cli.callback()(lambda: None)
+    cli.command("generate")(generate_command)
+    out = tmp_path / "new" / "dir"
+    result = CliRunner().invoke(cli, ["generate", "--accounts", "50", "--managers", "6", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 50 accounts and 6 managers" in result.output
+    assert _csv_bytes(generate(50, 6), tmp_path / "direct") == (
+        (out / "managers.csv").read_bytes(),
+        (out / "accounts.csv").read_bytes(),
+    )
+
+
+def test_too_few_managers_is_refused() -> None:
+    with pytest.raises(ValueError, match="n_managers=3 is too few"):
+        generate(10, 3, n_regions=4)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n_accounts=st.integers(1, 150),
+    n_managers=st.integers(2, 30),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_any_size_keeps_the_invariants(n_accounts: int, n_managers: int, seed: int) -> None:
+    dataset = generate(n_accounts, n_managers, seed=seed)
+    assert len(dataset.accounts) == n_accounts and len(dataset.managers) == n_managers
+    assert any(not m.active for m in dataset.managers)
+    for a in dataset.accounts:
+        assert any(m.region == a.region for m in dataset.active_managers)
+        if a.current_manager_id:
+            m = dataset.manager_by_id[a.current_manager_id]
+            assert m.region == a.region and (not a.language or a.language in m.languages)
+    for group in _groups(dataset):
+        accounts = [dataset.account_by_id[i] for i in group]
+        assert len({(a.region, a.language, a.current_manager_id) for a in accounts}) == 1
