@@ -1,0 +1,94 @@
+"""KPIs of one plan, all read off the evaluator (and the solver block of summary.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner.evaluate import Evaluation
+
+# (label, dotted key into `plan_kpis`, format) in the order reports show them.
+KPI_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("objective (points)", "objective", "{:,.2f}"),
+    ("  value unserved (value × (1-match))", "objective_parts.value_match", "{:,.2f}"),
+    ("  travel", "objective_parts.travel", "{:,.2f}"),
+    ("  moves", "objective_parts.moves", "{:,.2f}"),
+    ("  balance", "objective_parts.balance", "{:,.2f}"),
+    ("  unassigned", "objective_parts.unassigned", "{:,.2f}"),
+    ("value served × match", "value_served_match", "{:,.1f}"),
+    ("moves, voluntary", "moves.voluntary", "{}"),
+    ("moves, forced by leavers", "moves.forced", "{}"),
+    ("value moved", "moves.value_moved", "{:,.1f}"),
+    ("strategic accounts moved", "moves.strategic_moved", "{}"),
+    ("travel hours / month", "travel_hours", "{:,.1f}"),
+    ("utilisation min", "utilisation.min", "{:.1%}"),
+    ("utilisation mean", "utilisation.mean", "{:.1%}"),
+    ("utilisation max", "utilisation.max", "{:.1%}"),
+    ("CV of utilisation", "utilisation.cv", "{:.3f}"),
+    ("CV of hours", "hours.cv", "{:.3f}"),
+    ("Gini of hours", "hours.gini", "{:.3f}"),
+    ("accounts per manager min", "accounts_per_manager.min", "{}"),
+    ("accounts per manager mean", "accounts_per_manager.mean", "{:.1f}"),
+    ("accounts per manager max", "accounts_per_manager.max", "{}"),
+    ("unassigned accounts", "unassigned", "{}"),
+    ("hard-rule violations (must be 0)", "hard_rule_violations", "{}"),
+    ("solver status", "solver.status", "{}"),
+    ("solver gap", "solver.gap", "{:.4%}"),
+)
+
+
+def plan_kpis(evaluation: Evaluation, summary: dict[str, Any] | None = None) -> dict[str, Any]:
+    ev = evaluation
+    fair = ev.fairness
+    # The same managers the evaluator's fairness statistics cover: active, with capacity.
+    counted = [m for m in ev.managers if m.active and m.capacity_hours > 0]
+    counts = [m.accounts for m in counted]
+    solver = (summary or {}).get("solver") or {}
+    return {
+        "objective": ev.objective,
+        "objective_parts": {k: v / 100 for k, v in ev.parts_cp.items()},
+        "value_served_match": round(
+            sum(a.value_score * a.match_score for a in ev.accounts if a.manager_id is not None), 2
+        ),
+        "moves": dict(ev.moves),
+        "travel_hours": round(sum(m.travel_hours for m in ev.managers), 2),
+        "utilisation": {
+            "min": fair.get("utilisation_min"),
+            "mean": fair.get("utilisation_mean"),
+            "max": fair.get("utilisation_max"),
+            "cv": fair.get("utilisation_cv"),
+        },
+        "hours": {"cv": fair.get("hours_cv"), "gini": fair.get("hours_gini")},
+        "accounts_per_manager": {
+            "min": min(counts) if counts else None,
+            "mean": round(sum(counts) / len(counts), 2) if counts else None,
+            "max": max(counts) if counts else None,
+        },
+        "unassigned": len(ev.unassigned),
+        "hard_rule_violations": len(ev.violations),
+        "solver": {
+            "name": solver.get("name"),
+            "status": solver.get("status"),
+            "gap": solver.get("gap"),
+            "objective": solver.get("objective"),
+            "runtime_seconds": solver.get("runtime_seconds"),
+        },
+    }
+
+
+def lookup(kpis: dict[str, Any], key: str) -> Any:
+    value: Any = kpis
+    for part in key.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def formatted(kpis: dict[str, Any], key: str, fmt: str) -> str:
+    value = lookup(kpis, key)
+    if value is None:
+        return "–"
+    try:
+        return fmt.format(value)
+    except (ValueError, TypeError):
+        return str(value)

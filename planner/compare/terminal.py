@@ -1,0 +1,64 @@
+"""The comparison as rich tables for a terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from planner.compare.kpis import KPI_ROWS, formatted, lookup
+
+MAX_MOVED_ROWS = 40  # a terminal is for a glance; --json and --html carry every row
+
+
+def print_comparison(console: Console, report: dict[str, Any]) -> None:
+    plans = report["plans"]
+    table = Table(title="KPIs (computed by the evaluator)")
+    table.add_column("KPI")
+    for p in plans:
+        table.add_column(p["name"], justify="right")
+    for label, key, fmt in KPI_ROWS:
+        cells = [formatted(p["kpis"], key, fmt) for p in plans]
+        style = None
+        if key == "hard_rule_violations" and any(lookup(p["kpis"], key) for p in plans):
+            style = "bold red"
+        table.add_row(label, *cells, style=style)
+    console.print(table)
+    for p in plans:
+        for v in p["violations"][:10]:
+            console.print(f"  [red]{p['name']}[/]: {v}", highlight=False)
+    for diff in report["diffs"]:
+        _print_diff(console, diff)
+
+
+def _print_diff(console: Console, diff: dict[str, Any]) -> None:
+    console.print(
+        f"\n[bold]{diff['base']} → {diff['other']}[/]: {diff['moved_count']} account(s) change manager, "
+        f"value {diff['moved_value']:,.1f}"
+    )
+    if diff["moved"]:
+        moved = Table(title="Moved accounts (by value)")
+        for col in ("account", "from", "to", "tier", "value"):
+            moved.add_column(col, justify="right" if col == "value" else "left")
+        for r in diff["moved"][:MAX_MOVED_ROWS]:
+            moved.add_row(
+                r["account_id"], r["from"] or "–", r["to"] or "–", r["tier"], f"{r['value_score']:.1f}"
+            )
+        console.print(moved)
+        if diff["moved_count"] > MAX_MOVED_ROWS:
+            console.print(f"  … and {diff['moved_count'] - MAX_MOVED_ROWS} more (see --json or --html)")
+    managers = Table(title="Per manager")
+    for col in ("manager", "status", "gained", "lost", "accounts", "hours before", "hours after"):
+        managers.add_column(col, justify="left" if col in ("manager", "status") else "right")
+    for m in diff["managers"]:
+        managers.add_row(
+            m["manager_id"],
+            m["status"],
+            str(len(m["gained"])),
+            str(len(m["lost"])),
+            f"{m['accounts_before']} → {m['accounts_after']}",
+            f"{m['hours_before']:.1f}",
+            f"{m['hours_after']:.1f}",
+        )
+    console.print(managers)

@@ -1,0 +1,109 @@
+"""The comparison of plans as one self-contained HTML page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner.compare.kpis import KPI_ROWS, formatted
+from planner.reports import charts
+from planner.reports.html import figure, note, page, section, table
+
+
+def comparison_html(report: dict[str, Any]) -> str:
+    plans = report["plans"]
+    names = [p["name"] for p in plans]
+    kpi_table = table(
+        ("KPI", *names),
+        [(label, *(formatted(p["kpis"], key, fmt) for p in plans)) for label, key, fmt in KPI_ROWS],
+        table_id="kpis",
+        row_classes=[
+            "bad" if key == "hard_rule_violations" and any(p["kpis"][key] for p in plans) else ""
+            for _, key, _ in KPI_ROWS
+        ],
+    )
+    violations = [f"{p['name']}: {v}" for p in plans for v in p["violations"]]
+    parts = [
+        kpi_table,
+        note("Data of each plan: " + "; ".join(f"{p['name']} from {p['data_from']}" for p in plans)),
+    ]
+    if violations:
+        parts.append(note("Hard-rule violations — " + " | ".join(violations[:50])))
+    sections = [section("KPIs side by side", *parts), section("Charts", _charts(report))]
+    for k, diff in enumerate(report["diffs"], start=1):
+        sections.append(_diff_section(diff, k))
+    return page(
+        "Plan comparison",
+        *sections,
+        subtitle=f"Base plan: {report['base']}. Every KPI is computed by the evaluator from each plan's own data.",
+    )
+
+
+def _charts(report: dict[str, Any]) -> str:
+    plans = report["plans"]
+    names = [p["name"] for p in plans]
+    panels = [
+        ("voluntary moves", [p["kpis"]["moves"]["voluntary"] for p in plans]),
+        ("travel hours / month", [p["kpis"]["travel_hours"] for p in plans]),
+        ("Gini of hours", [p["kpis"]["hours"]["gini"] or 0.0 for p in plans]),
+        ("value served × match", [p["kpis"]["value_served_match"] for p in plans]),
+    ]
+    kpis = charts.kpi_bars(names, panels)
+    # Managers of every plan, in the base's order, then each later plan's newcomers (hires).
+    ids = list(dict.fromkeys(m["manager_id"] for d in report["diffs"] for m in d["managers"]))
+    util_before = {
+        m["manager_id"]: m["utilisation_before"] for d in report["diffs"][:1] for m in d["managers"]
+    }
+    series = [(names[0], [util_before.get(i) for i in ids])]
+    for d, name in zip(report["diffs"], names[1:], strict=True):
+        after = {m["manager_id"]: m["utilisation_after"] for m in d["managers"]}
+        series.append((name, [after.get(i) for i in ids]))
+    util = charts.utilisation_by_plan(ids, series)
+    return figure(charts.to_svg(kpis, "compare-kpis"), "Key figures per plan", "chart-kpis") + figure(
+        charts.to_svg(util, "compare-util"),
+        "Utilisation per manager in each plan (line: 100 %)",
+        "chart-utilisation",
+    )
+
+
+def _diff_section(diff: dict[str, Any], k: int) -> str:
+    moved = table(
+        ("account", "from", "to", "tier", "value score"),
+        [
+            (r["account_id"], r["from"] or "–", r["to"] or "–", r["tier"], f"{r['value_score']:.1f}")
+            for r in diff["moved"]
+        ],
+        table_id=f"moved-{k}",
+    )
+    managers = table(
+        (
+            "manager",
+            "status",
+            "gained",
+            "lost",
+            "accounts before",
+            "accounts after",
+            "hours before",
+            "hours after",
+        ),
+        [
+            (
+                m["manager_id"],
+                m["status"],
+                len(m["gained"]),
+                len(m["lost"]),
+                m["accounts_before"],
+                m["accounts_after"],
+                f"{m['hours_before']:.1f}",
+                f"{m['hours_after']:.1f}",
+            )
+            for m in diff["managers"]
+        ],
+        table_id=f"managers-{k}",
+        row_classes=["warn" if m["status"] in ("joins", "leaves") else "" for m in diff["managers"]],
+    )
+    return section(
+        f"{diff['base']} → {diff['other']}: {diff['moved_count']} account(s) change manager",
+        note(f"Value score of the moved accounts: {diff['moved_value']:,.1f}."),
+        moved,
+        managers,
+    )

@@ -1,0 +1,79 @@
+"""Solve a resolved scenario and write its plan directory, the same files `planner assign` writes.
+
+A scenario plan directory = plan.csv + summary.json (the very writer functions
+`planner assign` uses) + scenario.resolved.yaml, all swapped in atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from planner.assign import AssignmentOutcome, run_assignment
+from planner.context import Context
+from planner.io.plan_dir import atomic_directory, write_json, write_plan_csv
+from planner.report import summary
+from planner.scenario.resolve import RESOLVED_FILE, Resolved
+from planner.solvers import Progress, SolveOptions
+
+log = logging.getLogger(__name__)
+
+_HEADER = (
+    "# Written by `planner scenario run`: everything this plan was made from.\n"
+    "# inputs: absolute paths and sha256 of the data files; effective_policy: the policy after\n"
+    "# overrides and changes; spec: the scenario as read (paths made absolute), enough to re-run it.\n"
+)
+
+
+def solve_scenario(
+    resolved: Resolved,
+    *,
+    max_moves: int | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> AssignmentOutcome:
+    """Solve with the scenario's own solver settings; raises InfeasibleError with reasons."""
+    settings = resolved.spec.solver
+    options = SolveOptions(
+        time_limit_seconds=settings.time_limit_seconds,
+        threads=settings.effective_threads,
+        seed=settings.seed,
+        on_progress=on_progress,
+    )
+    ctx = Context.build(resolved.dataset)
+    log.info("scenario %s: %s", resolved.spec.name, "; ".join(n for n in resolved.notes if n) or "no changes")
+    return run_assignment(ctx, solver=settings.name, options=options, max_moves=max_moves)
+
+
+def summary_inputs(resolved: Resolved) -> dict[str, Any]:
+    settings = resolved.spec.solver
+    return {
+        "accounts": resolved.spec.data.accounts,
+        "managers": resolved.spec.data.managers,
+        "policy": resolved.spec.data.policy,
+        "scenario": (resolved.scenario_file or {}).get("path"),
+        "resolved": RESOLVED_FILE,
+        "solver": settings.name,
+        "time_limit_seconds": settings.time_limit_seconds,
+        "threads": settings.effective_threads,
+        "seed": settings.seed,
+        "deterministic": settings.deterministic,
+    }
+
+
+def write_plan_dir(out: Path, resolved: Resolved, outcome: AssignmentOutcome) -> None:
+    """plan.csv, summary.json and scenario.resolved.yaml, replacing `out` only once all are written."""
+    if outcome.evaluation is None:
+        raise ValueError("no plan to write: the solver found none")
+    with atomic_directory(Path(out)) as scratch:
+        write_plan_csv(scratch / "plan.csv", outcome.evaluation)
+        write_json(scratch / "summary.json", summary(outcome, summary_inputs(resolved)))
+        write_resolved(scratch / RESOLVED_FILE, resolved)
+
+
+def write_resolved(path: Path, resolved: Resolved) -> None:
+    text = yaml.safe_dump(resolved.record(), sort_keys=False, allow_unicode=True, width=110)
+    path.write_text(_HEADER + text, encoding="utf-8")

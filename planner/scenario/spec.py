@@ -1,0 +1,149 @@
+"""The scenario file, as pydantic models: what a planner writes in YAML to ask "what if?".
+
+A scenario names its base data, the policy and overrides of it, and an ordered
+list of changes. Every model forbids unknown keys, so a typo such as `capacty`
+is an error naming the field instead of a silently ignored line.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from planner.models import Pair, Seniority, Tier
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DataFiles(_Strict):
+    """Base data; relative paths are relative to the scenario file's folder."""
+
+    accounts: str = Field(min_length=1)
+    managers: str = Field(min_length=1)
+    policy: str | None = None
+
+
+class SolverSettings(_Strict):
+    name: str = "cpsat"
+    time_limit_seconds: float = Field(default=30.0, gt=0)
+    seed: int = Field(default=0, ge=0)
+    threads: int = Field(default=2, ge=1)
+    # CP-SAT with several workers races them against each other, so two runs stopped by the
+    # time limit may return different plans (measured on a 150 x 10 instance: 3 distinct plans
+    # in 4 runs with 2 workers, 1 with 1 worker). `deterministic` trades speed for one worker.
+    # Only a search that ends by proving optimality is reproducible bit for bit: a wall-clock
+    # limit can cut even one worker at a different point on a loaded machine.
+    deterministic: bool = False
+
+    @property
+    def effective_threads(self) -> int:
+        return 1 if self.deterministic else self.threads
+
+
+class RemoveManager(_Strict):
+    """A leaver: the manager becomes inactive; their accounts must move (forced moves)."""
+
+    kind: Literal["remove_manager"]
+    manager_id: str = Field(min_length=1)
+    effective_date: date | None = None
+
+
+class Hire(_Strict):
+    """A new manager's profile; the same fields as a managers.csv row."""
+
+    manager_id: str = Field(min_length=1)
+    name: str = ""
+    seniority: Seniority = Seniority.junior
+    industries: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    region: str = ""
+    home_lat: float | None = Field(default=None, ge=-90, le=90)
+    home_lon: float | None = Field(default=None, ge=-180, le=180)
+    capacity_hours: float = Field(ge=0)
+    max_accounts: int | None = Field(default=None, ge=0)
+    start_date: date | None = None
+
+
+class AddHires(_Strict):
+    kind: Literal["add_hires"]
+    hires: list[Hire] = Field(min_length=1)
+
+
+class SetCapacity(_Strict):
+    """New capacity for one manager, or for every manager when `manager_id` is omitted."""
+
+    kind: Literal["set_capacity"]
+    manager_id: str | None = None
+    hours: float | None = Field(default=None, ge=0)
+    factor: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> SetCapacity:
+        if (self.hours is None) == (self.factor is None):
+            raise ValueError("give exactly one of 'hours' (absolute) or 'factor' (multiplier)")
+        return self
+
+
+class SetWeights(_Strict):
+    """Objective weights to change; the others keep the policy's value."""
+
+    kind: Literal["set_weights"]
+    value_match: float | None = Field(default=None, ge=0)
+    travel_hour: float | None = Field(default=None, ge=0)
+    move: float | None = Field(default=None, ge=0)
+    balance: float | None = Field(default=None, ge=0)
+    unassigned: float | None = Field(default=None, ge=0)
+
+    def given(self) -> dict[str, float]:
+        return {k: v for k, v in self.model_dump(exclude={"kind"}).items() if v is not None}
+
+
+class SetMaxMoves(_Strict):
+    """Disruption budget: the most voluntary moves; null lifts the budget."""
+
+    kind: Literal["set_max_moves"]
+    max_moves: int | None = Field(ge=0)
+
+
+class PinPairs(_Strict):
+    kind: Literal["pin"]
+    pairs: list[Pair] = Field(min_length=1)
+
+
+class ForbidPairs(_Strict):
+    kind: Literal["forbid"]
+    pairs: list[Pair] = Field(min_length=1)
+
+
+class FreezeTier(_Strict):
+    """No account of this tier moves: each one with an active current manager is pinned to them.
+
+    Resolved after every other change, on the final roster, whatever its place in the list:
+    an account whose manager leaves in this scenario is not frozen, it must move.
+    """
+
+    kind: Literal["freeze_tier"]
+    tier: Tier
+
+
+Change = Annotated[
+    RemoveManager | AddHires | SetCapacity | SetWeights | SetMaxMoves | PinPairs | ForbidPairs | FreezeTier,
+    Field(discriminator="kind"),
+]
+
+
+class ScenarioSpec(_Strict):
+    name: str = Field(min_length=1)
+    description: str = ""
+    # Planning date: a change dated after it (a leaver's effective_date, a hire's start_date)
+    # is not in force yet and is skipped. Without it every change is in force.
+    as_of: date | None = None
+    data: DataFiles
+    # Any policy field, merged key by key over the policy file (nested mappings merge, lists replace).
+    policy_overrides: dict[str, Any] = Field(default_factory=dict)
+    changes: list[Change] = Field(default_factory=list)
+    solver: SolverSettings = SolverSettings()
