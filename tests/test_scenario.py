@@ -276,3 +276,12 @@ def test_worked_scenarios_resolve(path: Path) -> None:
 def test_at_least_four_worked_scenarios_ship() -> None:
     names = {p.stem for p in WORKED}
     assert {"leaver", "two-hires", "capacity-cut", "frozen-strategic"} <= names
+
+
+def test_infeasible_scenario_exits_3_with_reasons(tmp_path: Path) -> None:
+    write_data(tmp_path, [{"manager_id": "M1", "capacity_hours": 10}], standard_accounts(1, "M1"))
+    scenario = write_scenario(tmp_path, [{"kind": "remove_manager", "manager_id": "M1"}])
+    result = CliRunner().invoke(app, ["scenario", "run", str(scenario), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 3
+    assert "A1" in result.output
+    assert not (tmp_path / "o").exists()

@@ -14,7 +14,7 @@ from planner.compare.sources import DataFiles
 from planner.solvers import Progress
 
 scenario = typer.Typer(
-    help="What-if scenarios: a YAML file of changes to the base data (see scenarios/README.md).",
+    help="What-if scenarios: a YAML file of changes to the base data (every field: scenarios/scenario.example.yaml).",
     no_args_is_help=True,
 )
 app.add_typer(scenario, name="scenario")

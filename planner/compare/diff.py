@@ -11,7 +11,7 @@ def plan_diff(base: Evaluation, other: Evaluation) -> dict[str, Any]:
     """Accounts whose manager differs between `base` and `other`; tier and value are `base`'s."""
     before = {a.account_id: a for a in base.accounts}
     after = {a.account_id: a for a in other.accounts}
-    moved = [
+    moved: list[dict[str, Any]] = [
         {
             "account_id": aid,
             "from": row.manager_id,

@@ -79,7 +79,9 @@ def utilisation_histogram(utilisation: Sequence[float], low: float, high: float)
         )
     ax.set_xlabel("utilisation (%)")
     ax.set_ylabel("managers")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # a count of managers has no halves
     return fig
 
 

@@ -110,7 +110,7 @@ def sweep(resolved: Resolved, count: int, solve: Solve) -> Sweep:
         found = attempt(budget) if budget < moves_free else Alternative(None, resolved, free)
         if isinstance(found, Alternative):
             candidates.append(found)
-    dropped = [(b, r) for b, r in sorted(results.items()) if isinstance(r, str)]
+    dropped: list[tuple[int | None, str]] = [(b, r) for b, r in sorted(results.items()) if isinstance(r, str)]
     kept = _distinct(candidates, dropped)
     mask = pareto_mask([a.criteria() for a in kept])
     dropped += [

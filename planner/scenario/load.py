@@ -54,5 +54,5 @@ def field_path(loc: tuple[Any, ...]) -> str | None:
 def _message(error: Any) -> str:
     msg = str(error["msg"])
     if error["type"] == "extra_forbidden":
-        return "unknown field (check the spelling; see scenarios/README.md for the fields)"
+        return "unknown field (check the spelling; see scenarios/scenario.example.yaml for every field)"
     return msg
