@@ -21,4 +21,4 @@ def main() -> None:
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`; kept here, not at module
     # top, so `import planner.cli` stays cheap and free of cycles.
-    from planner.cli import assign, generate  # noqa: F401
+    from planner.cli import assign, generate, scenario  # noqa: F401
