@@ -1,0 +1,374 @@
+"""The GAP engine backend ("engine"): Lagrangian bound, penalty local search, then CP-SAT.
+
+For a problem that is a pure generalized assignment problem (capacities only, every unit
+must be assigned) the time budget T is spent in three phases:
+
+1. Lagrangian relaxation of the capacities (`planner.gap.lagrange`): a proven lower bound
+   (the LP bound, approached by subgradient ascent) and reduced costs rc[i][j].
+2. Penalty local search (`planner.gap.local_search`) from the relaxation's assignment,
+   with candidate agents per job taken from the reduced costs: a good incumbent fast.
+3. CP-SAT (`planner.solvers.cpsat.build_model`, the planner's own model) on a reduced pair
+   set (`planner.gap.restricted`): each job's few best agents by reduced cost, minus pairs
+   that reduced-cost fixing proves useless, hinted with the incumbent.
+
+The reported bound is max(Lagrangian bound, min(incumbent at fixing, CP-SAT bound)) where
+the second term counts only when the reduced set dropped nothing but provably useless pairs;
+a bound of a heuristically restricted model is never reported as the problem's bound.
+Status is OPTIMAL only when that bound meets the objective.
+
+Anything with side constraints the heuristics do not model (lower bands, unit caps, a move
+budget, the balance term, optional assignment) goes to the CP-SAT model unchanged, with the
+problem's own hint: correct by construction, just without the GAP speed-ups.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from planner.gap.dense import DenseGap, to_dense
+from planner.gap.lagrange import Lagrangian, ascend, evaluate
+from planner.gap.local_search import candidates, search, start_state
+from planner.gap.restricted import RestrictedModel, restrict
+from planner.problem import AssignmentProblem
+from planner.solvers.base import Progress, SolveOptions, SolveResult, Status
+from planner.solvers.cpsat import build_model, configure
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Shares of the time limit per phase and neighbourhood sizes; defaults tuned on C/D/E."""
+
+    lagrange_share: float = 0.1
+    lagrange_max_seconds: float = 3.0
+    first_search_share: float = 0.1  # alone, before the portfolio: an incumbent to fix with
+    search_candidates: int = 6  # agents per job the local search may use
+    cpsat_candidates: int = 4  # agents per job kept in the reduced CP-SAT model
+    exact_below_pairs: int = 1200  # keep every unfixed pair when the problem is this small
+    patience: int = 30
+    # Hinting CP-SAT with the local-search optimum measured worse than letting it search
+    # from scratch: its LNS neighbourhoods rarely improve that (deep) local optimum.
+    cpsat_hint: bool = False
+    give_up: int = 200  # rounds without a new best after which the search hands over to CP-SAT
+
+
+def side_constraints(problem: AssignmentProblem) -> list[str]:
+    """Names of the features of `problem` the GAP heuristics do not handle."""
+    found = []
+    if problem.balance_coef and problem.balance_agents is not None and problem.balance_agents.any():
+        found.append("balance")
+    if problem.max_moves is not None and problem.pair_moves is not None:
+        found.append("max_moves")
+    if problem.lower is not None and (problem.lower > 0).any():
+        found.append("lower")
+    if problem.max_units is not None and (problem.max_units >= 0).any():
+        found.append("max_units")
+    if problem.unassigned_cost is not None:
+        found.append("unassigned_cost")
+    if problem.n_units and np.bincount(problem.pair_unit, minlength=problem.n_units).min() == 0:
+        found.append("unit_without_pairs")
+    return found
+
+
+class _Tracker:
+    """The incumbent across phases and threads: best value, when it was found, its plan.
+
+    CP-SAT's callback reports values only (reading a plan in Python per solution is too
+    slow); its final plan is filed when the solve ends, under source "cpsat".
+    """
+
+    def __init__(self, options: SolveOptions, start: float):
+        self.options = options
+        self.start = start
+        self.value = math.inf
+        self.plans: dict[str, tuple[float, np.ndarray]] = {}
+        self.time_to_best: float | None = None
+        self.bound = -math.inf
+        self._lock = threading.Lock()
+
+    def offer(self, value: float, plan: np.ndarray | None = None, source: str = "search") -> None:
+        with self._lock:
+            if plan is not None and value < self.plans.get(source, (math.inf, None))[0]:
+                self.plans[source] = (value, plan.copy())
+            if value < self.value - 1e-9:
+                self.value = value
+                self.time_to_best = time.perf_counter() - self.start
+                if self.options.on_progress is not None:
+                    self.options.on_progress(Progress(self.time_to_best, value, self.bound))
+
+    def raise_bound(self, bound: float) -> None:
+        with self._lock:
+            self.bound = max(self.bound, bound)
+
+    @property
+    def plan(self) -> np.ndarray | None:
+        with self._lock:
+            if not self.plans:
+                return None
+            return min(self.plans.values(), key=lambda vp: vp[0])[1]
+
+    @property
+    def plan_value(self) -> float:
+        with self._lock:
+            return min((v for v, _ in self.plans.values()), default=math.inf)
+
+    def proven(self) -> bool:
+        return self.bound >= self.plan_value
+
+
+class _CpCallback(cp_model.CpSolverSolutionCallback):
+    def __init__(self, tracker: _Tracker):
+        super().__init__()
+        self._tracker = tracker
+
+    def on_solution_callback(self) -> None:
+        self._tracker.offer(float(self.objective_value))
+
+
+class _Searcher:
+    """The penalty local search, resumable: each `run` continues from where the last stopped."""
+
+    def __init__(
+        self,
+        dense: DenseGap,
+        lag: Lagrangian,
+        settings: EngineSettings,
+        options: SolveOptions,
+        tracker: _Tracker,
+    ):
+        _, relaxed, _ = evaluate(dense, lag.multipliers)
+        # Penalties start at the capacity prices, with a floor so that agents the relaxation
+        # left slack are still protected against overload.
+        finite = dense.cost[dense.eligible]
+        scale = float(np.median(np.abs(finite)) / max(np.median(dense.weight[dense.eligible]), 1))
+        self.state = start_state(dense, relaxed, np.maximum(lag.multipliers, 0.5 * max(scale, 1e-3)))
+        self.cand = candidates(lag.reduced_cost, dense.eligible, settings.search_candidates)
+        self.dense, self.settings, self.tracker = dense, settings, tracker
+        self.seed = int(options.seed)
+        self.runs = 0
+
+    def run(self, until: float, should_stop: Callable[[], bool] | None = None) -> None:
+        state, tracker = self.state, self.tracker
+        self.runs += 1
+        search(
+            self.dense,
+            state,
+            self.cand,
+            max(until - time.perf_counter(), 0.0),
+            seed=self.seed + 7919 * self.runs,
+            patience=self.settings.patience,
+            give_up=self.settings.give_up,
+            on_improve=lambda value: tracker.offer(value, state.best_assign),
+            should_stop=should_stop,
+        )
+        if math.isfinite(float(state.best[0])):
+            tracker.offer(float(state.best[0]), state.best_assign)
+
+
+class _CpPhase:
+    """CP-SAT on the reduced model (in a thread or not); files its plan and any bound it proves."""
+
+    def __init__(
+        self,
+        reduced: RestrictedModel,
+        options: SolveOptions,
+        tracker: _Tracker,
+        stats: dict[str, float | int | str],
+        workers: int,
+    ):
+        self.reduced, self.options, self.tracker, self.stats = reduced, options, tracker, stats
+        self.workers = workers
+        self.done = threading.Event()
+        self._solver: cp_model.CpSolver | None = None
+        self._stop = False
+
+    def stop(self) -> None:
+        self._stop = True
+        if self._solver is not None:
+            self._solver.stop_search()
+
+    def run(self, deadline: float) -> None:
+        try:
+            self._run(deadline)
+        finally:
+            self.done.set()
+
+    def _run(self, deadline: float) -> None:
+        reduced, tracker = self.reduced, self.tracker
+        incumbent_at_fixing = tracker.plan_value
+        built = build_model(reduced.problem)
+        solver = cp_model.CpSolver()
+        configure(solver, _with_limit(self.options, deadline - time.perf_counter(), self.workers))
+        if self.workers == 1:
+            # Alone on its core, CP-SAT still runs its portfolio (LNS included) by turns.
+            solver.parameters.interleave_search = True
+        self._solver = solver
+        if self._stop:
+            return
+        code = solver.solve(built.model, _CpCallback(tracker))
+        self.stats["cpsat_status"] = solver.status_name(code)
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            tracker.offer(float(solver.objective_value), _read(reduced.problem, solver), source="cpsat")
+        if reduced.exact:
+            # Every solution better than the incumbent at fixing lives in the reduced model.
+            if code == cp_model.INFEASIBLE:
+                tracker.raise_bound(incumbent_at_fixing)
+            elif code in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
+                cp_bound = math.ceil(float(solver.best_objective_bound) - 1e-6)
+                tracker.raise_bound(min(incumbent_at_fixing, cp_bound))
+
+
+class GapEngineSolver:
+    name = "engine"
+
+    def __init__(self, settings: EngineSettings | None = None):
+        self.settings = settings or EngineSettings()
+
+    def supports(self, problem: AssignmentProblem) -> str | None:
+        return None
+
+    def solve(self, problem: AssignmentProblem, options: SolveOptions) -> SolveResult:
+        start = time.perf_counter()
+        other = side_constraints(problem)
+        if other:
+            log.info("engine: side constraints %s; solving the full CP-SAT model", other)
+            return self._cpsat(problem, options, start, {"path": "cpsat:" + ",".join(other)})
+        if problem.n_units == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return SolveResult(Status.OPTIMAL, self.name, empty, 0.0, 0.0, time.perf_counter() - start, 0.0)
+        return self._gap(problem, options, start)
+
+    # -- pure GAP -------------------------------------------------------------------------
+    def _gap(self, problem: AssignmentProblem, options: SolveOptions, start: float) -> SolveResult:
+        s = self.settings
+        limit = float(options.time_limit_seconds)
+        deadline = start + limit
+        dense = to_dense(problem)
+        tracker = _Tracker(options, start)
+        stats: dict[str, float | int | str] = {"path": "gap"}
+
+        # Phase 1: the bound and the prices. A rough objective estimate steers the steps;
+        # the per-job minimum cost is a valid (weak) bound, so the estimate sits above it.
+        floor = float(np.where(dense.eligible, dense.cost, np.inf).min(axis=0).sum())
+        estimate = floor + 0.05 * abs(floor) + 1.0
+        lag = ascend(dense, estimate, min(s.lagrange_share * limit, s.lagrange_max_seconds))
+        tracker.bound = float(lag.bound)
+        stats["lagrangian_iterations"] = lag.iterations
+        stats["lagrangian_seconds"] = round(time.perf_counter() - start, 3)
+
+        # Phase 2: a short local search for a first incumbent, which the fixing needs.
+        searcher = _Searcher(dense, lag, s, options, tracker)
+        searcher.run(start + s.first_search_share * limit)
+        if tracker.plan is not None:
+            # Re-aim the ascent at the incumbent: a better target gives better steps.
+            more = ascend(dense, tracker.plan_value, min(0.03 * limit, 1.0), incumbent=tracker.plan_value,
+                          start=lag.multipliers)  # fmt: skip
+            if more.value > lag.value:
+                lag = more
+            tracker.raise_bound(float(lag.bound))
+        stats["lagrangian_bound"] = lag.bound
+        stats["first_search_seconds"] = round(time.perf_counter() - start, 3)
+        if tracker.proven():
+            return self._result(problem, tracker, start, stats)
+
+        # Phase 3 until the deadline: CP-SAT on the reduced pair set. Unless that set is
+        # exact, it runs in a thread on one core while the search goes on in this one: they
+        # find their best solutions on different instances (CP-SAT on small or loose ones,
+        # the search on large tight ones); either stops when optimality is proven.
+        k = dense.n_agents if problem.n_pairs <= s.exact_below_pairs else s.cpsat_candidates
+        reduced = restrict(problem, dense, lag, tracker.plan, tracker.plan_value, k, hint=s.cpsat_hint)
+        stats["cpsat_pairs"] = reduced.problem.n_pairs
+        stats["cpsat_exact"] = int(reduced.exact)
+        if reduced.exact:
+            # Small enough to keep every useful pair: CP-SAT gets all the threads and can
+            # prove optimality; the search has had its turn.
+            _CpPhase(reduced, options, tracker, stats, workers=int(options.threads)).run(deadline)
+        else:
+            cp = _CpPhase(reduced, options, tracker, stats, workers=max(1, int(options.threads) - 1))
+            worker = threading.Thread(target=cp.run, args=(deadline,), name="engine-cpsat", daemon=True)
+            worker.start()
+            searcher.run(deadline, should_stop=lambda: cp.done.is_set() or tracker.proven())
+            while worker.is_alive():
+                if tracker.proven():
+                    cp.stop()
+                worker.join(0.05)
+        stats["search_best"] = float(searcher.state.best[0])
+        return self._result(problem, tracker, start, stats)
+
+    def _result(
+        self, problem: AssignmentProblem, tracker: _Tracker, start: float, stats: dict[str, float | int | str]
+    ) -> SolveResult:
+        runtime = time.perf_counter() - start
+        plan = tracker.plan
+        if plan is None and tracker.bound == math.inf:
+            # The exact reduced model is infeasible and nothing was fixed against an
+            # incumbent (there was none): the problem itself has no solution.
+            return SolveResult(Status.INFEASIBLE, self.name, None, None, None, runtime, statistics=stats)
+        if plan is None:
+            bound = tracker.bound if math.isfinite(tracker.bound) else None
+            return SolveResult(Status.TIMEOUT, self.name, None, None, bound, runtime, statistics=stats)
+        objective = float(problem.objective_of(plan))
+        if abs(objective - tracker.plan_value) > 1e-6:
+            raise AssertionError(f"engine: tracked objective {tracker.plan_value} != recomputed {objective}")
+        bound = min(tracker.bound, objective)
+        status = Status.OPTIMAL if bound >= objective else Status.FEASIBLE
+        return SolveResult(status, self.name, plan, objective, bound, runtime,
+                           tracker.time_to_best, statistics=stats)  # fmt: skip
+
+    # -- anything else: the planner's CP-SAT model ----------------------------------------
+    def _cpsat(
+        self,
+        problem: AssignmentProblem,
+        options: SolveOptions,
+        start: float,
+        stats: dict[str, float | int | str],
+    ) -> SolveResult:
+        tracker = _Tracker(options, start)
+        built = build_model(problem)
+        solver = cp_model.CpSolver()
+        configure(solver, _with_limit(options, options.time_limit_seconds - (time.perf_counter() - start)))
+        code = solver.solve(built.model, _CpCallback(tracker))
+        runtime = time.perf_counter() - start
+        stats["cpsat_status"] = solver.status_name(code)
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            assign = _read(problem, solver)
+            objective = float(solver.objective_value)
+            bound = float(solver.best_objective_bound)
+            proven = code == cp_model.OPTIMAL and objective == bound
+            return SolveResult(Status.OPTIMAL if proven else Status.FEASIBLE, self.name, assign, objective,
+                               bound, runtime, tracker.time_to_best, statistics=stats)  # fmt: skip
+        if code == cp_model.INFEASIBLE:
+            return SolveResult(Status.INFEASIBLE, self.name, None, None, None, runtime, statistics=stats)
+        if code == cp_model.UNKNOWN:
+            bound = float(solver.best_objective_bound)
+            return SolveResult(Status.TIMEOUT, self.name, None, None, bound, runtime, statistics=stats)
+        return SolveResult(Status.ERROR, self.name, None, None, None, runtime,
+                           message=solver.status_name(code), statistics=stats)  # fmt: skip
+
+
+def _read(problem: AssignmentProblem, solver: cp_model.CpSolver) -> np.ndarray:
+    # build_model creates the pair variables first: proto indices 0 .. n_pairs - 1.
+    chosen = np.asarray(list(solver.response_proto.solution), dtype=np.int64)[: problem.n_pairs] > 0
+    out = np.full(problem.n_units, -1, dtype=np.int64)
+    out[problem.pair_unit[chosen]] = problem.pair_agent[chosen]
+    return out
+
+
+def _with_limit(options: SolveOptions, seconds: float, threads: int | None = None) -> SolveOptions:
+    return SolveOptions(
+        time_limit_seconds=max(float(seconds), 0.01),
+        threads=options.threads if threads is None else threads,
+        seed=options.seed,
+        relative_gap=options.relative_gap,
+        log=options.log,
+        on_progress=None,
+    )
