@@ -160,7 +160,7 @@ def conflict_core(compiled: Compiled, time_limit_seconds: float = 10.0) -> list[
     status = solver.solve(built.model)
     if status != cp_model.INFEASIBLE:
         return []
-    by_index = {lit.index: name for name, lit in built.switches.items()}
+    by_index = {index: name for name, index in built.switches.items()}
     names = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in by_index]
     if not names:
         return ["every account must be assigned, and the eligible managers cannot take them all"]

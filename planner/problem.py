@@ -61,27 +61,35 @@ class AssignmentProblem:
         bounds = np.searchsorted(self.pair_unit[order], np.arange(self.n_units + 1))
         return [order[bounds[u] : bounds[u + 1]] for u in range(self.n_units)]
 
+    def pair_index(self, unit_agent: np.ndarray) -> np.ndarray:
+        """Pair index of each unit's agent; -1 where unassigned. KeyError if a pair does not exist."""
+        keys = self.pair_unit * self.n_agents + self.pair_agent
+        order = np.argsort(keys, kind="stable")
+        units = np.nonzero(unit_agent >= 0)[0]
+        wanted = units * self.n_agents + unit_agent[units]
+        pos = np.searchsorted(keys[order], wanted)
+        pos = np.minimum(pos, max(len(order) - 1, 0))
+        if units.size and (len(order) == 0 or not np.array_equal(keys[order][pos], wanted)):
+            raise KeyError("unit_agent uses a pair that is not eligible")
+        out = np.full(self.n_units, -1, dtype=np.int64)
+        out[units] = order[pos]
+        return out
+
     def objective_of(self, unit_agent: np.ndarray) -> int:
-        """Objective of a unit -> agent vector (-1 = unassigned); the solvers' self-check."""
-        lookup = {
-            (int(u), int(a)): p for p, (u, a) in enumerate(zip(self.pair_unit, self.pair_agent, strict=True))
-        }
-        total = 0
-        load = np.zeros(self.n_agents, dtype=np.int64)
-        for u, a in enumerate(unit_agent):
-            if a < 0:
-                assert self.unassigned_cost is not None
-                total += int(self.unassigned_cost[u])
-                continue
-            p = lookup[(u, int(a))]
-            total += int(self.pair_cost[p])
-            load[a] += int(self.pair_weight[p])
+        """Objective of a unit -> agent vector (-1 = unassigned), with the tight balance term."""
+        pairs = self.pair_index(unit_agent)
+        used = pairs[pairs >= 0]
+        total = int(self.pair_cost[used].sum())
+        if (pairs < 0).any():
+            assert self.unassigned_cost is not None, "unassigned units need unassigned_cost"
+            total += int(self.unassigned_cost[pairs < 0].sum())
+        load = np.bincount(
+            self.pair_agent[used], weights=self.pair_weight[used], minlength=self.n_agents
+        ).astype(np.int64)
         if self.balance_coef and self.balance_agents is not None and self.balance_agents.any():
             cap = self.capacity_for_balance()[self.balance_agents]
             scaled = load[self.balance_agents] * UTIL_SCALE
-            umax = int((-(-scaled // cap)).max())
-            umin = int((scaled // cap).min())
-            total += self.balance_coef * (umax - umin)
+            total += self.balance_coef * int((-(-scaled // cap)).max() - (scaled // cap).min())
         return total
 
     def capacity_for_balance(self) -> np.ndarray:

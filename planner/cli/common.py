@@ -15,8 +15,9 @@ from planner.errors import InfeasibleError, InputError
 from planner.io.loader import load_dataset
 from planner.models import Dataset
 
-console = Console()
-err_console = Console(stderr=True)
+# Pipes and CI logs get a fixed width wide enough for the manager table; terminals keep theirs.
+console = Console(width=None if sys.stdout.isatty() else 120)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 EXIT_VIOLATIONS = 1
 EXIT_BAD_INPUT = 2

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from planner.problem import UTIL_SCALE, AssignmentProblem
 from planner.solvers.base import Progress, SolveOptions, SolveResult, Status
+from planner.solvers.construct import construct
+from planner.solvers.decompose import components, restrict
 
 log = logging.getLogger(__name__)
 
@@ -23,94 +25,179 @@ log = logging.getLogger(__name__)
 @dataclass
 class CpModel:
     model: cp_model.CpModel
-    x: list[cp_model.IntVar]  # one per pair
-    y: list[cp_model.IntVar] | None  # unassigned indicator per unit
-    # Constraint group name -> enforcement literal; only with assumptions=True.
-    switches: dict[str, cp_model.IntVar]
+    n_pairs: int  # pair variables are proto indices 0 .. n_pairs-1
+    # Constraint group name -> proto index of its enforcement literal; only with assumptions=True.
+    switches: dict[str, int]
+
+
+_FREE_LOW = -(2**60)  # "no lower bound" that stays clear of CP-SAT's overflow checks
 
 
 def build_model(problem: AssignmentProblem, assumptions: bool = False) -> CpModel:
-    """The CP-SAT model; with `assumptions`, each side constraint is switched by a literal
-    so an infeasibility core can name the constraints in conflict."""
-    model = cp_model.CpModel()
-    x = [
-        model.new_bool_var(f"x_{u}_{a}")
-        for u, a in zip(problem.pair_unit.tolist(), problem.pair_agent.tolist(), strict=True)
-    ]
-    switches: dict[str, cp_model.IntVar] = {}
+    """The CP-SAT model of `planner.problem`, written as one text-format proto.
 
-    def switch(name: str) -> cp_model.IntVar | None:
+    Building a million-variable model through the Python API costs a Python call per
+    variable, coefficient and hint (20+ s at 20,000 x 500); writing the proto's text
+    with bulk string joins and letting C++ parse it takes a few seconds.
+
+    With `assumptions`, each side constraint gets an enforcement literal that is also
+    an assumption, so an infeasibility core can name the constraints in conflict.
+    """
+    w = _ProtoWriter()
+    P, U = problem.n_pairs, problem.n_units
+    w.bool_vars(P)
+    y0 = w.n_vars
+    if problem.unassigned_cost is not None:
+        w.bool_vars(U)
+    switches: dict[str, int] = {}
+
+    def switch(name: str) -> int | None:
         if not assumptions:
             return None
-        lit = model.new_bool_var(name)
-        switches[name] = lit
-        return lit
+        switches[name] = w.bool_vars(1)
+        return switches[name]
 
-    def add(expr: cp_model.BoundedLinearExpression, name: str) -> None:
-        ct = model.add(expr)
-        lit = switch(name)
-        if lit is not None:
-            ct.only_enforce_if(lit)
-
-    by_unit = problem.pairs_of_unit()
-    y = None
-    if problem.unassigned_cost is not None:
-        y = [model.new_bool_var(f"unassigned_{u}") for u in range(problem.n_units)]
-    for u, pairs in enumerate(by_unit):
-        terms = [x[p] for p in pairs.tolist()]
-        if y is not None:
-            terms.append(y[u])
-        model.add_exactly_one(terms)
+    for u, pairs in enumerate(problem.pairs_of_unit()):
+        lits = pairs.tolist()
+        if problem.unassigned_cost is not None:
+            lits.append(y0 + u)
+        w.exactly_one(lits)
 
     order = np.argsort(problem.pair_agent, kind="stable")
     bounds = np.searchsorted(problem.pair_agent[order], np.arange(problem.n_agents + 1))
-    weights = problem.pair_weight.tolist()
-    sizes = problem.unit_size[problem.pair_unit].tolist()
-    loads = []
+    sizes = problem.unit_size[problem.pair_unit]
+    # One load variable per agent: capacity, band and balance rows then name a single
+    # variable instead of repeating the agent's pair list three more times.
+    load_var = np.full(problem.n_agents, -1, dtype=np.int64)
     for a in range(problem.n_agents):
-        pairs = order[bounds[a] : bounds[a + 1]].tolist()
-        load = cp_model.LinearExpr.weighted_sum([x[p] for p in pairs], [weights[p] for p in pairs])
-        loads.append(load)
-        if pairs:
-            add(load <= int(problem.capacity[a]), f"capacity_hours[{a}]")
+        pairs = order[bounds[a] : bounds[a + 1]]
+        if pairs.size == 0:
             if problem.lower is not None and problem.lower[a] > 0:
-                add(load >= int(problem.lower[a]), f"utilisation_band[{a}]")
-            if problem.max_units is not None and problem.max_units[a] >= 0:
-                count = cp_model.LinearExpr.weighted_sum([x[p] for p in pairs], [sizes[p] for p in pairs])
-                add(count <= int(problem.max_units[a]), f"max_accounts[{a}]")
-        elif problem.lower is not None and problem.lower[a] > 0:
-            # No eligible account at all: the band's lower edge can only fail.
-            add(cp_model.LinearExpr.constant(0) >= int(problem.lower[a]), f"utilisation_band[{a}]")
+                w.linear([], [], 1, 1, switch(f"utilisation_band[{a}]"))  # 0 >= lower > 0: cannot hold
+            continue
+        weights = problem.pair_weight[pairs]
+        total = int(weights.sum())
+        load_var[a] = w.int_var(0, total)
+        w.linear(np.append(pairs, load_var[a]), np.append(weights, -1), 0, 0)
+        if problem.capacity[a] < total:
+            w.linear([load_var[a]], [1], 0, int(problem.capacity[a]), switch(f"capacity_hours[{a}]"))
+        if problem.lower is not None and problem.lower[a] > 0:
+            w.linear([load_var[a]], [1], int(problem.lower[a]), total, switch(f"utilisation_band[{a}]"))
+        if problem.max_units is not None and 0 <= problem.max_units[a] < int(sizes[pairs].sum()):
+            w.linear(pairs, sizes[pairs], 0, int(problem.max_units[a]), switch(f"max_accounts[{a}]"))
 
     if problem.max_moves is not None and problem.pair_moves is not None:
-        moving = np.nonzero(problem.pair_moves)[0].tolist()
-        moves = cp_model.LinearExpr.weighted_sum(
-            [x[p] for p in moving], [int(problem.pair_moves[p]) for p in moving]
-        )
-        add(moves <= problem.max_moves, "max_moves")
+        moving = np.nonzero(problem.pair_moves)[0]
+        w.linear(moving, problem.pair_moves[moving], 0, int(problem.max_moves), switch("max_moves"))
 
-    objective = cp_model.LinearExpr.weighted_sum(x, problem.pair_cost.tolist())
-    if y is not None:
-        assert problem.unassigned_cost is not None
-        objective += cp_model.LinearExpr.weighted_sum(y, problem.unassigned_cost.tolist())
+    balance_vars: tuple[int, int] | None = None
+    obj_vars = [np.arange(P)]
+    obj_coefs = [problem.pair_cost]
+    if problem.unassigned_cost is not None:
+        obj_vars.append(np.arange(y0, y0 + U))
+        obj_coefs.append(problem.unassigned_cost)
     if problem.balance_coef and problem.balance_agents is not None and problem.balance_agents.any():
         cap = problem.capacity_for_balance()
         top = int(max(UTIL_SCALE * int(problem.pair_weight.sum()) // max(int(cap.min()), 1) + 1, UTIL_SCALE))
-        u_max = model.new_int_var(0, top, "util_max_permille")
-        u_min = model.new_int_var(0, top, "util_min_permille")
+        u_max = w.int_var(0, top)
+        u_min = w.int_var(0, top)
+        balance_vars = (u_max, u_min)
         for a in np.nonzero(problem.balance_agents)[0].tolist():
-            model.add(UTIL_SCALE * loads[a] <= int(cap[a]) * u_max)
-            model.add(UTIL_SCALE * loads[a] >= int(cap[a]) * u_min)
-        objective += problem.balance_coef * (u_max - u_min)
-    model.minimize(objective)
+            if load_var[a] < 0:
+                w.linear([u_min], [1], 0, 0)  # an agent nobody may use sits at 0 % utilisation
+                continue
+            # UTIL_SCALE * load <= cap * u_max   and   UTIL_SCALE * load >= cap * u_min
+            w.linear([load_var[a], u_max], [UTIL_SCALE, -int(cap[a])], _FREE_LOW, 0)
+            w.linear([load_var[a], u_min], [UTIL_SCALE, -int(cap[a])], 0, -_FREE_LOW)
+        obj_vars.append(np.array([u_max, u_min]))
+        obj_coefs.append(np.array([problem.balance_coef, -problem.balance_coef]))
+    w.objective(np.concatenate(obj_vars), np.concatenate(obj_coefs))
 
     if not assumptions and problem.hint is not None:
-        hint = problem.hint
-        for p, (u, a) in enumerate(zip(problem.pair_unit.tolist(), problem.pair_agent.tolist(), strict=True)):
-            model.add_hint(x[p], int(hint[u] == a))
+        _write_hint(w, problem, y0, load_var, balance_vars)
     if assumptions:
-        model.add_assumptions(list(switches.values()))
-    return CpModel(model, x, y, switches)
+        w.assumptions(list(switches.values()))
+    model = cp_model.CpModel()
+    model.proto.merge_text_format(w.text())
+    return CpModel(model, P, switches)
+
+
+def _write_hint(
+    w: _ProtoWriter,
+    problem: AssignmentProblem,
+    y0: int,
+    load_var: np.ndarray,
+    balance_vars: tuple[int, int] | None,
+) -> None:
+    """Hint every variable, not just the pairs: CP-SAT uses a complete hint as a first
+    solution at once, while completing a partial one can fail on a large model."""
+    assert problem.hint is not None
+    chosen = problem.hint[problem.pair_unit] == problem.pair_agent
+    variables = [np.arange(problem.n_pairs)]
+    values = [chosen.astype(np.int64)]
+    if problem.unassigned_cost is not None:
+        variables.append(np.arange(y0, y0 + problem.n_units))
+        values.append((problem.hint < 0).astype(np.int64))
+    load = np.bincount(
+        problem.pair_agent[chosen], weights=problem.pair_weight[chosen], minlength=problem.n_agents
+    )
+    load = load.astype(np.int64)
+    has = load_var >= 0
+    variables.append(load_var[has])
+    values.append(load[has])
+    if balance_vars is not None and problem.balance_agents is not None:
+        cap = problem.capacity_for_balance()[problem.balance_agents]
+        scaled = load[problem.balance_agents] * UTIL_SCALE
+        variables.append(np.array(balance_vars))
+        values.append(np.array([int((-(-scaled // cap)).max()), int((scaled // cap).min())]))
+    w.hint(np.concatenate(variables), np.concatenate(values))
+
+
+class _ProtoWriter:
+    """Accumulates CpModelProto text format; numbers are joined in bulk."""
+
+    def __init__(self) -> None:
+        self.n_vars = 0
+        self._vars: list[str] = []
+        self._cons: list[str] = []
+        self._tail: list[str] = []
+
+    def bool_vars(self, count: int) -> int:
+        first = self.n_vars
+        self._vars.append("variables { domain: [0, 1] }\n" * count)
+        self.n_vars += count
+        return first
+
+    def int_var(self, low: int, high: int) -> int:
+        self._vars.append(f"variables {{ domain: [{low}, {high}] }}\n")
+        self.n_vars += 1
+        return self.n_vars - 1
+
+    def exactly_one(self, lits: list[int]) -> None:
+        self._cons.append(f"constraints {{ exactly_one {{ literals: [{_join(lits)}] }} }}\n")
+
+    def linear(self, variables, coefs, low: int, high: int, enforce: int | None = None) -> None:  # type: ignore[no-untyped-def]
+        enforcement = f"enforcement_literal: [{enforce}] " if enforce is not None else ""
+        self._cons.append(
+            f"constraints {{ {enforcement}linear {{ vars: [{_join(variables)}] coeffs: [{_join(coefs)}] "
+            f"domain: [{low}, {high}] }} }}\n"
+        )
+
+    def objective(self, variables: np.ndarray, coefs: np.ndarray) -> None:
+        self._tail.append(f"objective {{ vars: [{_join(variables)}] coeffs: [{_join(coefs)}] }}\n")
+
+    def hint(self, variables: np.ndarray, values: np.ndarray) -> None:
+        self._tail.append(f"solution_hint {{ vars: [{_join(variables)}] values: [{_join(values)}] }}\n")
+
+    def assumptions(self, lits: list[int]) -> None:
+        self._tail.append(f"assumptions: [{_join(lits)}]\n")
+
+    def text(self) -> str:
+        return "".join(self._vars) + "".join(self._cons) + "".join(self._tail)
+
+
+def _join(values) -> str:  # type: ignore[no-untyped-def]
+    return ", ".join(map(str, np.asarray(values, dtype=np.int64).tolist()))
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
@@ -137,6 +224,10 @@ def configure(solver: cp_model.CpSolver, options: SolveOptions) -> None:
     params.log_search_progress = bool(options.log)
 
 
+DECOMPOSE_MIN_PAIRS = 20_000  # below this one model solves fast enough; splitting only adds overhead
+PARTS_SHARE = 0.6  # share of the time limit given to the parts; the rest polishes the whole
+
+
 class CpSatSolver:
     name = "cpsat"
 
@@ -145,30 +236,87 @@ class CpSatSolver:
 
     def solve(self, problem: AssignmentProblem, options: SolveOptions) -> SolveResult:
         start = time.perf_counter()
+        # A complete feasible hint lets CP-SAT start improving at once instead of searching
+        # for a first solution, which at 20,000 accounts can take longer than the limit.
+        problem = replace(problem, hint=construct(problem))
+        parts_bound: float | None = None
+        stats: dict[str, float | int | str] = {}
+        if options.decompose and problem.max_moves is None and problem.n_pairs >= DECOMPOSE_MIN_PAIRS:
+            parts = components(problem)
+            if len(parts) > 1:
+                outcome = self._solve_parts(problem, parts, options, start)
+                if isinstance(outcome, SolveResult):
+                    return outcome  # a part is infeasible, so the whole is
+                hint, parts_bound = outcome
+                problem = replace(problem, hint=hint)
+                stats["parts"] = len(parts)
+                stats["parts_seconds"] = round(time.perf_counter() - start, 3)
+        remaining = max(options.time_limit_seconds - (time.perf_counter() - start), 1.0)
+        result = self._solve_once(problem, replace(options, time_limit_seconds=remaining), start)
+        if parts_bound is None:
+            return replace(result, statistics={**result.statistics, **stats})
+        bound = parts_bound if result.bound is None else max(result.bound, parts_bound)
+        status = result.status
+        if status == Status.FEASIBLE and result.objective is not None and bound >= result.objective:
+            status = Status.OPTIMAL
+        return replace(result, status=status, bound=bound, statistics={**result.statistics, **stats})
+
+    def _solve_parts(
+        self,
+        problem: AssignmentProblem,
+        parts: list[tuple[np.ndarray, np.ndarray]],
+        options: SolveOptions,
+        start: float,
+    ) -> tuple[np.ndarray, float | None] | SolveResult:
+        """Solve each connected part alone; return the combined hint and the summed bound."""
+        scale = len(parts)
+        budget = options.time_limit_seconds * PARTS_SHARE
+        total_pairs = max(problem.n_pairs, 1)
+        hint = problem.hint.copy() if problem.hint is not None else np.full(problem.n_units, -1)
+        bound_sum: float | None = 0.0
+        for units, agents in parts:
+            sub = restrict(problem, units, agents, scale)
+            share = max(budget * sub.n_pairs / total_pairs, 0.5)
+            sub_options = replace(options, time_limit_seconds=share, on_progress=None)
+            res = self._solve_once(sub, sub_options, time.perf_counter())
+            if res.status == Status.INFEASIBLE:
+                return replace(res, runtime_seconds=time.perf_counter() - start)
+            if res.unit_agent is not None:
+                hint[units] = np.where(res.unit_agent >= 0, agents[np.maximum(res.unit_agent, 0)], -1)
+            if bound_sum is not None:
+                bound_sum = None if res.bound is None else bound_sum + res.bound / scale
+        # The objective is an integer, so a fractional bound rounds up.
+        return hint, None if bound_sum is None else float(np.ceil(bound_sum - 1e-9))
+
+    def _solve_once(self, problem: AssignmentProblem, options: SolveOptions, start: float) -> SolveResult:
         built = build_model(problem)
         build_seconds = time.perf_counter() - start
         solver = cp_model.CpSolver()
-        configure(solver, options)
+        configure(
+            solver, replace(options, time_limit_seconds=max(options.time_limit_seconds - build_seconds, 0.5))
+        )
         callback = _Progress(options, start)
         code = solver.solve(built.model, callback)
         runtime = time.perf_counter() - start
         stats: dict[str, float | int | str] = {
             "build_seconds": round(build_seconds, 3),
-            "variables": len(built.x),
+            "variables": built.n_pairs,
             "branches": solver.num_branches,
             "conflicts": solver.num_conflicts,
         }
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             unit_agent = _read(problem, built, solver)
-            objective = float(solver.objective_value)
+            # The solver's own objective may carry slack in the spread variables when the
+            # search stops early; the tight value of the same plan is what the evaluator sees.
+            objective = float(problem.objective_of(unit_agent))
             bound = float(solver.best_objective_bound)
-            proven = code == cp_model.OPTIMAL and objective == bound
+            proven = code == cp_model.OPTIMAL and objective <= bound
             return SolveResult(
                 Status.OPTIMAL if proven else Status.FEASIBLE,
                 self.name,
                 unit_agent,
                 objective,
-                bound,
+                min(bound, objective),
                 runtime,
                 callback.best_time,
                 statistics=stats,
@@ -191,10 +339,7 @@ class CpSatSolver:
 
 
 def _read(problem: AssignmentProblem, built: CpModel, solver: cp_model.CpSolver) -> np.ndarray:
-    # The pair variables were created first, so they are the first P entries of the
-    # response: one C++-side copy instead of a Python call per variable.
-    assert not built.x or built.x[-1].index == len(built.x) - 1
-    chosen = np.asarray(list(solver.response_proto.solution), dtype=np.int64)[: len(built.x)] > 0
+    chosen = np.asarray(list(solver.response_proto.solution), dtype=np.int64)[: built.n_pairs] > 0
     out = np.full(problem.n_units, -1, dtype=np.int64)
     out[problem.pair_unit[chosen]] = problem.pair_agent[chosen]
     return out

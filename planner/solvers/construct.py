@@ -1,0 +1,163 @@
+"""A fast feasible start for any AssignmentProblem: keep what can stay, repair the rest.
+
+Minimal change is the point: units stay with their hinted agent (today's
+manager) wherever that pair is still allowed; overloaded agents shed the units
+that are cheapest to move elsewhere; then every unplaced unit goes, hardest
+first (largest regret between its two cheapest agents with room), to the
+cheapest agent that still has hours and account slots. Balance and the
+disruption budget are left to the exact solver that starts from this.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from planner.problem import AssignmentProblem
+
+
+def construct(problem: AssignmentProblem) -> np.ndarray:
+    """Unit -> agent (-1 where nothing fits). Respects capacity and max_units, not lower bounds."""
+    pairs_of = problem.pairs_of_unit()
+    agent_of_pair = problem.pair_agent
+    size = problem.unit_size
+    cap = problem.capacity.astype(np.int64).copy()
+    slots = (
+        np.where(problem.max_units >= 0, problem.max_units, np.iinfo(np.int64).max)
+        if problem.max_units is not None
+        else np.full(problem.n_agents, np.iinfo(np.int64).max)
+    ).astype(np.int64)
+    chosen = np.full(problem.n_units, -1, dtype=np.int64)  # pair index per unit
+
+    if problem.hint is not None:
+        for u, pairs in enumerate(pairs_of):
+            if problem.hint[u] >= 0:
+                hit = pairs[agent_of_pair[pairs] == problem.hint[u]]
+                if hit.size:
+                    chosen[u] = hit[0]
+    _shed_overload(problem, pairs_of, chosen, cap, slots)
+
+    placed = chosen >= 0
+    load = np.bincount(
+        agent_of_pair[chosen[placed]], weights=problem.pair_weight[chosen[placed]], minlength=problem.n_agents
+    )
+    count = np.bincount(agent_of_pair[chosen[placed]], weights=size[placed], minlength=problem.n_agents)
+    room = cap - load.astype(np.int64)
+    left = slots - count.astype(np.int64)
+
+    todo = np.nonzero(~placed)[0]
+    # Fewest options first (a strategic account only seniors may take), then the largest regret.
+    options = np.array([pairs_of[u].size for u in todo])
+    regret = np.array([_regret(problem, pairs_of[u]) for u in todo]) if todo.size else np.zeros(0)
+    state = _State(problem, pairs_of, chosen, room, left)
+    for u in todo[np.lexsort((-regret, options))]:
+        pairs = pairs_of[u]
+        agents = agent_of_pair[pairs]
+        fits = (problem.pair_weight[pairs] <= room[agents]) & (size[u] <= left[agents])
+        if fits.any():
+            state.place(u, pairs[fits][np.argmin(problem.pair_cost[pairs[fits]])])
+            continue
+        for p in pairs[np.argsort(problem.pair_cost[pairs], kind="stable")]:
+            if state.make_room(int(agent_of_pair[p]), int(problem.pair_weight[p]), int(size[u]), exclude=u):
+                state.place(u, p)
+                break
+    return np.where(chosen >= 0, agent_of_pair[np.maximum(chosen, 0)], -1)
+
+
+class _State:
+    """Mutable placement with one-step ejection: move units off an agent to make room."""
+
+    def __init__(self, problem, pairs_of, chosen, room, left):  # type: ignore[no-untyped-def]
+        self.problem, self.pairs_of, self.chosen, self.room, self.left = problem, pairs_of, chosen, room, left
+
+    def place(self, u: int, p: int) -> None:
+        a = self.problem.pair_agent[p]
+        self.chosen[u] = p
+        self.room[a] -= self.problem.pair_weight[p]
+        self.left[a] -= self.problem.unit_size[u]
+
+    def unplace(self, u: int) -> None:
+        p = self.chosen[u]
+        a = self.problem.pair_agent[p]
+        self.room[a] += self.problem.pair_weight[p]
+        self.left[a] += self.problem.unit_size[u]
+        self.chosen[u] = -1
+
+    def make_room(self, a: int, hours: int, units: int, exclude: int) -> bool:
+        """Move units off agent a to agents with room until `hours` and `units` fit; undo if impossible."""
+        prob = self.problem
+        residents = np.nonzero((self.chosen >= 0) & (prob.pair_agent[np.maximum(self.chosen, 0)] == a))[0]
+        moves: list[tuple[int, int, int]] = []  # (unit, old pair, new pair)
+        # Cheapest relocation per freed hour first.
+        options = []
+        for v in residents:
+            if v == exclude:
+                continue
+            pairs = self.pairs_of[v]
+            others = pairs[prob.pair_agent[pairs] != a]
+            if others.size:
+                best = others[np.argmin(prob.pair_cost[others])]
+                extra = prob.pair_cost[best] - prob.pair_cost[self.chosen[v]]
+                options.append((extra / max(int(prob.pair_weight[self.chosen[v]]), 1), v))
+        for _, v in sorted(options):
+            if self.room[a] >= hours and self.left[a] >= units:
+                break
+            pairs = self.pairs_of[v]
+            others = pairs[prob.pair_agent[pairs] != a]
+            targets = prob.pair_agent[others]
+            fits = (prob.pair_weight[others] <= self.room[targets]) & (
+                prob.unit_size[v] <= self.left[targets]
+            )
+            if not fits.any():
+                continue
+            new = others[fits][np.argmin(prob.pair_cost[others[fits]])]
+            old = self.chosen[v]
+            self.unplace(v)
+            self.place(v, new)
+            moves.append((v, old, new))
+        if self.room[a] >= hours and self.left[a] >= units:
+            return True
+        for v, old, _ in reversed(moves):
+            self.unplace(v)
+            self.place(v, old)
+        return False
+
+
+def _shed_overload(
+    problem: AssignmentProblem,
+    pairs_of: list[np.ndarray],
+    chosen: np.ndarray,
+    cap: np.ndarray,
+    slots: np.ndarray,
+) -> None:
+    """Unplace units from over-full agents, those with the cheapest alternative first."""
+    placed = np.nonzero(chosen >= 0)[0]
+    agents = problem.pair_agent[chosen[placed]]
+    for a in np.unique(agents):
+        mine = placed[agents == a]
+        load = int(problem.pair_weight[chosen[mine]].sum())
+        count = int(problem.unit_size[mine].sum())
+        if load <= cap[a] and count <= slots[a]:
+            continue
+        # Extra cost of the unit's best other agent, per hour freed: shed the cheapest first.
+        extra = np.array(
+            [_best_other(problem, pairs_of[u], a) - problem.pair_cost[chosen[u]] for u in mine], dtype=float
+        )
+        per_hour = extra / np.maximum(problem.pair_weight[chosen[mine]], 1)
+        for u in mine[np.argsort(per_hour, kind="stable")]:
+            if load <= cap[a] and count <= slots[a]:
+                break
+            load -= int(problem.pair_weight[chosen[u]])
+            count -= int(problem.unit_size[u])
+            chosen[u] = -1
+
+
+def _best_other(problem: AssignmentProblem, pairs: np.ndarray, agent: int) -> float:
+    others = pairs[problem.pair_agent[pairs] != agent]
+    return float(problem.pair_cost[others].min()) if others.size else float("inf")
+
+
+def _regret(problem: AssignmentProblem, pairs: np.ndarray) -> float:
+    if pairs.size < 2:
+        return float("inf")  # one option only: place it before others take the room
+    costs = np.partition(problem.pair_cost[pairs], 1)[:2]
+    return float(costs[1] - costs[0])
