@@ -1,0 +1,186 @@
+"""Compile the calendar inputs into one `PeriodicProblem` per manager.
+
+A manager's accounts never share a day with another manager's, so the calendar splits into
+independent problems: node 0 is the manager's home, nodes 1..n the accounts assigned to them,
+day d is `horizon.start + d`, and a day offers one route (a working day) or none (weekend,
+public holiday, leave, or a manager who has left). Everything is in whole minutes:
+    travel  = ceil(great-circle km x road_factor / speed_kmh x 60), 0 where a place is unknown
+    service = hours_per_visit x 60,   day limit = hours_per_day x 60 (travel included)
+Time windows are minutes after the day starts. A missed visit costs
+    10^4 x (100 x (2 - tier index) + value score + 1)
+so a strategic visit outranks a key one, key outranks standard, and within a tier the more
+valuable account is kept first; any such cost dwarfs a day's travel (at most 1,440 minutes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import ValidationError
+
+from planner.calendar.frequency import required_visits, visit_windows
+from planner.calendar.inputs import Assignment, Availability, read_availability, read_leave, read_plan
+from planner.calendar.settings import CalendarPolicy, load_policies
+from planner.calendar.workdays import WorkCalendar, make_calendar
+from planner.context import haversine_km
+from planner.errors import InputError, InputProblem
+from planner.io.loader import load_dataset
+from planner.models import TIER_ORDER, Dataset, Policy, Tier
+from planner.pvrp.problem import PeriodicProblem, WindowRule
+from planner.tiering import compute_tiers
+
+MISS_UNIT = 1e4
+
+
+@dataclass(frozen=True)
+class CalendarInputs:
+    dataset: Dataset
+    calendar: CalendarPolicy
+    work: WorkCalendar
+    assignment: Assignment
+    leave: dict[str, frozenset[dt.date]]
+    availability: dict[str, Availability]
+    tier: dict[str, Tier]  # per account: plan.csv's tier, else the computed one
+    value: dict[str, float]  # per account value score, 0-100
+
+    @property
+    def policy(self) -> Policy:
+        return self.dataset.policy
+
+
+@dataclass(frozen=True)
+class ManagerProblem:
+    manager_id: str
+    account_ids: tuple[str, ...]  # node i is account_ids[i - 1]
+    problem: PeriodicProblem
+    off: tuple[str | None, ...]  # per day: why the manager does not work (None = works)
+
+    def node_of(self, account_id: str) -> int:
+        return self.account_ids.index(account_id) + 1
+
+
+def load_inputs(
+    *,
+    accounts: Path,
+    managers: Path,
+    plan: Path,
+    start: str,
+    weeks: int,
+    country: str | None = None,
+    leave: Path | None = None,
+    availability: Path | None = None,
+    policy: Path | None = None,
+) -> CalendarInputs:
+    pol, calendar = load_policies(policy)
+    work = make_calendar(start, weeks, country, calendar.weekday_set)
+    base = load_dataset(accounts, managers, None)
+    try:
+        dataset = Dataset(managers=base.managers, accounts=base.accounts, policy=pol)
+    except ValidationError as exc:
+        raise InputError(
+            [InputProblem("data set", None, None, str(e["msg"])) for e in exc.errors()]
+        ) from None
+    assignment = read_plan(plan, dataset)
+    leave_days = read_leave(leave, dataset) if leave else {}
+    avail = read_availability(accounts, dataset, required=False)
+    if availability:
+        avail.update(read_availability(availability, dataset))
+    tiering = compute_tiers(dataset)
+    tier = {}
+    value = {}
+    for i, a in enumerate(dataset.accounts):
+        tier[a.account_id] = assignment.tier_of.get(a.account_id, tiering.tier_of(i))
+        value[a.account_id] = float(tiering.value_score[i])
+    return CalendarInputs(dataset, calendar, work, assignment, leave_days, avail, tier, value)
+
+
+def manager_off_days(inputs: CalendarInputs, manager_id: str) -> tuple[str | None, ...]:
+    manager = inputs.dataset.manager_by_id[manager_id]
+    leave = inputs.leave.get(manager_id, frozenset())
+    horizon = inputs.work.horizon
+    out: list[str | None] = []
+    for d in range(horizon.n_days):
+        date = horizon.date(d)
+        if not manager.active:
+            out.append("manager inactive")
+        elif date in leave:
+            out.append("leave")
+        else:
+            out.append(inputs.work.reason_off(date))
+    return tuple(out)
+
+
+def build_manager(inputs: CalendarInputs, manager_id: str) -> ManagerProblem:
+    ds = inputs.dataset
+    policy = ds.policy
+    cal = inputs.calendar
+    horizon = inputs.work.horizon
+    n_days = horizon.n_days
+    account_ids = tuple(a for a, m in inputs.assignment.manager_of.items() if m == manager_id)
+    manager = ds.manager_by_id[manager_id]
+    accounts = [ds.account_by_id[a] for a in account_ids]
+    n = len(accounts)
+
+    travel = travel_minutes(
+        [(manager.home_lat, manager.home_lon)] + [(a.lat, a.lon) for a in accounts],
+        policy.travel.road_factor,
+        policy.travel.speed_kmh,
+    )
+    service = np.zeros(n + 1)
+    miss = np.zeros(n + 1)
+    rules = []
+    weekday = np.array([horizon.date(d).weekday() for d in range(n_days)])
+    tw = np.zeros((n + 1, 2))
+    tw[:, 1] = cal.minutes_per_day
+    any_window = False
+    for i, a in enumerate(accounts, start=1):
+        tier = inputs.tier[a.account_id]
+        rule = policy.tiers[tier]
+        service[i] = round(rule.hours_per_visit * 60)
+        miss[i] = MISS_UNIT * (100 * (2 - TIER_ORDER.index(tier)) + inputs.value[a.account_id] + 1)
+        avail = inputs.availability.get(a.account_id, Availability())
+        allowed = (
+            np.ones(n_days, dtype=bool) if avail.weekdays is None else np.isin(weekday, list(avail.weekdays))
+        )
+        windows = visit_windows(n_days, required_visits(horizon.weeks, rule.visit_every_weeks))
+        rules.append(WindowRule(windows, rule.min_spacing_days, allowed))
+        if avail.window is not None:
+            any_window = True
+            tw[i] = (avail.window[0] - cal.day_start_minutes, avail.window[1] - cal.day_start_minutes)
+    off = manager_off_days(inputs, manager_id)
+    problem = PeriodicProblem(
+        name=manager_id,
+        travel=travel,
+        service=service,
+        demand=np.zeros(n + 1),
+        vehicles=np.array([0 if o else 1 for o in off], dtype=np.int64),
+        capacity=np.full(n_days, np.inf),
+        max_duration=np.full(n_days, float(cal.minutes_per_day)),
+        rules=tuple(rules),
+        miss_cost=miss,
+        time_window=tw if any_window else None,
+        labels=(manager_id, *account_ids),
+    )
+    return ManagerProblem(manager_id, account_ids, problem, off)
+
+
+def travel_minutes(
+    places: list[tuple[float | None, float | None]], road_factor: float, speed_kmh: float
+) -> np.ndarray:
+    """Whole minutes between every pair of places, rounded up; 0 to or from an unknown place."""
+    known = np.array([lat is not None and lon is not None for lat, lon in places])
+    lat = np.radians([lat or 0.0 for lat, _ in places])
+    lon = np.radians([lon or 0.0 for _, lon in places])
+    km = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    minutes = np.ceil(km * road_factor / speed_kmh * 60 - 1e-9)
+    minutes[~(known[:, None] & known[None, :])] = 0
+    np.fill_diagonal(minutes, 0)
+    return np.maximum(minutes, 0)
+
+
+def managers_with_accounts(inputs: CalendarInputs) -> list[str]:
+    assigned = set(inputs.assignment.manager_of.values())
+    return [m.manager_id for m in inputs.dataset.managers if m.manager_id in assigned]

@@ -1,0 +1,253 @@
+"""`planner check-calendar`: validate any visit calendar, including one edited by hand.
+
+Each manager's visits become routes of that manager's `PeriodicProblem` (days in the order of
+`sequence`) and go through the same checker as the PVRP benchmark (`planner.pvrp.check`),
+whose findings are renamed into calendar terms. The clock times in visits.csv are then
+checked on their own, because a person may have moved a visit without moving the rest.
+
+Rules (stable names):
+    unknown_manager, unknown_account   ids not in the managers / accounts files
+    wrong_manager     the plan gives the account to somebody else (or to nobody)
+    outside_horizon   date outside --start .. --start + --weeks
+    not_working_day / holiday / leave / manager_inactive   a visit on a day the manager is off
+    duplicate_visit   the same account twice on one day
+    frequency         a visit window with no visit, or with more than one
+    spacing           two visits of one account closer than the tier's min_spacing_days
+    availability      a visit on a weekday the account is not available
+    time_window       a visit starting before or ending after the account's window
+    visit_duration    end - start differs from the tier's hours_per_visit
+    timing            a visit starts before the manager can be there (day start or previous
+                      visit's end, plus travel), or two visits of a day share a sequence number
+    daily_hours       travel + visits (and waiting) of a day exceed hours_per_day
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from planner.calendar.build import CalendarInputs, ManagerProblem, build_manager
+from planner.calendar.settings import format_clock
+from planner.calendar.visits import Visit
+from planner.pvrp.check import check, route_times
+from planner.pvrp.problem import PeriodicSolution, WindowRule
+
+
+@dataclass(frozen=True)
+class CalendarViolation:
+    rule: str
+    manager_id: str
+    account_id: str
+    date: dt.date | None
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "rule": self.rule,
+            "manager_id": self.manager_id,
+            "account_id": self.account_id,
+            "date": self.date.isoformat() if self.date else "",
+            "detail": self.detail,
+        }
+
+
+def check_calendar(inputs: CalendarInputs, visits: list[Visit]) -> list[CalendarViolation]:
+    ds = inputs.dataset
+    horizon = inputs.work.horizon
+    found: list[CalendarViolation] = []
+    by_manager: dict[str, list[Visit]] = defaultdict(list)
+    for v in visits:
+        if v.manager_id not in ds.manager_by_id:
+            found.append(
+                CalendarViolation(
+                    "unknown_manager", v.manager_id, v.account_id, v.date, "manager not in the managers file"
+                )
+            )
+        elif v.account_id not in ds.account_by_id:
+            found.append(
+                CalendarViolation(
+                    "unknown_account", v.manager_id, v.account_id, v.date, "account not in the accounts file"
+                )
+            )
+        elif inputs.assignment.manager_of.get(v.account_id) != v.manager_id:
+            owner = inputs.assignment.manager_of.get(v.account_id) or "nobody"
+            found.append(
+                CalendarViolation(
+                    "wrong_manager",
+                    v.manager_id,
+                    v.account_id,
+                    v.date,
+                    f"the plan assigns this account to {owner}",
+                )
+            )
+        elif not horizon.contains(v.date):
+            found.append(
+                CalendarViolation(
+                    "outside_horizon",
+                    v.manager_id,
+                    v.account_id,
+                    v.date,
+                    f"horizon is {horizon.start} to {horizon.end}",
+                )
+            )
+        else:
+            by_manager[v.manager_id].append(v)
+    managers = sorted(set(inputs.assignment.manager_of.values()))
+    for manager_id in managers:
+        built = build_manager(inputs, manager_id)
+        found += _check_manager(inputs, built, by_manager.get(manager_id, []))
+    return found
+
+
+def _check_manager(
+    inputs: CalendarInputs, built: ManagerProblem, visits: list[Visit]
+) -> list[CalendarViolation]:
+    p = built.problem
+    horizon = inputs.work.horizon
+    mid = built.manager_id
+    found: list[CalendarViolation] = []
+    days: dict[int, list[Visit]] = defaultdict(list)
+    for v in visits:
+        days[horizon.day(v.date)].append(v)
+    ordered = {d: sorted(vs, key=lambda v: (v.sequence, v.start)) for d, vs in days.items()}
+    routes = tuple(
+        (tuple(built.node_of(v.account_id) for v in ordered[d]),) if d in ordered else ()
+        for d in range(p.n_days)
+    )
+    report = check(p, PeriodicSolution(routes))
+    over_days: set[int] = set()
+    for problem_found in report.violations:
+        d = problem_found.day
+        date = horizon.date(d) if d is not None else None
+        account = built.account_ids[problem_found.customer - 1] if problem_found.customer else ""
+        if problem_found.rule == "routes_per_day" and d is not None:
+            reason = built.off[d] or "day off"
+            rule = _off_rule(reason)
+            for v in days.get(d, []):
+                found.append(CalendarViolation(rule, mid, v.account_id, date, reason))
+        elif problem_found.rule == "repeat_visit":
+            found.append(CalendarViolation("duplicate_visit", mid, account, date, problem_found.detail))
+        elif problem_found.rule == "duration" and d is not None:
+            need = route_times(p, routes[d][0]).duration
+            over_days.add(d)
+            found.append(
+                CalendarViolation(
+                    "daily_hours",
+                    mid,
+                    "",
+                    date,
+                    f"travel + visits take {need:.0f} min, {inputs.calendar.minutes_per_day} min allowed",
+                )
+            )
+        elif problem_found.rule in ("frequency", "spacing", "availability"):
+            found.append(CalendarViolation(problem_found.rule, mid, account, date, problem_found.detail))
+        # capacity and time_window: no loads in the calendar; windows are checked on the clock below.
+    for c, missing in report.missed.items():
+        rule = p.rules[c - 1]
+        assert isinstance(rule, WindowRule)
+        visited = {horizon.day(v.date) for v in visits if v.account_id == built.account_ids[c - 1]}
+        for lo, hi in rule.windows:
+            if not any(lo <= d <= hi for d in visited):
+                found.append(
+                    CalendarViolation(
+                        "frequency",
+                        mid,
+                        built.account_ids[c - 1],
+                        horizon.date(lo),
+                        f"no visit between {horizon.date(lo)} and {horizon.date(hi)}",
+                    )
+                )
+        del missing
+    for d, day_visits in sorted(ordered.items()):
+        found += _clock_rules(inputs, built, d, day_visits, report_overrun=d not in over_days)
+    return found
+
+
+def _off_rule(reason: str) -> str:
+    if reason == "leave":
+        return "leave"
+    if reason.startswith("holiday"):
+        return "holiday"
+    if reason == "manager inactive":
+        return "manager_inactive"
+    return "not_working_day"
+
+
+def _clock_rules(
+    inputs: CalendarInputs, built: ManagerProblem, d: int, ordered: list[Visit], *, report_overrun: bool
+) -> list[CalendarViolation]:
+    """Times of one manager-day, as written: durations, travel gaps, windows, end of day."""
+    if not ordered:
+        return []
+    p = built.problem
+    cal = inputs.calendar
+    mid = built.manager_id
+    date = inputs.work.horizon.date(d)
+    found: list[CalendarViolation] = []
+    seqs = [v.sequence for v in ordered]
+    if len(set(seqs)) != len(seqs):
+        found.append(CalendarViolation("timing", mid, "", date, f"sequence numbers repeat: {sorted(seqs)}"))
+    free_at = cal.day_start_minutes
+    prev = 0
+    for v in ordered:
+        node = built.node_of(v.account_id)
+        need = round(p.service[node])
+        if v.end - v.start != need:
+            found.append(
+                CalendarViolation(
+                    "visit_duration",
+                    mid,
+                    v.account_id,
+                    date,
+                    f"{v.end - v.start} min, the tier asks for {need} min",
+                )
+            )
+        arrive = free_at + round(p.travel[prev, node])
+        if v.start < arrive:
+            found.append(
+                CalendarViolation(
+                    "timing",
+                    mid,
+                    v.account_id,
+                    date,
+                    f"starts {format_clock(v.start)}, cannot be there before {format_clock(arrive)}",
+                )
+            )
+        avail = inputs.availability.get(v.account_id)
+        if (
+            avail is not None
+            and avail.window is not None
+            and (v.start < avail.window[0] or v.end > avail.window[1])
+        ):
+            found.append(
+                CalendarViolation(
+                    "time_window",
+                    mid,
+                    v.account_id,
+                    date,
+                    f"{format_clock(v.start)}-{format_clock(v.end)} outside {format_clock(avail.window[0])}-{format_clock(avail.window[1])}",
+                )
+            )
+        free_at = max(v.end, arrive + need)
+        prev = node
+    home = free_at + round(p.travel[prev, 0])
+    limit = cal.day_start_minutes + cal.minutes_per_day
+    if home > limit and report_overrun:
+        found.append(
+            CalendarViolation(
+                "daily_hours",
+                mid,
+                "",
+                date,
+                f"back home at {format_clock(home)}, the working day ends at {format_clock(limit)}",
+            )
+        )
+    return found
+
+
+def count_by_rule(violations: list[CalendarViolation]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in violations:
+        out[v.rule] = out.get(v.rule, 0) + 1
+    return dict(sorted(out.items()))

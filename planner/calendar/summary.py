@@ -1,0 +1,178 @@
+"""summary.json: what was asked, what was planned, what falls short and why.
+
+Shortfall reasons, per account window left without a visit, first that applies:
+    no working day      the manager does not work on any day of the window (leave, holidays)
+    not available       the account is not available on any of the manager's working days there
+    longer than a day   travel from home and back plus the visit exceed one working day,
+                        or the account's time window is shorter than the visit
+    not enough time     the days were there, but filled with more valuable visits (or the
+                        tier's spacing left no day for it)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from planner.calendar.build import ManagerProblem
+from planner.calendar.check import CalendarViolation, count_by_rule
+from planner.calendar.solve import CalendarPlan
+from planner.calendar.visits import Visit
+from planner.models import TIER_ORDER
+from planner.pvrp.check import route_times
+from planner.pvrp.problem import WindowRule
+
+
+def build_summary(
+    plan: CalendarPlan, visits: list[Visit], violations: list[CalendarViolation]
+) -> dict[str, Any]:
+    inputs = plan.inputs
+    horizon = inputs.work.horizon
+    cal = inputs.calendar
+    required = dict.fromkeys((t.value for t in TIER_ORDER), 0)
+    planned = dict.fromkeys((t.value for t in TIER_ORDER), 0)
+    managers: list[dict[str, Any]] = []
+    short_accounts: list[dict[str, Any]] = []
+    busiest: dict[str, Any] | None = None
+    travel_total = 0.0
+    for m in plan.managers:
+        built = m.built
+        p = built.problem
+        solution = m.result.solution
+        visits_of = defaultdict(int)
+        for day in solution.routes:
+            for route in day:
+                for c in route:
+                    visits_of[c] += 1
+        travel_min = 0.0
+        visit_min = 0.0
+        for d, day in enumerate(solution.routes):
+            for route in day:
+                if not route:
+                    continue
+                times = route_times(p, route)
+                travel_min += times.travel
+                visit_min += float(p.service[list(route)].sum())
+                hours = times.duration / 60
+                if busiest is None or hours > busiest["hours"]:
+                    busiest = {
+                        "manager_id": built.manager_id,
+                        "date": horizon.date(d).isoformat(),
+                        "hours": round(hours, 2),
+                        "visits": len(route),
+                        "travel_hours": round(times.travel / 60, 2),
+                    }
+        missed_visits = 0
+        missed_minutes = 0.0
+        for c in range(1, p.n_customers + 1):
+            account = built.account_ids[c - 1]
+            tier = inputs.tier[account].value
+            rule = p.rules[c - 1]
+            required[tier] += rule.required
+            planned[tier] += visits_of.get(c, 0)
+            missing = rule.required - visits_of.get(c, 0)
+            if missing > 0:
+                missed_visits += missing
+                missed_minutes += missing * (float(p.service[c]) + 2 * float(p.travel[0, c]))
+                short_accounts.append(
+                    {
+                        "account_id": account,
+                        "manager_id": built.manager_id,
+                        "tier": tier,
+                        "required": rule.required,
+                        "planned": visits_of.get(c, 0),
+                        "missing": missing,
+                        "reason": _reason(built, c, solution_days(solution, c)),
+                    }
+                )
+        travel_total += travel_min
+        managers.append(
+            {
+                "manager_id": built.manager_id,
+                "accounts": p.n_customers,
+                "working_days": int(sum(1 for o in built.off if o is None)),
+                "required_visits": p.required_visits(),
+                "planned_visits": int(sum(visits_of.values())),
+                "missed_visits": missed_visits,
+                "missed_hours": round(missed_minutes / 60, 1),
+                "travel_hours": round(travel_min / 60, 2),
+                "visit_hours": round(visit_min / 60, 2),
+                "solver_status": m.result.status.value,
+                "solver_seconds": round(m.result.runtime_s, 2),
+            }
+        )
+    by_rule = count_by_rule(violations)
+    over_days = {(v.manager_id, v.date) for v in violations if v.rule == "daily_hours"}
+    return {
+        "horizon": {
+            "start": horizon.start.isoformat(),
+            "end": horizon.end.isoformat(),
+            "weeks": horizon.weeks,
+            "country": inputs.work.country,
+            "working_days_without_leave": int(sum(inputs.work.working)),
+        },
+        "settings": cal.model_dump(),
+        "visits": {
+            "required_by_tier": required,
+            "planned_by_tier": planned,
+            "required": sum(required.values()),
+            "planned": sum(planned.values()),
+            "rows_in_visits_csv": len(visits),
+        },
+        "travel_hours_total": round(travel_total / 60, 2),
+        "busiest_day": busiest,
+        "days_over_capacity": len(over_days),
+        "shortfall": {
+            "managers": [
+                {
+                    k: m[k]
+                    for k in (
+                        "manager_id",
+                        "required_visits",
+                        "planned_visits",
+                        "missed_visits",
+                        "missed_hours",
+                    )
+                }
+                for m in managers
+                if m["missed_visits"]
+            ],
+            "accounts": sorted(short_accounts, key=lambda a: (a["manager_id"], a["account_id"])),
+        },
+        "unassigned_accounts": list(inputs.assignment.unassigned),
+        "managers": managers,
+        "check": {"violations": len(violations), "by_rule": by_rule},
+        "runtime_seconds": round(plan.runtime_s, 2),
+    }
+
+
+def solution_days(solution: Any, c: int) -> list[int]:
+    return [d for d, day in enumerate(solution.routes) for route in day if c in route]
+
+
+def _reason(built: ManagerProblem, c: int, visited: list[int]) -> str:
+    p = built.problem
+    rule = p.rules[c - 1]
+    assert isinstance(rule, WindowRule)
+    reasons = []
+    for lo, hi in rule.windows:
+        if any(lo <= d <= hi for d in visited):
+            continue
+        days = np.arange(lo, hi + 1)
+        working = p.vehicles[days] > 0
+        one_day = 2 * float(p.travel[0, c]) + float(p.service[c])
+        window_short = (
+            p.time_window is not None
+            and p.time_window[c, 1] - max(p.time_window[c, 0], p.travel[0, c]) < p.service[c]
+        )
+        if not working.any():
+            reasons.append("no working day")
+        elif not (working & rule.allowed[days]).any():
+            reasons.append("not available")
+        elif one_day > p.max_duration[lo] or window_short:
+            reasons.append("longer than a day")
+        else:
+            reasons.append("not enough time")
+    return "; ".join(sorted(set(reasons))) or "not enough time"

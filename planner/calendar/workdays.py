@@ -1,0 +1,101 @@
+"""Which dates are working days: weekdays, minus public holidays, plus official make-up days.
+
+Countries such as China move working days onto weekends around long holidays (调休): a
+Saturday can be a working day and a weekday a holiday. The `holidays` package knows both:
+`HolidayBase.is_working_day` answers True for a listed make-up weekend day
+(`weekend_workdays`) and False for a (substituted) holiday. A manager's own working weekdays
+come from the calendar policy; a make-up day counts even when it falls outside them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+
+import holidays
+
+from planner.calendar.settings import WEEKDAYS
+from planner.errors import InputError, InputProblem
+
+
+@dataclass(frozen=True)
+class Horizon:
+    start: dt.date
+    weeks: int
+
+    @property
+    def n_days(self) -> int:
+        return 7 * self.weeks
+
+    @property
+    def end(self) -> dt.date:
+        """Last day of the horizon (inclusive)."""
+        return self.start + dt.timedelta(days=self.n_days - 1)
+
+    def date(self, day: int) -> dt.date:
+        return self.start + dt.timedelta(days=day)
+
+    def day(self, date: dt.date) -> int:
+        return (date - self.start).days
+
+    def contains(self, date: dt.date) -> bool:
+        return 0 <= self.day(date) < self.n_days
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Working days of the horizon for everybody (leave is per manager, applied elsewhere)."""
+
+    horizon: Horizon
+    country: str | None
+    weekdays: frozenset[int]
+
+    @cached_property
+    def _holidays(self) -> holidays.HolidayBase | None:
+        if not self.country:
+            return None
+        years = range(self.horizon.start.year, self.horizon.end.year + 1)
+        return holidays.country_holidays(self.country, years=years)
+
+    def is_working(self, date: dt.date) -> bool:
+        return self.reason_off(date) is None
+
+    def reason_off(self, date: dt.date) -> str | None:
+        """None on a working day; otherwise why not: 'holiday: <name>' or 'weekend'."""
+        hol = self._holidays
+        if hol is not None:
+            if date in hol.weekend_workdays:
+                return None  # make-up working day
+            if date in hol:
+                return f"holiday: {hol.get(date)}"
+        if date.weekday() not in self.weekdays:
+            return f"not a working weekday ({WEEKDAYS[date.weekday()]})"
+        return None
+
+    @cached_property
+    def working(self) -> tuple[bool, ...]:
+        """Per horizon day: a working day for everybody?"""
+        return tuple(self.is_working(self.horizon.date(d)) for d in range(self.horizon.n_days))
+
+
+def make_calendar(start: str, weeks: int, country: str | None, weekdays: frozenset[int]) -> WorkCalendar:
+    """Validate the command-line horizon and country; errors name the option."""
+    problems: list[InputProblem] = []
+    try:
+        first = dt.date.fromisoformat(start)
+    except (TypeError, ValueError):
+        problems.append(InputProblem("--start", None, None, f"{start!r} is not a date (YYYY-MM-DD)"))
+        first = dt.date(2000, 1, 3)
+    if weeks < 1:
+        problems.append(InputProblem("--weeks", None, None, f"must be at least 1 (got {weeks})"))
+    code = country.strip().upper() if country else None
+    if code and code not in holidays.list_supported_countries():
+        problems.append(
+            InputProblem(
+                "--country", None, None, f"unknown country code {country!r} (use ISO 3166 alpha-2, e.g. CN)"
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    return WorkCalendar(Horizon(first, weeks), code, weekdays)
