@@ -1,0 +1,110 @@
+"""Tiny data sets for the tests, built in a line or two.
+
+Defaults are chosen so that hand arithmetic stays easy:
+- every account is tier `standard` (an explicit override: with a handful of accounts the
+  computed cut would make the top one strategic), 0.5 h per month
+  (1/3 visit x 1.5 h, no admin, no travel without coordinates);
+- accounts with identical attributes all get value score 40: each percentile rank is the
+  mid-rank 0.5 and importance 1 adds 0, so 100 x (0.4 + 0.3 + 0.1) x 0.5 = 40;
+- a junior manager without the account's industry matches a standard account at
+  0.4 (seniority fit 1 x weight 0.4), so 40 x (1 - 0.4) = 24 points = 2400 cp go unserved;
+  with the industry the match is 1.0 and nothing goes unserved.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from planner.assign import AssignmentOutcome, run_assignment
+from planner.context import Context
+from planner.models import Account, Dataset, Manager, Pair, Plan, Policy, Weights
+from planner.solvers import SolveOptions
+
+# One thread and a fixed seed: the same answer on a loaded 2-core machine as on a laptop.
+OPTIONS = SolveOptions(time_limit_seconds=10.0, threads=1, seed=0)
+
+STANDARD_HOURS_CH = 50  # 1/3 visit x 1.5 h = 0.5 h per month
+UNSERVED_JUNIOR_NO_INDUSTRY_CP = 2400  # value 40 x (1 - 0.4) x 100
+
+
+def mgr(manager_id: str, capacity_hours: float = 100.0, **fields: Any) -> Manager:
+    return Manager(manager_id=manager_id, capacity_hours=capacity_hours, **fields)
+
+
+def acc(account_id: str, tier: str | None = "standard", **fields: Any) -> Account:
+    return Account(account_id=account_id, tier=tier, **fields)
+
+
+def weights(**points: float) -> Weights:
+    """Objective weights with balance switched off unless asked for: most toys isolate one term."""
+    return Weights(**{"balance": 0.0, **points})
+
+
+def pairs(*items: tuple[str, str]) -> list[Pair]:
+    return [Pair(account_id=a, manager_id=m) for a, m in items]
+
+
+def dataset(managers: Iterable[Manager], accounts: Iterable[Account], **policy: Any) -> Dataset:
+    policy.setdefault("weights", weights())
+    return Dataset(managers=tuple(managers), accounts=tuple(accounts), policy=Policy(**policy))
+
+
+def context(managers: Iterable[Manager], accounts: Iterable[Account], **policy: Any) -> Context:
+    return Context.build(dataset(managers, accounts, **policy))
+
+
+def solve(ctx: Context, solver: str = "cpsat", **kwargs: Any) -> AssignmentOutcome:
+    return run_assignment(ctx, solver=solver, options=kwargs.pop("options", OPTIONS), **kwargs)
+
+
+def plan(**assignment: str | None) -> Plan:
+    return Plan(assignment=dict(assignment))
+
+
+def write_rows(path: Path, rows: list[Mapping[str, Any]], columns: list[str] | None = None) -> Path:
+    columns = columns or list(dict.fromkeys(c for row in rows for c in row))
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: row.get(c, "") for c in columns})
+    return path
+
+
+def random_dataset(seed: int, n_accounts: int, n_managers: int, **policy: Any) -> Dataset:
+    """A mid-sized single-region instance with coordinates, spare capacity and current managers:
+    rich enough that a solver cannot prove optimality in a few milliseconds."""
+    rng = np.random.default_rng(seed)
+    industries = ["energy", "retail", "telecom", "healthcare"]
+    managers = [
+        mgr(
+            f"M{j:02d}",
+            capacity_hours=float(rng.integers(70, 100)),
+            seniority=("junior", "senior", "principal")[j % 3],
+            industries=frozenset(rng.choice(industries, size=2, replace=False).tolist()),
+            home_lat=float(31 + rng.uniform(-0.3, 0.3)),
+            home_lon=float(121 + rng.uniform(-0.3, 0.3)),
+        )
+        for j in range(n_managers)
+    ]
+    accounts = [
+        Account(
+            account_id=f"A{i:03d}",
+            industry=str(rng.choice(industries)),
+            lat=float(31 + rng.uniform(-0.3, 0.3)),
+            lon=float(121 + rng.uniform(-0.3, 0.3)),
+            annual_revenue=float(rng.pareto(1.2) * 1e7),
+            contract_value=float(rng.uniform(1e5, 1e6)),
+            years_as_customer=float(rng.integers(0, 15)),
+            strategic_importance=int(rng.integers(1, 6)),
+            current_manager_id=f"M{int(rng.integers(n_managers)):02d}",
+        )
+        for i in range(n_accounts)
+    ]
+    policy.setdefault("weights", Weights())
+    return Dataset(managers=tuple(managers), accounts=tuple(accounts), policy=Policy(**policy))
