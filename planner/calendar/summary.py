@@ -163,10 +163,11 @@ def _reason(built: ManagerProblem, c: int, visited: list[int]) -> str:
         days = np.arange(lo, hi + 1)
         working = p.vehicles[days] > 0
         one_day = 2 * float(p.travel[0, c]) + float(p.service[c])
-        window_short = (
-            p.time_window is not None
-            and p.time_window[c, 1] - max(p.time_window[c, 0], p.travel[0, c]) < p.service[c]
-        )
+        window_short = False
+        if p.time_window is not None:
+            # The visit must also leave time to drive home before the day ends.
+            latest_end = min(p.time_window[c, 1], p.max_duration[lo] - p.travel[c, 0])
+            window_short = latest_end - max(p.time_window[c, 0], p.travel[0, c]) < p.service[c]
         if not working.any():
             reasons.append("no working day")
         elif not (working & rule.allowed[days]).any():
