@@ -128,9 +128,9 @@ def _capacity_shortfalls(compiled: Compiled) -> list[str]:
         label = f"region {regions[0]!r}" if len(regions) == 1 else f"regions {', '.join(map(repr, regions))}"
         if need > have:
             out.append(
-                f"{label} needs at least {need / 100:,.0f} h per month for its {sum(len(ctx.groups[u]) for u in units)} "
+                f"{label} needs at least {need / 100:,.1f} h per month for its {sum(len(ctx.groups[u]) for u in units)} "
                 f"accounts (each served by its cheapest eligible manager), but its {len(agents)} eligible managers have "
-                f"{have / 100:,.0f} h"
+                f"{have / 100:,.1f} h"
             )
         limits = prob.max_units[agents] if prob.max_units is not None else np.full(len(agents), -1)
         if (limits >= 0).all():

@@ -138,10 +138,11 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
     value = np.bincount(m_idx, weights=ctx.value[a_idx], minlength=ctx.n_managers)
 
     cap_limit = ctx.capacity_ch
+    band_high = ctx.capacity_ch
     lower = np.zeros(ctx.n_managers, dtype=np.int64)
     if policy.utilisation_band is not None:
         lo, hi = policy.utilisation_band
-        cap_limit = np.minimum(cap_limit, np.floor(ctx.capacity_ch * hi).astype(np.int64))
+        band_high = np.minimum(cap_limit, np.floor(ctx.capacity_ch * hi).astype(np.int64))
         lower = np.where(ctx.active, np.ceil(ctx.capacity_ch * lo).astype(np.int64), 0)
     for j, mid in enumerate(ctx.manager_ids):
         if load[j] > cap_limit[j]:
@@ -151,6 +152,15 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
                     None,
                     mid,
                     f"manager {mid}: {load[j] / 100:.2f} h per month exceeds the limit of {cap_limit[j] / 100:.2f} h",
+                )
+            )
+        elif load[j] > band_high[j]:
+            violations.append(
+                Violation(
+                    "utilisation_band",
+                    None,
+                    mid,
+                    f"manager {mid}: {load[j] / 100:.2f} h per month is above the band's {band_high[j] / 100:.2f} h",
                 )
             )
         if load[j] < lower[j]:

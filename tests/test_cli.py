@@ -136,11 +136,6 @@ def test_check_flags_a_hand_edited_ineligible_row(edited_check) -> None:  # type
     assert manager_id in line and "region" in line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cli/assign.py check prints f'  {v}' through rich markup, which swallows the "
-    "'[region_eligibility]' rule tag",
-)
 def test_check_output_names_the_broken_rule(edited_check) -> None:  # type: ignore[no-untyped-def]
     account_id, _, done = edited_check
     assert done.returncode == 1
@@ -222,11 +217,6 @@ def test_explain_unknown_account_exits_2(tmp_path: Path) -> None:
     assert "NO-SUCH" in result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cli/common.py user_errors prints the InputError text as rich markup; a cell such as "
-    "'[/tbd]' raises rich.errors.MarkupError (a traceback and exit 1 from the console script)",
-)
 def test_bad_value_that_looks_like_markup_is_reported_verbatim(tmp_path: Path) -> None:
     accounts, managers = toy_files(tmp_path, capacity="[/tbd]")
     result = invoke("assign", "-a", accounts, "-m", managers, "-o", tmp_path / "out", "--time-limit", 2)
@@ -279,23 +269,12 @@ def test_check_with_a_policy_allowing_unassigned(
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `check` has no --allow-unassigned/--util-band and summary.json does not record them, "
-    "so a plan written by `assign --allow-unassigned` fails `check` (assign_exactly_one)",
-)
 def test_check_accepts_a_plan_written_with_allow_unassigned(left_out_plan: tuple[Path, list[str]]) -> None:
     plan_dir, inputs = left_out_plan
     result = invoke("check", "--plan", plan_dir, *inputs)
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `explain` has no --max-moves and ignores the max_moves recorded in summary.json, so "
-    "for a plan made with `assign --max-moves 0` it calls a budget-breaking move 'better' and the plan "
-    "'not optimal'",
-)
 def test_explain_honours_the_move_budget_the_plan_was_made_with(tmp_path: Path) -> None:
     # A1 sits with M1; M2 knows its industry. Moving gains 24 points and costs 0.25 x 50 = 12.5, so
     # without a budget it would move; with --max-moves 0 it must stay, and that is optimal.

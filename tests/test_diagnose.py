@@ -81,11 +81,6 @@ def test_max_accounts_shortfall() -> None:
     assert "has 3 accounts but its managers' max_accounts add up to 2" in reasons_of(ctx)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: diagnose.py _capacity_shortfalls formats hours with ',.0f': 1.0 h needed vs 0.9 h "
-    "available reads 'needs at least 1 h ... have 1 h'",
-)
 def test_shortfall_message_shows_need_above_have() -> None:
     # Two 0.5 h accounts, each fits M1's 0.9 h alone, together they do not.
     ctx = context([mgr("M1", 0.9)], [acc("A1"), acc("A2")])
@@ -150,12 +145,6 @@ def test_band_conflict_is_named() -> None:
     assert re.search(r"utilisation_band of manager\(s\) [M0-9, ]*M2", text), text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cpsat.py build_model writes the band as linear domain [lower, sum of weights], an invalid "
-    "domain when lower > sum: MODEL_INVALID, so cpsat returns Status.ERROR (no InfeasibleError) and the "
-    "conflict core behind cbc is lost ('the solver proved that no plan satisfies every rule')",
-)
 @pytest.mark.parametrize("backend", sorted(SOLVERS))
 def test_band_floor_above_everything_a_manager_may_carry(backend: str) -> None:
     # M1's floor is 5 % of 14 h = 0.7 h, but its only eligible account needs 0.5 h. The solver must

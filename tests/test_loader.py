@@ -218,12 +218,6 @@ BAD_INPUTS = [
     pytest.param(
         lambda: managers_with(2, "capacity_hours", "inf"),
         ["managers.csv row 2, column 'capacity_hours'", "'inf'"],
-        marks=pytest.mark.xfail(
-            strict=True,
-            raises=OverflowError,
-            reason="BUG: 'inf' passes Manager.capacity_hours (Field(ge=0) allows inf), then "
-            "Context.capacity_ch crashes with OverflowError instead of an InputError",
-        ),
         id="infinite-capacity",
     ),
 ]

@@ -243,11 +243,6 @@ def test_utilisation_band_lower_edge() -> None:
     assert rule_names(ctx, plan(A1="M1", A2="M2")) == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: load above the band's upper edge but within capacity is reported as capacity_hours, "
-    "not utilisation_band (evaluate.py folds the band into cap_limit)",
-)
 def test_utilisation_band_upper_edge_is_named_utilisation_band() -> None:
     # 1.0 h on a 1 h manager is within capacity but above a 0.9 band.
     ctx = context(

@@ -182,25 +182,11 @@ SCENARIOS = {
     ),
 }
 
-# CP-SAT's best_objective_bound is a float computed through its objective scaling: here
-# 1004799.9999999999 for a proven optimum of 1004800, which the backend then fails to call optimal.
-KNOWN_UNROUNDED_BOUND = {("allow-unassigned-places-what-fits", "cpsat")}
-
 
 def _params():  # type: ignore[no-untyped-def]
     for name in SCENARIOS:
         for backend in BACKENDS:
-            marks = []
-            if (name, backend) in KNOWN_UNROUNDED_BOUND:
-                marks.append(
-                    pytest.mark.xfail(
-                        strict=True,
-                        reason="BUG: cpsat.py _solve_once compares the integer objective (1004800) with "
-                        "the unrounded best_objective_bound (1004799.9999999999): a proven optimum is "
-                        "reported FEASIBLE",
-                    )
-                )
-            yield pytest.param(name, backend, id=f"{name}-{backend}", marks=marks)
+            yield pytest.param(name, backend, id=f"{name}-{backend}")
 
 
 @pytest.mark.parametrize(("name", "backend"), list(_params()))
@@ -255,12 +241,6 @@ def test_group_of_three_is_one_unit(backend: str) -> None:
     assert out.result.objective == out.evaluation.objective_cp == 3 * UNSERVED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ModuleNotFoundError,
-    reason="BUG: context.py imports planner.io.travel_matrix, which does not exist, so any policy "
-    "with travel.matrix_file (documented in policy.yaml) crashes",
-)
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_travel_matrix_overrides_the_formula(backend: str, tmp_path: Path) -> None:
     # The formula puts Mnear 96 cp away and Mfar 963 cp; the matrix says Mnear is 600 minutes one way:
@@ -330,15 +310,7 @@ SWEEP = [0.005, 0.01, 0.015, 0.02, 0.03, 0.04] * 5
     "backend",
     [
         pytest.param("cpsat"),
-        pytest.param(
-            "cbc",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: cbc.py maps PuLP's LpStatusInfeasible to Status.INFEASIBLE even when CBC "
-                "was cut short by the time limit in preprocessing ('Pre-processing says infeasible or "
-                "unbounded'); run_assignment then claims the solver proved infeasibility",
-            ),
-        ),
+        pytest.param("cbc"),
     ],
 )
 def test_a_time_limit_never_proves_a_feasible_instance_infeasible(

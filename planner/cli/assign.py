@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from planner.assign import AssignmentOutcome, run_assignment
@@ -21,12 +22,19 @@ from planner.cli.common import (
 )
 from planner.evaluate import Evaluation, evaluate
 from planner.explain import explain_account
-from planner.io.plan_dir import atomic_directory, read_plan, write_json, write_plan_csv
+from planner.io.plan_dir import atomic_directory, read_plan, read_summary, write_json, write_plan_csv
 from planner.report import evaluation_block, summary
 from planner.solvers import SOLVERS, Progress, SolveOptions
 
 AccountsOpt = Annotated[Path, typer.Option("--accounts", "-a", help="accounts.csv or .xlsx")]
 ManagersOpt = Annotated[Path, typer.Option("--managers", "-m", help="managers.csv or .xlsx")]
+MaxMovesOpt = Annotated[
+    int | None, typer.Option("--max-moves", help="disruption budget the plan was made with")
+]
+AllowUnassignedOpt = Annotated[
+    bool | None, typer.Option("--allow-unassigned/--require-all", help="whether accounts may stay unassigned")
+]
+UtilBandOpt = Annotated[str | None, typer.Option("--util-band", help="LOW,HIGH utilisation band")]
 PolicyOpt = Annotated[
     Path | None, typer.Option("--policy", "-p", help="policy YAML (defaults apply without one)")
 ]
@@ -84,6 +92,10 @@ def assign(
             "time_limit_seconds": time_limit,
             "threads": threads,
             "seed": seed,
+            # Recorded so `check` and `explain` judge the plan by the rules it was made under.
+            "allow_unassigned": allow_unassigned,
+            "util_band": util_band,
+            "max_moves": max_moves,
         }
         with atomic_directory(out) as scratch:
             write_plan_csv(scratch / "plan.csv", outcome.evaluation)
@@ -99,13 +111,24 @@ def check(
     accounts: AccountsOpt,
     managers: ManagersOpt,
     policy: PolicyOpt = None,
-    max_moves: Annotated[int | None, typer.Option("--max-moves")] = None,
+    max_moves: MaxMovesOpt = None,
+    allow_unassigned: AllowUnassignedOpt = None,
+    util_band: UtilBandOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the evaluation as JSON")] = False,
 ) -> None:
-    """Re-score any plan, e.g. one edited by hand: every hard-rule violation and the KPIs. Exit 1 on violations."""
+    """Re-score any plan, e.g. one edited by hand: every hard-rule violation and the KPIs. Exit 1 on violations.
+
+    Options not given default to those recorded in the plan's summary.json."""
     with user_errors():
-        ctx = load_context(accounts, managers, policy)
-        evaluation = evaluate(ctx, read_plan(plan), max_moves=max_moves)
+        rec = _recorded(plan, max_moves=max_moves, allow_unassigned=allow_unassigned, util_band=util_band)
+        ctx = load_context(
+            accounts,
+            managers,
+            policy,
+            allow_unassigned=rec["allow_unassigned"],
+            utilisation_band=rec["util_band"],
+        )
+        evaluation = evaluate(ctx, read_plan(plan), max_moves=rec["max_moves"])
     if as_json:
         console.print_json(json.dumps(evaluation_block(evaluation), default=str))
     else:
@@ -113,7 +136,7 @@ def check(
         if evaluation.violations:
             console.print(f"[bold red]{len(evaluation.violations)} hard-rule violation(s):[/]")
             for v in evaluation.violations:
-                console.print(f"  {v}", highlight=False)
+                console.print(f"  {v}", highlight=False, markup=False)
         else:
             console.print("[bold green]No hard-rule violations.[/]")
     if evaluation.violations:
@@ -127,12 +150,24 @@ def explain(
     accounts: AccountsOpt,
     managers: ManagersOpt,
     policy: PolicyOpt = None,
+    max_moves: MaxMovesOpt = None,
+    allow_unassigned: AllowUnassignedOpt = None,
+    util_band: UtilBandOpt = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Why this account went to its manager, and why not to the runner-up."""
+    """Why this account went to its manager, and why not to the runner-up.
+
+    Options not given default to those recorded in the plan's summary.json."""
     with user_errors():
-        ctx = load_context(accounts, managers, policy)
-        info = explain_account(ctx, read_plan(plan), account)
+        rec = _recorded(plan, max_moves=max_moves, allow_unassigned=allow_unassigned, util_band=util_band)
+        ctx = load_context(
+            accounts,
+            managers,
+            policy,
+            allow_unassigned=rec["allow_unassigned"],
+            utilisation_band=rec["util_band"],
+        )
+        info = explain_account(ctx, read_plan(plan), account, max_moves=rec["max_moves"])
     if as_json:
         console.print_json(json.dumps(info, default=str))
         return
@@ -159,6 +194,15 @@ def explain(
     console.print(f"  why not the runner-up: {info['why_not_runner_up']}", highlight=False)
 
 
+def _recorded(plan: Path, **given: Any) -> dict[str, Any]:
+    """Each option as given, else as recorded by `assign` in the plan's summary.json."""
+    inputs = read_summary(plan).get("inputs", {}) if Path(plan).is_dir() else {}
+    assert isinstance(inputs, dict)
+    out = {k: (v if v is not None else inputs.get(k)) for k, v in given.items()}
+    out["allow_unassigned"] = bool(out["allow_unassigned"])
+    return out
+
+
 def print_outcome(outcome: AssignmentOutcome) -> None:
     r = outcome.result
     gap = "n/a" if r.gap is None else f"{r.gap:.4%}"
@@ -170,7 +214,7 @@ def print_outcome(outcome: AssignmentOutcome) -> None:
     assert outcome.evaluation is not None
     print_evaluation(outcome.evaluation)
     for account_id, reason in outcome.unassigned_reasons.items():
-        console.print(f"  [yellow]unassigned[/] {account_id}: {reason}", highlight=False)
+        console.print(f"  [yellow]unassigned[/] {escape(account_id)}: {escape(reason)}", highlight=False)
 
 
 def print_evaluation(ev: Evaluation) -> None:

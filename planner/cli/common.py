@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from planner.context import Context
 from planner.errors import InfeasibleError, InputError
@@ -31,16 +32,16 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except InputError as exc:
-        err_console.print(f"[bold red]Bad input[/]: {exc}", highlight=False, soft_wrap=True)
+        err_console.print("[bold red]Bad input[/]: " + escape(str(exc)), highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except InfeasibleError as exc:
         err_console.print("[bold red]No plan satisfies every rule.[/] Why:", highlight=False)
         for reason in exc.reasons:
-            err_console.print(f"  - {reason}", highlight=False, soft_wrap=True)
+            err_console.print(f"  - {escape(reason)}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_INFEASIBLE) from None
     except (KeyError, ValueError) as exc:
         message = exc.args[0] if exc.args else str(exc)
-        err_console.print(f"[bold red]Error[/]: {message}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]Error[/]: {escape(str(message))}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 

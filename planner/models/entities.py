@@ -48,7 +48,7 @@ class Manager(_Frozen):
     # Blank coordinates mean "unknown": travel to and from this person counts as zero.
     home_lat: float | None = Field(default=None, ge=-90, le=90)
     home_lon: float | None = Field(default=None, ge=-180, le=180)
-    capacity_hours: float = Field(ge=0)
+    capacity_hours: float = Field(ge=0, allow_inf_nan=False)
     max_accounts: int | None = Field(default=None, ge=0)
     active: bool = True
 
@@ -61,9 +61,9 @@ class Account(_Frozen):
     region: str = ""
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    annual_revenue: float = Field(default=0.0, ge=0)
-    contract_value: float = Field(default=0.0, ge=0)
-    years_as_customer: float = Field(default=0.0, ge=0)
+    annual_revenue: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    contract_value: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    years_as_customer: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     strategic_importance: int = Field(default=1, ge=1, le=5)
     parent_id: str = ""  # account_id of the group's parent account; the group shares one manager
     current_manager_id: str = ""

@@ -89,7 +89,8 @@ class CbcSolver:
         runtime = time.perf_counter() - start
         stats: dict[str, float | int | str] = {"build_seconds": round(build_seconds, 3), "variables": len(x)}
 
-        if lp.status == pulp.LpStatusInfeasible:
+        # CBC cut short in preprocessing also ends "infeasible"; only its own word "proven" counts.
+        if lp.status == pulp.LpStatusInfeasible and "proven infeasible" in log_text:
             return SolveResult(Status.INFEASIBLE, self.name, None, None, None, runtime, statistics=stats)
         if lp.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
             return SolveResult(Status.TIMEOUT, self.name, None, None, None, runtime, statistics=stats)

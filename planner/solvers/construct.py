@@ -60,7 +60,9 @@ def construct(problem: AssignmentProblem) -> np.ndarray:
             if state.make_room(int(agent_of_pair[p]), int(problem.pair_weight[p]), int(size[u]), exclude=u):
                 state.place(u, p)
                 break
-    return np.where(chosen >= 0, agent_of_pair[np.maximum(chosen, 0)], -1)
+    out = np.full(problem.n_units, -1, dtype=np.int64)
+    out[chosen >= 0] = agent_of_pair[chosen[chosen >= 0]]
+    return out
 
 
 class _State:

@@ -8,6 +8,7 @@ first solution it reports is usually a minimal-change one.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, replace
 
@@ -81,7 +82,9 @@ def build_model(problem: AssignmentProblem, assumptions: bool = False) -> CpMode
         w.linear(np.append(pairs, load_var[a]), np.append(weights, -1), 0, 0)
         if problem.capacity[a] < total:
             w.linear([load_var[a]], [1], 0, int(problem.capacity[a]), switch(f"capacity_hours[{a}]"))
-        if problem.lower is not None and problem.lower[a] > 0:
+        if problem.lower is not None and problem.lower[a] > total:
+            w.linear([], [], 1, 1, switch(f"utilisation_band[{a}]"))  # even every eligible unit falls short
+        elif problem.lower is not None and problem.lower[a] > 0:
             w.linear([load_var[a]], [1], int(problem.lower[a]), total, switch(f"utilisation_band[{a}]"))
         if problem.max_units is not None and 0 <= problem.max_units[a] < int(sizes[pairs].sum()):
             w.linear(pairs, sizes[pairs], 0, int(problem.max_units[a]), switch(f"max_accounts[{a}]"))
@@ -253,6 +256,8 @@ class CpSatSolver:
                 stats["parts_seconds"] = round(time.perf_counter() - start, 3)
         remaining = max(options.time_limit_seconds - (time.perf_counter() - start), 1.0)
         result = self._solve_once(problem, replace(options, time_limit_seconds=remaining), start)
+        if not result.status.has_solution and result.status != Status.INFEASIBLE and problem.hint is not None:
+            result = _fall_back_to_hint(problem, result)
         if parts_bound is None:
             return replace(result, statistics={**result.statistics, **stats})
         bound = parts_bound if result.bound is None else max(result.bound, parts_bound)
@@ -289,8 +294,10 @@ class CpSatSolver:
         return hint, None if bound_sum is None else float(np.ceil(bound_sum - 1e-9))
 
     def _solve_once(self, problem: AssignmentProblem, options: SolveOptions, start: float) -> SolveResult:
+        """One CP-SAT run within options.time_limit_seconds; `start` only anchors reported times."""
+        entered = time.perf_counter()
         built = build_model(problem)
-        build_seconds = time.perf_counter() - start
+        build_seconds = time.perf_counter() - entered
         solver = cp_model.CpSolver()
         configure(
             solver, replace(options, time_limit_seconds=max(options.time_limit_seconds - build_seconds, 0.5))
@@ -309,7 +316,8 @@ class CpSatSolver:
             # The solver's own objective may carry slack in the spread variables when the
             # search stops early; the tight value of the same plan is what the evaluator sees.
             objective = float(problem.objective_of(unit_agent))
-            bound = float(solver.best_objective_bound)
+            # Every objective coefficient is an integer, so the bound may round up.
+            bound = float(math.ceil(solver.best_objective_bound - 1e-6))
             proven = code == cp_model.OPTIMAL and objective <= bound
             return SolveResult(
                 Status.OPTIMAL if proven else Status.FEASIBLE,
@@ -336,6 +344,50 @@ class CpSatSolver:
         return SolveResult(
             Status.ERROR, self.name, None, None, None, runtime, message=solver.status_name(code)
         )
+
+
+def _fall_back_to_hint(problem: AssignmentProblem, result: SolveResult) -> SolveResult:
+    """The search ran out of time before it even accepted its start; the start itself,
+    if it satisfies every constraint, is still a plan worth returning (never as optimal)."""
+    assert problem.hint is not None
+    if not satisfies(problem, problem.hint):
+        return result
+    objective = float(problem.objective_of(problem.hint))
+    bound = None if result.bound is None else min(result.bound, objective)
+    return replace(
+        result,
+        status=Status.FEASIBLE,
+        unit_agent=problem.hint.copy(),
+        objective=objective,
+        bound=bound,
+        message="time ran out in the exact search; this is the constructed start plan",
+    )
+
+
+def satisfies(problem: AssignmentProblem, unit_agent: np.ndarray) -> bool:
+    """Every hard constraint of the problem holds for this unit -> agent vector."""
+    if (unit_agent < 0).any() and problem.unassigned_cost is None:
+        return False
+    try:
+        pairs = problem.pair_index(unit_agent)
+    except KeyError:
+        return False
+    used = pairs[pairs >= 0]
+    agents = problem.pair_agent[used]
+    load = np.bincount(agents, weights=problem.pair_weight[used], minlength=problem.n_agents)
+    if (load > problem.capacity).any():
+        return False
+    if problem.lower is not None and (load < problem.lower).any():
+        return False
+    if problem.max_units is not None:
+        count = np.bincount(
+            agents, weights=problem.unit_size[problem.pair_unit[used]], minlength=problem.n_agents
+        )
+        if ((problem.max_units >= 0) & (count > problem.max_units)).any():
+            return False
+    if problem.max_moves is not None and problem.pair_moves is not None:
+        return int(problem.pair_moves[used].sum()) <= problem.max_moves
+    return True
 
 
 def _read(problem: AssignmentProblem, built: CpModel, solver: cp_model.CpSolver) -> np.ndarray:
