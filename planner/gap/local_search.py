@@ -193,6 +193,7 @@ def _rounds(  # type: ignore[no-untyped-def]
     patience,
     kick,
     chains,
+    repair_steps,
     seed,
 ):
     """`n_rounds` descents with penalty updates; best[0] holds the best feasible cost.
@@ -233,12 +234,18 @@ def _rounds(  # type: ignore[no-untyped-def]
                     w[i] *= 1.0 + 0.2 * np.random.random()
                 else:
                     w[i] = max(w_floor[i], w[i] * 0.98)
-            # Project a copy onto the feasible region (excess first, cost second) so every
-            # round yields a feasible candidate, while the search itself stays where it is.
+            # Repair a copy with penalties doubled until it is feasible: the cheapest way
+            # out of the current overload, while the search itself stays where it is. The
+            # last step (penalties above any cost difference) puts excess strictly first.
             a2, l2, jo2, c2, p2 = assign.copy(), load.copy(), jobs_of.copy(), count.copy(), pos.copy()
-            _descend(cost, weight, capacity, cand, a2, l2, w * 1000.0 + big, jo2, c2, p2, order, chains)
-            if not _overloaded(l2, capacity):
-                _record(cost, a2, best_assign, best, stall)
+            factor = 2.0
+            for step in range(repair_steps + 1):
+                w2 = w * factor if step < repair_steps else w * factor + big
+                _descend(cost, weight, capacity, cand, a2, l2, w2, jo2, c2, p2, order, chains)
+                if not _overloaded(l2, capacity):
+                    _record(cost, a2, best_assign, best, stall)
+                    break
+                factor *= 2.0
         else:
             _record(cost, assign, best_assign, best, stall)
             for i in range(m):
@@ -330,6 +337,7 @@ def search(
     kick: int = 0,
     give_up: int = 0,
     chains: bool = True,
+    repair_steps: int = 8,
     on_improve=None,  # type: ignore[no-untyped-def]
     should_stop=None,  # type: ignore[no-untyped-def]
 ) -> SearchState:
@@ -353,7 +361,7 @@ def search(
         _rounds(
             cost, weight, capacity, cand, state.assign, state.load, state.w, state.w_floor,
             state.jobs_of, state.count, state.pos, state.best_assign, state.best, state.stall,
-            chunk, patience, kick or max(2, dense.n_jobs // 100), chains, seed + step,
+            chunk, patience, kick or max(2, dense.n_jobs // 100), chains, repair_steps, seed + step,
         )  # fmt: skip
         step += 1
         took = time.perf_counter() - started
@@ -382,5 +390,5 @@ def warm_up() -> float:
     search(dense, state, candidates(np.zeros((2, 6)), dense.eligible, 2), 0.0, seed=0)
     _rounds(cost, weight.astype(float), dense.capacity.astype(float), candidates(np.zeros((2, 6)), dense.eligible, 2),
             state.assign, state.load, state.w, state.w_floor, state.jobs_of, state.count, state.pos,
-            state.best_assign, state.best, state.stall, 1, 5, 1, True, 0)  # fmt: skip
+            state.best_assign, state.best, state.stall, 1, 5, 1, True, 2, 0)  # fmt: skip
     return time.perf_counter() - started

@@ -32,8 +32,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
+from ortools.util.python.solve_interrupter import SolveInterrupter
 
 from planner.gap.dense import DenseGap, to_dense
+from planner.gap.highs import solve_highs
 from planner.gap.lagrange import Lagrangian, ascend, evaluate
 from planner.gap.local_search import candidates, search, start_state
 from planner.gap.restricted import RestrictedModel, restrict
@@ -52,8 +54,9 @@ class EngineSettings:
     lagrange_max_seconds: float = 3.0
     first_search_share: float = 0.1  # alone, before the portfolio: an incumbent to fix with
     search_candidates: int = 6  # agents per job the local search may use
-    cpsat_candidates: int = 4  # agents per job kept in the reduced CP-SAT model
-    exact_below_pairs: int = 1200  # keep every unfixed pair when the problem is this small
+    mip_candidates: int = 5  # agents per job kept in the reduced model of HiGHS / CP-SAT
+    exact_below_pairs: int = 4000  # keep every unfixed pair when the problem is this small
+    cpsat_below_pairs: int = 1200  # and give the second core to CP-SAT, not the search
     patience: int = 30
     # Hinting CP-SAT with the local-search optimum measured worse than letting it search
     # from scratch: its LNS neighbourhoods rarely improve that (deep) local optimum.
@@ -156,7 +159,9 @@ class _Searcher:
         self.seed = int(options.seed)
         self.runs = 0
 
-    def run(self, until: float, should_stop: Callable[[], bool] | None = None) -> None:
+    def run(
+        self, until: float, should_stop: Callable[[], bool] | None = None, give_up: int | None = None
+    ) -> None:
         state, tracker = self.state, self.tracker
         self.runs += 1
         search(
@@ -166,7 +171,7 @@ class _Searcher:
             max(until - time.perf_counter(), 0.0),
             seed=self.seed + 7919 * self.runs,
             patience=self.settings.patience,
-            give_up=self.settings.give_up,
+            give_up=self.settings.give_up if give_up is None else give_up,
             on_improve=lambda value: tracker.offer(value, state.best_assign),
             should_stop=should_stop,
         )
@@ -227,6 +232,46 @@ class _CpPhase:
                 tracker.raise_bound(min(incumbent_at_fixing, cp_bound))
 
 
+class _HighsPhase:
+    """HiGHS on the reduced model in a thread (it releases the GIL); files plan and bound."""
+
+    def __init__(self, reduced: RestrictedModel, options: SolveOptions, tracker: _Tracker,
+                 stats: dict[str, float | int | str], on_done: Callable[[], None]):  # fmt: skip
+        self.reduced, self.options, self.tracker, self.stats = reduced, options, tracker, stats
+        self.on_done = on_done
+        self.done = threading.Event()
+        self.interrupter = SolveInterrupter()
+
+    def stop(self) -> None:
+        self.interrupter.interrupt()
+
+    def run(self, deadline: float) -> None:
+        try:
+            self._run(deadline)
+        finally:
+            self.done.set()
+            self.on_done()
+
+    def _run(self, deadline: float) -> None:
+        reduced, tracker = self.reduced, self.tracker
+        incumbent_at_fixing = tracker.plan_value
+        seconds = deadline - time.perf_counter()
+        if seconds < 0.05:
+            return
+        out = solve_highs(reduced.problem, seconds, seed=int(self.options.seed), interrupter=self.interrupter)
+        self.stats["highs_status"] = out.reason
+        if out.unit_agent is not None and out.objective is not None:
+            tracker.offer(out.objective, out.unit_agent, source="highs")
+        if reduced.exact:
+            # As for CP-SAT: every solution better than the incumbent at fixing is in there.
+            if out.infeasible:
+                tracker.raise_bound(incumbent_at_fixing)
+            elif out.optimal and out.objective is not None:
+                tracker.raise_bound(min(incumbent_at_fixing, out.objective))
+            elif out.bound is not None:
+                tracker.raise_bound(min(incumbent_at_fixing, math.ceil(out.bound - 1e-6)))
+
+
 class GapEngineSolver:
     name = "engine"
 
@@ -270,8 +315,14 @@ class GapEngineSolver:
         searcher.run(start + s.first_search_share * limit)
         if tracker.plan is not None:
             # Re-aim the ascent at the incumbent: a better target gives better steps.
-            more = ascend(dense, tracker.plan_value, min(0.03 * limit, 1.0), incumbent=tracker.plan_value,
-                          start=lag.multipliers)  # fmt: skip
+            more = ascend(
+                dense,
+                tracker.plan_value,
+                min(0.03 * limit, 1.0),
+                max_iterations=500,
+                incumbent=tracker.plan_value,
+                start=lag.multipliers,
+            )
             if more.value > lag.value:
                 lag = more
             tracker.raise_bound(float(lag.bound))
@@ -284,23 +335,26 @@ class GapEngineSolver:
         # exact, it runs in a thread on one core while the search goes on in this one: they
         # find their best solutions on different instances (CP-SAT on small or loose ones,
         # the search on large tight ones); either stops when optimality is proven.
-        k = dense.n_agents if problem.n_pairs <= s.exact_below_pairs else s.cpsat_candidates
+        k = dense.n_agents if problem.n_pairs <= s.exact_below_pairs else s.mip_candidates
         reduced = restrict(problem, dense, lag, tracker.plan, tracker.plan_value, k, hint=s.cpsat_hint)
-        stats["cpsat_pairs"] = reduced.problem.n_pairs
-        stats["cpsat_exact"] = int(reduced.exact)
-        if reduced.exact:
-            # Small enough to keep every useful pair: CP-SAT gets all the threads and can
-            # prove optimality; the search has had its turn.
-            _CpPhase(reduced, options, tracker, stats, workers=int(options.threads)).run(deadline)
+        stats["reduced_pairs"] = reduced.problem.n_pairs
+        stats["reduced_exact"] = int(reduced.exact)
+        # HiGHS (LP-based branch and bound; the LP bound of the GAP is tight) takes one core
+        # in a thread. The other core runs CP-SAT on tiny problems (where proving optimality
+        # is the point) and the local search otherwise.
+        cp = _CpPhase(reduced, options, tracker, stats, workers=max(1, int(options.threads) - 1))
+        mip = _HighsPhase(reduced, options, tracker, stats, on_done=lambda: tracker.proven() and cp.stop())
+        worker = threading.Thread(target=mip.run, args=(deadline,), name="engine-highs", daemon=True)
+        worker.start()
+        if problem.n_pairs <= s.cpsat_below_pairs:
+            cp.run(deadline)
         else:
-            cp = _CpPhase(reduced, options, tracker, stats, workers=max(1, int(options.threads) - 1))
-            worker = threading.Thread(target=cp.run, args=(deadline,), name="engine-cpsat", daemon=True)
-            worker.start()
-            searcher.run(deadline, should_stop=lambda: cp.done.is_set() or tracker.proven())
-            while worker.is_alive():
-                if tracker.proven():
-                    cp.stop()
-                worker.join(0.05)
+            # No giving up here: the core is the search's until the deadline.
+            searcher.run(deadline, should_stop=tracker.proven, give_up=0)
+        while worker.is_alive():
+            if tracker.proven():
+                mip.stop()
+            worker.join(0.05)
         stats["search_best"] = float(searcher.state.best[0])
         return self._result(problem, tracker, start, stats)
 

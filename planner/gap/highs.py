@@ -1,0 +1,92 @@
+"""HiGHS (the copy bundled in OR-Tools, via MathOpt) on the textbook assignment model.
+
+    min sum_p cost[p] x[p]
+    s.t. sum_{p of unit u} x[p] = 1             for every unit u
+         sum_{p of agent m} weight[p] x[p] <= capacity[m]   for every agent m,  x binary.
+
+The model goes in as a MathOpt `ModelProto` filled from numpy arrays: building 100,000+
+variables through the Python expression API costs more than the solve itself. The separate
+`highspy` package must not be imported next to OR-Tools (clashing symbols crash the process).
+HiGHS' solve releases the GIL, so the engine runs it in a thread beside its local search.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+from ortools.math_opt import model_pb2
+from ortools.math_opt.python import mathopt
+from ortools.util.python.solve_interrupter import SolveInterrupter
+
+from planner.problem import AssignmentProblem
+
+
+def textbook_proto(problem: AssignmentProblem) -> model_pb2.ModelProto:
+    """The model above; only for problems without side constraints."""
+    proto = model_pb2.ModelProto(name="gap")
+    P, U, M = problem.n_pairs, problem.n_units, problem.n_agents
+    ids = list(range(P))
+    proto.variables.ids.extend(ids)
+    proto.variables.lower_bounds.extend([0.0] * P)
+    proto.variables.upper_bounds.extend([1.0] * P)
+    proto.variables.integers.extend([True] * P)
+    proto.objective.linear_coefficients.ids.extend(ids)
+    proto.objective.linear_coefficients.values.extend(problem.pair_cost.astype(float).tolist())
+    # Rows 0..U-1: one agent per unit (= 1); rows U..U+M-1: capacities (<= b).
+    proto.linear_constraints.ids.extend(range(U + M))
+    proto.linear_constraints.lower_bounds.extend([1.0] * U + [-math.inf] * M)
+    proto.linear_constraints.upper_bounds.extend([1.0] * U + problem.capacity.astype(float).tolist())
+    rows = np.concatenate([problem.pair_unit, U + problem.pair_agent])
+    cols = np.concatenate([np.arange(P), np.arange(P)])
+    coefs = np.concatenate([np.ones(P), problem.pair_weight.astype(float)])
+    order = np.lexsort((cols, rows))  # the matrix must be sorted row-major
+    matrix = proto.linear_constraint_matrix
+    matrix.row_ids.extend(rows[order].tolist())
+    matrix.column_ids.extend(cols[order].tolist())
+    matrix.coefficients.extend(coefs[order].tolist())
+    return proto
+
+
+@dataclass(frozen=True)
+class HighsOutcome:
+    unit_agent: np.ndarray | None  # (U,) agent per unit when a solution was found
+    objective: float | None
+    bound: float | None  # HiGHS' dual bound, when finite
+    optimal: bool
+    infeasible: bool
+    reason: str
+    seconds: float
+
+
+def solve_highs(
+    problem: AssignmentProblem, seconds: float, seed: int = 0, interrupter: SolveInterrupter | None = None
+) -> HighsOutcome:
+    start = time.perf_counter()
+    model = mathopt.Model.from_model_proto(textbook_proto(problem))
+    left = max(seconds - (time.perf_counter() - start), 0.01)
+    params = mathopt.SolveParameters(time_limit=timedelta(seconds=left), random_seed=int(seed))
+    result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params, interrupter=interrupter)
+    reason = result.termination.reason
+    dual = result.termination.objective_bounds.dual_bound
+    bound = float(dual) if math.isfinite(dual) else None
+    unit_agent = objective = None
+    if result.has_primal_feasible_solution():
+        values = result.variable_values()
+        x = np.array([values[v] for v in model.variables()]) > 0.5
+        unit_agent = np.full(problem.n_units, -1, dtype=np.int64)
+        unit_agent[problem.pair_unit[x]] = problem.pair_agent[x]
+        # Recomputed from the plan, not HiGHS' float objective.
+        objective = float(problem.pair_cost[x].sum())
+    return HighsOutcome(
+        unit_agent,
+        objective,
+        bound,
+        optimal=reason == mathopt.TerminationReason.OPTIMAL,
+        infeasible=reason == mathopt.TerminationReason.INFEASIBLE,
+        reason=str(reason),
+        seconds=time.perf_counter() - start,
+    )
