@@ -128,9 +128,9 @@ def _capacity_shortfalls(compiled: Compiled) -> list[str]:
         label = f"region {regions[0]!r}" if len(regions) == 1 else f"regions {', '.join(map(repr, regions))}"
         if need > have:
             out.append(
-                f"{label} needs at least {need / 100:,.1f} h per month for its {sum(len(ctx.groups[u]) for u in units)} "
+                f"{label} needs at least {_hours(need)} h per month for its {sum(len(ctx.groups[u]) for u in units)} "
                 f"accounts (each served by its cheapest eligible manager), but its {len(agents)} eligible managers have "
-                f"{have / 100:,.1f} h"
+                f"{_hours(have)} h"
             )
         limits = prob.max_units[agents] if prob.max_units is not None else np.full(len(agents), -1)
         if (limits >= 0).all():
@@ -179,3 +179,9 @@ def conflict_core(compiled: Compiled, time_limit_seconds: float = 10.0) -> list[
         else:
             out.append(f"rule {rule}")
     return ["these rules conflict (relaxing any one of them may make a plan possible): " + "; ".join(out)]
+
+
+def _hours(centi_hours: int) -> str:
+    """1 decimal where it matters: '30', '0.9', '1,234.5'."""
+    text = f"{centi_hours / 100:,.1f}"
+    return text[:-2] if text.endswith(".0") else text

@@ -89,8 +89,10 @@ class CbcSolver:
         runtime = time.perf_counter() - start
         stats: dict[str, float | int | str] = {"build_seconds": round(build_seconds, 3), "variables": len(x)}
 
-        # CBC cut short in preprocessing also ends "infeasible"; only its own word "proven" counts.
-        if lp.status == pulp.LpStatusInfeasible and "proven infeasible" in log_text:
+        # CBC cut short by the time limit during preprocessing also ends "infeasible"; believe it
+        # only when CBC did not stop on a limit and finished well inside the time it was given.
+        cut_short = bool(_STOPPED.search(log_text)) or runtime >= 0.9 * options.time_limit_seconds
+        if lp.status == pulp.LpStatusInfeasible and not cut_short:
             return SolveResult(Status.INFEASIBLE, self.name, None, None, None, runtime, statistics=stats)
         if lp.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
             return SolveResult(Status.TIMEOUT, self.name, None, None, None, runtime, statistics=stats)
