@@ -1,18 +1,25 @@
-"""The GAP engine backend ("engine"): Lagrangian bound, penalty local search, then CP-SAT.
+"""The GAP engine backend ("engine"): Lagrangian bound, penalty local search, MIP portfolio.
 
 For a problem that is a pure generalized assignment problem (capacities only, every unit
 must be assigned) the time budget T is spent in three phases:
 
 1. Lagrangian relaxation of the capacities (`planner.gap.lagrange`): a proven lower bound
    (the LP bound, approached by subgradient ascent) and reduced costs rc[i][j].
-2. Penalty local search (`planner.gap.local_search`) from the relaxation's assignment,
-   with candidate agents per job taken from the reduced costs: a good incumbent fast.
-3. CP-SAT (`planner.solvers.cpsat.build_model`, the planner's own model) on a reduced pair
-   set (`planner.gap.restricted`): each job's few best agents by reduced cost, minus pairs
-   that reduced-cost fixing proves useless, hinted with the incumbent.
+2. Penalty local search (`planner.gap.local_search`, numba) from the relaxation's
+   assignment, with candidate agents per job from the reduced costs: a first incumbent.
+3. Until the deadline, two things at once, one per core (threads; numba, CP-SAT and HiGHS
+   all release the GIL):
+   - tiny problems (<= 1,200 pairs): CP-SAT (`planner.solvers.cpsat.build_model`, the
+     planner's own model) and HiGHS, both on the pair set left by reduced-cost fixing,
+     racing to prove optimality;
+   - mid-size problems: HiGHS on a reduced pair set (`planner.gap.restricted`: every
+     unfixed pair up to 4,000 pairs, else each job's 5 best agents by reduced cost plus
+     its incumbent agent) beside the local search;
+   - large problems (> 40,000 pairs): two local searches with different seeds, since a
+     MIP on them makes no headway within seconds.
 
-The reported bound is max(Lagrangian bound, min(incumbent at fixing, CP-SAT bound)) where
-the second term counts only when the reduced set dropped nothing but provably useless pairs;
+The reported bound is max(Lagrangian bound, min(incumbent at fixing, MIP bound)) where the
+second term counts only when the reduced set dropped nothing but provably useless pairs;
 a bound of a heuristically restricted model is never reported as the problem's bound.
 Status is OPTIMAL only when that bound meets the objective.
 
@@ -57,6 +64,7 @@ class EngineSettings:
     mip_candidates: int = 5  # agents per job kept in the reduced model of HiGHS / CP-SAT
     exact_below_pairs: int = 4000  # keep every unfixed pair when the problem is this small
     cpsat_below_pairs: int = 1200  # and give the second core to CP-SAT, not the search
+    twin_search_above_pairs: int = 40_000  # two searches, no MIP, on problems this large
     patience: int = 30
     # Hinting CP-SAT with the local-search optimum measured worse than letting it search
     # from scratch: its LNS neighbourhoods rarely improve that (deep) local optimum.
@@ -147,16 +155,21 @@ class _Searcher:
         settings: EngineSettings,
         options: SolveOptions,
         tracker: _Tracker,
+        start: np.ndarray | None = None,
+        seed_offset: int = 0,
+        source: str = "search",
     ):
-        _, relaxed, _ = evaluate(dense, lag.multipliers)
+        if start is None:
+            _, start, _ = evaluate(dense, lag.multipliers)  # the relaxation's assignment
         # Penalties start at the capacity prices, with a floor so that agents the relaxation
         # left slack are still protected against overload.
         finite = dense.cost[dense.eligible]
         scale = float(np.median(np.abs(finite)) / max(np.median(dense.weight[dense.eligible]), 1))
-        self.state = start_state(dense, relaxed, np.maximum(lag.multipliers, 0.5 * max(scale, 1e-3)))
+        self.state = start_state(dense, start, np.maximum(lag.multipliers, 0.5 * max(scale, 1e-3)))
         self.cand = candidates(lag.reduced_cost, dense.eligible, settings.search_candidates)
         self.dense, self.settings, self.tracker = dense, settings, tracker
-        self.seed = int(options.seed)
+        self.seed = int(options.seed) + seed_offset
+        self.source = source
         self.runs = 0
 
     def run(
@@ -172,11 +185,11 @@ class _Searcher:
             seed=self.seed + 7919 * self.runs,
             patience=self.settings.patience,
             give_up=self.settings.give_up if give_up is None else give_up,
-            on_improve=lambda value: tracker.offer(value, state.best_assign),
+            on_improve=lambda value: tracker.offer(value, state.best_assign, self.source),
             should_stop=should_stop,
         )
         if math.isfinite(float(state.best[0])):
-            tracker.offer(float(state.best[0]), state.best_assign)
+            tracker.offer(float(state.best[0]), state.best_assign, self.source)
 
 
 class _CpPhase:
@@ -331,10 +344,7 @@ class GapEngineSolver:
         if tracker.proven():
             return self._result(problem, tracker, start, stats)
 
-        # Phase 3 until the deadline: CP-SAT on the reduced pair set. Unless that set is
-        # exact, it runs in a thread on one core while the search goes on in this one: they
-        # find their best solutions on different instances (CP-SAT on small or loose ones,
-        # the search on large tight ones); either stops when optimality is proven.
+        # Phase 3 until the deadline (see the module docstring for who runs where).
         k = dense.n_agents if problem.n_pairs <= s.exact_below_pairs else s.mip_candidates
         reduced = restrict(problem, dense, lag, tracker.plan, tracker.plan_value, k, hint=s.cpsat_hint)
         stats["reduced_pairs"] = reduced.problem.n_pairs
@@ -343,6 +353,24 @@ class GapEngineSolver:
         # in a thread. The other core runs CP-SAT on tiny problems (where proving optimality
         # is the point) and the local search otherwise.
         cp = _CpPhase(reduced, options, tracker, stats, workers=max(1, int(options.threads) - 1))
+        if problem.n_pairs > s.twin_search_above_pairs:
+            # Large instances: HiGHS makes no headway on them within seconds, so the second
+            # core runs a second search from the incumbent with another seed.
+            twin = _Searcher(
+                dense, lag, s, options, tracker, start=tracker.plan, seed_offset=104729, source="twin"
+            )
+            worker = threading.Thread(
+                target=twin.run,
+                args=(deadline,),
+                kwargs={"should_stop": tracker.proven, "give_up": 0},
+                daemon=True,
+            )
+            worker.start()
+            searcher.run(deadline, should_stop=tracker.proven, give_up=0)
+            worker.join()
+            stats["twin_best"] = float(twin.state.best[0])
+            stats["search_best"] = float(searcher.state.best[0])
+            return self._result(problem, tracker, start, stats)
         mip = _HighsPhase(reduced, options, tracker, stats, on_done=lambda: tracker.proven() and cp.stop())
         worker = threading.Thread(target=mip.run, args=(deadline,), name="engine-highs", daemon=True)
         worker.start()
