@@ -240,3 +240,19 @@ def test_sparse_gap_matches_cpsat_optimum(seed: int) -> None:
         assert ours.objective == reference.objective == problem.objective_of(ours.unit_agent)
         eligible = set(zip(problem.pair_unit.tolist(), problem.pair_agent.tolist(), strict=True))
         assert all((u, int(a)) in eligible for u, a in enumerate(ours.unit_agent))
+
+
+def test_feasible_checks_eligibility_and_capacity() -> None:
+    from planner.solvers.gap_engine import feasible
+
+    problem = random_problem(7, n_units=5, n_agents=2, sides=False)
+    first_pair = [int(problem.pair_agent[problem.pair_unit == u][0]) for u in range(5)]
+    plan = np.array(first_pair)
+    load = sum(
+        int(problem.pair_weight[(problem.pair_unit == u) & (problem.pair_agent == a)][0])
+        for u, a in enumerate(plan)
+    )
+    tight = replace(problem, capacity=np.full(2, load))
+    assert feasible(tight, plan)
+    assert not feasible(replace(problem, capacity=np.zeros(2, dtype=np.int64)), plan)
+    assert not feasible(problem, np.full(5, -1))

@@ -274,13 +274,16 @@ class _HighsPhase:
         out = solve_highs(reduced.problem, seconds, seed=int(self.options.seed), interrupter=self.interrupter)
         self.stats["highs_status"] = out.reason
         if out.unit_agent is not None and out.objective is not None:
-            tracker.offer(out.objective, out.unit_agent, source="highs")
+            # HiGHS works in floating point: accept its plan only after an exact check.
+            if feasible(reduced.problem, out.unit_agent):
+                tracker.offer(out.objective, out.unit_agent, source="highs")
+            else:
+                log.warning("engine: HiGHS returned a plan that fails the exact capacity check")
         if reduced.exact:
             # As for CP-SAT: every solution better than the incumbent at fixing is in there.
+            # Only the dual bound counts as proof, never HiGHS' own "optimal" verdict.
             if out.infeasible:
                 tracker.raise_bound(incumbent_at_fixing)
-            elif out.optimal and out.objective is not None:
-                tracker.raise_bound(min(incumbent_at_fixing, out.objective))
             elif out.bound is not None:
                 tracker.raise_bound(min(incumbent_at_fixing, math.ceil(out.bound - 1e-6)))
 
@@ -435,6 +438,25 @@ class GapEngineSolver:
             return SolveResult(Status.TIMEOUT, self.name, None, None, bound, runtime, statistics=stats)
         return SolveResult(Status.ERROR, self.name, None, None, None, runtime,
                            message=solver.status_name(code), statistics=stats)  # fmt: skip
+
+
+def feasible(problem: AssignmentProblem, unit_agent: np.ndarray) -> bool:
+    """Every unit on an eligible agent, every capacity kept (pure GAP problems only)."""
+    key = problem.pair_unit * problem.n_agents + problem.pair_agent
+    order = np.argsort(key)
+    wanted = np.arange(problem.n_units) * problem.n_agents + unit_agent
+    at = np.searchsorted(key[order], wanted)
+    if (
+        (unit_agent < 0).any()
+        or (at >= key.size).any()
+        or (key[order][np.minimum(at, key.size - 1)] != wanted).any()
+    ):
+        return False
+    pairs = order[at]
+    load = np.bincount(
+        problem.pair_agent[pairs], weights=problem.pair_weight[pairs], minlength=problem.n_agents
+    )
+    return bool((load <= problem.capacity).all())
 
 
 def _read(problem: AssignmentProblem, solver: cp_model.CpSolver) -> np.ndarray:
