@@ -1,0 +1,1 @@
+"""Thin routers: parse, check the key, call a service, shape the answer."""

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import ReadKey, ServicesDep, WriteKey
+from api.schemas import InputErrorOut, JobIn, JobOut, JobResultOut
+from api.views import job_out, plan_out
+
+router = APIRouter(prefix="/jobs", tags=["solve jobs"])
+NOT_FOUND = {404: {"description": "unknown id"}}
+
+
+@router.post("", status_code=202, responses={422: {"model": InputErrorOut}, **NOT_FOUND})
+def submit(body: JobIn, services: ServicesDep, key: WriteKey, response: Response) -> JobOut:
+    row = services.jobs.submit(body, key.name)
+    response.headers["Location"] = f"/api/v1/jobs/{row.id}"
+    return job_out(row)
+
+
+@router.get("")
+def list_jobs(
+    services: ServicesDep,
+    _: ReadKey,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[JobOut]:
+    return [job_out(r) for r in services.store.jobs(limit, offset)]
+
+
+@router.get("/{job_id}", responses=NOT_FOUND)
+def status(job_id: str, services: ServicesDep, _: ReadKey) -> JobOut:
+    row = services.store.job(job_id)
+    if row is None:
+        raise LookupError(f"job {job_id!r} not found")
+    return job_out(row)
+
+
+@router.get("/{job_id}/result", responses={**NOT_FOUND, 409: {"description": "job not finished yet"}})
+def result(job_id: str, services: ServicesDep, _: ReadKey, response: Response) -> JobResultOut:
+    row = services.store.job(job_id)
+    if row is None:
+        raise LookupError(f"job {job_id!r} not found")
+    plan = services.store.plan(row.plan_id) if row.plan_id else None
+    if row.status in ("queued", "running"):
+        response.status_code = 409
+    dataset = services.store.dataset(row.dataset_id)
+    current = dataset.current_plan_id if dataset else None
+    return JobResultOut(
+        job_id=row.id,
+        status=row.status,  # type: ignore[arg-type]
+        plan=plan_out(plan, current) if plan else None,
+        reasons=list(row.reasons or []) + ([row.error] if row.error else []),
+    )
+
+
+@router.delete("/{job_id}", responses=NOT_FOUND)
+def cancel(job_id: str, services: ServicesDep, _: WriteKey) -> JobOut:
+    if services.store.job(job_id) is None:
+        raise LookupError(f"job {job_id!r} not found")
+    services.jobs.cancel(job_id)
+    return job_out(services.store.job(job_id))  # type: ignore[arg-type]

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import ReadKey, ServicesDep, WriteKey
+from api.schemas import AdoptIn, AssignmentRowOut, CompareIn, PlanOut
+from api.views import plan_out
+
+router = APIRouter(tags=["plans"])
+NOT_FOUND = {404: {"description": "unknown id"}}
+
+
+@router.get("/plans")
+def list_plans(
+    services: ServicesDep,
+    _: ReadKey,
+    dataset_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[PlanOut]:
+    rows = services.store.plans(dataset_id, limit, offset)
+    current = {}
+    for d in {r.dataset_id for r in rows}:
+        ds = services.store.dataset(d)
+        current[d] = ds.current_plan_id if ds else None
+    return [plan_out(r, current[r.dataset_id]) for r in rows]
+
+
+@router.get("/plans/{plan_id}", responses=NOT_FOUND)
+def get_plan(plan_id: str, services: ServicesDep, _: ReadKey) -> PlanOut:
+    row = services.plans.get(plan_id)
+    ds = services.store.dataset(row.dataset_id)
+    return plan_out(row, ds.current_plan_id if ds else None)
+
+
+@router.get("/plans/{plan_id}/assignments", responses=NOT_FOUND)
+def assignments(plan_id: str, services: ServicesDep, _: ReadKey) -> list[AssignmentRowOut]:
+    """The rows of plan.csv, re-scored by the evaluator."""
+    return [AssignmentRowOut.model_validate(r) for r in services.plans.rows(plan_id)]
+
+
+@router.get("/plans/{plan_id}/accounts/{account_id}/explain", responses=NOT_FOUND)
+def explain(plan_id: str, account_id: str, services: ServicesDep, _: ReadKey) -> dict[str, Any]:
+    return services.plans.explain(plan_id, account_id)
+
+
+@router.get("/plans/{plan_id}/fairness", responses=NOT_FOUND)
+def fairness(plan_id: str, services: ServicesDep, _: ReadKey) -> dict[str, Any]:
+    return services.plans.fairness(plan_id)
+
+
+@router.post("/compare", responses=NOT_FOUND)
+def compare(body: CompareIn, services: ServicesDep, _: ReadKey) -> dict[str, Any]:
+    """KPIs side by side and what moved, each plan against the first."""
+    return services.plans.compare(body.plan_ids)
+
+
+@router.get("/datasets/{dataset_id}/current-plan", responses=NOT_FOUND)
+def current_plan(dataset_id: str, services: ServicesDep, _: ReadKey) -> PlanOut:
+    ds = services.store.dataset(dataset_id)
+    if ds is None:
+        raise LookupError(f"data set {dataset_id!r} not found")
+    if ds.current_plan_id is None:
+        raise LookupError(f"data set {dataset_id!r} has no plan yet")
+    return plan_out(services.plans.get(ds.current_plan_id), ds.current_plan_id)
+
+
+@router.put("/datasets/{dataset_id}/current-plan", responses=NOT_FOUND)
+def adopt(dataset_id: str, body: AdoptIn, services: ServicesDep, _: WriteKey) -> PlanOut:
+    ds = services.store.dataset(dataset_id)
+    if ds is None:
+        raise LookupError(f"data set {dataset_id!r} not found")
+    row = services.plans.get(body.plan_id)
+    if row.dataset_id != dataset_id:
+        raise LookupError(f"plan {body.plan_id!r} belongs to another data set")
+    services.store.adopt(dataset_id, row.id)
+    return plan_out(row, row.id)

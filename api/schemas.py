@@ -1,0 +1,247 @@
+"""Request and response bodies. Kept apart from the domain: the domain models appear only as
+nested, already-validated parts (a manager, an account, a scenario change)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.models import Account, Manager
+from planner.scenario.spec import Change, Hire, SolverSettings
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- data sets -------------------------------------------------------------------------------------
+class DatasetIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    managers: list[Manager] = Field(min_length=1)
+    accounts: list[Account] = Field(min_length=1)
+    # Any policy fields; the rest keep their documented defaults.
+    policy: dict[str, Any] = Field(default_factory=dict)
+
+
+class DatasetVersionIn(_In):
+    managers: list[Manager] = Field(min_length=1)
+    accounts: list[Account] = Field(min_length=1)
+    policy: dict[str, Any] = Field(default_factory=dict)
+
+
+class DatasetVersionOut(BaseModel):
+    dataset_id: str
+    version: int
+    source: str
+    accounts: int
+    managers: int
+    created_at: datetime
+    created_by: str
+
+
+class DatasetOut(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+    created_by: str
+    latest_version: int
+    current_plan_id: str | None
+
+
+class DatasetContentOut(DatasetVersionOut):
+    data: dict[str, Any]  # managers, accounts and policy, as stored
+
+
+# --- solve jobs ------------------------------------------------------------------------------------
+class JobIn(_In):
+    dataset_id: str = Field(min_length=1, max_length=32)
+    dataset_version: int | None = Field(default=None, ge=1, description="default: the latest version")
+    name: str = Field(default="", max_length=200)
+    as_of: date | None = None
+    policy_overrides: dict[str, Any] = Field(default_factory=dict)
+    changes: list[Change] = Field(default_factory=list)
+    solver: SolverSettings = SolverSettings(time_limit_seconds=10.0)
+    max_moves: int | None = Field(default=None, ge=0)
+    # Make the plan the data set's current plan when the solve succeeds.
+    adopt: bool = False
+
+
+JobStatus = Literal["queued", "running", "succeeded", "infeasible", "no_solution", "failed", "cancelled"]
+
+
+class Progress(BaseModel):
+    elapsed_seconds: float | None = None
+    objective: float | None = None
+    best_bound: float | None = None
+    gap: float | None = None
+    solutions: int = 0
+
+
+class JobOut(BaseModel):
+    id: str
+    status: JobStatus
+    dataset_id: str
+    dataset_version: int
+    name: str
+    progress: Progress
+    plan_id: str | None
+    reasons: list[str]
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    created_by: str
+
+
+class JobResultOut(BaseModel):
+    job_id: str
+    status: JobStatus
+    plan: PlanOut | None
+    reasons: list[str]
+
+
+# --- plans -----------------------------------------------------------------------------------------
+class PlanOut(BaseModel):
+    id: str
+    dataset_id: str
+    dataset_version: int
+    name: str
+    job_id: str | None
+    event_id: str | None
+    is_current: bool
+    created_at: datetime
+    created_by: str
+    summary: dict[str, Any]
+
+
+class AssignmentRowOut(BaseModel):
+    """One line of plan.csv."""
+
+    account_id: str
+    manager_id: str | None
+    tier: str
+    previous_manager_id: str | None
+    moved: bool
+    voluntary_move: bool
+    workload_hours: float
+    travel_hours: float
+    match_score: float
+    value_score: float
+    cost_points: float
+
+
+class CompareIn(_In):
+    plan_ids: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(min_length=2, max_length=10)
+
+
+class AdoptIn(_In):
+    plan_id: str = Field(min_length=1, max_length=32)
+
+
+# --- staff-change events ---------------------------------------------------------------------------
+class _Event(_In):
+    idempotency_key: str = Field(min_length=1, max_length=200)
+    # Disruption budget: voluntary moves allowed beyond the forced ones; 0 moves only what must move.
+    max_moves: int | None = Field(default=None, ge=0)
+
+
+class ManagerLeft(_Event):
+    type: Literal["manager_left"]
+    manager_id: str = Field(min_length=1)
+    effective_date: date | None = None
+
+
+class ManagerJoined(_Event):
+    type: Literal["manager_joined"]
+    manager: Hire
+
+
+class CapacityChanged(_Event):
+    type: Literal["capacity_changed"]
+    manager_id: str = Field(min_length=1)
+    capacity_hours: float = Field(ge=0, allow_inf_nan=False)
+
+
+class AccountAdded(_Event):
+    type: Literal["account_added"]
+    account: Account
+
+
+class AccountRemoved(_Event):
+    type: Literal["account_removed"]
+    account_id: str = Field(min_length=1)
+
+
+class AccountChanged(_Event):
+    type: Literal["account_changed"]
+    account_id: str = Field(min_length=1)
+    # Account fields to change, e.g. {"annual_revenue": 2.5e6, "region": "north"}.
+    fields: dict[str, Any] = Field(min_length=1)
+
+
+EventIn = Annotated[
+    ManagerLeft | ManagerJoined | CapacityChanged | AccountAdded | AccountRemoved | AccountChanged,
+    Field(discriminator="type"),
+]
+
+EventStatus = Literal["applied", "infeasible", "no_solution"]
+
+
+class MovedAccount(BaseModel):
+    account_id: str
+    from_manager_id: str | None
+    to_manager_id: str | None
+    tier: str
+    value_score: float
+    forced: bool
+
+
+class ManagerChange(BaseModel):
+    manager_id: str
+    gained: list[str]
+    lost: list[str]
+
+
+class PlanDiff(BaseModel):
+    moved: list[MovedAccount]
+    moved_count: int
+    forced_moves: int
+    voluntary_moves: int
+    managers: list[ManagerChange]
+
+
+class EventOut(BaseModel):
+    event_id: str
+    dataset_id: str
+    type: str
+    idempotency_key: str
+    status: EventStatus
+    actor: str
+    created_at: datetime
+    replayed: bool = False
+    dataset_version: int | None = None
+    plan_id: str | None = None
+    previous_plan_id: str | None = None
+    notes: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+    diff: PlanDiff | None = None
+    timing_seconds: dict[str, float] = Field(default_factory=dict)
+
+
+class Problem(BaseModel):
+    """One problem in an uploaded file: where it is and what is wrong."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+
+class InputErrorOut(BaseModel):
+    detail: str
+    problems: list[Problem]
+
+
+JobResultOut.model_rebuild()

@@ -1,0 +1,314 @@
+"""Staff-change events from the CRM: each derives a new data set version and a new plan from
+the current one, and is recorded with its answer so a retry with the same key replays it.
+
+Events of one data set are serialised by a lock per data set (held by this service object,
+created once per app): two events must not both start from the same current plan. The unique
+(data set, idempotency key) index is the last line of defence across server processes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from api.db import EventRow, PlanRow, new_id, now
+from api.schemas import (
+    AccountAdded,
+    AccountChanged,
+    AccountRemoved,
+    CapacityChanged,
+    EventIn,
+    EventOut,
+    ManagerChange,
+    ManagerJoined,
+    ManagerLeft,
+    MovedAccount,
+    PlanDiff,
+)
+from api.services.datasets import DatasetCache, counts, payload
+from api.services.replan import Replanned, replan, with_current
+from api.store import Store
+from planner.errors import InfeasibleError, InputError, InputProblem
+from planner.evaluate import Evaluation
+from planner.models import Account, Dataset
+from planner.report import evaluation_block
+from planner.scenario.changes import apply_changes
+from planner.scenario.spec import AddHires, RemoveManager, SetCapacity
+
+DEFAULT_MAX_MOVES = 20  # voluntary moves per event when the request names no budget
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """What an applied event writes once its answer is known."""
+
+    dataset: Dataset
+    result: Replanned
+    budget: int
+
+
+class EventConflict(Exception):
+    """The idempotency key was used before for a different event."""
+
+
+class EventService:
+    def __init__(self, store: Store, cache: DatasetCache, time_limit_seconds: float):
+        self._store = store
+        self._cache = cache
+        self._time_limit = time_limit_seconds
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def handle(self, dataset_id: str, event: EventIn, actor: str) -> tuple[int, EventOut]:
+        """(HTTP status, answer). Raises LookupError for an unknown data set, InputError for a
+        change that does not fit the data, EventConflict for a reused key."""
+        body = event.model_dump(mode="json")
+        with self._lock(dataset_id):
+            stored = self._store.event_by_key(dataset_id, event.idempotency_key)
+            if stored is not None:
+                return self._replay(stored, body)
+            status, out, pending = self._apply(dataset_id, event, actor)
+            try:
+                with self._store.session() as s:
+                    if pending is not None:
+                        self._store_outcome(s, dataset_id, out, pending, actor)
+                    s.add(
+                        EventRow(
+                            id=out.event_id,
+                            dataset_id=dataset_id,
+                            idempotency_key=event.idempotency_key,
+                            type=event.type,
+                            payload=body,
+                            actor=actor,
+                            created_at=out.created_at,
+                            status_code=status,
+                            response=out.model_dump(mode="json"),
+                        )
+                    )
+            except IntegrityError:  # another server process stored the same key first
+                stored = self._store.event_by_key(dataset_id, event.idempotency_key)
+                if stored is None:
+                    raise
+                return self._replay(stored, body)
+            return status, out
+
+    def _replay(self, stored: EventRow, body: dict[str, Any]) -> tuple[int, EventOut]:
+        if stored.payload != body:
+            raise EventConflict(
+                f"idempotency key {stored.idempotency_key!r} was already used for a different event "
+                f"({stored.type}, {stored.created_at.isoformat()})"
+            )
+        return stored.status_code, EventOut.model_validate({**stored.response, "replayed": True})
+
+    def _lock(self, dataset_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(dataset_id, threading.Lock())
+
+    # --- the work ----------------------------------------------------------------------------------
+    def _apply(self, dataset_id: str, event: EventIn, actor: str) -> tuple[int, EventOut, _Pending | None]:
+        started = time.perf_counter()
+        row = self._store.dataset(dataset_id)
+        if row is None:
+            raise LookupError(f"data set {dataset_id!r} not found")
+        version = self._store.version(dataset_id, None)
+        assert version is not None
+        base = self._cache.get((dataset_id, version.version), version.payload)
+        previous = self._store.plan(row.current_plan_id) if row.current_plan_id else None
+        # Without a plan yet, the data's own current managers are the plan in force.
+        assignment = (
+            previous.assignment
+            if previous
+            else {a.account_id: a.current_manager_id or None for a in base.accounts}
+        )
+        current = with_current(base, assignment)
+        changed, note = _APPLY[event.type](current, event)
+        loaded = time.perf_counter()
+        out = EventOut(
+            event_id=new_id(),
+            dataset_id=dataset_id,
+            type=event.type,
+            idempotency_key=event.idempotency_key,
+            status="applied",
+            actor=actor,
+            created_at=now(),
+            notes=[note],
+            previous_plan_id=previous.id if previous else None,
+        )
+        budget = DEFAULT_MAX_MOVES if event.max_moves is None else event.max_moves
+        try:
+            result = replan(changed, budget, self._time_limit)
+        except InfeasibleError as exc:
+            out.status, out.reasons = "infeasible", list(exc.reasons)
+            return 409, out, None
+        out.timing_seconds = {"load_and_apply": round(loaded - started, 4), **result.timing_seconds}
+        if result.plan is None or result.evaluation is None:
+            out.status = "no_solution"
+            out.reasons = [f"no plan within the disruption budget of {budget} voluntary moves found in time"]
+            return 409, out, None
+        out.plan_id = new_id()
+        out.diff = diff(assignment, result.evaluation)
+        out.timing_seconds["total"] = round(time.perf_counter() - started, 4)
+        return 200, out, _Pending(changed, result, budget)
+
+    def _store_outcome(self, s: Any, dataset_id: str, out: EventOut, pending: _Pending, actor: str) -> None:
+        changed, result, budget = pending.dataset, pending.result, pending.budget
+        assert result.plan is not None and result.evaluation is not None
+        version = self._store.add_version(
+            s, dataset_id, payload(changed), f"event {out.event_id}", actor, counts(changed)
+        )
+        out.dataset_version = version
+        self._cache.put((dataset_id, version), changed)
+        summary = {
+            "solver": {
+                "name": result.method,
+                "status": result.status,
+                "runtime_seconds": sum(result.timing_seconds.values()),
+            },
+            "max_moves": budget,
+            "notes": out.notes,
+            "evaluation": evaluation_block(result.evaluation),
+        }
+        plan = PlanRow(
+            id=out.plan_id,
+            dataset_id=dataset_id,
+            dataset_version=version,
+            name=f"after {out.type}",
+            event_id=out.event_id,
+            max_moves=budget,
+            assignment=dict(result.plan.assignment),
+            summary=summary,
+            created_by=actor,
+        )
+        self._store.add_plan(s, plan, make_current=True)
+
+
+def diff(before: dict[str, str | None], after: Evaluation) -> PlanDiff:
+    moved = []
+    gained: dict[str, list[str]] = {}
+    lost: dict[str, list[str]] = {}
+    for row in after.accounts:
+        old = before.get(row.account_id)
+        if old == row.manager_id:
+            continue
+        moved.append(
+            MovedAccount(
+                account_id=row.account_id,
+                from_manager_id=old,
+                to_manager_id=row.manager_id,
+                tier=row.tier,
+                value_score=row.value_score,
+                forced=row.moved and not row.voluntary_move,
+            )
+        )
+        if old:
+            lost.setdefault(old, []).append(row.account_id)
+        if row.manager_id:
+            gained.setdefault(row.manager_id, []).append(row.account_id)
+    moved.sort(key=lambda m: (-m.value_score, m.account_id))
+    managers = [
+        ManagerChange(manager_id=m, gained=sorted(gained.get(m, [])), lost=sorted(lost.get(m, [])))
+        for m in sorted(set(gained) | set(lost))
+    ]
+    forced = sum(1 for m in moved if m.forced)
+    return PlanDiff(
+        moved=moved,
+        moved_count=len(moved),
+        forced_moves=forced,
+        voluntary_moves=len(moved) - forced,
+        managers=managers,
+    )
+
+
+# --- one function per event type: (data in force, event) -> (changed data, note) -------------------
+def _manager_left(ds: Dataset, e: ManagerLeft) -> tuple[Dataset, str]:
+    applied = apply_changes(
+        ds,
+        [RemoveManager(kind="remove_manager", manager_id=e.manager_id, effective_date=e.effective_date)],
+        source="event",
+    )
+    return applied.dataset, applied.notes[0]
+
+
+def _manager_joined(ds: Dataset, e: ManagerJoined) -> tuple[Dataset, str]:
+    hire = e.manager.model_copy(update={"start_date": None})  # the CRM sends it when it is in force
+    applied = apply_changes(ds, [AddHires(kind="add_hires", hires=[hire])], source="event")
+    return applied.dataset, applied.notes[0]
+
+
+def _capacity_changed(ds: Dataset, e: CapacityChanged) -> tuple[Dataset, str]:
+    change = SetCapacity(kind="set_capacity", manager_id=e.manager_id, hours=e.capacity_hours)
+    applied = apply_changes(ds, [change], source="event")
+    return applied.dataset, applied.notes[0]
+
+
+def _account_added(ds: Dataset, e: AccountAdded) -> tuple[Dataset, str]:
+    if e.account.account_id in ds.account_by_id:
+        raise _bad("account.account_id", f"account_id {e.account.account_id!r} already exists")
+    return _rebuild(ds, accounts=(*ds.accounts, e.account)), f"account {e.account.account_id} added"
+
+
+def _account_removed(ds: Dataset, e: AccountRemoved) -> tuple[Dataset, str]:
+    if e.account_id not in ds.account_by_id:
+        raise _bad("account_id", f"unknown account_id {e.account_id!r}")
+    # Children of a removed parent stand alone; pins and bans on it go with it.
+    accounts = tuple(
+        a.model_copy(update={"parent_id": ""}) if a.parent_id == e.account_id else a
+        for a in ds.accounts
+        if a.account_id != e.account_id
+    )
+    policy = ds.policy.model_copy(
+        update={
+            "pins": [p for p in ds.policy.pins if p.account_id != e.account_id],
+            "forbidden": [p for p in ds.policy.forbidden if p.account_id != e.account_id],
+        }
+    )
+    return _rebuild(ds, accounts=accounts, policy=policy), f"account {e.account_id} removed"
+
+
+def _account_changed(ds: Dataset, e: AccountChanged) -> tuple[Dataset, str]:
+    old = ds.account_by_id.get(e.account_id)
+    if old is None:
+        raise _bad("account_id", f"unknown account_id {e.account_id!r}")
+    if "account_id" in e.fields:
+        raise _bad("fields.account_id", "an account's id cannot change; remove it and add a new one")
+    try:
+        new = Account.model_validate({**old.model_dump(), **e.fields})
+    except ValidationError as exc:
+        raise InputError(
+            [
+                InputProblem("event", None, "fields." + ".".join(map(str, x["loc"])), str(x["msg"]))
+                for x in exc.errors()
+            ]
+        ) from None
+    accounts = tuple(new if a.account_id == e.account_id else a for a in ds.accounts)
+    return _rebuild(ds, accounts=accounts), f"account {e.account_id}: " + ", ".join(
+        sorted(e.fields)
+    ) + " changed"
+
+
+def _rebuild(ds: Dataset, **update: Any) -> Dataset:
+    fields: dict[str, Any] = {"managers": ds.managers, "accounts": ds.accounts, "policy": ds.policy, **update}
+    try:
+        return Dataset(**fields)
+    except ValidationError as exc:
+        raise InputError([InputProblem("event", None, None, str(x["msg"])) for x in exc.errors()]) from None
+
+
+def _bad(where: str, message: str) -> InputError:
+    return InputError([InputProblem("event", None, where, message)])
+
+
+_APPLY: dict[str, Callable[[Dataset, Any], tuple[Dataset, str]]] = {
+    "manager_left": _manager_left,
+    "manager_joined": _manager_joined,
+    "capacity_changed": _capacity_changed,
+    "account_added": _account_added,
+    "account_removed": _account_removed,
+    "account_changed": _account_changed,
+}

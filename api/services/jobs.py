@@ -1,0 +1,93 @@
+"""Solve jobs: stored first, then handed to a process pool so CP-SAT never runs on the event loop."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from api.db import JobRow
+from api.schemas import JobIn
+from api.services.scenario import resolve
+from api.store import Store
+from planner.errors import InputError, InputProblem
+from planner.models import Dataset
+from planner.solvers import SOLVERS
+
+log = logging.getLogger(__name__)
+
+MAX_TIME_LIMIT_SECONDS = 3600.0
+MAX_THREADS = 8
+
+
+class JobService:
+    def __init__(self, store: Store, database_url: str, workers: int):
+        self._store = store
+        self._database_url = database_url
+        self._workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: dict[str, Future[str]] = {}
+        self._guard = threading.Lock()
+
+    def submit(self, spec: JobIn, actor: str) -> JobRow:
+        if self._store.dataset(spec.dataset_id) is None:
+            raise LookupError(f"data set {spec.dataset_id!r} not found")
+        version = self._store.version(spec.dataset_id, spec.dataset_version)
+        if version is None:
+            raise LookupError(f"data set {spec.dataset_id!r} has no version {spec.dataset_version}")
+        _check_settings(spec)
+        # Resolve once here so a bad override or change is a 422 now, not a failed job later.
+        resolve(Dataset.model_validate(version.payload), spec.policy_overrides, spec.changes, spec.as_of)
+        row = self._store.create_job(spec.dataset_id, version.version, spec.model_dump(mode="json"), actor)
+        from api.services.worker import run_job
+
+        with self._guard:
+            future = self._executor().submit(run_job, self._database_url, row.id)
+            self._futures[row.id] = future
+        future.add_done_callback(lambda f, job_id=row.id: self._finished(job_id, f))
+        return row
+
+    def cancel(self, job_id: str) -> bool:
+        """True when the job was still unfinished. A queued job never starts; a running one
+        stops at its next progress report and its result is discarded either way."""
+        cancelled = self._store.cancel_job(job_id)
+        with self._guard:
+            future = self._futures.get(job_id)
+        if future is not None:
+            future.cancel()
+        return cancelled
+
+    def shutdown(self) -> None:
+        with self._guard:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _executor(self) -> ProcessPoolExecutor:
+        # Spawn, not fork: the server has threads and open database connections.
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    def _finished(self, job_id: str, future: Future[str]) -> None:
+        with self._guard:
+            self._futures.pop(job_id, None)
+        if future.cancelled():
+            return
+        exc = future.exception()
+        if exc is not None:  # the worker process died (killed, out of memory) before writing a status
+            log.error("solve worker for job %s died: %s", job_id, exc)
+            self._store.fail_job(job_id, f"the solve worker stopped: {type(exc).__name__}: {exc}")
+
+
+def _check_settings(spec: JobIn) -> None:
+    problems = []
+    if spec.solver.name not in SOLVERS:
+        problems.append(f"unknown solver {spec.solver.name!r}; choose one of: {', '.join(sorted(SOLVERS))}")
+    if spec.solver.time_limit_seconds > MAX_TIME_LIMIT_SECONDS:
+        problems.append(f"time_limit_seconds must be at most {MAX_TIME_LIMIT_SECONDS:g}")
+    if spec.solver.threads > MAX_THREADS:
+        problems.append(f"threads must be at most {MAX_THREADS}")
+    if problems:
+        raise InputError([InputProblem("request", None, "solver", p) for p in problems])

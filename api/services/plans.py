@@ -1,0 +1,78 @@
+"""Reading plans back: every number comes from re-evaluating the stored assignment on the data
+it was made for, so a plan read tomorrow scores exactly as it did when it was made."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from api.db import PlanRow
+from api.services.datasets import DatasetCache
+from api.store import Store
+from planner.compare.diff import plan_diff
+from planner.compare.kpis import plan_kpis
+from planner.context import Context
+from planner.evaluate import Evaluation, evaluate
+from planner.explain import explain_account
+from planner.fairness import fairness_report
+from planner.models import Dataset, Plan
+
+
+class PlanService:
+    def __init__(self, store: Store, cache: DatasetCache):
+        self._store = store
+        self._cache = cache
+
+    def get(self, plan_id: str) -> PlanRow:
+        row = self._store.plan(plan_id)
+        if row is None:
+            raise LookupError(f"plan {plan_id!r} not found")
+        return row
+
+    def dataset_of(self, row: PlanRow) -> Dataset:
+        if row.scenario_dataset is not None:
+            return Dataset.model_validate(row.scenario_dataset)
+        version = self._store.version(row.dataset_id, row.dataset_version)
+        assert version is not None
+        return self._cache.get((row.dataset_id, row.dataset_version), version.payload)
+
+    def evaluated(self, row: PlanRow) -> tuple[Context, Plan, Evaluation]:
+        ctx = Context.build(self.dataset_of(row))
+        plan = Plan(assignment=row.assignment)
+        return ctx, plan, evaluate(ctx, plan, max_moves=row.max_moves)
+
+    def rows(self, plan_id: str) -> list[dict[str, Any]]:
+        _, _, ev = self.evaluated(self.get(plan_id))
+        return [asdict(a) for a in ev.accounts]
+
+    def explain(self, plan_id: str, account_id: str) -> dict[str, Any]:
+        row = self.get(plan_id)
+        ctx, plan, _ = self.evaluated(row)
+        if account_id not in ctx.account_index:
+            raise LookupError(f"account {account_id!r} is not in plan {plan_id!r}")
+        return explain_account(ctx, plan, account_id, max_moves=row.max_moves)
+
+    def fairness(self, plan_id: str) -> dict[str, Any]:
+        row = self.get(plan_id)
+        _, _, ev = self.evaluated(row)
+        return fairness_report(ev, name=row.name or row.id)
+
+    def compare(self, plan_ids: list[str]) -> dict[str, Any]:
+        rows = [self.get(p) for p in plan_ids]
+        evaluated = [(r, self.evaluated(r)[2]) for r in rows]
+        base_row, base = evaluated[0]
+        return {
+            "base": base_row.id,
+            "plans": [
+                {
+                    "plan_id": r.id,
+                    "name": r.name,
+                    "dataset_id": r.dataset_id,
+                    "dataset_version": r.dataset_version,
+                    "kpis": plan_kpis(ev, r.summary),
+                    "violations": [str(v) for v in ev.violations],
+                }
+                for r, ev in evaluated
+            ],
+            "diffs": [{"base": base_row.id, "other": r.id, **plan_diff(base, ev)} for r, ev in evaluated[1:]],
+        }

@@ -1,0 +1,158 @@
+"""What runs in a solve worker process: load the job, solve, store the plan and the status.
+
+The worker talks to the database directly, which is how progress reaches the API (a status
+GET reads what the worker last wrote) and why a job survives nothing but its own process: a
+restart marks unfinished jobs failed. Every write is conditional on the job still being
+active, so a cancel that lands mid-solve wins over the result.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from sqlalchemy import update
+
+from api.db import JobRow, PlanRow, make_engine, make_sessions, new_id, now
+from api.schemas import JobIn
+from api.services.scenario import resolve
+from api.store import ACTIVE_JOB_STATES, Store
+from planner.assign import run_assignment
+from planner.context import Context
+from planner.errors import InfeasibleError, InputError
+from planner.models import Dataset
+from planner.report import summary
+from planner.solvers import Progress, SolveOptions
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_SECONDS = 0.5
+
+
+class Cancelled(Exception):
+    pass
+
+
+def run_job(database_url: str, job_id: str) -> str:
+    """Entry point in the worker process; returns the final status (also written to the DB)."""
+    engine = make_engine(database_url, pooled=False)
+    try:
+        store = Store(make_sessions(engine))
+        return _run(store, job_id)
+    finally:
+        engine.dispose()
+
+
+def _run(store: Store, job_id: str) -> str:
+    if not _set(store, job_id, status="running", started_at=now()):
+        return "cancelled"
+    job = store.job(job_id)
+    assert job is not None
+    spec = JobIn.model_validate(job.request)
+    stored = store.version(job.dataset_id, job.dataset_version)
+    assert stored is not None
+    try:
+        base = Dataset.model_validate(stored.payload)
+        dataset, notes = resolve(base, spec.policy_overrides, spec.changes, spec.as_of)
+        outcome = run_assignment(
+            Context.build(dataset),
+            spec.solver.name,
+            SolveOptions(
+                time_limit_seconds=spec.solver.time_limit_seconds,
+                threads=spec.solver.effective_threads,
+                seed=spec.solver.seed,
+                on_progress=_reporter(store, job_id),
+            ),
+            max_moves=spec.max_moves,
+        )
+    except InfeasibleError as exc:
+        _set(store, job_id, status="infeasible", reasons=list(exc.reasons), finished_at=now())
+        return "infeasible"
+    except InputError as exc:
+        _set(store, job_id, status="failed", error=str(exc), finished_at=now())
+        return "failed"
+    except Cancelled:
+        return "cancelled"
+    except Exception as exc:  # a bug must end the job, not leave it "running" forever
+        log.exception("job %s failed", job_id)
+        _set(store, job_id, status="failed", error=f"{type(exc).__name__}: {exc}", finished_at=now())
+        return "failed"
+
+    block = summary(outcome, inputs={"dataset_id": job.dataset_id, "dataset_version": job.dataset_version})
+    block["notes"] = notes
+    final = _progress_of(block["solver"])
+    if outcome.plan is None:
+        _set(
+            store,
+            job_id,
+            status="no_solution",
+            progress=final,
+            finished_at=now(),
+            error=f"no plan found within {spec.solver.time_limit_seconds:g} s ({outcome.result.status.value})",
+        )
+        return "no_solution"
+    with store.session() as s:
+        # Only an active job may publish a plan; the UPDATE is the check, inside the same transaction.
+        plan = PlanRow(
+            id=new_id(),
+            dataset_id=job.dataset_id,
+            dataset_version=job.dataset_version,
+            name=spec.name,
+            job_id=job_id,
+            scenario_dataset=None if dataset is base else dataset.model_dump(mode="json"),
+            max_moves=outcome.max_moves,
+            assignment=dict(outcome.plan.assignment),
+            summary=block,
+            created_by=job.created_by,
+        )
+        done = s.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id, JobRow.status.in_(ACTIVE_JOB_STATES))
+            .values(status="succeeded", progress=final, plan_id=plan.id, finished_at=now())
+        )
+        if done.rowcount == 0:
+            return "cancelled"  # nothing else was written in this transaction
+        store.add_plan(s, plan, make_current=spec.adopt)
+    return "succeeded"
+
+
+def _reporter(store: Store, job_id: str) -> Any:
+    """on_progress callback: write at most every half second; stop when the job was cancelled."""
+    last = [0.0]
+    solutions = [0]
+
+    def report(p: Progress) -> None:
+        solutions[0] += 1
+        if time.monotonic() - last[0] < PROGRESS_EVERY_SECONDS:
+            return
+        last[0] = time.monotonic()
+        gap = abs(p.objective - p.bound) / max(abs(p.objective), 1.0)
+        progress = {
+            "elapsed_seconds": round(p.elapsed_seconds, 3),
+            "objective": p.objective / 100,
+            "best_bound": p.bound / 100,
+            "gap": round(gap, 6),
+            "solutions": solutions[0],
+        }
+        if not _set(store, job_id, progress=progress):
+            raise Cancelled
+
+    return report
+
+
+def _progress_of(solver: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "elapsed_seconds": solver["runtime_seconds"],
+        "objective": solver["objective"],
+        "best_bound": solver["best_bound"],
+        "gap": solver["gap"],
+    }
+
+
+def _set(store: Store, job_id: str, **values: Any) -> bool:
+    with store.session() as s:
+        res = s.execute(
+            update(JobRow).where(JobRow.id == job_id, JobRow.status.in_(ACTIVE_JOB_STATES)).values(**values)
+        )
+        return res.rowcount > 0

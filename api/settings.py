@@ -1,0 +1,40 @@
+"""Server settings, read once from the environment so tests can build as many apps as they like."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from api.auth import ApiKey, parse_keys
+
+DEFAULT_DB_FILE = "planner.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # SQLite file by default so a first run needs no set-up; PostgreSQL when the URL says so.
+    database_url: str = f"sqlite:///{DEFAULT_DB_FILE}"
+    api_keys: tuple[ApiKey, ...] = field(default_factory=tuple)
+    max_body_bytes: int = 20 * 1024 * 1024
+    # Solves are CPU-bound; on a small machine one worker keeps the API itself responsive.
+    solve_workers: int = 1
+    # Events are answered synchronously; this bounds the exact search after the constructed start.
+    event_time_limit_seconds: float = 0.6
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        keys: list[ApiKey] = []
+        if env.get("PLANNER_API_KEYS"):
+            keys += parse_keys(env["PLANNER_API_KEYS"].replace(",", "\n"), "PLANNER_API_KEYS")
+        if env.get("PLANNER_API_KEYS_FILE"):
+            path = Path(env["PLANNER_API_KEYS_FILE"])
+            keys += parse_keys(path.read_text(encoding="utf-8"), str(path))
+        return cls(
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DB_FILE}",
+            api_keys=tuple(keys),
+            max_body_bytes=int(env.get("PLANNER_MAX_BODY_BYTES", 20 * 1024 * 1024)),
+            solve_workers=int(env.get("PLANNER_SOLVE_WORKERS", 1)),
+            event_time_limit_seconds=float(env.get("PLANNER_EVENT_TIME_LIMIT", 0.6)),
+        )

@@ -1,0 +1,62 @@
+"""Stored rows to response schemas."""
+
+from __future__ import annotations
+
+from api.db import DatasetRow, DatasetVersionRow, JobRow, PlanRow
+from api.schemas import DatasetOut, DatasetVersionOut, JobOut, PlanOut, Progress
+
+
+def dataset_out(row: DatasetRow, latest: int) -> DatasetOut:
+    return DatasetOut(
+        id=row.id,
+        name=row.name,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        latest_version=latest,
+        current_plan_id=row.current_plan_id,
+    )
+
+
+def version_out(row: DatasetVersionRow) -> DatasetVersionOut:
+    return DatasetVersionOut(
+        dataset_id=row.dataset_id,
+        version=row.version,
+        source=row.source,
+        accounts=row.n_accounts,
+        managers=row.n_managers,
+        created_at=row.created_at,
+        created_by=row.created_by,
+    )
+
+
+def job_out(row: JobRow) -> JobOut:
+    return JobOut(
+        id=row.id,
+        status=row.status,  # type: ignore[arg-type]
+        dataset_id=row.dataset_id,
+        dataset_version=row.dataset_version,
+        name=str(row.request.get("name", "")),
+        progress=Progress.model_validate(row.progress or {}),
+        plan_id=row.plan_id,
+        reasons=list(row.reasons or []),
+        error=row.error,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        created_by=row.created_by,
+    )
+
+
+def plan_out(row: PlanRow, current_plan_id: str | None) -> PlanOut:
+    return PlanOut(
+        id=row.id,
+        dataset_id=row.dataset_id,
+        dataset_version=row.dataset_version,
+        name=row.name,
+        job_id=row.job_id,
+        event_id=row.event_id,
+        is_current=row.id == current_plan_id,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        summary=row.summary,
+    )

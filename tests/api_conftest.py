@@ -1,0 +1,164 @@
+"""API test plumbing: app settings, a PostgreSQL URL when one is reachable, demo uploads, and a
+real `planner serve` process on a free port. Imported by the tests/test_api*.py modules."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.auth import parse_keys
+from api.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "scenarios" / "demo"
+KEYS = "writer:w-secret-key:write,reader:r-secret-key:read"
+WRITE = {"X-API-Key": "w-secret-key"}
+READ = {"X-API-Key": "r-secret-key"}
+PG_ENV = ("PLANNER_TEST_DATABASE_URL", "DATABASE_URL")
+
+
+def postgres_url() -> str | None:
+    """The PostgreSQL URL from the environment if a server answers there, else None (tests skip)."""
+    url = next((os.environ[v] for v in PG_ENV if os.environ.get(v, "").startswith("postgresql")), None)
+    if url is None:
+        return None
+    from sqlalchemy import text
+
+    from api.db import make_engine
+
+    try:
+        engine = make_engine(url, pooled=False)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception:
+        return None
+    return url
+
+
+def reset_postgres(url: str) -> None:
+    """Each PG test starts from empty tables: the server may be shared with earlier runs."""
+    from api.db import Base, make_engine
+
+    engine = make_engine(url, pooled=False)
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+def settings_for(url: str, **overrides: object) -> Settings:
+    return Settings(
+        database_url=url,
+        api_keys=tuple(parse_keys(KEYS.replace(",", "\n"), "test")),
+        event_time_limit_seconds=0.6,
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'planner.db'}"
+    url = postgres_url()
+    if url is None:
+        pytest.skip("no PostgreSQL reachable (set PLANNER_TEST_DATABASE_URL; scripts/start_postgres.sh)")
+    reset_postgres(url)
+    return url
+
+
+def demo_files() -> dict[str, tuple[str, bytes]]:
+    return {
+        "accounts": ("accounts.csv", (DEMO / "accounts.csv").read_bytes()),
+        "managers": ("managers.csv", (DEMO / "managers.csv").read_bytes()),
+        "policy": ("policy.yaml", (DEMO / "policy.yaml").read_bytes()),
+    }
+
+
+def upload_demo(client: httpx.Client | object, name: str = "demo") -> str:
+    r = client.post("/api/v1/datasets/upload", headers=WRITE, data={"name": name}, files=demo_files())  # type: ignore[attr-defined]
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def wait_for_job(client: object, job_id: str, timeout_s: float = 60) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/v1/jobs/{job_id}", headers=READ).json()  # type: ignore[attr-defined]
+        if body["status"] not in ("queued", "running"):
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} still {body['status']} after {timeout_s} s")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`planner serve` in a subprocess: the same code path a user runs."""
+
+    def __init__(self, database_url: str, log: Path):
+        self.database_url = database_url
+        self.log = log
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "DATABASE_URL": self.database_url, "PLANNER_API_KEYS": KEYS}
+        code = "from planner.cli.app import app; from planner.cli import serve; app()"
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", code, "serve", "--port", str(self.port), "--log-level", "warning"],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("server exited:\n" + self.log.read_text(errors="replace"))
+            try:
+                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise AssertionError("server did not come up:\n" + self.log.read_text(errors="replace"))
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=60)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    srv = Server(f"sqlite:///{tmp_path / 'served.db'}", tmp_path / "server.log")
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
