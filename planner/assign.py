@@ -17,7 +17,7 @@ from planner.diagnose import why_nobody_serves, conflict_core, presolve_diagnosi
 from planner.errors import InfeasibleError
 from planner.evaluate import Evaluation, evaluate
 from planner.models import Plan
-from planner.solvers import SolveOptions, SolveResult, Status, get_solver
+from planner.solvers import DEFAULT_SOLVER, SolveOptions, SolveResult, Status, get_solver
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class AssignmentOutcome:
 
 def run_assignment(
     ctx: Context,
-    solver: str = "cpsat",
+    solver: str = DEFAULT_SOLVER,
     options: SolveOptions | None = None,
     max_moves: int | None = None,
 ) -> AssignmentOutcome:

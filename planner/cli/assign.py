@@ -24,7 +24,7 @@ from planner.evaluate import Evaluation, evaluate
 from planner.explain import explain_account
 from planner.io.plan_dir import atomic_directory, read_plan, read_summary, write_json, write_plan_csv
 from planner.report import evaluation_block, summary
-from planner.solvers import SOLVERS, Progress, SolveOptions
+from planner.solvers import DEFAULT_SOLVER, SOLVERS, Progress, SolveOptions
 
 AccountsOpt = Annotated[Path, typer.Option("--accounts", "-a", help="accounts.csv or .xlsx")]
 ManagersOpt = Annotated[Path, typer.Option("--managers", "-m", help="managers.csv or .xlsx")]
@@ -47,7 +47,7 @@ def assign(
     out: Annotated[Path, typer.Option("--out", "-o", help="plan directory to write")],
     policy: PolicyOpt = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="seconds")] = 30.0,
-    solver: Annotated[str, typer.Option("--solver", help=f"one of: {', '.join(SOLVERS)}")] = "cpsat",
+    solver: Annotated[str, typer.Option("--solver", help=f"one of: {', '.join(SOLVERS)}")] = DEFAULT_SOLVER,
     max_moves: Annotated[
         int | None, typer.Option("--max-moves", help="disruption budget: voluntary moves")
     ] = None,

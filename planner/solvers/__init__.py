@@ -5,11 +5,16 @@ from __future__ import annotations
 from planner.solvers.base import AssignmentSolver, Progress, SolveOptions, SolveResult, Status
 from planner.solvers.cbc import CbcSolver
 from planner.solvers.cpsat import CpSatSolver
+from planner.solvers.decomposed import DecomposedSolver
+from planner.solvers.gap_engine import GapEngineSolver
 
 SOLVERS: dict[str, AssignmentSolver] = {
+    "auto": DecomposedSolver(),
     "cpsat": CpSatSolver(),
     "cbc": CbcSolver(),
+    "engine": GapEngineSolver(),
 }
+DEFAULT_SOLVER = "auto"
 
 
 def get_solver(name: str) -> AssignmentSolver:
@@ -19,4 +24,13 @@ def get_solver(name: str) -> AssignmentSolver:
         raise ValueError(f"unknown solver {name!r}; choose one of: {', '.join(sorted(SOLVERS))}") from None
 
 
-__all__ = ["SOLVERS", "AssignmentSolver", "Progress", "SolveOptions", "SolveResult", "Status", "get_solver"]
+__all__ = [
+    "DEFAULT_SOLVER",
+    "SOLVERS",
+    "AssignmentSolver",
+    "Progress",
+    "SolveOptions",
+    "SolveResult",
+    "Status",
+    "get_solver",
+]

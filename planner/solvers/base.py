@@ -45,8 +45,6 @@ class SolveOptions:
     # Relative gap at which the search stops and reports OPTIMAL only if it is 0.
     relative_gap: float = 0.0
     log: bool = False
-    # Solve the connected parts of the eligibility graph (regions) alone first.
-    decompose: bool = True
     on_progress: Callable[[Progress], None] | None = None
 
 

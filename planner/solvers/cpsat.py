@@ -18,7 +18,6 @@ from ortools.sat.python import cp_model
 from planner.problem import UTIL_SCALE, AssignmentProblem
 from planner.solvers.base import Progress, SolveOptions, SolveResult, Status
 from planner.solvers.construct import construct
-from planner.solvers.decompose import components, restrict
 
 log = logging.getLogger(__name__)
 
@@ -227,10 +226,6 @@ def configure(solver: cp_model.CpSolver, options: SolveOptions) -> None:
     params.log_search_progress = bool(options.log)
 
 
-DECOMPOSE_MIN_PAIRS = 20_000  # below this one model solves fast enough; splitting only adds overhead
-PARTS_SHARE = 0.6  # share of the time limit given to the parts; the rest polishes the whole
-
-
 class CpSatSolver:
     name = "cpsat"
 
@@ -241,57 +236,13 @@ class CpSatSolver:
         start = time.perf_counter()
         # A complete feasible hint lets CP-SAT start improving at once instead of searching
         # for a first solution, which at 20,000 accounts can take longer than the limit.
-        problem = replace(problem, hint=construct(problem))
-        parts_bound: float | None = None
-        stats: dict[str, float | int | str] = {}
-        if options.decompose and problem.max_moves is None and problem.n_pairs >= DECOMPOSE_MIN_PAIRS:
-            parts = components(problem)
-            if len(parts) > 1:
-                outcome = self._solve_parts(problem, parts, options, start)
-                if isinstance(outcome, SolveResult):
-                    return outcome  # a part is infeasible, so the whole is
-                hint, parts_bound = outcome
-                problem = replace(problem, hint=hint)
-                stats["parts"] = len(parts)
-                stats["parts_seconds"] = round(time.perf_counter() - start, 3)
-        remaining = max(options.time_limit_seconds - (time.perf_counter() - start), 1.0)
+        if problem.hint is None or not satisfies(problem, problem.hint):
+            problem = replace(problem, hint=construct(problem))
+        remaining = max(options.time_limit_seconds - (time.perf_counter() - start), 0.5)
         result = self._solve_once(problem, replace(options, time_limit_seconds=remaining), start)
-        if not result.status.has_solution and result.status != Status.INFEASIBLE and problem.hint is not None:
+        if not result.status.has_solution and result.status != Status.INFEASIBLE:
             result = _fall_back_to_hint(problem, result)
-        if parts_bound is None:
-            return replace(result, statistics={**result.statistics, **stats})
-        bound = parts_bound if result.bound is None else max(result.bound, parts_bound)
-        status = result.status
-        if status == Status.FEASIBLE and result.objective is not None and bound >= result.objective:
-            status = Status.OPTIMAL
-        return replace(result, status=status, bound=bound, statistics={**result.statistics, **stats})
-
-    def _solve_parts(
-        self,
-        problem: AssignmentProblem,
-        parts: list[tuple[np.ndarray, np.ndarray]],
-        options: SolveOptions,
-        start: float,
-    ) -> tuple[np.ndarray, float | None] | SolveResult:
-        """Solve each connected part alone; return the combined hint and the summed bound."""
-        scale = len(parts)
-        budget = options.time_limit_seconds * PARTS_SHARE
-        total_pairs = max(problem.n_pairs, 1)
-        hint = problem.hint.copy() if problem.hint is not None else np.full(problem.n_units, -1)
-        bound_sum: float | None = 0.0
-        for units, agents in parts:
-            sub = restrict(problem, units, agents, scale)
-            share = max(budget * sub.n_pairs / total_pairs, 0.5)
-            sub_options = replace(options, time_limit_seconds=share, on_progress=None)
-            res = self._solve_once(sub, sub_options, time.perf_counter())
-            if res.status == Status.INFEASIBLE:
-                return replace(res, runtime_seconds=time.perf_counter() - start)
-            if res.unit_agent is not None:
-                hint[units] = np.where(res.unit_agent >= 0, agents[np.maximum(res.unit_agent, 0)], -1)
-            if bound_sum is not None:
-                bound_sum = None if res.bound is None else bound_sum + res.bound / scale
-        # The objective is an integer, so a fractional bound rounds up.
-        return hint, None if bound_sum is None else float(np.ceil(bound_sum - 1e-9))
+        return result
 
     def _solve_once(self, problem: AssignmentProblem, options: SolveOptions, start: float) -> SolveResult:
         """One CP-SAT run within options.time_limit_seconds; `start` only anchors reported times."""
