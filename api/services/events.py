@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from api.db import EventRow, PlanRow, new_id, now
+from api.jsonsafe import finite
 from api.schemas import (
     AccountAdded,
     AccountChanged,
@@ -164,16 +165,18 @@ class EventService:
         )
         out.dataset_version = version
         self._cache.put((dataset_id, version), changed)
-        summary = {
-            "solver": {
-                "name": result.method,
-                "status": result.status,
-                "runtime_seconds": sum(result.timing_seconds.values()),
-            },
-            "max_moves": budget,
-            "notes": out.notes,
-            "evaluation": evaluation_block(result.evaluation),
-        }
+        summary = finite(
+            {
+                "solver": {
+                    "name": result.method,
+                    "status": result.status,
+                    "runtime_seconds": sum(result.timing_seconds.values()),
+                },
+                "max_moves": budget,
+                "notes": out.notes,
+                "evaluation": evaluation_block(result.evaluation),
+            }
+        )
         plan = PlanRow(
             id=out.plan_id,
             dataset_id=dataset_id,

@@ -61,8 +61,14 @@ class JobService:
     def shutdown(self) -> None:
         with self._guard:
             pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        if pool is None:
+            return
+        # A worker left running would write its result after the server is gone, racing the
+        # restart that marks its job failed; stop the workers with the server. The executor
+        # has no public way to do this before Python 3.14 (terminate_workers).
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def _executor(self) -> ProcessPoolExecutor:
         # Spawn, not fork: the server has threads and open database connections.

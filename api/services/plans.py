@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from api.db import PlanRow
+from api.jsonsafe import finite
 from api.services.datasets import DatasetCache
 from api.store import Store
 from planner.compare.diff import plan_diff
@@ -43,36 +44,40 @@ class PlanService:
 
     def rows(self, plan_id: str) -> list[dict[str, Any]]:
         _, _, ev = self.evaluated(self.get(plan_id))
-        return [asdict(a) for a in ev.accounts]
+        return finite([asdict(a) for a in ev.accounts])
 
     def explain(self, plan_id: str, account_id: str) -> dict[str, Any]:
         row = self.get(plan_id)
         ctx, plan, _ = self.evaluated(row)
         if account_id not in ctx.account_index:
             raise LookupError(f"account {account_id!r} is not in plan {plan_id!r}")
-        return explain_account(ctx, plan, account_id, max_moves=row.max_moves)
+        return finite(explain_account(ctx, plan, account_id, max_moves=row.max_moves))
 
     def fairness(self, plan_id: str) -> dict[str, Any]:
         row = self.get(plan_id)
         _, _, ev = self.evaluated(row)
-        return fairness_report(ev, name=row.name or row.id)
+        return finite(fairness_report(ev, name=row.name or row.id))
 
     def compare(self, plan_ids: list[str]) -> dict[str, Any]:
         rows = [self.get(p) for p in plan_ids]
         evaluated = [(r, self.evaluated(r)[2]) for r in rows]
         base_row, base = evaluated[0]
-        return {
-            "base": base_row.id,
-            "plans": [
-                {
-                    "plan_id": r.id,
-                    "name": r.name,
-                    "dataset_id": r.dataset_id,
-                    "dataset_version": r.dataset_version,
-                    "kpis": plan_kpis(ev, r.summary),
-                    "violations": [str(v) for v in ev.violations],
-                }
-                for r, ev in evaluated
-            ],
-            "diffs": [{"base": base_row.id, "other": r.id, **plan_diff(base, ev)} for r, ev in evaluated[1:]],
-        }
+        return finite(
+            {
+                "base": base_row.id,
+                "plans": [
+                    {
+                        "plan_id": r.id,
+                        "name": r.name,
+                        "dataset_id": r.dataset_id,
+                        "dataset_version": r.dataset_version,
+                        "kpis": plan_kpis(ev, r.summary),
+                        "violations": [str(v) for v in ev.violations],
+                    }
+                    for r, ev in evaluated
+                ],
+                "diffs": [
+                    {"base": base_row.id, "other": r.id, **plan_diff(base, ev)} for r, ev in evaluated[1:]
+                ],
+            }
+        )

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import update
 
 from api.db import JobRow, PlanRow, make_engine, make_sessions, new_id, now
+from api.jsonsafe import finite
 from api.schemas import JobIn
 from api.services.scenario import resolve
 from api.store import ACTIVE_JOB_STATES, Store
@@ -81,6 +82,7 @@ def _run(store: Store, job_id: str) -> str:
 
     block = summary(outcome, inputs={"dataset_id": job.dataset_id, "dataset_version": job.dataset_version})
     block["notes"] = notes
+    block = finite(block)
     final = _progress_of(block["solver"])
     if outcome.plan is None:
         _set(
@@ -128,13 +130,15 @@ def _reporter(store: Store, job_id: str) -> Any:
             return
         last[0] = time.monotonic()
         gap = abs(p.objective - p.bound) / max(abs(p.objective), 1.0)
-        progress = {
-            "elapsed_seconds": round(p.elapsed_seconds, 3),
-            "objective": p.objective / 100,
-            "best_bound": p.bound / 100,
-            "gap": round(gap, 6),
-            "solutions": solutions[0],
-        }
+        progress = finite(
+            {
+                "elapsed_seconds": round(p.elapsed_seconds, 3),
+                "objective": p.objective / 100,
+                "best_bound": p.bound / 100,
+                "gap": round(gap, 6),
+                "solutions": solutions[0],
+            }
+        )
         if not _set(store, job_id, progress=progress):
             raise Cancelled
 
