@@ -35,7 +35,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -48,7 +48,7 @@ from planner.gap.local_search import candidates, search, start_state
 from planner.gap.restricted import RestrictedModel, restrict
 from planner.problem import AssignmentProblem
 from planner.solvers.base import Progress, SolveOptions, SolveResult, Status
-from planner.solvers.cpsat import build_model, configure
+from planner.solvers.cpsat import CpSatSolver, build_model, configure
 
 log = logging.getLogger(__name__)
 
@@ -417,27 +417,16 @@ class GapEngineSolver:
         start: float,
         stats: dict[str, float | int | str],
     ) -> SolveResult:
-        tracker = _Tracker(options, start)
-        built = build_model(problem)
-        solver = cp_model.CpSolver()
-        configure(solver, _with_limit(options, options.time_limit_seconds - (time.perf_counter() - start)))
-        code = solver.solve(built.model, _CpCallback(tracker))
-        runtime = time.perf_counter() - start
-        stats["cpsat_status"] = solver.status_name(code)
-        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            assign = _read(problem, solver)
-            objective = float(solver.objective_value)
-            bound = float(solver.best_objective_bound)
-            proven = code == cp_model.OPTIMAL and objective == bound
-            return SolveResult(Status.OPTIMAL if proven else Status.FEASIBLE, self.name, assign, objective,
-                               bound, runtime, tracker.time_to_best, statistics=stats)  # fmt: skip
-        if code == cp_model.INFEASIBLE:
-            return SolveResult(Status.INFEASIBLE, self.name, None, None, None, runtime, statistics=stats)
-        if code == cp_model.UNKNOWN:
-            bound = float(solver.best_objective_bound)
-            return SolveResult(Status.TIMEOUT, self.name, None, None, bound, runtime, statistics=stats)
-        return SolveResult(Status.ERROR, self.name, None, None, None, runtime,
-                           message=solver.status_name(code), statistics=stats)  # fmt: skip
+        # The planner's own CP-SAT backend: same model, same start heuristic, same rounding
+        # of the bound and tight objective, so the two never disagree on a side-constrained case.
+        remaining = max(options.time_limit_seconds - (time.perf_counter() - start), 0.5)
+        result = CpSatSolver().solve(problem, _with_limit(options, remaining))
+        return replace(
+            result,
+            solver=self.name,
+            runtime_seconds=time.perf_counter() - start,
+            statistics={**stats, **result.statistics},
+        )
 
 
 def feasible(problem: AssignmentProblem, unit_agent: np.ndarray) -> bool:
