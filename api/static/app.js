@@ -1,0 +1,406 @@
+// The dashboard: tabs over the JSON API. State is this one object; every render reads from it.
+import { api, getKey, setKey, runJob } from "./api.js";
+import { hbars, stacked, scatter, utilisationClass, PALETTE } from "./charts.js";
+
+const $ = (sel) => document.querySelector(sel);
+const state = { datasets: [], dataset: null, version: null, plans: [], versions: new Map(), cancel: false };
+const TIER_COLOURS = { strategic: "#7b3fa0", key: "#2457c5", standard: "#9fb3d1" };
+const UCOLOUR = { "u-low": "#6aa4d9", "u-ok": "#3f9b5a", "u-high": "#e0a526", "u-over": "#d1432f" };
+
+// --- small helpers -----------------------------------------------------------------------------------
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+export function fmt(v) {
+  if (v === null || v === undefined) return "–";
+  if (typeof v === "number") return Number.isInteger(v) ? v.toLocaleString("en") : v.toLocaleString("en", { maximumFractionDigits: 4 });
+  return String(v);
+}
+const pct = (u) => `${(u * 100).toFixed(0)} %`;
+function table(headers, rows, attrs = {}) {
+  return h("table", attrs,
+    h("thead", {}, h("tr", {}, headers.map((c) => h("th", {}, c)))),
+    h("tbody", {}, rows));
+}
+const td = (v, attrs = {}) => h("td", { class: typeof v === "number" ? "num" : "", ...attrs }, fmt(v));
+function status(text, error = false) {
+  $("#status").textContent = text;
+  $("#status").classList.toggle("error", error);
+}
+async function guard(fn) {
+  try { return await fn(); } catch (e) { status(e.message, true); console.error(e); return undefined; }
+}
+const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
+const planLabel = (p) => `${p.name || (p.event_id ? "event" : "plan")} · ${p.id.slice(0, 8)}${p.is_current ? " (current)" : ""} · v${p.dataset_version} · ${new Date(p.created_at + (p.created_at.endsWith("Z") ? "" : "Z")).toLocaleString()}`;
+
+// --- loading -------------------------------------------------------------------------------------------
+async function versionOf(datasetId, version) {
+  const k = `${datasetId}/${version}`;
+  if (!state.versions.has(k)) state.versions.set(k, await api(`/datasets/${datasetId}/versions/${version}`));
+  return state.versions.get(k);
+}
+
+async function loadDatasets() {
+  state.datasets = await api("/datasets");
+  const select = $("#dataset");
+  const keep = state.dataset && state.dataset.id;
+  select.replaceChildren(...state.datasets.map((d) => h("option", { value: d.id }, `${d.name} (${d.id.slice(0, 8)}, v${d.latest_version})`)));
+  if (!state.datasets.length) { status("No data sets yet: upload one through the API (POST /api/v1/datasets/upload)."); return; }
+  select.value = state.datasets.some((d) => d.id === keep) ? keep : state.datasets[0].id;
+  await selectDataset(select.value);
+}
+
+async function selectDataset(id) {
+  state.dataset = await api(`/datasets/${id}`);
+  state.version = await versionOf(id, state.dataset.latest_version);
+  await loadPlans();
+  fillManagerSelects();
+  renderOverview();
+  status(`Data set ${state.dataset.name}: ${state.version.accounts} accounts, ${state.version.managers} managers, ${state.plans.length} plan(s).`);
+  if (!$("#tab-plan").hidden) renderPlan();
+  if (!$("#tab-fairness").hidden) renderFairness();
+}
+
+async function loadPlans() {
+  state.plans = await api(`/plans?dataset_id=${state.dataset.id}&limit=200`);
+  state.plans.sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const current = state.plans.find((p) => p.is_current) || state.plans[0];
+  for (const select of document.querySelectorAll(".plan-select")) {
+    const keep = select.value;
+    select.replaceChildren(...state.plans.map((p) => h("option", { value: p.id }, planLabel(p))));
+    select.value = state.plans.some((p) => p.id === keep) ? keep : current ? current.id : "";
+  }
+  renderComparePicker();
+}
+
+function fillManagerSelects() {
+  const managers = state.version.data.managers;
+  const opts = (blank) => [h("option", { value: "" }, blank), ...managers.map((m) =>
+    h("option", { value: m.manager_id }, `${m.manager_id} ${m.name}${m.active ? "" : " (inactive)"}`))];
+  $("#sc-remove").replaceChildren(...opts("— nobody —"));
+  $("#sc-cap-manager").replaceChildren(...opts("— nobody —"));
+  $("#staff-manager").replaceChildren(...opts("— choose —"));
+  const regions = [...new Set(state.version.data.accounts.map((a) => a.region).filter(Boolean))].sort();
+  $("#sc-region").replaceChildren(h("option", { value: "" }, "any"), ...regions.map((r) => h("option", { value: r }, r)));
+}
+
+// --- data set overview ---------------------------------------------------------------------------------
+function renderOverview() {
+  const current = state.plans.find((p) => p.is_current);
+  const tiers = current && current.summary.evaluation && current.summary.evaluation.tiers;
+  if (tiers) {
+    const t = tiers.thresholds;
+    $("#tiers").replaceChildren(h("div", { class: "cards", "data-testid": "tier-cards" },
+      Object.entries(tiers.counts).map(([tier, n]) => h("div", { class: "card" }, tier, h("b", {}, fmt(n)))),
+      h("div", { class: "card" }, "strategic from score", h("b", {}, fmt(t.strategic_min_score))),
+      h("div", { class: "card" }, "key from score", h("b", {}, fmt(t.key_min_score)))),
+      h("p", { class: "muted" }, `From the current plan ${current.id.slice(0, 8)}; ${tiers.overridden_by_data} tier(s) set in the data.`));
+  } else {
+    $("#tiers").replaceChildren(h("p", { class: "muted" }, "Tiers are computed when a plan is made: run a solve (Scenario tab) to see counts and thresholds."));
+  }
+  const managers = state.version.data.managers;
+  $("#managers-table").replaceChildren(...table(
+    ["Id", "Name", "Seniority", "Region", "Industries", "Languages", "Capacity h", "Max accounts", "Active"],
+    managers.map((m) => h("tr", {}, td(m.manager_id), td(m.name), td(m.seniority), td(m.region),
+      td(m.industries.join(", ")), td(m.languages.join(", ")), td(m.capacity_hours), td(m.max_accounts), td(m.active ? "yes" : "no")))).childNodes);
+  renderAccounts();
+}
+
+function renderAccounts() {
+  const q = $("#account-search").value.trim().toLowerCase();
+  const rows = state.version.data.accounts.filter((a) => !q ||
+    [a.account_id, a.name, a.industry, a.region, a.current_manager_id, a.language].some((v) => (v || "").toLowerCase().includes(q)));
+  $("#accounts-table").replaceChildren(...table(
+    ["Id", "Name", "Industry", "Region", "Revenue", "Contract", "Years", "Importance", "Manager", "Tier (data)"],
+    rows.slice(0, 500).map((a) => h("tr", {}, td(a.account_id), td(a.name), td(a.industry), td(a.region),
+      td(a.annual_revenue), td(a.contract_value), td(a.years_as_customer), td(a.strategic_importance),
+      td(a.current_manager_id), td(a.tier || "")))).childNodes);
+  $("#account-search").title = `${rows.length} matching`;
+}
+
+// --- plan ---------------------------------------------------------------------------------------------
+async function renderPlan() {
+  const planId = $("#plan-select").value;
+  if (!planId) { $("#plan-summary").replaceChildren(h("p", { class: "muted" }, "No plan yet: run one from the Scenario tab.")); return; }
+  const plan = state.plans.find((p) => p.id === planId) || await api(`/plans/${planId}`);
+  const [rows, version] = await Promise.all([api(`/plans/${planId}/assignments`), versionOf(plan.dataset_id, plan.dataset_version)]);
+  const ev = plan.summary.evaluation || {};
+  const managers = (ev.managers || []).filter((m) => m.active || m.accounts > 0);
+  const s = plan.summary.solver || {};
+  $("#plan-summary").replaceChildren(h("div", { class: "cards" },
+    h("div", { class: "card" }, "objective", h("b", {}, fmt(ev.objective))),
+    h("div", { class: "card" }, "solver", h("b", {}, `${s.name || "–"} ${s.status || ""}`)),
+    h("div", { class: "card" }, "moves", h("b", {}, fmt(ev.moves && ev.moves.total))),
+    h("div", { class: "card" }, "hard-rule violations", h("b", {}, fmt(ev.hard_rule_violations))),
+    h("div", { class: "card" }, "mean utilisation", h("b", {}, ev.fairness ? pct(ev.fairness.utilisation_mean) : "–"))));
+  $("#workload-chart").replaceChildren(hbars(managers.map((m) => ({
+    label: `${m.manager_id} ${m.name}`, value: m.hours, max: m.capacity_hours,
+    colour: UCOLOUR[utilisationClass(m.utilisation)],
+    tip: `${m.manager_id}: ${m.hours} h of ${m.capacity_hours} h (${pct(m.utilisation)}), travel ${m.travel_hours} h`,
+  })), { unit: " h" }));
+  $("#accounts-chart").replaceChildren(stacked(managers.map((m) => ({
+    label: `${m.manager_id} ${m.name}`,
+    parts: ["strategic", "key", "standard"].map((t) => ({ name: t, value: m.accounts_by_tier[t] || 0, colour: TIER_COLOURS[t] })),
+  }))), h("p", { class: "legend" }, Object.entries(TIER_COLOURS).map(([t, c]) => [h("span", { class: "sw", style: `background:${c}` }), t])));
+  const colour = new Map(version.data.managers.map((m, i) => [m.manager_id, PALETTE[i % PALETTE.length]]));
+  const byId = new Map(version.data.accounts.map((a) => [a.account_id, a]));
+  const points = rows.filter((r) => byId.has(r.account_id)).map((r) => {
+    const a = byId.get(r.account_id);
+    return { id: r.account_id, x: a.lon, y: a.lat, colour: r.manager_id ? colour.get(r.manager_id) || "#000" : "#bbb",
+      r: r.tier === "strategic" ? 6 : r.tier === "key" ? 4.5 : 3.2, ring: !r.manager_id,
+      tip: `${r.account_id} ${a.name} · ${r.tier} · ${r.manager_id || "unassigned"}${r.moved ? " (moved)" : ""}` };
+  });
+  $("#scatter").replaceChildren(scatter(points, (id) => guard(() => explainAccount(planId, id))),
+    h("p", { class: "legend" }, [...colour].filter(([m]) => managers.some((x) => x.manager_id === m)).map(([m, c]) =>
+      [h("span", { class: "sw", style: `background:${c}` }), m]), " · dot size = tier"));
+}
+
+async function explainAccount(planId, accountId) {
+  const x = await api(`/plans/${planId}/accounts/${accountId}/explain`);
+  const score = x.score || {};
+  $("#explain").replaceChildren(
+    h("h3", {}, `${x.account_id} → ${x.manager_id || "unassigned"}`),
+    h("p", {}, `Tier ${x.tier}, value score ${fmt(x.value_score)}; was with ${x.current_manager_id || "nobody"}.`),
+    h("p", {}, `Match ${fmt(score.match)}, workload ${fmt(score.workload_hours)} h, travel ${fmt(score.travel_hours)} h.`),
+    x.why_not_runner_up ? h("p", { "data-testid": "why" }, h("b", {}, "Why not the runner-up: "), x.why_not_runner_up) : null,
+    h("h4", {}, "Alternatives"),
+    table(["Manager", "Extra points", "Would break"], (x.alternatives || []).map((a) =>
+      h("tr", {}, td(a.manager_id), td(a.objective_change), td((a.would_break || []).join(", ") || "nothing")))),
+    h("p", { class: "muted" }, "Managers ruled out by rule: " +
+      Object.entries(x.ineligible_managers_by_rule || {}).map(([k, v]) => `${k} ${v}`).join(", ")));
+}
+
+// --- scenario -----------------------------------------------------------------------------------------
+function scenarioBody(form) {
+  const f = new FormData(form);
+  const changes = [];
+  if (f.get("remove")) changes.push({ kind: "remove_manager", manager_id: f.get("remove") });
+  if (f.get("cap_manager") && f.get("cap_hours") !== "") changes.push({ kind: "set_capacity", manager_id: f.get("cap_manager"), hours: Number(f.get("cap_hours")) });
+  if (f.get("hire_id")) {
+    const list = (k) => String(f.get(k) || "").split(/[;,]/).map((s) => s.trim()).filter(Boolean);
+    changes.push({ kind: "add_hires", hires: [{ manager_id: f.get("hire_id"), name: f.get("hire_name") || "",
+      seniority: f.get("hire_seniority"), region: f.get("hire_region") || "", capacity_hours: Number(f.get("hire_capacity") || 0),
+      languages: list("hire_languages"), industries: list("hire_industries") }] });
+  }
+  const body = { dataset_id: state.dataset.id, name: f.get("name") || "", changes,
+    solver: { time_limit_seconds: Number(f.get("time_limit") || 5) } };
+  if (f.get("max_moves") !== "") body.max_moves = Number(f.get("max_moves"));
+  return body;
+}
+
+function progressView(job, limit) {
+  const p = job.progress || {};
+  const done = !["queued", "running"].includes(job.status);
+  return h("div", { "data-testid": "job-status", "data-status": job.status },
+    h("p", {}, `Job ${job.id.slice(0, 8)}: `, h("b", {}, job.status),
+      p.elapsed_seconds != null ? ` · ${fmt(p.elapsed_seconds)} s` : "",
+      p.objective != null ? ` · objective ${fmt(p.objective)}` : "", p.gap != null ? ` · gap ${pct(p.gap)}` : ""),
+    h("progress", done ? { max: 1, value: 1 } : job.status === "queued" ? {} : { max: limit, value: Math.min(limit, p.elapsed_seconds || 0) }));
+}
+
+async function runScenario(form, out, progress) {
+  const body = scenarioBody(form);
+  state.cancel = false;
+  $("#cancel-job").hidden = false;
+  out.replaceChildren();
+  try {
+    const job = await runJob(body, (j) => progress.replaceChildren(progressView(j, body.solver.time_limit_seconds)), () => state.cancel);
+    const result = await api(`/jobs/${job.id}/result`, { okStatuses: [409] });
+    await loadPlans();
+    return { job, result };
+  } finally {
+    $("#cancel-job").hidden = true;
+  }
+}
+
+function resultView(job, result) {
+  const nodes = [h("h2", {}, `Result: ${result.status}`)];
+  if (result.reasons.length) nodes.push(h("ul", {}, result.reasons.map((r) => h("li", {}, r))));
+  if (result.plan) {
+    const ev = result.plan.summary.evaluation || {};
+    nodes.push(h("div", { class: "cards" },
+      h("div", { class: "card" }, "objective", h("b", {}, fmt(ev.objective))),
+      h("div", { class: "card" }, "moves", h("b", {}, fmt(ev.moves && ev.moves.total))),
+      h("div", { class: "card" }, "violations", h("b", {}, fmt(ev.hard_rule_violations)))),
+    h("p", {}, h("button", { type: "button", onclick: () => { $("#plan-select").value = result.plan.id; showTab("plan"); } }, "Show this plan"), " ",
+      h("button", { type: "button", "data-testid": "compare-with-current", onclick: () => compareWithCurrent(result.plan.id) }, "Compare with the current plan")));
+  }
+  return nodes;
+}
+
+async function compareWithCurrent(planId) {
+  const current = state.plans.find((p) => p.is_current);
+  const ids = current && current.id !== planId ? [current.id, planId] : [planId];
+  showTab("compare");
+  renderComparePicker(ids);
+  if (ids.length >= 2) await guard(() => runCompare(ids));
+  else status("There is no other current plan to compare with: tick plans below.", true);
+}
+
+// --- compare ------------------------------------------------------------------------------------------
+function renderComparePicker(ticked = null) {
+  const keep = ticked || [...document.querySelectorAll("#compare-picker input:checked")].map((i) => i.value);
+  $("#compare-picker").replaceChildren(table(["", "Plan"], state.plans.map((p) => h("tr", {},
+    h("td", {}, h("input", { type: "checkbox", value: p.id, id: `cmp-${p.id}`, checked: keep.includes(p.id) })),
+    h("td", {}, h("label", { for: `cmp-${p.id}` }, planLabel(p)))))));
+  // Ticked order is the comparison order: the first one is the base.
+  state.compareOrder = keep.filter((id) => state.plans.some((p) => p.id === id));
+  $("#compare-picker").querySelectorAll("input").forEach((i) => i.addEventListener("change", () => {
+    state.compareOrder = state.compareOrder.filter((id) => id !== i.value);
+    if (i.checked) state.compareOrder.push(i.value);
+  }));
+}
+
+function flatten(obj, prefix = "", out = []) {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === "object" && !Array.isArray(v)) flatten(v, key, out);
+    else out.push(key);
+  }
+  return out;
+}
+const pick = (obj, key) => key.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj);
+
+async function runCompare(ids) {
+  if (ids.length < 2) { status("Tick at least two plans.", true); return; }
+  const c = await api("/compare", { method: "POST", body: { plan_ids: ids } });
+  const keys = [...new Set(c.plans.flatMap((p) => flatten(p.kpis)))];
+  const head = ["KPI", ...c.plans.map((p, i) => `${i === 0 ? "base " : ""}${p.name || "plan"} ${p.plan_id.slice(0, 8)}`)];
+  const kpiTable = table(head, keys.map((k) => h("tr", { "data-kpi": k }, h("th", {}, k),
+    c.plans.map((p) => { const v = pick(p.kpis, k); return td(v, { "data-value": v === undefined ? "" : JSON.stringify(v) }); }))),
+  { "data-testid": "kpi-table" });
+  const diffs = c.diffs.map((d) => h("div", { "data-testid": "diff", "data-other": d.other },
+    h("h2", {}, `${d.other.slice(0, 8)} against ${d.base.slice(0, 8)}: ${d.moved_count} moved account(s), value ${fmt(d.moved_value)}`),
+    h("div", { class: "scroll tall" }, table(["Account", "From", "To", "Tier", "Value"], d.moved.map((m) =>
+      h("tr", { "data-account": m.account_id }, td(m.account_id), td(m.from || "–"), td(m.to || "–"), td(m.tier), td(m.value_score))),
+    { "data-testid": "moved-table" })),
+    h("h3", {}, "Gained and lost per manager"),
+    h("div", { class: "scroll" }, table(["Manager", "Status", "Gained", "Lost", "Accounts", "Hours", "Utilisation"],
+      d.managers.filter((m) => m.gained.length || m.lost.length || m.status !== "active").map((m) => h("tr", { "data-manager": m.manager_id },
+        td(m.manager_id), td(m.status), td(`${m.gained.length}: ${m.gained.join(", ")}`), td(`${m.lost.length}: ${m.lost.join(", ")}`),
+        td(`${m.accounts_before} → ${m.accounts_after}`), td(`${fmt(m.hours_before)} → ${fmt(m.hours_after)}`),
+        td(`${pct(m.utilisation_before)} → ${pct(m.utilisation_after)}`)))))));
+  const violations = c.plans.filter((p) => p.violations.length).map((p) =>
+    h("p", { class: "flag-overload" }, `${p.plan_id.slice(0, 8)} breaks: ${p.violations.join("; ")}`));
+  $("#compare-out").replaceChildren(h("h2", {}, "KPIs"), h("div", { class: "scroll" }, kpiTable), ...violations, ...diffs);
+  status(`Compared ${ids.length} plans.`);
+}
+
+// --- fairness -----------------------------------------------------------------------------------------
+async function renderFairness() {
+  const planId = $("#fairness-plan").value;
+  if (!planId) { $("#fairness-out").replaceChildren(h("p", { class: "muted" }, "No plan yet.")); return; }
+  const f = await api(`/plans/${planId}/fairness`);
+  const t = f.thresholds;
+  const managers = f.managers.filter((m) => m.active || m.accounts > 0);
+  const flags = Object.entries(f.flags).map(([k, v]) => h("div", { class: "card" }, k.replaceAll("_", " "), h("b", {}, String(v.length)),
+    h("small", {}, v.join(", ") || "none")));
+  $("#fairness-out").replaceChildren(
+    h("h2", {}, "Flags"), h("div", { class: "cards", "data-testid": "fairness-flags" }, flags),
+    h("div", { class: "grid" },
+      h("div", {}, h("h2", {}, `Utilisation (dashed: under-use ${pct(t.underuse_below)}, overload ${pct(t.overload_above)})`),
+        hbars(managers.map((m) => ({ label: `${m.manager_id} ${m.name}`, value: m.utilisation * 100,
+          colour: UCOLOUR[utilisationClass(m.utilisation)], marks: [{ at: t.underuse_below * 100, colour: "#2457c5" }, { at: t.overload_above * 100, colour: "#d1432f" }] })),
+        { unit: " %" })),
+      h("div", {}, h("h2", {}, "Share of hours spent travelling"),
+        hbars(managers.map((m) => ({ label: `${m.manager_id} ${m.name}`, value: m.travel_share * 100, colour: "#8c6d31" })), { unit: " %" })),
+      h("div", {}, h("h2", {}, "Value carried"),
+        hbars(managers.map((m) => ({ label: `${m.manager_id} ${m.name}`, value: m.value_carried, colour: "#7b3fa0" }))))),
+    h("h2", {}, "Statistics"),
+    table(["Measure", "Value"], Object.entries(f.statistics).map(([k, v]) => h("tr", {}, td(k.replaceAll("_", " ")), td(v)))),
+    h("h2", {}, "Managers"),
+    h("div", { class: "scroll" }, table(["Manager", "Seniority", "Region", "Accounts", "Hours", "Capacity", "Utilisation", "Travel", "Flag"],
+      f.managers.map((m) => h("tr", {}, td(`${m.manager_id} ${m.name}`), td(m.seniority), td(m.region), td(m.accounts), td(m.hours),
+        td(m.capacity_hours), td(pct(m.utilisation)), td(pct(m.travel_share)), td(m.flag || (m.active ? "" : "inactive"), { class: `flag-${m.flag}` }))))));
+}
+
+// --- staff change -------------------------------------------------------------------------------------
+async function previewLeaver(form) {
+  const f = new FormData(form);
+  const manager = f.get("manager");
+  if (!manager) { status("Choose the manager who leaves.", true); return; }
+  const out = $("#staff-out");
+  const progress = h("div");
+  out.replaceChildren(h("h2", {}, `Preview: ${manager} leaves`), progress);
+  const body = { dataset_id: state.dataset.id, name: `preview: ${manager} leaves`, solver: { time_limit_seconds: 5 },
+    changes: [{ kind: "remove_manager", manager_id: manager, ...(f.get("date") ? { effective_date: f.get("date") } : {}) }] };
+  if (f.get("max_moves") !== "") body.max_moves = Number(f.get("max_moves"));
+  const job = await runJob(body, (j) => progress.replaceChildren(progressView(j, 5)));
+  const result = await api(`/jobs/${job.id}/result`, { okStatuses: [409] });
+  await loadPlans();
+  const current = state.plans.find((p) => p.is_current);
+  if (!result.plan) { out.append(h("p", { class: "flag-overload" }, `No plan: ${result.status}. ${result.reasons.join("; ")}`)); return; }
+  if (current) {
+    const c = await api("/compare", { method: "POST", body: { plan_ids: [current.id, result.plan.id] } });
+    out.append(diffList(c.diffs[0].moved.map((m) => ({ account_id: m.account_id, from: m.from, to: m.to, tier: m.tier }))));
+  }
+  out.append(h("p", {}, h("button", { type: "button", onclick: () => guard(() => acceptLeaver(manager, f)) }, `Accept: post “${manager} left”`)));
+}
+
+function diffList(moved) {
+  return h("div", { class: "scroll tall" }, table(["Account", "From", "To", "Tier", "Forced"], moved.map((m) =>
+    h("tr", {}, td(m.account_id), td(m.from || "–"), td(m.to || "–"), td(m.tier), td(m.forced === undefined ? "" : m.forced ? "yes" : "no")))));
+}
+
+async function acceptLeaver(manager, f) {
+  const body = { type: "manager_left", manager_id: manager, idempotency_key: newKey() };
+  if (f.get("date")) body.effective_date = f.get("date");
+  if (f.get("max_moves") !== "") body.max_moves = Number(f.get("max_moves"));
+  status(`Posting the event: ${manager} left…`);
+  const e = await api(`/datasets/${state.dataset.id}/events`, { method: "POST", body, okStatuses: [409] });
+  const out = $("#staff-out");
+  out.append(h("h2", {}, `Event ${e.status}`), h("ul", {}, [...e.notes, ...e.reasons].map((n) => h("li", {}, n))));
+  if (e.diff) {
+    out.append(h("p", {}, `The event moved ${e.diff.moved_count} account(s): ${e.diff.forced_moves} forced, ${e.diff.voluntary_moves} voluntary.`),
+      diffList(e.diff.moved.map((m) => ({ account_id: m.account_id, from: m.from_manager_id, to: m.to_manager_id, tier: m.tier, forced: m.forced }))));
+  }
+  await selectDataset(state.dataset.id);
+}
+
+// --- tabs and wiring ----------------------------------------------------------------------------------
+function showTab(name) {
+  for (const b of document.querySelectorAll("#tabs button")) b.setAttribute("aria-selected", String(b.dataset.tab === name));
+  for (const s of document.querySelectorAll("main > section")) s.hidden = s.id !== `tab-${name}`;
+  location.hash = name;
+  if (!state.dataset) return;
+  if (name === "plan") guard(renderPlan);
+  if (name === "fairness") guard(renderFairness);
+}
+
+function wire() {
+  $("#api-key").value = getKey();
+  $("#key-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    setKey($("#api-key").value.trim());
+    guard(loadDatasets);
+  });
+  for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
+  $("#dataset").addEventListener("change", (e) => guard(() => selectDataset(e.target.value)));
+  $("#account-search").addEventListener("input", () => state.version && renderAccounts());
+  $("#plan-select").addEventListener("change", () => guard(renderPlan));
+  $("#fairness-plan").addEventListener("change", () => guard(renderFairness));
+  $("#compare-run").addEventListener("click", () => guard(() => runCompare(state.compareOrder || [])));
+  $("#cancel-job").addEventListener("click", () => { state.cancel = true; });
+  $("#scenario-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (!state.dataset) { status("Enter an API key and pick a data set first.", true); return; }
+    guard(async () => {
+      const { job, result } = await runScenario(e.target, $("#scenario-result"), $("#job-progress"));
+      $("#scenario-result").replaceChildren(...resultView(job, result));
+    });
+  });
+  $("#staff-form").addEventListener("submit", (e) => { e.preventDefault(); guard(() => previewLeaver(e.target)); });
+  const tab = location.hash.slice(1);
+  if (document.querySelector(`#tabs button[data-tab="${tab}"]`)) showTab(tab);
+  if (getKey()) guard(loadDatasets);
+  else status("Enter an API key to start.");
+}
+
+wire();

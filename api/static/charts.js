@@ -1,0 +1,90 @@
+// Hand-written SVG charts: horizontal bars and a longitude/latitude scatter. No library.
+const NS = "http://www.w3.org/2000/svg";
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const c of children) node.append(c);
+  return node;
+}
+
+const title = (text) => el("title", {}, text);
+
+export function utilisationClass(u) {
+  if (u > 1.0001) return "u-over";
+  if (u > 0.9) return "u-high";
+  if (u < 0.5) return "u-low";
+  return "u-ok";
+}
+const COLOURS = { "u-low": "#6aa4d9", "u-ok": "#3f9b5a", "u-high": "#e0a526", "u-over": "#d1432f" };
+
+// rows: [{label, value, max?, colour?, tip, marks?: [{at, colour}]}]; bars are value against the shared scale.
+export function hbars(rows, { unit = "", width = 560, format = (v) => v.toFixed(0) } = {}) {
+  const rowH = 22, left = 150, right = 70, top = 6;
+  const scaleMax = Math.max(1e-9, ...rows.map((r) => Math.max(r.value, r.max || 0, ...(r.marks || []).map((m) => m.at))));
+  const x = (v) => left + (v / scaleMax) * (width - left - right);
+  const svg = el("svg", { viewBox: `0 0 ${width} ${rows.length * rowH + top * 2}`, role: "img" });
+  rows.forEach((r, i) => {
+    const y = top + i * rowH;
+    svg.append(el("text", { x: left - 6, y: y + 14, "text-anchor": "end" }, r.label));
+    svg.append(el("rect", { x: left, y: y + 3, width: Math.max(0, x(r.value) - left), height: rowH - 7,
+      fill: r.colour || "#2457c5", "data-label": r.label }, title(r.tip || `${r.label}: ${format(r.value)}${unit}`)));
+    if (r.max !== undefined) svg.append(el("line", { x1: x(r.max), x2: x(r.max), y1: y + 1, y2: y + rowH - 2,
+      stroke: "#1d2433", "stroke-width": 2 }, title(`capacity ${format(r.max)}${unit}`)));
+    for (const m of r.marks || []) svg.append(el("line", { x1: x(m.at), x2: x(m.at), y1: y, y2: y + rowH,
+      stroke: m.colour, "stroke-dasharray": "3 2" }));
+    svg.append(el("text", { x: x(Math.max(r.value, r.max || 0)) + 4, y: y + 14 }, `${format(r.value)}${unit}`));
+  });
+  return svg;
+}
+
+// Stacked horizontal bars: rows [{label, parts: [{value, colour, name}]}].
+export function stacked(rows, { width = 560 } = {}) {
+  const rowH = 22, left = 150, right = 40, top = 6;
+  const total = (r) => r.parts.reduce((s, p) => s + p.value, 0);
+  const scaleMax = Math.max(1, ...rows.map(total));
+  const w = (v) => (v / scaleMax) * (width - left - right);
+  const svg = el("svg", { viewBox: `0 0 ${width} ${rows.length * rowH + top * 2}`, role: "img" });
+  rows.forEach((r, i) => {
+    const y = top + i * rowH;
+    svg.append(el("text", { x: left - 6, y: y + 14, "text-anchor": "end" }, r.label));
+    let at = left;
+    for (const p of r.parts) {
+      svg.append(el("rect", { x: at, y: y + 3, width: w(p.value), height: rowH - 7, fill: p.colour },
+        title(`${r.label}: ${p.value} ${p.name}`)));
+      at += w(p.value);
+    }
+    svg.append(el("text", { x: at + 4, y: y + 14 }, String(total(r))));
+  });
+  return svg;
+}
+
+export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+  "#bcbd22", "#17becf", "#393b79", "#ad494a", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#31a354"];
+
+// points: [{id, x: lon, y: lat, colour, tip}]; onPick(id) on click. Equirectangular, corrected by cos(lat).
+export function scatter(points, onPick, { width = 640, height = 460 } = {}) {
+  const pad = 24;
+  const xs = points.map((p) => p.x), ys = points.map((p) => p.y);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const midLat = ((y0 + y1) / 2) * Math.PI / 180;
+  const spanX = Math.max(1e-6, (x1 - x0) * Math.cos(midLat)), spanY = Math.max(1e-6, y1 - y0);
+  const k = Math.min((width - 2 * pad) / spanX, (height - 2 * pad) / spanY);
+  const px = (lon) => pad + (lon - x0) * Math.cos(midLat) * k;
+  const py = (lat) => height - pad - (lat - y0) * k;
+  const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "accounts by location" });
+  svg.append(el("rect", { x: 0, y: 0, width, height, fill: "#fbfcfe", stroke: "#d0d5dd" }));
+  svg.append(el("text", { x: pad, y: height - 6 }, `lon ${x0.toFixed(1)}…${x1.toFixed(1)}, lat ${y0.toFixed(1)}…${y1.toFixed(1)}`));
+  for (const p of points) {
+    const dot = el("circle", { cx: px(p.x).toFixed(1), cy: py(p.y).toFixed(1), r: p.r || 4, fill: p.colour,
+      "fill-opacity": 0.8, "data-account": p.id }, title(p.tip));
+    if (p.ring) dot.setAttribute("stroke", "#000");
+    dot.addEventListener("click", () => {
+      svg.querySelectorAll("circle.selected").forEach((c) => c.classList.remove("selected"));
+      dot.classList.add("selected");
+      onPick(p.id);
+    });
+    svg.append(dot);
+  }
+  return svg;
+}

@@ -1,0 +1,221 @@
+"""The dashboard in a real headless Chromium (Debian's, driven by Playwright for Python) against a real
+server: run a scenario from the page, open the comparison, and check it shows exactly what the API says.
+Skips when /usr/bin/chromium or the playwright package is missing (scripts/install_browser.sh)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from api_conftest import KEYS, READ, ROOT, WRITE, Server, upload_demo, wait_for_job
+
+from api.dashboard import STATIC_DIR
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+ARTIFACTS = ROOT / "test-artifacts"
+TIMEOUT_MS = 45_000
+# The what-if: an active principal leaves and a like-for-like hire joins, so it is feasible and the
+# leaver's accounts must move (alone, M001 leaves an account in the north with no Japanese speaker).
+LEAVER = "M001"
+
+
+class DashboardServer(Server):
+    """`planner serve`'s app with the dashboard router added if api/app.py does not include it yet."""
+
+    def start(self) -> None:
+        code = (
+            "import sys, uvicorn; from api.app import create_app; from api import dashboard; "
+            "app = create_app(); "
+            "paths = {getattr(r, 'path', None) for r in app.routes}; "
+            "'/' in paths or app.include_router(dashboard.router); "
+            "uvicorn.run(app, host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')"
+        )
+        env = {**os.environ, "DATABASE_URL": self.database_url, "PLANNER_API_KEYS": KEYS}
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", code, str(self.port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+            )
+        self._wait_up()
+
+    def _wait_up(self) -> None:
+        import time
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError("server exited:\n" + self.log.read_text(errors="replace"))
+            try:
+                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise AssertionError("server did not come up:\n" + self.log.read_text(errors="replace"))
+
+
+@pytest.fixture
+def dashboard_server(tmp_path: Path) -> Iterator[DashboardServer]:
+    srv = DashboardServer(f"sqlite:///{tmp_path / 'dashboard.db'}", tmp_path / "server.log")
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def _playwright() -> tuple[Any, Any]:
+    if not Path(CHROMIUM).is_file() or shutil.which(CHROMIUM) is None:
+        pytest.skip(f"no browser at {CHROMIUM} (run scripts/install_browser.sh)")
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        pytest.skip("the playwright package is not installed (pip install playwright)")
+    return sync_playwright, expect
+
+
+def test_assets_are_served_locally(dashboard_server: DashboardServer) -> None:
+    with dashboard_server.client() as c:
+        page = c.get("/")
+        assert page.status_code == 200
+        assert "default-src 'self'" in page.headers["content-security-policy"]
+        for asset in sorted(STATIC_DIR.iterdir()):
+            r = c.get(f"/static/{asset.name}")
+            assert r.status_code == 200, asset.name
+            # Everything comes from our own server: no CDN or other origin anywhere in the page.
+            assert "http://" not in r.text.replace("http://www.w3.org/2000/svg", "")
+            assert "https://" not in r.text
+        assert c.get("/static/app.js").headers["content-type"].startswith("text/javascript")
+        assert c.get("/static/../app.py").status_code == 404
+        assert c.get("/static/%2e%2e/app.py").status_code == 404
+        assert c.get("/static/nothing.js").status_code == 404
+
+
+def test_scenario_then_compare_in_browser(dashboard_server: DashboardServer, tmp_path: Path) -> None:
+    sync_playwright, expect = _playwright()
+    with dashboard_server.client() as c:
+        dataset_id = upload_demo(c)
+        # A current plan to compare against, made through the API (short limit; the demo solves in ~1 s).
+        job = c.post(
+            "/api/v1/jobs",
+            headers=WRITE,
+            json={
+                "dataset_id": dataset_id,
+                "name": "baseline",
+                "adopt": True,
+                "solver": {"time_limit_seconds": 4},
+            },
+        ).json()
+        assert wait_for_job(c, job["id"])["status"] == "succeeded"
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.set_default_timeout(TIMEOUT_MS)
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(dashboard_server.url + "/")
+            page.fill("#api-key", WRITE["X-API-Key"])
+            page.click("#key-form button")
+            expect(page.locator("#status")).to_contain_text("300 accounts", timeout=TIMEOUT_MS)
+            expect(page.get_by_test_id("tier-cards")).to_contain_text("strategic")
+
+            page.click("#tabs button[data-tab=scenario]")
+            page.select_option("#sc-remove", LEAVER)
+            page.fill("#scenario-form input[name=hire_id]", "H001")
+            page.select_option("#scenario-form select[name=hire_seniority]", "principal")
+            page.select_option("#sc-region", "north")
+            page.fill("#scenario-form input[name=hire_languages]", "en;ja;zh")
+            page.fill("#scenario-form input[name=hire_industries]", "healthcare")
+            page.fill("#scenario-form input[name=time_limit]", "4")
+            page.fill("#scenario-form input[name=name]", "without " + LEAVER)
+            page.click("#run-scenario")
+            expect(page.locator("[data-testid=job-status][data-status=succeeded]")).to_be_visible(
+                timeout=TIMEOUT_MS
+            )
+            page.get_by_test_id("compare-with-current").click()
+            table = page.get_by_test_id("kpi-table")
+            expect(table).to_be_visible(timeout=TIMEOUT_MS)
+
+            diff = page.get_by_test_id("diff")
+            other = diff.get_attribute("data-other")
+            plans = page.locator("#compare-picker input:checked")
+            expect(plans).to_have_count(2)
+            with dashboard_server.client() as c:
+                current = c.get(f"/api/v1/datasets/{dataset_id}/current-plan", headers=READ).json()["id"]
+                answer = c.post("/api/v1/compare", headers=READ, json={"plan_ids": [current, other]}).json()
+
+            # The KPI table: one row per flattened KPI, one cell per plan, each holding the API's value.
+            shown = page.eval_on_selector_all(
+                "[data-testid=kpi-table] tbody tr",
+                "rows => rows.map(r => [r.dataset.kpi, [...r.querySelectorAll('td')].map(c => c.dataset.value)])",
+            )
+            expected = [
+                (k, [json.dumps(_pick(p["kpis"], k)) for p in answer["plans"]]) for k in _keys(answer)
+            ]
+            assert [(k, [json.loads(v) for v in vs]) for k, vs in shown] == [
+                (k, [json.loads(v) for v in vs]) for k, vs in expected
+            ]
+            objective_row = page.locator("[data-testid=kpi-table] tr[data-kpi=objective] td")
+            expect(objective_row).to_have_count(2)
+
+            # The moved accounts, in the API's order, with from and to.
+            moved = answer["diffs"][0]["moved"]
+            assert moved, "removing the leaver should move accounts"
+            rows = page.eval_on_selector_all(
+                "[data-testid=moved-table] tbody tr",
+                "rows => rows.map(r => [...r.querySelectorAll('td')].slice(0, 3).map(c => c.textContent))",
+            )
+            assert rows == [[m["account_id"], m["from"] or "–", m["to"] or "–"] for m in moved]
+            lost = page.locator(f"tr[data-manager={LEAVER}]")
+            expect(lost).to_contain_text(f"{len(moved_from(moved, LEAVER))}:")
+            page.screenshot(path=str(ARTIFACTS / "dashboard-compare.png"), full_page=True)
+            page.screenshot(path=str(tmp_path / "dashboard-compare.png"), full_page=True)
+            assert errors == []
+        finally:
+            browser.close()
+
+
+def moved_from(moved: list[dict], manager_id: str) -> list[str]:
+    return [m["account_id"] for m in moved if m["from"] == manager_id]
+
+
+def _keys(answer: dict) -> list[str]:
+    """The KPI rows the page shows: every leaf of each plan's kpis, first seen first."""
+    keys: list[str] = []
+    for plan in answer["plans"]:
+        for k in _flatten(plan["kpis"]):
+            if k not in keys:
+                keys.append(k)
+    return keys
+
+
+def _flatten(obj: dict, prefix: str = "") -> list[str]:
+    out: list[str] = []
+    for k, v in obj.items():
+        key = f"{prefix}.{k}" if prefix else k
+        out.extend(_flatten(v, key) if isinstance(v, dict) else [key])
+    return out
+
+
+def _pick(obj: dict, key: str) -> object:
+    for part in key.split("."):
+        obj = obj.get(part) if isinstance(obj, dict) else None  # type: ignore[assignment]
+    return obj
