@@ -32,7 +32,7 @@ from planner.solvers.gap_engine import GapEngineSolver
 
 log = logging.getLogger(__name__)
 
-SPLIT_MIN_PAIRS = 20_000  # below this one CP-SAT model closes the gap faster than splitting
+SPLIT_MIN_PAIRS = 5_000  # below this one CP-SAT model closes the gap faster than splitting
 PARTS_SHARE = 0.6  # share of the time limit for the parts; the rest polishes the whole
 MIN_POLISH_SECONDS = 5.0
 BUILD_SECONDS_PER_PAIR = 15e-6  # writing and parsing the whole CP-SAT model, measured at 800k pairs
