@@ -131,6 +131,8 @@ def test_scenario_then_compare_in_browser(dashboard_server: DashboardServer, tmp
             page.set_default_timeout(TIMEOUT_MS)
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
+            # Console errors include CSP violations and assets that failed to load.
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.goto(dashboard_server.url + "/")
             page.fill("#api-key", WRITE["X-API-Key"])
             page.click("#key-form button")

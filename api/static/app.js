@@ -1,6 +1,6 @@
 // The dashboard: tabs over the JSON API. State is this one object; every render reads from it.
 import { api, getKey, setKey, runJob } from "./api.js";
-import { hbars, stacked, scatter, utilisationClass, PALETTE } from "./charts.js";
+import { hbars, stacked, scatter, utilisationClass, widthOf, PALETTE } from "./charts.js";
 
 const $ = (sel) => document.querySelector(sel);
 const state = { datasets: [], dataset: null, version: null, plans: [], versions: new Map(), cancel: false };
@@ -12,10 +12,12 @@ function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === "class") node.className = v;
+    // Through the CSSOM: the page's CSP forbids style attributes.
+    else if (k === "bg") node.style.background = v;
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined) node.append(c);
   return node;
 }
 export function fmt(v) {
@@ -144,22 +146,30 @@ async function renderPlan() {
     label: `${m.manager_id} ${m.name}`, value: m.hours, max: m.capacity_hours,
     colour: UCOLOUR[utilisationClass(m.utilisation)],
     tip: `${m.manager_id}: ${m.hours} h of ${m.capacity_hours} h (${pct(m.utilisation)}), travel ${m.travel_hours} h`,
-  })), { unit: " h" }));
+  })), { unit: " h", width: widthOf($("#workload-chart")) }));
   $("#accounts-chart").replaceChildren(stacked(managers.map((m) => ({
     label: `${m.manager_id} ${m.name}`,
     parts: ["strategic", "key", "standard"].map((t) => ({ name: t, value: m.accounts_by_tier[t] || 0, colour: TIER_COLOURS[t] })),
-  }))), h("p", { class: "legend" }, Object.entries(TIER_COLOURS).map(([t, c]) => [h("span", { class: "sw", style: `background:${c}` }), t])));
+  })), { width: widthOf($("#accounts-chart")) }), h("p", { class: "legend" }, Object.entries(TIER_COLOURS).map(([t, c]) => [h("span", { class: "sw", bg: c }), t])));
   const colour = new Map(version.data.managers.map((m, i) => [m.manager_id, PALETTE[i % PALETTE.length]]));
   const byId = new Map(version.data.accounts.map((a) => [a.account_id, a]));
-  const points = rows.filter((r) => byId.has(r.account_id)).map((r) => {
+  // The accounts sit in a few city clusters; one region at a time spreads a cluster over the chart.
+  const regions = [...new Set(version.data.accounts.map((a) => a.region))].sort();
+  const regionSelect = $("#scatter-region");
+  const keepRegion = regionSelect.value;
+  regionSelect.replaceChildren(h("option", { value: "" }, "all regions"), ...regions.map((r) => h("option", { value: r }, r)));
+  regionSelect.value = regions.includes(keepRegion) ? keepRegion : "";
+  const inRegion = (a) => !regionSelect.value || a.region === regionSelect.value;
+  const points = rows.filter((r) => byId.has(r.account_id) && inRegion(byId.get(r.account_id))).map((r) => {
     const a = byId.get(r.account_id);
     return { id: r.account_id, x: a.lon, y: a.lat, colour: r.manager_id ? colour.get(r.manager_id) || "#000" : "#bbb",
       r: r.tier === "strategic" ? 6 : r.tier === "key" ? 4.5 : 3.2, ring: !r.manager_id,
       tip: `${r.account_id} ${a.name} · ${r.tier} · ${r.manager_id || "unassigned"}${r.moved ? " (moved)" : ""}` };
   });
-  $("#scatter").replaceChildren(scatter(points, (id) => guard(() => explainAccount(planId, id))),
+  const mapWidth = widthOf($("#scatter"), 640);
+  $("#scatter").replaceChildren(scatter(points, (id) => guard(() => explainAccount(planId, id)), { width: mapWidth, height: Math.round(mapWidth * 0.72) }),
     h("p", { class: "legend" }, [...colour].filter(([m]) => managers.some((x) => x.manager_id === m)).map(([m, c]) =>
-      [h("span", { class: "sw", style: `background:${c}` }), m]), " · dot size = tier"));
+      [h("span", { class: "sw", bg: c }), m]), " · dot size = tier"));
 }
 
 async function explainAccount(planId, accountId) {
@@ -300,6 +310,8 @@ async function renderFairness() {
   const f = await api(`/plans/${planId}/fairness`);
   const t = f.thresholds;
   const managers = f.managers.filter((m) => m.active || m.accounts > 0);
+  const full = widthOf($("#fairness-out"), 560);
+  const chartWidth = full > 900 ? Math.round(full / 2 - 24) : full - 20;
   const flags = Object.entries(f.flags).map(([k, v]) => h("div", { class: "card" }, k.replaceAll("_", " "), h("b", {}, String(v.length)),
     h("small", {}, v.join(", ") || "none")));
   $("#fairness-out").replaceChildren(
@@ -308,11 +320,11 @@ async function renderFairness() {
       h("div", {}, h("h2", {}, `Utilisation (dashed: under-use ${pct(t.underuse_below)}, overload ${pct(t.overload_above)})`),
         hbars(managers.map((m) => ({ label: `${m.manager_id} ${m.name}`, value: m.utilisation * 100,
           colour: UCOLOUR[utilisationClass(m.utilisation)], marks: [{ at: t.underuse_below * 100, colour: "#2457c5" }, { at: t.overload_above * 100, colour: "#d1432f" }] })),
-        { unit: " %" })),
+        { unit: " %", width: chartWidth })),
       h("div", {}, h("h2", {}, "Share of hours spent travelling"),
-        hbars(managers.map((m) => ({ label: `${m.manager_id} ${m.name}`, value: m.travel_share * 100, colour: "#8c6d31" })), { unit: " %" })),
+        hbars(managers.map((m) => ({ label: `${m.manager_id} ${m.name}`, value: m.travel_share * 100, colour: "#8c6d31" })), { unit: " %", width: chartWidth })),
       h("div", {}, h("h2", {}, "Value carried"),
-        hbars(managers.map((m) => ({ label: `${m.manager_id} ${m.name}`, value: m.value_carried, colour: "#7b3fa0" }))))),
+        hbars(managers.map((m) => ({ label: `${m.manager_id} ${m.name}`, value: m.value_carried, colour: "#7b3fa0" })), { width: chartWidth }))),
     h("h2", {}, "Statistics"),
     table(["Measure", "Value"], Object.entries(f.statistics).map(([k, v]) => h("tr", {}, td(k.replaceAll("_", " ")), td(v)))),
     h("h2", {}, "Managers"),
@@ -384,7 +396,11 @@ function wire() {
   for (const b of document.querySelectorAll("#tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
   $("#dataset").addEventListener("change", (e) => guard(() => selectDataset(e.target.value)));
   $("#account-search").addEventListener("input", () => state.version && renderAccounts());
-  $("#plan-select").addEventListener("change", () => guard(renderPlan));
+  $("#plan-select").addEventListener("change", () => {
+    $("#explain").replaceChildren(h("p", { class: "muted" }, "Click an account to see why it sits with its manager."));
+    guard(renderPlan);
+  });
+  $("#scatter-region").addEventListener("change", () => guard(renderPlan));
   $("#fairness-plan").addEventListener("change", () => guard(renderFairness));
   $("#compare-run").addEventListener("click", () => guard(() => runCompare(state.compareOrder || [])));
   $("#cancel-job").addEventListener("click", () => { state.cancel = true; });

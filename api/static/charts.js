@@ -1,4 +1,9 @@
 // Hand-written SVG charts: horizontal bars and a longitude/latitude scatter. No library.
+// Charts are drawn at their container's width so text keeps its size on a phone.
+export function widthOf(node, fallback = 560) {
+  const w = node && node.clientWidth;
+  return w ? Math.max(300, Math.min(900, w - 4)) : fallback;
+}
 const NS = "http://www.w3.org/2000/svg";
 
 export function el(tag, attrs = {}, ...children) {
@@ -20,7 +25,7 @@ const COLOURS = { "u-low": "#6aa4d9", "u-ok": "#3f9b5a", "u-high": "#e0a526", "u
 
 // rows: [{label, value, max?, colour?, tip, marks?: [{at, colour}]}]; bars are value against the shared scale.
 export function hbars(rows, { unit = "", width = 560, format = (v) => v.toFixed(0) } = {}) {
-  const rowH = 22, left = 150, right = 70, top = 6;
+  const rowH = 22, left = Math.min(150, Math.round(width * 0.36)), right = 86, top = 6;
   const scaleMax = Math.max(1e-9, ...rows.map((r) => Math.max(r.value, r.max || 0, ...(r.marks || []).map((m) => m.at))));
   const x = (v) => left + (v / scaleMax) * (width - left - right);
   const svg = el("svg", { viewBox: `0 0 ${width} ${rows.length * rowH + top * 2}`, role: "img" });
@@ -33,14 +38,15 @@ export function hbars(rows, { unit = "", width = 560, format = (v) => v.toFixed(
       stroke: "#1d2433", "stroke-width": 2 }, title(`capacity ${format(r.max)}${unit}`)));
     for (const m of r.marks || []) svg.append(el("line", { x1: x(m.at), x2: x(m.at), y1: y, y2: y + rowH,
       stroke: m.colour, "stroke-dasharray": "3 2" }));
-    svg.append(el("text", { x: x(Math.max(r.value, r.max || 0)) + 4, y: y + 14 }, `${format(r.value)}${unit}`));
+    const text = r.max === undefined ? `${format(r.value)}${unit}` : `${format(r.value)} / ${format(r.max)}${unit}`;
+    svg.append(el("text", { x: x(Math.max(r.value, r.max || 0)) + 4, y: y + 14 }, text));
   });
   return svg;
 }
 
 // Stacked horizontal bars: rows [{label, parts: [{value, colour, name}]}].
 export function stacked(rows, { width = 560 } = {}) {
-  const rowH = 22, left = 150, right = 40, top = 6;
+  const rowH = 22, left = Math.min(150, Math.round(width * 0.36)), right = 40, top = 6;
   const total = (r) => r.parts.reduce((s, p) => s + p.value, 0);
   const scaleMax = Math.max(1, ...rows.map(total));
   const w = (v) => (v / scaleMax) * (width - left - right);
@@ -75,7 +81,8 @@ export function scatter(points, onPick, { width = 640, height = 460 } = {}) {
   const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "accounts by location" });
   svg.append(el("rect", { x: 0, y: 0, width, height, fill: "#fbfcfe", stroke: "#d0d5dd" }));
   svg.append(el("text", { x: pad, y: height - 6 }, `lon ${x0.toFixed(1)}…${x1.toFixed(1)}, lat ${y0.toFixed(1)}…${y1.toFixed(1)}`));
-  for (const p of points) {
+  // Big (strategic) dots first so the small ones on top stay clickable.
+  for (const p of [...points].sort((a, b) => (b.r || 4) - (a.r || 4))) {
     const dot = el("circle", { cx: px(p.x).toFixed(1), cy: py(p.y).toFixed(1), r: p.r || 4, fill: p.colour,
       "fill-opacity": 0.8, "data-account": p.id }, title(p.tip));
     if (p.ring) dot.setAttribute("stroke", "#000");
