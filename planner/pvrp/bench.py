@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from planner.pvrp.cordeau import format_solution, read_instance
-from planner.pvrp.problem import PeriodicProblem
+from planner.pvrp.problem import DayCombos, PeriodicProblem
 from planner.pvrp.search import SearchParams, SearchResult, solve
 
 logger = logging.getLogger(__name__)
@@ -22,6 +22,15 @@ logger = logging.getLogger(__name__)
 # Starting price of load/duration excess, per unit of relative excess, in multiples of the
 # longest arc: high enough that overloaded plans rarely look attractive, low enough to cross.
 EXCESS_PRICE_ARCS = 10.0
+
+
+# Customers removed per ruin-and-recreate round: larger ruins than the calendar's pay off on
+# these capacity-tight instances (measured on p04-p32 at a fixed number of rounds).
+RUIN_MEAN = 20.0
+
+# Share of the time limit for routing the whole horizon in one OR-Tools model.
+HORIZON_SHARE = 0.3
+HORIZON_MIN_FREE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -44,12 +53,24 @@ class BenchRow:
         return asdict(self)
 
 
+def free_visit_share(problem: PeriodicProblem) -> float:
+    """Share of all visits made by customers seen once, on any of several days."""
+    free = sum(1 for r in problem.rules if r.required == 1 and isinstance(r, DayCombos) and len(r.combos) > 1)
+    return free / max(1, problem.required_visits())
+
+
 def pvrp_params(problem: PeriodicProblem, time_limit_s: float, seed: int) -> SearchParams:
+    # Where most visits may change day freely, the day is just a choice of vehicle and one
+    # routing model over the whole horizon (OR-Tools' inter-route moves across days) pays off.
+    several = int(problem.vehicles.max()) >= 2
+    horizon = HORIZON_SHARE if several and free_visit_share(problem) >= HORIZON_MIN_FREE_SHARE else 0.0
     return SearchParams(
         time_limit_s=time_limit_s,
         seed=seed,
         excess_penalty=EXCESS_PRICE_ARCS * float(problem.travel.max() or 1.0),
         route_scale=1000.0,
+        ruin_mean=RUIN_MEAN,
+        horizon_share=horizon,
     )
 
 

@@ -31,8 +31,9 @@ from enum import StrEnum
 import numpy as np
 
 from planner.pvrp.check import TOLERANCE, CheckReport, check, route_times
-from planner.pvrp.improve import improve_route
-from planner.pvrp.problem import PeriodicProblem, PeriodicSolution
+from planner.pvrp.horizon import optimise_horizon
+from planner.pvrp.improve import improve_day, improve_route
+from planner.pvrp.problem import DayCombos, PeriodicProblem, PeriodicSolution
 from planner.pvrp.routing import optimise_day
 from planner.pvrp.state import PlanState, Snapshot
 
@@ -80,6 +81,14 @@ class SearchParams:
     stall_rounds: int | None = None
     # Polish with guided local search (until the time limit) or a plain descent per day.
     polish_guided: bool = True
+    # Rounds ending within this share of the best plan get their days re-sequenced by OR-Tools.
+    promising_share: float = 0.005
+    # Exchange and 2-opt* between routes of a day after each change (several routes a day).
+    inter_route: bool = True
+    # Once, at `horizon_at` of the search, route the best plan's whole horizon in one OR-Tools
+    # model for `horizon_share` of the time limit (single-visit customers may change day).
+    horizon_share: float = 0.0
+    horizon_at: float = 0.5
     # Cap on perturbation rounds (None: until the time limit); tests pin it for determinism.
     max_rounds: int | None = None
 
@@ -116,9 +125,15 @@ def solve(problem: PeriodicProblem, params: SearchParams) -> SearchResult:
     loop_start = time.monotonic()
     span = max(polish_from - loop_start, 1e-9)
     last_best = 0
+    horizon_at = loop_start + span * params.horizon_at if params.horizon_share > 0 else math.inf
     while time.monotonic() < polish_from and (params.max_rounds is None or rounds < params.max_rounds):
         if params.stall_rounds is not None and rounds - last_best >= params.stall_rounds:
             break
+        if time.monotonic() >= horizon_at:
+            horizon_at = math.inf
+            engine.route_horizon(time.monotonic() + params.horizon_share * params.time_limit_s)
+            current = state.score()
+            continue
         rounds += 1
         progress = (time.monotonic() - loop_start) / span
         if params.max_rounds is not None:
@@ -229,7 +244,7 @@ class _Engine:
         while todo and time.monotonic() < deadline:
             state.changed.clear()
             self.day_pass(todo, deadline)
-            self.tidy_routes()
+            self.tidy_routes(inter=False)
             if touched_days is not None:
                 touched_days.update(d for d, _ in state.changed)
             if not state.changed:
@@ -284,10 +299,21 @@ class _Engine:
             state.put(c, *spot)
         return True
 
-    def tidy_routes(self) -> None:
-        """2-opt and or-opt on every route changed since `state.changed` was cleared."""
+    def tidy_routes(self, inter: bool = True) -> None:
+        """Exchange and 2-opt* between the routes of every changed day (several routes a day,
+        no time windows; with `inter`), then 2-opt and or-opt on every changed route."""
         p = self.problem
         state = self.state
+        if inter and p.time_window is None and self.params.inter_route:
+            for d in sorted({d for d, _ in state.changed}):
+                if len(state.routes[d]) < 2:
+                    continue
+                better_day = improve_day(
+                    p.travel, p.service, p.demand, float(p.capacity[d]), float(p.max_duration[d]),
+                    state.routes[d], state.penalty,
+                )  # fmt: skip
+                if better_day is not None:
+                    state.set_day(d, better_day)
         for d, k in list(state.changed):
             route = state.routes[d][k]
             if len(route) < 3:
@@ -430,11 +456,11 @@ class _Engine:
         return True
 
     def promising(self, score: Score) -> bool:
-        """Worth spending OR-Tools time on: no excess and within 0.5 % of the best."""
+        """Worth spending OR-Tools time on: no excess and within `promising_share` of the best."""
         return (
             self.state.excess <= 0
             and score[0] == self.best_score[0]
-            and score[1] <= self.best_score[1] * 1.005
+            and score[1] <= self.best_score[1] * (1 + self.params.promising_share)
         )
 
     def adapt_penalty(self) -> bool:
@@ -449,6 +475,35 @@ class _Engine:
         else:
             state.penalty = max(state.penalty / step, start / 100)  # type: ignore[operator]
         return True
+
+    def route_horizon(self, until: float) -> None:
+        """Route the best plan over the whole horizon with OR-Tools guided local search."""
+        p = self.problem
+        state = self.state
+        if self.best is not None:
+            state.load(self.best)
+        if state.excess > 0:
+            return
+        free = {
+            c: rule.days
+            for c, rule in enumerate(p.rules, start=1)
+            if rule.required == 1 and isinstance(rule, DayCombos)
+        }
+        routes = optimise_horizon(
+            p,
+            [[list(r) for r in day] for day in state.routes],
+            free,
+            time_limit_s=max(0.1, until - time.monotonic()),
+            scale=self.params.route_scale,
+        )
+        if routes is None:
+            return
+        before = state.score()
+        snap = state.snapshot()
+        state.load(Snapshot(tuple(tuple(tuple(r) for r in day) for day in routes), 0.0))
+        if state.excess > 0 or not _better(state.score(), before, strict=False):
+            state.load(snap)
+        self.note_best()
 
     # --- polish ------------------------------------------------------------------------------------
     def polish(self, deadline: float) -> None:
