@@ -69,7 +69,7 @@ class EngineSettings:
     # Hinting CP-SAT with the local-search optimum measured worse than letting it search
     # from scratch: its LNS neighbourhoods rarely improve that (deep) local optimum.
     cpsat_hint: bool = False
-    give_up: int = 200  # rounds without a new best after which the search hands over to CP-SAT
+    give_up: int = 200  # rounds without a new best that end the first (solo) search phase
 
 
 def side_constraints(problem: AssignmentProblem) -> list[str]:
