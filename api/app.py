@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import dashboard, errors
 from api.db import make_engine, make_sessions
 from api.deps import Services
 from api.limits import BodySizeLimit
@@ -69,4 +69,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     for module in (datasets, jobs, plans, events):
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(dashboard.router)  # the offline dashboard at /, over the same JSON API
     return app
