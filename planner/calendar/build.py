@@ -23,7 +23,8 @@ from pydantic import ValidationError
 
 from planner.calendar.frequency import required_visits, visit_windows
 from planner.calendar.inputs import Assignment, Availability, read_availability, read_leave, read_plan
-from planner.calendar.settings import CalendarPolicy, load_policies
+from planner.calendar.policy import CalendarPolicy
+from planner.calendar.settings import load_policies
 from planner.calendar.workdays import WorkCalendar, make_calendar
 from planner.context import haversine_km
 from planner.errors import InputError, InputProblem

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.calendar.settings import parse_clock, parse_weekdays
+from planner.calendar.policy import parse_clock, parse_weekdays
 from planner.errors import InputError, InputProblem
 from planner.io.tables import Table, read_table
 from planner.models import Dataset, Tier

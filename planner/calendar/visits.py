@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.calendar.settings import format_clock, parse_clock
+from planner.calendar.policy import format_clock, parse_clock
 from planner.calendar.solve import CalendarPlan
 from planner.errors import InputError, InputProblem
 from planner.io.tables import read_table

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import holidays
 
-from planner.calendar.settings import WEEKDAYS
+from planner.calendar.policy import WEEKDAYS
 from planner.errors import InputError, InputProblem
 
 

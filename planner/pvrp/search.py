@@ -1,21 +1,27 @@
 """The periodic visit planning engine: choose visit days per customer, route each day.
 
-Method (an iterated local search in the spirit of Cordeau, Gendreau & Laporte 1997):
+Method: ruin-and-recreate with simulated annealing (SISR, Christiaens & Vanden Berghe 2020)
+around a pattern-choosing local search (Cordeau, Gendreau & Laporte 1997), with OR-Tools
+routing for sequencing.
 1. Construct: customers in priority order (dearest to miss first, then most visits, then
    farthest from the depot) each take the cheapest day set their rule allows, every visit at
    its cheapest position on that day (`PlanState.insertion`).
 2. Descend: take one customer off all its days and put it back on the cheapest day set (the
    same days at better positions is a relocation); 2-opt and or-opt every changed route;
    repeat for the customers on changed routes until nothing moves.
-3. Perturb: ruin a cluster of nearby customers and recreate it with step 1's insertion, then
-   descend. A round's plan is kept if it is no worse than the current one by a small,
-   decaying threshold; promising rounds also get their changed days re-sequenced by OR-Tools
-   routing (`routing.optimise_day`, a descent warm-started from the current routes).
+3. Each round: remove strings of visits from routes near a random customer (all visits of
+   each customer removed), re-insert those customers (random / largest / farthest / nearest
+   first, skipping a position now and then), exchange and 2-opt* between the routes of each
+   changed day, then descend. The round is kept with the annealing probability
+   exp(-worsening / temperature); rounds ending near the best plan also get their days
+   re-sequenced by OR-Tools routing (`routing.optimise_day`, a descent from the current routes).
 4. With soft limits (the PVRP), load and duration excess is priced, and the price adapts:
    it rises while the current plan breaks a limit and falls while it does not, so the search
    can cross briefly through overloaded plans (Cordeau et al.'s penalty scheme). Only plans
-   without excess are ever returned.
-5. Polish the best plan day by day with OR-Tools guided local search.
+   without excess are remembered as best.
+5. Optionally once, route the best plan's whole horizon in one OR-Tools model (`horizon`),
+   where single-visit customers may change day; finally polish the best plan day by day with
+   OR-Tools (guided local search, or a descent).
 The engine never claims optimality; `check.check` scores what it returns.
 """
 
