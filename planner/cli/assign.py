@@ -20,6 +20,7 @@ from planner.cli.common import (
     load_context,
     user_errors,
 )
+from planner.context import Context
 from planner.evaluate import Evaluation, evaluate
 from planner.explain import explain_account
 from planner.io.plan_dir import atomic_directory, read_plan, read_summary, write_json, write_plan_csv
@@ -120,15 +121,10 @@ def check(
 
     Options not given default to those recorded in the plan's summary.json."""
     with user_errors():
-        rec = _recorded(plan, max_moves=max_moves, allow_unassigned=allow_unassigned, util_band=util_band)
-        ctx = load_context(
-            accounts,
-            managers,
-            policy,
-            allow_unassigned=rec["allow_unassigned"],
-            utilisation_band=rec["util_band"],
+        ctx, budget = _context_for_plan(
+            plan, accounts, managers, policy, max_moves, allow_unassigned, util_band
         )
-        evaluation = evaluate(ctx, read_plan(plan), max_moves=rec["max_moves"])
+        evaluation = evaluate(ctx, read_plan(plan), max_moves=budget)
     if as_json:
         console.print_json(json.dumps(evaluation_block(evaluation), default=str))
     else:
@@ -159,15 +155,10 @@ def explain(
 
     Options not given default to those recorded in the plan's summary.json."""
     with user_errors():
-        rec = _recorded(plan, max_moves=max_moves, allow_unassigned=allow_unassigned, util_band=util_band)
-        ctx = load_context(
-            accounts,
-            managers,
-            policy,
-            allow_unassigned=rec["allow_unassigned"],
-            utilisation_band=rec["util_band"],
+        ctx, budget = _context_for_plan(
+            plan, accounts, managers, policy, max_moves, allow_unassigned, util_band
         )
-        info = explain_account(ctx, read_plan(plan), account, max_moves=rec["max_moves"])
+        info = explain_account(ctx, read_plan(plan), account, max_moves=budget)
     if as_json:
         console.print_json(json.dumps(info, default=str))
         return
@@ -194,13 +185,31 @@ def explain(
     console.print(f"  why not the runner-up: {info['why_not_runner_up']}", highlight=False)
 
 
-def _recorded(plan: Path, **given: Any) -> dict[str, Any]:
-    """Each option as given, else as recorded by `assign` in the plan's summary.json."""
+def _context_for_plan(
+    plan: Path,
+    accounts: Path,
+    managers: Path,
+    policy: Path | None,
+    max_moves: int | None,
+    allow_unassigned: bool | None,
+    util_band: str | None,
+) -> tuple[Context, int | None]:
+    """The data under the rules the plan was made with: each option as given, else as
+    recorded by `assign` in the plan's summary.json. Returns the context and the move budget."""
     inputs = read_summary(plan).get("inputs", {}) if Path(plan).is_dir() else {}
     assert isinstance(inputs, dict)
-    out = {k: (v if v is not None else inputs.get(k)) for k, v in given.items()}
-    out["allow_unassigned"] = bool(out["allow_unassigned"])
-    return out
+
+    def pick(given: Any, name: str) -> Any:
+        return given if given is not None else inputs.get(name)
+
+    ctx = load_context(
+        accounts,
+        managers,
+        policy,
+        allow_unassigned=bool(pick(allow_unassigned, "allow_unassigned")),
+        utilisation_band=pick(util_band, "util_band"),
+    )
+    return ctx, pick(max_moves, "max_moves")
 
 
 def print_outcome(outcome: AssignmentOutcome) -> None:
