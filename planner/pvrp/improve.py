@@ -112,12 +112,14 @@ def improve_day(
     routes: list[list[int]],
     penalty: float | None = None,
     max_moves: int = 200,
+    dirty: set[int] | None = None,
 ) -> list[list[int]] | None:
     """2-opt* (swap route tails) and exchange (swap two visits) between the routes of one day.
 
     Best improving move over all route pairs, repeated. Limits are hard when `penalty` is None;
     otherwise excess (as a fraction of the limit) costs `penalty` per unit, as in `PlanState`.
-    Returns the new routes, or None when nothing improved.
+    Returns the new routes, or None when nothing improved. With `dirty`, only pairs involving
+    one of those routes are examined at first: the others were already examined unchanged.
     """
     work = [list(r) for r in routes]
     m = len(work)
@@ -139,7 +141,10 @@ def improve_day(
 
     for a in range(m):
         for b in range(a + 1, m):
-            evaluate(a, b)
+            if dirty is None or a in dirty or b in dirty:
+                evaluate(a, b)
+    if not best:
+        return None
     improved = False
     for _ in range(max_moves):
         (a, b), (gain, kind, (i, j)) = max(best.items(), key=lambda item: item[1][0])

@@ -87,8 +87,9 @@ class SearchParams:
     stall_rounds: int | None = None
     # Polish with guided local search (until the time limit) or a plain descent per day.
     polish_guided: bool = True
-    # Rounds ending within this share of the best plan get their days re-sequenced by OR-Tools.
-    promising_share: float = 0.005
+    # Rounds ending within this share of the best plan get their days re-sequenced by OR-Tools
+    # (None: never; the in-house exchange / 2-opt* / or-opt cost far less per round).
+    promising_share: float | None = None
     # Exchange and 2-opt* between routes of a day after each change (several routes a day).
     inter_route: bool = True
     # Once, at `horizon_at` of the search, route the best plan's whole horizon in one OR-Tools
@@ -188,6 +189,25 @@ def solve(problem: PeriodicProblem, params: SearchParams) -> SearchResult:
     )
 
 
+def _days_interchangeable(p: PeriodicProblem) -> bool:
+    """Each customer once, on any day, and all days alike: then a plan is a plain VRP whose
+    routes are spread over the days, and moves between any two routes are allowed."""
+    every_day = set(range(p.n_days))
+    alike = (
+        len(
+            {
+                (int(v), float(c), float(m))
+                for v, c, m in zip(p.vehicles, p.capacity, p.max_duration, strict=True)
+            }
+        )
+        == 1
+    )
+    return alike and all(
+        isinstance(r, DayCombos) and r.required == 1 and {d for c in r.combos for d in c} == every_day
+        for r in p.rules
+    )
+
+
 def _better(a: Score, b: Score, strict: bool = True) -> bool:
     if a[0] != b[0]:
         return a[0] < b[0]
@@ -214,6 +234,7 @@ class _Engine:
         # Customers nearest each customer, for related removals.
         self.neighbours = np.argsort(problem.travel[1:, 1:], axis=1)[:, : min(n, 40)] + 1
         self.symmetric = bool(np.allclose(problem.travel, problem.travel.T))
+        self.pooled = _days_interchangeable(problem)
 
     # --- construction ------------------------------------------------------------------------------
     def construct(self) -> None:
@@ -310,13 +331,16 @@ class _Engine:
         no time windows; with `inter`), then 2-opt and or-opt on every changed route."""
         p = self.problem
         state = self.state
-        if inter and p.time_window is None and self.params.inter_route:
+        if inter and p.time_window is None and self.params.inter_route and self.pooled:
+            self._improve_pool()
+        elif inter and p.time_window is None and self.params.inter_route:
             for d in sorted({d for d, _ in state.changed}):
                 if len(state.routes[d]) < 2:
                     continue
+                dirty = {k for day, k in state.changed if day == d}
                 better_day = improve_day(
                     p.travel, p.service, p.demand, float(p.capacity[d]), float(p.max_duration[d]),
-                    state.routes[d], state.penalty,
+                    state.routes[d], state.penalty, dirty=dirty,
                 )  # fmt: skip
                 if better_day is not None:
                     state.set_day(d, better_day)
@@ -332,6 +356,23 @@ class _Engine:
                 if times.late or times.duration > p.max_duration[d] + TOLERANCE:
                     continue
             state.replace_route(d, k, better)
+
+    def _improve_pool(self) -> None:
+        """Every customer is seen once on any day and every day is alike: the days' routes form
+        one pool, and exchange / 2-opt* may move visits between routes of different days."""
+        p = self.problem
+        state = self.state
+        slots = [(d, k) for d in range(p.n_days) for k in range(len(state.routes[d]))]
+        better = improve_day(
+            p.travel, p.service, p.demand, float(p.capacity[0]), float(p.max_duration[0]),
+            [state.routes[d][k] for d, k in slots], state.penalty,
+        )  # fmt: skip
+        if better is None:
+            return
+        routes = [[() for _ in day] for day in state.routes]
+        for (d, k), route in zip(slots, better, strict=True):
+            routes[d][k] = tuple(route)
+        state.load(Snapshot(tuple(tuple(day) for day in routes), 0.0))
 
     def reroute(
         self, days: Iterable[int], deadline: float, guided: bool = False, limit_s: float = 0.0
@@ -464,7 +505,8 @@ class _Engine:
     def promising(self, score: Score) -> bool:
         """Worth spending OR-Tools time on: no excess and within `promising_share` of the best."""
         return (
-            self.state.excess <= 0
+            self.params.promising_share is not None
+            and self.state.excess <= 0
             and score[0] == self.best_score[0]
             and score[1] <= self.best_score[1] * (1 + self.params.promising_share)
         )
