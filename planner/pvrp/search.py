@@ -309,6 +309,7 @@ class _Engine:
         else:
             # Time windows: prices need the routes driven, so take c off and maybe put it back.
             before = state.score()
+            changed_before = set(state.changed)
             where_was = state.remove(c)
             after = state.score()  # every visit of c now counts as missed
             best, spots = state.insertion_exact(c)
@@ -319,6 +320,7 @@ class _Engine:
                 new = (after[0], after[1] - miss * rule.required + cost)
             if new is None or not _better(new, before):
                 state.restore(c, where_was)
+                state.changed = changed_before  # the routes are back as they were
                 return False
         for d in days:
             spot = spots[d]
