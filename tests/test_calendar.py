@@ -397,3 +397,26 @@ def test_manager_problem_travel_counts_road_factor(tmp_path):
     # A1 is ~3.6 km from home: x1.3 road factor at 60 km/h is 4.7 min, rounded up to 5.
     assert built.problem.travel[0, built.node_of("A1")] == 5
     assert check_calendar(inputs, []) != []  # nothing planned: frequency violations
+
+
+def test_policy_with_an_embedded_calendar_section_is_read_the_same(tmp_path, monkeypatch):
+    """Once `Policy` gains `calendar: CalendarPolicy`, the same YAML must still load."""
+    from pydantic import Field
+
+    import planner.calendar.settings as settings
+    from planner.calendar.policy import CalendarPolicy
+    from planner.models import Policy
+
+    class Embedded(Policy):
+        calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
+
+    path = tmp_path / "policy.yaml"
+    path.write_text("calendar:\n  hours_per_day: 7.5\nallow_unassigned: true\n")
+    before = settings.load_policies(path)
+    monkeypatch.setattr(settings, "Policy", Embedded)
+    after = settings.load_policies(path)
+    assert before[1] == after[1] and after[1].minutes_per_day == 450
+    assert after[0].allow_unassigned and before[0].allow_unassigned
+    path.write_text("calendar:\n  day_start: '25:00'\n")
+    with pytest.raises(InputError, match=re.escape("calendar.day_start")):
+        settings.load_policies(path)
