@@ -143,7 +143,7 @@ def _check_manager(
         elif problem_found.rule in ("frequency", "spacing", "availability"):
             found.append(CalendarViolation(problem_found.rule, mid, account, date, problem_found.detail))
         # capacity and time_window: no loads in the calendar; windows are checked on the clock below.
-    for c, missing in report.missed.items():
+    for c in report.missed:
         rule = p.rules[c - 1]
         assert isinstance(rule, WindowRule)
         visited = {horizon.day(v.date) for v in visits if v.account_id == built.account_ids[c - 1]}
@@ -158,7 +158,6 @@ def _check_manager(
                         f"no visit between {horizon.date(lo)} and {horizon.date(hi)}",
                     )
                 )
-        del missing
     for d, day_visits in sorted(ordered.items()):
         found += _clock_rules(inputs, built, d, day_visits, report_overrun=d not in over_days)
     return found
