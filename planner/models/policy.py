@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from planner.calendar.policy import CalendarPolicy
 from planner.models.entities import Seniority, Tier
 
 
@@ -153,6 +154,8 @@ class Policy(_Frozen):
     # Utilisation band every active manager must fall in, e.g. [0.3, 0.95].
     utilisation_band: tuple[float, float] | None = None
     allow_unassigned: bool = False
+    # Working days and hours for `planner calendar` (planner.calendar.policy documents each field).
+    calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:
