@@ -89,13 +89,27 @@ def load_inputs(
     avail = read_availability(accounts, dataset, required=False)
     if availability:
         avail.update(read_availability(availability, dataset))
+    return make_inputs(dataset, assignment, work, leave_days, avail)
+
+
+def make_inputs(
+    dataset: Dataset,
+    assignment: Assignment,
+    work: WorkCalendar,
+    leave: dict[str, frozenset[dt.date]],
+    availability: dict[str, Availability],
+) -> CalendarInputs:
+    """Inputs from data already read and checked (the files above, or a plan stored by the API).
+    The calendar settings are the policy's `calendar` section."""
     tiering = compute_tiers(dataset)
     tier = {}
     value = {}
     for i, a in enumerate(dataset.accounts):
         tier[a.account_id] = assignment.tier_of.get(a.account_id, tiering.tier_of(i))
         value[a.account_id] = float(tiering.value_score[i])
-    return CalendarInputs(dataset, calendar, work, assignment, leave_days, avail, tier, value)
+    return CalendarInputs(
+        dataset, dataset.policy.calendar, work, assignment, leave, availability, tier, value
+    )
 
 
 def manager_off_days(inputs: CalendarInputs, manager_id: str) -> tuple[str | None, ...]:

@@ -26,6 +26,11 @@ def ics_filename(manager_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", manager_id) + ".ics"
 
 
+def ics_stamp(start: dt.date) -> dt.datetime:
+    """DTSTAMP from the horizon start, not the clock: the same plan gives the same files."""
+    return dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
+
+
 def manager_calendar(
     manager_id: str, visits: list[Visit], dataset: Dataset, timezone: str | None, stamp: dt.datetime
 ) -> Calendar:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from planner.calendar.check import CalendarViolation, check_calendar
-from planner.calendar.ics import write_ics
+from planner.calendar.ics import ics_stamp, write_ics
 from planner.calendar.solve import CalendarPlan
 from planner.calendar.summary import build_summary
 from planner.calendar.visits import Visit, plan_visits, write_visits
@@ -21,8 +20,7 @@ def write_calendar(
     visits = plan_visits(plan)
     violations = check_calendar(plan.inputs, visits)
     summary = build_summary(plan, visits, violations)
-    # DTSTAMP from the horizon start, not the clock: the same plan gives the same files.
-    stamp = dt.datetime.combine(plan.inputs.work.horizon.start, dt.time(), tzinfo=dt.UTC)
+    stamp = ics_stamp(plan.inputs.work.horizon.start)
     with atomic_directory(Path(out)) as scratch:
         write_visits(scratch / "visits.csv", visits)
         write_ics(
