@@ -145,6 +145,10 @@ class _Event(_In):
     idempotency_key: str = Field(min_length=1, max_length=200)
     # Disruption budget: voluntary moves allowed beyond the forced ones; 0 moves only what must move.
     max_moves: int | None = Field(default=None, ge=0)
+    # The answer is synchronous: by default it comes within the server's event time limit
+    # (under 1 s). A caller that can wait may allow more, which lets the repair cover accounts
+    # a full region could only take after reshuffling.
+    time_limit_seconds: float | None = Field(default=None, gt=0, le=60)
 
 
 class ManagerLeft(_Event):
@@ -186,7 +190,9 @@ EventIn = Annotated[
     Field(discriminator="type"),
 ]
 
-EventStatus = Literal["applied", "infeasible", "no_solution"]
+# A staff change has happened in the CRM, so it is always applied; what the new plan cannot
+# cover is listed in `uncovered`, with `reasons`.
+EventStatus = Literal["applied"]
 
 
 class MovedAccount(BaseModel):
@@ -226,6 +232,10 @@ class EventOut(BaseModel):
     previous_plan_id: str | None = None
     notes: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
+    uncovered: list[str] = Field(
+        default_factory=list,
+        description="accounts the new plan leaves without a manager (most valuable first); `reasons` says why",
+    )
     diff: PlanDiff | None = None
     timing_seconds: dict[str, float] = Field(default_factory=dict)
 

@@ -19,8 +19,9 @@ class Settings:
     max_body_bytes: int = 20 * 1024 * 1024
     # Solves are CPU-bound; on a small machine one worker keeps the API itself responsive.
     solve_workers: int = 1
-    # Events are answered synchronously; this bounds the exact search after the constructed start.
-    event_time_limit_seconds: float = 0.6
+    # Events are answered synchronously: loading, applying and re-planning (planner.replan) fit
+    # in this; storing the new version and plan comes after.
+    event_time_limit_seconds: float = 0.7
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -36,5 +37,5 @@ class Settings:
             api_keys=tuple(keys),
             max_body_bytes=int(env.get("PLANNER_MAX_BODY_BYTES", 20 * 1024 * 1024)),
             solve_workers=int(env.get("PLANNER_SOLVE_WORKERS", 1)),
-            event_time_limit_seconds=float(env.get("PLANNER_EVENT_TIME_LIMIT", 0.6)),
+            event_time_limit_seconds=float(env.get("PLANNER_EVENT_TIME_LIMIT", 0.7)),
         )

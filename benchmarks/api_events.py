@@ -82,14 +82,19 @@ def main() -> int:
                         replay,
                         diff.get("forced_moves"),
                         diff.get("voluntary_moves"),
+                        len(out.get("uncovered", [])),
                         out.get("timing_seconds", {}),
                     )
                 )
     print(
-        f"{'manager':8} {'http':>4} {'status':>9} {'seconds':>8} {'replay s':>8} {'forced':>6} {'volunt.':>7}  method/timing"
+        f"{'manager':8} {'http':>4} {'status':>9} {'seconds':>8} {'replay s':>8} {'forced':>6} {'volunt.':>7} "
+        f"{'uncov.':>6}  timing"
     )
-    for mid, code, status, wall, replay, forced, vol, timing in rows:
-        print(f"{mid:8} {code:>4} {status!s:>9} {wall:8.3f} {replay:8.3f} {forced!s:>6} {vol!s:>7}  {timing}")
+    for mid, code, status, wall, replay, forced, vol, uncovered, timing in rows:
+        print(
+            f"{mid:8} {code:>4} {status!s:>9} {wall:8.3f} {replay:8.3f} {forced!s:>6} {vol!s:>7} "
+            f"{uncovered:>6}  {timing}"
+        )
     walls = [r[3] for r in rows]
     print(
         f"\nmedian {statistics.median(walls):.3f} s, max {max(walls):.3f} s over {len(walls)} events "

@@ -1,39 +1,31 @@
 """Warm re-solve when a manager leaves (not a test).
 
-Solve a generated data set once, make that plan today's assignment, mark one
-manager as left, and time the minimal-change re-plan: compile, then the
-construction that keeps every account that may stay and re-places the rest,
-checked by the evaluator. One row per leaver.
+Solve a generated data set once, make that plan today's assignment, then for each of
+several managers (each from that same plan) apply "manager left" and time
+`planner.replan.replan`, the code path the API's staff-change events use: compile, the
+budget-aware construction, a CP-SAT repair of the touched regions when the construction
+leaves an account uncovered, and the evaluator. One row per leaver, then the median.
 
-    .venv/bin/python benchmarks/replan_leaver.py --accounts 5000 --managers 150 --leavers 8
+    .venv/bin/python benchmarks/replan_leaver.py --accounts 5000 --managers 150 --leavers 20 --json out.json
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 
-from planner.compile import compile_problem
+from planner.assign import run_assignment
 from planner.context import Context
-from planner.evaluate import evaluate
 from planner.generator import generate
-from planner.models import Dataset
-from planner.solvers import SolveOptions, get_solver
-from planner.solvers.construct import construct
-from planner.solvers.cpsat import satisfies
-
-
-def with_leaver(dataset: Dataset, assignment: dict[str, str | None], leaver: str) -> Dataset:
-    accounts = tuple(
-        a.model_copy(update={"current_manager_id": assignment[a.account_id] or ""}) for a in dataset.accounts
-    )
-    managers = tuple(
-        m.model_copy(update={"active": False}) if m.manager_id == leaver else m for m in dataset.managers
-    )
-    return dataset.model_copy(update={"accounts": accounts, "managers": managers})
+from planner.replan import replan, with_current
+from planner.scenario.changes import apply_changes
+from planner.scenario.spec import RemoveManager
+from planner.solvers import SolveOptions
 
 
 def main() -> int:
@@ -42,38 +34,68 @@ def main() -> int:
     )
     parser.add_argument("--accounts", type=int, default=5000)
     parser.add_argument("--managers", type=int, default=150)
-    parser.add_argument("--leavers", type=int, default=8)
+    parser.add_argument("--leavers", type=int, default=20)
+    parser.add_argument("--max-moves", type=int, default=20, help="voluntary-move budget per change")
+    parser.add_argument("--repair-seconds", type=float, default=0.5)
     parser.add_argument("--solve-seconds", type=float, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
     base = generate(args.accounts, args.managers, seed=args.seed)
-    ctx = Context.build(base)
-    compiled = compile_problem(ctx)
-    first = get_solver("auto").solve(compiled.problem, SolveOptions(time_limit_seconds=args.solve_seconds))
-    assert first.unit_agent is not None, first
-    plan = compiled.to_plan(first.unit_agent)
-    print(f"plan in force: {first.status.value}, gap {100 * (first.gap or 0):.2f} %")
-    print(f"{'leaver':>7} {'accounts':>8} {'seconds':>8} {'feasible':>8} {'moved':>6} {'kept':>6}")
-    active = [m.manager_id for m in base.managers if m.active]
+    first = run_assignment(Context.build(base), "auto", SolveOptions(time_limit_seconds=args.solve_seconds))
+    assert first.plan is not None, first.result
+    print(f"plan in force: {first.result.status.value}, gap {100 * (first.result.gap or 0):.2f} %")
+    current = with_current(base, dict(first.plan.assignment))
+    holders = sorted({m for m in first.plan.assignment.values() if m})
     rng = np.random.default_rng(args.seed)
-    times = []
-    for leaver in rng.choice(active, size=min(args.leavers, len(active)), replace=False):
+    rows = []
+    print(
+        f"{'leaver':>7} {'held':>5} {'seconds':>8} {'method':>16} {'forced':>6} {'volunt.':>7} {'uncov.':>6} {'violations':>10}"
+    )
+    for leaver in rng.choice(holders, size=min(args.leavers, len(holders)), replace=False):
+        change = RemoveManager(kind="remove_manager", manager_id=str(leaver))
         t0 = time.perf_counter()
-        new_ctx = Context.build(with_leaver(base, plan.assignment, str(leaver)))
-        new = compile_problem(new_ctx)
-        unit_agent = construct(new.problem)
-        ok = satisfies(new.problem, unit_agent)
-        new_plan = new.to_plan(unit_agent)
-        ev = evaluate(new_ctx, new_plan)
+        changed = apply_changes(current, [change], source="benchmark").dataset
+        result = replan(changed, args.max_moves, args.repair_seconds)
         seconds = time.perf_counter() - t0
-        times.append(seconds)
-        held = sum(1 for m in plan.assignment.values() if m == leaver)
-        moved = sum(1 for a, m in new_plan.assignment.items() if m != plan.assignment[a])
+        ev = result.evaluation
+        held = sum(1 for m in first.plan.assignment.values() if m == leaver)
+        other = [v for v in ev.violations if v.rule != "assign_exactly_one"]
+        row = {
+            "leaver": str(leaver),
+            "accounts_held": held,
+            "seconds": round(seconds, 4),
+            "method": result.method,
+            "forced_moves": ev.moves["forced"],
+            "voluntary_moves": ev.moves["voluntary"],
+            "uncovered": len(result.uncovered),
+            "other_violations": len(other),
+            "timing": result.timing_seconds,
+        }
+        rows.append(row)
         print(
-            f"{leaver:>7} {held:>8} {seconds:>8.3f} {ok and not ev.violations!s:>8} {moved:>6} {args.accounts - moved:>6}"
+            f"{row['leaver']:>7} {held:>5} {seconds:>8.3f} {result.method:>16} {row['forced_moves']:>6} "
+            f"{row['voluntary_moves']:>7} {row['uncovered']:>6} {row['other_violations']:>10}"
         )
-    print(f"median {statistics.median(times):.3f} s, max {max(times):.3f} s over {len(times)} leavers")
+    times = [r["seconds"] for r in rows]
+    summary = {
+        "median_seconds": round(statistics.median(times), 4),
+        "max_seconds": round(max(times), 4),
+        "under_1s": sum(t < 1.0 for t in times),
+        "leavers": len(times),
+    }
+    print(
+        f"median {summary['median_seconds']:.3f} s, max {summary['max_seconds']:.3f} s, "
+        f"{summary['under_1s']}/{len(times)} under 1 s (budget {args.max_moves} voluntary moves)"
+    )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(
+            json.dumps(
+                {"args": vars(args) | {"json": str(args.json)}, "summary": summary, "rows": rows}, indent=2
+            )
+        )
     return 0
 
 

@@ -61,10 +61,7 @@ def compile_problem(
     ok = eligible(ctx, a_idx, m_idx)
 
     groups = ctx.groups
-    order = (
-        np.concatenate([np.asarray(g, dtype=np.int64) for g in groups]) if groups else np.zeros(0, np.int64)
-    )
-    starts = np.cumsum([0] + [len(g) for g in groups])[:-1]
+    order, starts = ctx.group_order
     unit_ok = np.logical_and.reduceat(ok[order], starts, axis=0) if n else np.zeros((0, m), bool)
     pu, pa = np.nonzero(unit_ok)  # row-major, so the keys pu * m + pa come out sorted
 
@@ -90,13 +87,11 @@ def compile_problem(
     unit_size = np.array([len(g) for g in groups], dtype=np.int64)
     budget = policy.max_moves if max_moves is None else max_moves
 
-    current_units = np.full(len(groups), -1, dtype=np.int64)
-    for u, members in enumerate(groups):
-        owners = {int(ctx.current[i]) for i in members}
-        if len(owners) == 1:
-            (owner,) = owners
-            if owner >= 0 and unit_ok[u, owner]:
-                current_units[u] = owner
+    # A unit's current manager: the one all its members share, if that pair is still allowed.
+    same, owner = ctx.same_in_group(ctx.current)
+    keep = same & (owner >= 0)
+    keep[keep] = unit_ok[np.nonzero(keep)[0], owner[keep]]
+    current_units = np.where(keep, owner, -1).astype(np.int64)
 
     problem = AssignmentProblem(
         n_units=len(groups),

@@ -198,21 +198,40 @@ class Context:
     @cached_property
     def groups(self) -> list[list[int]]:
         """Accounts linked by parent_id, transitively; every account is in exactly one group."""
+        # Only accounts with a parent link go into the graph; most accounts stand alone and
+        # building thousands of one-node components costs more than the rest of a re-plan.
         graph = nx.Graph()
-        graph.add_nodes_from(range(self.n_accounts))
         idx = self.account_index
         for i, a in enumerate(self.dataset.accounts):
             if a.parent_id:
                 graph.add_edge(i, idx[a.parent_id])
         comps = [sorted(c) for c in nx.connected_components(graph)]
+        comps.extend([i] for i in range(self.n_accounts) if i not in graph)
         comps.sort(key=lambda c: c[0])
         return comps
 
     @cached_property
+    def group_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """(members of all groups, group after group; where each group starts in it), the
+        layout numpy's reduceat needs to reduce over groups without a Python loop."""
+        sizes = np.fromiter((len(g) for g in self.groups), dtype=np.int64, count=len(self.groups))
+        members = np.fromiter((i for g in self.groups for i in g), dtype=np.int64, count=self.n_accounts)
+        return members, np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+
+    def same_in_group(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(per group: do all members share one value; that value where they do)."""
+        if not self.groups:
+            return np.zeros(0, dtype=bool), np.zeros(0, dtype=values.dtype)
+        members, starts = self.group_order
+        lo = np.minimum.reduceat(values[members], starts)
+        return lo == np.maximum.reduceat(values[members], starts), lo
+
+    @cached_property
     def group_of(self) -> np.ndarray:
+        members, starts = self.group_order
+        sizes = np.diff(np.append(starts, members.size))
         out = np.empty(self.n_accounts, dtype=np.int64)
-        for g, members in enumerate(self.groups):
-            out[members] = g
+        out[members] = np.repeat(np.arange(len(self.groups), dtype=np.int64), sizes)
         return out
 
 

@@ -182,7 +182,9 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
                 )
             )
 
-    for members in ctx.groups:
+    together, _ = ctx.same_in_group(agent)
+    for g in np.nonzero(~together)[0]:
+        members = ctx.groups[g]
         owners = {int(agent[i]) for i in members}
         if len(owners) > 1:
             ids = [ctx.account_ids[i] for i in members]
@@ -280,35 +282,52 @@ def gini(x: np.ndarray) -> float:
 
 
 def _account_rows(ctx: Context, agent: np.ndarray, a_idx: np.ndarray, metrics) -> list[AccountRow]:  # type: ignore[no-untyped-def]
-    pos = {int(a): k for k, a in enumerate(a_idx)}
-    rows = []
-    for i, account_id in enumerate(ctx.account_ids):
-        cur = int(ctx.current[i])
-        k = pos.get(i)
-        mgr = ctx.manager_ids[agent[i]] if agent[i] >= 0 else None
-        rows.append(
-            AccountRow(
-                account_id=account_id,
-                manager_id=mgr,
-                tier=ctx.tiering.tier_of(i).value,
-                previous_manager_id=ctx.manager_ids[cur] if cur >= 0 else None,
-                moved=cur >= 0 and cur != agent[i],
-                voluntary_move=bool(metrics.moved[k]) if k is not None else bool(ctx.current_is_active[i]),
-                workload_hours=float(metrics.hours_ch[k]) / 100 if k is not None else 0.0,
-                travel_hours=float(metrics.travel_ch[k]) / 100 if k is not None else 0.0,
-                match_score=round(float(metrics.match[k]), 4) if k is not None else 0.0,
-                value_score=round(float(ctx.value[i]), 2),
-                cost_points=float(metrics.cost_cp[k]) / 100 if k is not None else 0.0,
-            )
+    # Scatter the pair metrics onto accounts once (unassigned accounts keep 0), then build the
+    # rows from plain lists: per-row numpy indexing made this the slowest part of a re-plan.
+    n = ctx.n_accounts
+
+    def per_account(values: np.ndarray) -> list[float]:
+        out = np.zeros(n, dtype=float)
+        out[a_idx] = values
+        return out.tolist()
+
+    hours = per_account(metrics.hours_ch / 100)
+    travel = per_account(metrics.travel_ch / 100)
+    match = per_account(np.round(metrics.match, 4))
+    cost = per_account(metrics.cost_cp / 100)
+    voluntary = ctx.current_is_active.copy()
+    voluntary[a_idx] = metrics.moved
+    current = ctx.current.tolist()
+    agents = agent.tolist()
+    value = np.round(ctx.value, 2).tolist()
+    tiers = [t.value for t in TIER_ORDER]
+    tier = ctx.tier.tolist()
+    ids = ctx.manager_ids
+    return [
+        AccountRow(
+            account_id=account_id,
+            manager_id=ids[agents[i]] if agents[i] >= 0 else None,
+            tier=tiers[tier[i]],
+            previous_manager_id=ids[current[i]] if current[i] >= 0 else None,
+            moved=current[i] >= 0 and current[i] != agents[i],
+            voluntary_move=bool(voluntary[i]),
+            workload_hours=hours[i],
+            travel_hours=travel[i],
+            match_score=match[i],
+            value_score=value[i],
+            cost_points=cost[i],
         )
-    return rows
+        for i, account_id in enumerate(ctx.account_ids)
+    ]
 
 
 def _manager_rows(ctx, agent, load, travel, count, value) -> list[ManagerRow]:  # type: ignore[no-untyped-def]
     rows = []
+    placed = agent >= 0
+    tier_counts = np.zeros((ctx.n_managers, len(TIER_ORDER)), dtype=np.int64)
+    np.add.at(tier_counts, (agent[placed], ctx.tier[placed]), 1)
     for j, m in enumerate(ctx.dataset.managers):
-        mine = np.nonzero(agent == j)[0]
-        by_tier = {t.value: int(np.sum(ctx.tier[mine] == k)) for k, t in enumerate(TIER_ORDER)}
+        by_tier = {t.value: int(tier_counts[j, k]) for k, t in enumerate(TIER_ORDER)}
         cap = ctx.capacity_ch[j] / 100
         rows.append(
             ManagerRow(

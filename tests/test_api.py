@@ -128,6 +128,31 @@ def test_manager_left_event_diff_idempotent_and_compare(client: TestClient, solv
     assert [e["event_id"] for e in log] == [out["event_id"]]
 
 
+def test_leaver_nobody_can_replace_is_applied_with_the_uncovered_accounts_named(client: TestClient) -> None:
+    """The CRM reports a fact: the event is applied even when no one may take an account."""
+    body = {
+        "name": "only-speaker",
+        "managers": [
+            {"manager_id": "A", "capacity_hours": 100, "languages": ["ja", "en"]},
+            {"manager_id": "B", "capacity_hours": 100, "languages": ["en"]},
+        ],
+        "accounts": [
+            {"account_id": "j1", "language": "ja", "current_manager_id": "A", "tier": "standard"},
+            {"account_id": "e1", "language": "en", "current_manager_id": "A", "tier": "standard"},
+        ],
+    }
+    r = client.post("/api/v1/datasets", headers=WRITE, json=body)
+    assert r.status_code == 201, r.text
+    event = {"type": "manager_left", "idempotency_key": "only-speaker-left", "manager_id": "A"}
+    r = client.post(f"/api/v1/datasets/{r.json()['id']}/events", headers=WRITE, json=event)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["status"] == "applied" and out["uncovered"] == ["j1"]
+    assert any("ja" in reason for reason in out["reasons"]), out["reasons"]
+    moved = {m["account_id"]: m["to_manager_id"] for m in out["diff"]["moved"]}
+    assert moved == {"j1": None, "e1": "B"}
+
+
 def test_other_events_chain_versions(client: TestClient, solved: dict) -> None:
     ds = solved["dataset_id"]
     data = client.get(f"/api/v1/datasets/{ds}/versions/1", headers=READ).json()["data"]

@@ -33,11 +33,11 @@ from api.schemas import (
     PlanDiff,
 )
 from api.services.datasets import DatasetCache, counts, payload
-from api.services.replan import Replanned, replan, with_current
 from api.store import Store
-from planner.errors import InfeasibleError, InputError, InputProblem
+from planner.errors import InputError, InputProblem
 from planner.evaluate import Evaluation
 from planner.models import Account, Dataset
+from planner.replan import Replanned, replan, with_current
 from planner.report import evaluation_block
 from planner.scenario.changes import apply_changes
 from planner.scenario.spec import AddHires, RemoveManager, SetCapacity
@@ -77,8 +77,7 @@ class EventService:
             status, out, pending = self._apply(dataset_id, event, actor)
             try:
                 with self._store.session() as s:
-                    if pending is not None:
-                        self._store_outcome(s, dataset_id, out, pending, actor)
+                    self._store_outcome(s, dataset_id, out, pending, actor)
                     s.add(
                         EventRow(
                             id=out.event_id,
@@ -112,7 +111,7 @@ class EventService:
             return self._locks.setdefault(dataset_id, threading.Lock())
 
     # --- the work ----------------------------------------------------------------------------------
-    def _apply(self, dataset_id: str, event: EventIn, actor: str) -> tuple[int, EventOut, _Pending | None]:
+    def _apply(self, dataset_id: str, event: EventIn, actor: str) -> tuple[int, EventOut, _Pending]:
         started = time.perf_counter()
         row = self._store.dataset(dataset_id)
         if row is None:
@@ -142,24 +141,22 @@ class EventService:
             previous_plan_id=previous.id if previous else None,
         )
         budget = DEFAULT_MAX_MOVES if event.max_moves is None else event.max_moves
-        try:
-            result = replan(changed, budget, self._time_limit)
-        except InfeasibleError as exc:
-            out.status, out.reasons = "infeasible", list(exc.reasons)
-            return 409, out, None
+        # The change has happened in the CRM, so it is always applied; accounts the new plan
+        # cannot cover are named with the reason rather than the change being refused.
+        limit = self._time_limit if event.time_limit_seconds is None else event.time_limit_seconds
+        # The limit counts from the request's arrival; loading and applying came out of it.
+        limit = max(limit - (time.perf_counter() - started), 0.2)
+        result = replan(changed, budget, limit)
         out.timing_seconds = {"load_and_apply": round(loaded - started, 4), **result.timing_seconds}
-        if result.plan is None or result.evaluation is None:
-            out.status = "no_solution"
-            out.reasons = [f"no plan within the disruption budget of {budget} voluntary moves found in time"]
-            return 409, out, None
         out.plan_id = new_id()
         out.diff = diff(assignment, result.evaluation)
+        out.uncovered = result.uncovered
+        out.reasons = result.reasons
         out.timing_seconds["total"] = round(time.perf_counter() - started, 4)
         return 200, out, _Pending(changed, result, budget)
 
     def _store_outcome(self, s: Any, dataset_id: str, out: EventOut, pending: _Pending, actor: str) -> None:
         changed, result, budget = pending.dataset, pending.result, pending.budget
-        assert result.plan is not None and result.evaluation is not None
         version = self._store.add_version(
             s, dataset_id, payload(changed), f"event {out.event_id}", actor, counts(changed)
         )

@@ -366,9 +366,12 @@ async function acceptLeaver(manager, f) {
   if (f.get("date")) body.effective_date = f.get("date");
   if (f.get("max_moves") !== "") body.max_moves = Number(f.get("max_moves"));
   status(`Posting the event: ${manager} left…`);
-  const e = await api(`/datasets/${state.dataset.id}/events`, { method: "POST", body, okStatuses: [409] });
+  const e = await api(`/datasets/${state.dataset.id}/events`, { method: "POST", body });
   const out = $("#staff-out");
   out.append(h("h2", {}, `Event ${e.status}`), h("ul", {}, [...e.notes, ...e.reasons].map((n) => h("li", {}, n))));
+  if (e.uncovered && e.uncovered.length) {
+    out.append(h("p", { class: "flag-overload" }, `${e.uncovered.length} account(s) now have no manager: ${e.uncovered.slice(0, 10).join(", ")}${e.uncovered.length > 10 ? " …" : ""}`));
+  }
   if (e.diff) {
     out.append(h("p", {}, `The event moved ${e.diff.moved_count} account(s): ${e.diff.forced_moves} forced, ${e.diff.voluntary_moves} voluntary.`),
       diffList(e.diff.moved.map((m) => ({ account_id: m.account_id, from: m.from_manager_id, to: m.to_manager_id, tier: m.tier, forced: m.forced }))));

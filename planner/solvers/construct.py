@@ -15,8 +15,14 @@ import numpy as np
 from planner.problem import AssignmentProblem
 
 
-def construct(problem: AssignmentProblem) -> np.ndarray:
-    """Unit -> agent (-1 where nothing fits). Respects capacity and max_units, not lower bounds."""
+def construct(problem: AssignmentProblem, respect_budget: bool = False) -> np.ndarray:
+    """Unit -> agent (-1 where nothing fits). Respects capacity and max_units, not lower bounds.
+
+    With `respect_budget`, also the disruption budget (problem.max_moves): a unit that can
+    only be placed with one voluntary move too many stays unplaced. Off by default, because an
+    exact solver starting from this prefers a complete start that breaks the budget to a
+    partial one that keeps it.
+    """
     pairs_of = problem.pairs_of_unit()
     agent_of_pair = problem.pair_agent
     size = problem.unit_size
@@ -48,16 +54,28 @@ def construct(problem: AssignmentProblem) -> np.ndarray:
     # Fewest options first (a strategic account only seniors may take), then the largest regret.
     options = np.array([pairs_of[u].size for u in todo])
     regret = np.array([_regret(problem, pairs_of[u]) for u in todo]) if todo.size else np.zeros(0)
-    state = _State(problem, pairs_of, chosen, room, left)
+    moves_left: float = float("inf")
+    if respect_budget and problem.max_moves is not None and problem.pair_moves is not None:
+        moves_left = problem.max_moves - int(problem.pair_moves[chosen[placed]].sum())
+    state = _State(problem, pairs_of, chosen, room, left, moves_left)
     for u in todo[np.lexsort((-regret, options))]:
         pairs = pairs_of[u]
         agents = agent_of_pair[pairs]
-        fits = (problem.pair_weight[pairs] <= room[agents]) & (size[u] <= left[agents])
+        fits = (
+            (problem.pair_weight[pairs] <= room[agents])
+            & (size[u] <= left[agents])
+            & (state.moves_of(pairs) <= state.moves_left)
+        )
         if fits.any():
             state.place(u, pairs[fits][np.argmin(problem.pair_cost[pairs[fits]])])
             continue
         for p in pairs[np.argsort(problem.pair_cost[pairs], kind="stable")]:
-            if state.make_room(int(agent_of_pair[p]), int(problem.pair_weight[p]), int(size[u]), exclude=u):
+            reserve = int(state.moves_of(p))
+            if reserve > state.moves_left:
+                continue
+            if state.make_room(
+                int(agent_of_pair[p]), int(problem.pair_weight[p]), int(size[u]), exclude=u, reserve=reserve
+            ):
                 state.place(u, p)
                 break
     out = np.full(problem.n_units, -1, dtype=np.int64)
@@ -68,24 +86,35 @@ def construct(problem: AssignmentProblem) -> np.ndarray:
 class _State:
     """Mutable placement with one-step ejection: move units off an agent to make room."""
 
-    def __init__(self, problem, pairs_of, chosen, room, left):  # type: ignore[no-untyped-def]
+    def __init__(self, problem, pairs_of, chosen, room, left, moves_left):  # type: ignore[no-untyped-def]
         self.problem, self.pairs_of, self.chosen, self.room, self.left = problem, pairs_of, chosen, room, left
+        self.moves_left = moves_left  # voluntary moves still allowed (inf: no budget)
+        self._moves = problem.pair_moves if problem.pair_moves is not None else None
+
+    def moves_of(self, p):  # type: ignore[no-untyped-def]
+        """Voluntary moves of pair(s) p: an int, or an array for an array of pairs."""
+        if self._moves is None:
+            return 0 if np.isscalar(p) else np.zeros(len(p), dtype=np.int64)
+        return self._moves[p]
 
     def place(self, u: int, p: int) -> None:
         a = self.problem.pair_agent[p]
         self.chosen[u] = p
         self.room[a] -= self.problem.pair_weight[p]
         self.left[a] -= self.problem.unit_size[u]
+        self.moves_left -= int(self.moves_of(p))
 
     def unplace(self, u: int) -> None:
         p = self.chosen[u]
         a = self.problem.pair_agent[p]
         self.room[a] += self.problem.pair_weight[p]
         self.left[a] += self.problem.unit_size[u]
+        self.moves_left += int(self.moves_of(p))
         self.chosen[u] = -1
 
-    def make_room(self, a: int, hours: int, units: int, exclude: int) -> bool:
-        """Move units off agent a to agents with room until `hours` and `units` fit; undo if impossible."""
+    def make_room(self, a: int, hours: int, units: int, exclude: int, reserve: int = 0) -> bool:
+        """Move units off agent a to agents with room until `hours` and `units` fit, keeping
+        `reserve` voluntary moves for the unit that needs the room; undo if impossible."""
         prob = self.problem
         residents = np.nonzero((self.chosen >= 0) & (prob.pair_agent[np.maximum(self.chosen, 0)] == a))[0]
         moves: list[tuple[int, int, int]] = []  # (unit, old pair, new pair)
@@ -106,8 +135,11 @@ class _State:
             pairs = self.pairs_of[v]
             others = pairs[prob.pair_agent[pairs] != a]
             targets = prob.pair_agent[others]
-            fits = (prob.pair_weight[others] <= self.room[targets]) & (
-                prob.unit_size[v] <= self.left[targets]
+            extra = self.moves_of(others) - self.moves_of(self.chosen[v])
+            fits = (
+                (prob.pair_weight[others] <= self.room[targets])
+                & (prob.unit_size[v] <= self.left[targets])
+                & (extra <= self.moves_left - reserve)
             )
             if not fits.any():
                 continue

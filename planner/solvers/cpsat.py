@@ -238,7 +238,10 @@ class CpSatSolver:
         # for a first solution, which at 20,000 accounts can take longer than the limit.
         if problem.hint is None or not satisfies(problem, problem.hint):
             problem = replace(problem, hint=construct(problem))
-        remaining = max(options.time_limit_seconds - (time.perf_counter() - start), 0.5)
+        # A floor keeps a slow construction from leaving CP-SAT no time at all, but never
+        # above what the caller asked for (a re-plan answering a request has well under 1 s).
+        floor = min(0.5, options.time_limit_seconds)
+        remaining = max(options.time_limit_seconds - (time.perf_counter() - start), floor)
         result = self._solve_once(problem, replace(options, time_limit_seconds=remaining), start)
         if not result.status.has_solution and result.status != Status.INFEASIBLE:
             result = _fall_back_to_hint(problem, result)
@@ -251,7 +254,13 @@ class CpSatSolver:
         build_seconds = time.perf_counter() - entered
         solver = cp_model.CpSolver()
         configure(
-            solver, replace(options, time_limit_seconds=max(options.time_limit_seconds - build_seconds, 0.5))
+            solver,
+            replace(
+                options,
+                time_limit_seconds=max(
+                    options.time_limit_seconds - build_seconds, min(0.5, options.time_limit_seconds)
+                ),
+            ),
         )
         callback = _Progress(options, start)
         code = solver.solve(built.model, callback)

@@ -1,0 +1,223 @@
+"""Minimal-change re-planning after a staff change, fast enough for a synchronous answer.
+
+A staff change is a fact, not a proposal: a manager who left has left. So a re-plan always
+returns a plan, and says plainly which accounts it could not cover and why, rather than
+refusing the change.
+
+Order of work, cheapest first:
+1. Construction (`construct` with the disruption budget): every account keeps the manager
+   the plan in force gives it wherever that is still allowed; only the rest is re-placed,
+   with one-step ejections and never more voluntary moves than the budget. Most changes
+   end here, in milliseconds.
+2. If that start leaves an account uncovered (or breaks a lower utilisation bound), CP-SAT
+   repairs only the connected parts of the eligibility graph the change touched, starting
+   from that start, within the budget and a short time limit. Uncovered accounts are allowed
+   in this repair at a cost larger than any other part of the objective can make up, so
+   covering comes first and the start is always a valid answer.
+3. Accounts still uncovered are reported with the reasons the pre-solve diagnosis finds
+   (nobody may serve them, or their region has no hours left within the budget).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from planner.compile import compile_problem
+from planner.context import Context
+from planner.diagnose import why_nobody_serves
+from planner.evaluate import Evaluation, evaluate
+from planner.models import Dataset, Plan
+from planner.objective import UTIL_SCALE
+from planner.problem import AssignmentProblem
+from planner.solvers.base import SolveOptions, Status
+from planner.solvers.construct import construct
+from planner.solvers.cpsat import CpSatSolver, satisfies
+from planner.solvers.decompose import components, restrict
+
+MIN_REPAIR_SECONDS = 0.1  # below this a CP-SAT run on a region returns little more than its start
+EVALUATE_RESERVE_SECONDS = 0.15  # kept for the evaluator and the diagnosis after the repair
+
+
+@dataclass(frozen=True)
+class Replanned:
+    plan: Plan
+    evaluation: Evaluation
+    method: str  # "construct" or "construct+cpsat"
+    status: str  # "feasible": every rule holds; "uncovered": some accounts have no manager
+    uncovered: list[str] = field(default_factory=list)  # account ids, most valuable first
+    reasons: list[str] = field(default_factory=list)  # why they are uncovered, in plain words
+    timing_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def with_current(dataset: Dataset, assignment: dict[str, str | None]) -> Dataset:
+    """The data with each account's current manager taken from the plan in force."""
+    accounts = tuple(
+        a.model_copy(update={"current_manager_id": assignment.get(a.account_id) or ""})
+        if (assignment.get(a.account_id) or "") != a.current_manager_id
+        else a
+        for a in dataset.accounts
+    )
+    # model_copy skips validation; the ids come from a plan of this data set, so they are known.
+    return dataset.model_copy(update={"accounts": accounts})
+
+
+def replan(dataset: Dataset, max_moves: int | None, time_limit_seconds: float = 0.8) -> Replanned:
+    """Re-plan `dataset` (whose current managers are the plan in force, already changed)
+    moving at most `max_moves` accounts voluntarily (None: the policy's budget).
+
+    `time_limit_seconds` bounds the whole re-plan; the CP-SAT repair gets what compile and
+    construction leave of it. (Only a plan that breaks a lower utilisation bound may take
+    longer: there is no valid answer to return before CP-SAT finds one.)"""
+    clock = _Clock()
+    deadline = time.perf_counter() + time_limit_seconds
+    ctx = Context.build(dataset)
+    compiled = compile_problem(ctx, max_moves=max_moves)
+    problem = compiled.problem
+    clock.lap("compile")
+    start = construct(problem, respect_budget=True)
+    clock.lap("construct")
+    method = "construct"
+    cover = covering(problem)
+    # The construction keeps capacities and the budget, so its start is a valid covering plan
+    # unless a lower utilisation bound breaks; CP-SAT then needs longer to meet it. Accounts
+    # nobody may serve are no reason to search.
+    has_pairs = np.bincount(problem.pair_unit, minlength=problem.n_units) > 0
+    valid = satisfies(cover, start)
+    if not valid or ((start < 0) & has_pairs).any():
+        method = "construct+cpsat"
+        left = deadline - time.perf_counter() - EVALUATE_RESERVE_SECONDS
+        seconds = left if valid else max(left, 5.0)
+        if seconds >= MIN_REPAIR_SECONDS:
+            start = _repair(cover, start, seconds)
+        clock.lap("cpsat")
+    plan = compiled.to_plan(start)
+    evaluation = evaluate(ctx, plan, max_moves=problem.max_moves)
+    uncovered = [row.account_id for row in evaluation.accounts if row.manager_id is None]
+    reasons: list[str] = []
+    if uncovered:
+        reasons = uncovered_reasons(compiled.ctx, problem, start, uncovered)
+        value = {row.account_id: row.value_score for row in evaluation.accounts}
+        uncovered.sort(key=lambda a: (-value[a], a))
+    clock.lap("evaluate")
+    status = "uncovered" if uncovered else ("feasible" if evaluation.feasible else "violations")
+    return Replanned(plan, evaluation, method, status, uncovered, reasons, clock.laps)
+
+
+def uncovered_reasons(
+    ctx: Context, problem: AssignmentProblem, unit_agent: np.ndarray, uncovered: list[str]
+) -> list[str]:
+    """Why the uncovered accounts have no manager, grouped: no manager may serve them at all
+    (which rule), or those who may have too few hours left (how many, against how many)."""
+    pairs = problem.pair_index(unit_agent)
+    used = pairs[pairs >= 0]
+    load = np.bincount(
+        problem.pair_agent[used], weights=problem.pair_weight[used], minlength=problem.n_agents
+    )
+    free = np.maximum(problem.capacity - load, 0)
+    pairs_of = problem.pairs_of_unit()
+    nobody: dict[str, list[str]] = {}
+    short: dict[tuple[str, int, int], list[tuple[str, int]]] = {}  # (region, managers, free) -> ids, need
+    for account_id in uncovered:
+        i = ctx.account_index[account_id]
+        mine = pairs_of[int(ctx.group_of[i])]
+        if mine.size == 0:
+            nobody.setdefault(why_nobody_serves(ctx, i), []).append(account_id)
+        else:
+            agents = problem.pair_agent[mine]
+            key = (ctx.dataset.accounts[i].region, int(agents.size), int(free[agents].sum()))
+            short.setdefault(key, []).append((account_id, int(problem.pair_weight[mine].min())))
+    out = [f"{_count(ids)} {why} ({_some(ids)})" for why, ids in nobody.items()]
+    for (region, managers, hours_free), rows in short.items():
+        needs = [need for _, need in rows]
+        span = f"{min(needs) / 100:.1f}" + (f"-{max(needs) / 100:.1f}" if max(needs) > min(needs) else "")
+        ids = [a for a, _ in rows]
+        out.append(
+            f"{_count(ids)} in region {region!r} need {span} h per month each, but the {managers} "
+            f"manager(s) who may serve them have {hours_free / 100:.1f} h free in all within the "
+            f"disruption budget of {problem.max_moves} voluntary moves; a larger budget, a longer "
+            f"re-plan or a hire would help ({_some(ids)})"
+        )
+    return out
+
+
+def _count(ids: list[str]) -> str:
+    return f"{len(ids)} account{'s' if len(ids) > 1 else ''}"
+
+
+def _some(ids: list[str]) -> str:
+    return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+
+
+def covering(problem: AssignmentProblem) -> AssignmentProblem:
+    """The problem with uncovered units allowed, each at a cost no other change of the
+    objective can make up: a plan covering one more unit is always better."""
+    if problem.unassigned_cost is not None:
+        return problem
+    big = int(problem.pair_cost.sum()) + problem.balance_coef * UTIL_SCALE + 1
+    return replace(problem, unassigned_cost=big * problem.unit_size)
+
+
+def _repair(problem: AssignmentProblem, start: np.ndarray, seconds: float) -> np.ndarray:
+    """CP-SAT on the parts the change touched, each from `start`; other parts keep `start`.
+
+    The disruption budget is global, so each part gets what the rest of the plan leaves.
+    """
+    out = start.copy()
+    deadline = time.perf_counter() + seconds
+    touched = _touched_parts(problem, start)
+    for k, (units, agents) in enumerate(touched):
+        share = (deadline - time.perf_counter()) / (len(touched) - k)
+        if share < MIN_REPAIR_SECONDS:
+            break
+        sub = restrict(replace(problem, hint=out), units, agents, scale=1)
+        if problem.max_moves is not None:
+            moves = _unit_moves(problem, out)
+            sub = replace(sub, max_moves=max(problem.max_moves - int(moves.sum() - moves[units].sum()), 0))
+        result = CpSatSolver().solve(sub, SolveOptions(time_limit_seconds=share, threads=2))
+        if result.unit_agent is None or result.status not in (Status.OPTIMAL, Status.FEASIBLE):
+            continue  # keep the start for this part: valid, if not the best
+        out[units] = np.where(result.unit_agent >= 0, agents[np.maximum(result.unit_agent, 0)], -1)
+    return out
+
+
+def _unit_moves(problem: AssignmentProblem, unit_agent: np.ndarray) -> np.ndarray:
+    pairs = problem.pair_index(unit_agent)
+    out = np.zeros(problem.n_units, dtype=np.int64)
+    if problem.pair_moves is not None:
+        out[pairs >= 0] = problem.pair_moves[pairs[pairs >= 0]]
+    return out
+
+
+def _touched_parts(problem: AssignmentProblem, start: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Parts where the start moved or dropped a unit, or broke an agent's bounds."""
+    hint = problem.hint if problem.hint is not None else np.full(problem.n_units, -1)
+    changed_units = set(np.nonzero((start != hint) | (start < 0))[0].tolist())
+    placed = start >= 0
+    pairs = problem.pair_index(np.where(placed, start, -1))
+    used = pairs[pairs >= 0]
+    load = np.bincount(
+        problem.pair_agent[used], weights=problem.pair_weight[used], minlength=problem.n_agents
+    )
+    broken = load > problem.capacity
+    if problem.lower is not None:
+        broken |= load < problem.lower
+    bad_agents = set(np.nonzero(broken)[0].tolist())
+    return [
+        (units, agents)
+        for units, agents in components(problem)
+        if changed_units.intersection(units.tolist()) or bad_agents.intersection(agents.tolist())
+    ]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self._last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        t = time.perf_counter()
+        self.laps[name] = round(t - self._last, 4)
+        self._last = t
