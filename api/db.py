@@ -1,5 +1,6 @@
 """Tables and the engine. Rows are appended, never overwritten: data set versions, plans and
-events are history; only a job's status and a data set's current-plan pointer change in place."""
+events are history; only a job's status (a calendar's with its result) and a data set's
+current-plan pointer change in place."""
 
 from __future__ import annotations
 
@@ -106,6 +107,28 @@ class EventRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=now)
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]]
+
+
+class CalendarRow(Base):
+    """A visit calendar for a plan: a job while it is built, then its visits and summary.
+
+    A table of its own rather than a kind of job: create_all adds a missing table to an existing
+    database but never a column to an existing table. Each request is a new row; the plan's
+    calendar is its latest row, its .ics files come from its latest finished one.
+    """
+
+    __tablename__ = "calendars"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
+    request: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # summary.json
+    visits: Mapped[list[Any] | None] = mapped_column(JSON, default=None)  # the rows of visits.csv
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_by: Mapped[str] = mapped_column(String(100))
 
 
 def make_engine(url: str, *, pooled: bool = True) -> Engine:

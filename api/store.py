@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import DatasetRow, DatasetVersionRow, EventRow, JobRow, PlanRow, now
+from api.db import CalendarRow, DatasetRow, DatasetVersionRow, EventRow, JobRow, PlanRow, now
 
 ACTIVE_JOB_STATES = ("queued", "running")
 
@@ -170,6 +170,52 @@ class Store:
                 q = q.where(PlanRow.dataset_id == dataset_id)
             q = q.order_by(PlanRow.created_at.desc(), PlanRow.id).limit(limit).offset(offset)
             return list(s.scalars(q))
+
+    # --- calendars ---------------------------------------------------------------------------------
+    def create_calendar(self, plan_id: str, request: dict[str, Any], actor: str) -> CalendarRow:
+        with self.session() as s:
+            row = CalendarRow(plan_id=plan_id, request=request, status="queued", created_by=actor)
+            s.add(row)
+            s.flush()
+            return row
+
+    def calendar(self, calendar_id: str) -> CalendarRow | None:
+        with self.session() as s:
+            return s.get(CalendarRow, calendar_id)
+
+    def latest_calendar(self, plan_id: str, status: str | None = None) -> CalendarRow | None:
+        with self.session() as s:
+            q = select(CalendarRow).where(CalendarRow.plan_id == plan_id)
+            if status is not None:
+                q = q.where(CalendarRow.status == status)
+            return s.scalar(q.order_by(CalendarRow.created_at.desc(), CalendarRow.id).limit(1))
+
+    def active_calendar(self, plan_id: str) -> CalendarRow | None:
+        with self.session() as s:
+            q = select(CalendarRow).where(
+                CalendarRow.plan_id == plan_id, CalendarRow.status.in_(ACTIVE_JOB_STATES)
+            )
+            return s.scalar(q.limit(1))
+
+    def update_active_calendar(self, calendar_id: str, **values: Any) -> bool:
+        """Change a calendar that is still queued or running; False once it has finished, so a
+        cancel that lands mid-build wins over the result."""
+        with self.session() as s:
+            res = s.execute(
+                update(CalendarRow)
+                .where(CalendarRow.id == calendar_id, CalendarRow.status.in_(ACTIVE_JOB_STATES))
+                .values(**values)
+            )
+            return cast("CursorResult[Any]", res).rowcount > 0
+
+    def fail_unfinished_calendars(self, reason: str) -> int:
+        with self.session() as s:
+            res = s.execute(
+                update(CalendarRow)
+                .where(CalendarRow.status.in_(ACTIVE_JOB_STATES))
+                .values(status="failed", error=reason, finished_at=now())
+            )
+            return cast("CursorResult[Any]", res).rowcount
 
     # --- events ------------------------------------------------------------------------------------
     def event_by_key(self, dataset_id: str, key: str) -> EventRow | None:

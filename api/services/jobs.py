@@ -1,10 +1,14 @@
-"""Solve jobs: stored first, then handed to a process pool so CP-SAT never runs on the event loop."""
+"""Solve jobs: stored first, then handed to a process pool so CP-SAT never runs on the event loop.
+
+Visit calendars go through the same pool (`dispatch`): one pool, so PLANNER_SOLVE_WORKERS bounds
+all the CPU-bound work the server does at once."""
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from api.db import JobRow
@@ -42,20 +46,31 @@ class JobService:
         row = self._store.create_job(spec.dataset_id, version.version, spec.model_dump(mode="json"), actor)
         from api.services.worker import run_job
 
-        with self._guard:
-            future = self._executor().submit(run_job, self._database_url, row.id)
-            self._futures[row.id] = future
-        future.add_done_callback(lambda f, job_id=row.id: self._finished(job_id, f))
+        self.dispatch(row.id, run_job, self._store.fail_job)
         return row
+
+    def dispatch(
+        self, row_id: str, target: Callable[[str, str], str], fail: Callable[[str, str], None]
+    ) -> None:
+        """Run `target(database_url, row_id)` in a worker process; the target writes its own status.
+        `fail(row_id, reason)` records a worker that died before it could."""
+        with self._guard:
+            future = self._executor().submit(target, self._database_url, row_id)
+            self._futures[row_id] = future
+        future.add_done_callback(lambda f: self._finished(row_id, f, fail))
+
+    def withdraw(self, row_id: str) -> None:
+        """Keep a queued task from starting (a running one cannot be stopped from here)."""
+        with self._guard:
+            future = self._futures.get(row_id)
+        if future is not None:
+            future.cancel()
 
     def cancel(self, job_id: str) -> bool:
         """True when the job was still unfinished. A queued job never starts; a running one
         stops at its next progress report and its result is discarded either way."""
         cancelled = self._store.cancel_job(job_id)
-        with self._guard:
-            future = self._futures.get(job_id)
-        if future is not None:
-            future.cancel()
+        self.withdraw(job_id)
         return cancelled
 
     def shutdown(self) -> None:
@@ -76,15 +91,15 @@ class JobService:
             self._pool = ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
-    def _finished(self, job_id: str, future: Future[str]) -> None:
+    def _finished(self, row_id: str, future: Future[str], fail: Callable[[str, str], None]) -> None:
         with self._guard:
-            self._futures.pop(job_id, None)
+            self._futures.pop(row_id, None)
         if future.cancelled():
             return
         exc = future.exception()
         if exc is not None:  # the worker process died (killed, out of memory) before writing a status
-            log.error("solve worker for job %s died: %s", job_id, exc)
-            self._store.fail_job(job_id, f"the solve worker stopped: {type(exc).__name__}: {exc}")
+            log.error("worker for %s died: %s", row_id, exc)
+            fail(row_id, f"the solve worker stopped: {type(exc).__name__}: {exc}")
 
 
 def _check_settings(spec: JobIn) -> None:
