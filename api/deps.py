@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader
 
 from api.auth import ApiKey, Scope, find_key
+from api.services.calendars import CalendarService
 from api.services.datasets import DatasetCache
 from api.services.events import EventService
 from api.services.jobs import JobService
@@ -25,6 +26,7 @@ class Services:
     jobs: JobService
     plans: PlanService
     events: EventService
+    calendars: CalendarService
 
 
 def get_services(request: Request) -> Services:

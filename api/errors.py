@@ -1,11 +1,13 @@
 """Map the library's errors to HTTP: bad input -> 422 naming file/row/column, unknown id -> 404,
-infeasible -> 409 with the reasons. Nothing a user can cause becomes a 500."""
+infeasible -> 409 with the reasons, a calendar still being built -> 409. Nothing a user can
+cause becomes a 500."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.services.calendars import CalendarConflict
 from api.services.events import EventConflict
 from planner.errors import InfeasibleError, InputError
 
@@ -28,4 +30,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(EventConflict)
     async def _conflict(_: Request, exc: EventConflict) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(CalendarConflict)
+    async def _calendar_busy(_: Request, exc: CalendarConflict) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=409)

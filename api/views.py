@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from api.db import DatasetRow, DatasetVersionRow, JobRow, PlanRow
+from urllib.parse import quote
+
+from api.db import CalendarRow, DatasetRow, DatasetVersionRow, JobRow, PlanRow
 from api.schemas import DatasetOut, DatasetVersionOut, JobOut, PlanOut, Progress
+from api.schemas_calendar import CalendarManagerOut, CalendarOut, ShortfallOut, VisitOut
 
 
 def dataset_out(row: DatasetRow, latest: int) -> DatasetOut:
@@ -60,3 +63,29 @@ def plan_out(row: PlanRow, current_plan_id: str | None) -> PlanOut:
         created_by=row.created_by,
         summary=row.summary,
     )
+
+
+def calendar_out(row: CalendarRow, dataset_id: str) -> CalendarOut:
+    out = CalendarOut(
+        id=row.id,
+        plan_id=row.plan_id,
+        dataset_id=dataset_id,
+        status=row.status,  # type: ignore[arg-type]
+        request=row.request,
+        error=row.error,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        created_by=row.created_by,
+    )
+    if row.status != "succeeded" or row.summary is None:
+        return out
+    base = f"/api/v1/plans/{row.plan_id}/calendar"
+    out.summary = row.summary
+    out.managers = [
+        CalendarManagerOut.model_validate({**m, "ics": f"{base}/{quote(m['manager_id'], safe='')}.ics"})
+        for m in row.summary["managers"]
+    ]
+    out.shortfall = [ShortfallOut.model_validate(a) for a in row.summary["shortfall"]["accounts"]]
+    out.visits = [VisitOut.model_validate(v) for v in row.visits or []]
+    return out

@@ -63,15 +63,20 @@ def settings_for(url: str, **overrides: object) -> Settings:
     )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'planner.db'}"
+def database_url_for(kind: str, folder: Path) -> str:
+    """A fresh database: SQLite in `folder`, or the reachable PostgreSQL emptied (else skip)."""
+    if kind == "sqlite":
+        return f"sqlite:///{folder / 'planner.db'}"
     url = postgres_url()
     if url is None:
         pytest.skip("no PostgreSQL reachable (set PLANNER_TEST_DATABASE_URL; scripts/start_postgres.sh)")
     reset_postgres(url)
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return database_url_for(request.param, tmp_path)
 
 
 def demo_files() -> dict[str, tuple[str, bytes]]:

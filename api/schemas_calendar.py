@@ -1,0 +1,166 @@
+"""Request and response bodies of the visit-calendar routes. The request mirrors the options of
+`planner calendar` (--start, --weeks, --country, --leave, --availability, the policy's
+`calendar:` section, --time-limit, --seed); the answer holds what it writes (visits.csv,
+summary.json; the .ics files have their own route)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import holidays
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from planner.calendar.policy import CalendarPolicy, parse_clock, parse_weekdays
+
+# The holiday tables and the date arithmetic of the horizon need a plausible year.
+EARLIEST_START = dt.date(2000, 1, 1)
+LATEST_START = dt.date(2099, 12, 31)
+MAX_WEEKS = 53
+MAX_TIME_LIMIT_SECONDS = 600.0
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LeaveIn(_In):
+    """A manager away from `start` to `end` (inclusive; one day without `end`), as in leave.csv."""
+
+    manager_id: str = Field(min_length=1, max_length=100)
+    start: dt.date
+    end: dt.date | None = None
+
+    @field_validator("end")
+    @classmethod
+    def _ordered(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("start")
+        if value is not None and start is not None and value < start:
+            raise ValueError(f"end {value} is before start {start}")
+        return value
+
+
+class AvailabilityIn(_In):
+    """When an account can be visited, as in availability.csv."""
+
+    account_id: str = Field(min_length=1, max_length=100)
+    weekdays: list[str] | None = Field(default=None, description="e.g. [mon, tue, thu]; default any day")
+    window_start: str | None = Field(default=None, description="HH:MM; the visit starts no earlier")
+    window_end: str | None = Field(default=None, description="HH:MM; the visit ends no later")
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekdays(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            parse_weekdays(";".join(value))
+        return value
+
+    @field_validator("window_start")
+    @classmethod
+    def _clock(cls, value: str | None) -> str | None:
+        if value:
+            parse_clock(value)
+        return value or None
+
+    @field_validator("window_end")
+    @classmethod
+    def _window(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            return None
+        hi = parse_clock(value)
+        if "window_start" in info.data and hi <= parse_clock(info.data["window_start"] or "00:00"):
+            raise ValueError(f"window ends ({value}) before it starts ({info.data['window_start']})")
+        return value
+
+
+class CalendarIn(_In):
+    start: dt.date = Field(description="first day of the calendar")
+    weeks: int = Field(ge=1, le=MAX_WEEKS, description="length of the calendar in weeks")
+    country: str | None = Field(
+        default=None,
+        description="ISO 3166 code for public holidays and make-up working days, e.g. CN; none: weekdays only",
+    )
+    leave: list[LeaveIn] = Field(default_factory=list)
+    availability: list[AvailabilityIn] = Field(default_factory=list)
+    settings: CalendarPolicy | None = Field(
+        default=None,
+        description="hours_per_day, day_start, working_weekdays, timezone; default: the `calendar` "
+        "section of the data set's policy",
+    )
+    time_limit_seconds: float = Field(default=30.0, gt=0, le=MAX_TIME_LIMIT_SECONDS, allow_inf_nan=False)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+    @field_validator("start")
+    @classmethod
+    def _plausible(cls, value: dt.date) -> dt.date:
+        if not EARLIEST_START <= value <= LATEST_START:
+            raise ValueError(f"{value} is outside {EARLIEST_START} .. {LATEST_START}")
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        code = value.strip().upper() if value else None
+        if code and code not in holidays.list_supported_countries():
+            raise ValueError(f"unknown country code {value!r} (use ISO 3166 alpha-2, e.g. CN)")
+        return code
+
+
+CalendarStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+
+
+class VisitOut(BaseModel):
+    """One line of visits.csv."""
+
+    manager_id: str
+    date: dt.date
+    start: str  # HH:MM
+    end: str
+    account_id: str
+    sequence: int  # 1-based order within the manager's day
+    travel_minutes_before: int
+
+
+class CalendarManagerOut(BaseModel):
+    manager_id: str
+    accounts: int
+    working_days: int
+    required_visits: int
+    planned_visits: int
+    missed_visits: int
+    missed_hours: float
+    travel_hours: float
+    visit_hours: float
+    ics: str = Field(description="path of the manager's .ics file")
+
+
+class ShortfallOut(BaseModel):
+    """An account with fewer visits than its tier asks for, and why (see planner.calendar.summary)."""
+
+    account_id: str
+    manager_id: str
+    tier: str
+    required: int
+    planned: int
+    missing: int
+    reason: str
+
+
+class CalendarOut(BaseModel):
+    id: str
+    plan_id: str
+    dataset_id: str
+    status: CalendarStatus
+    request: dict[str, Any]
+    error: str | None
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    created_by: str
+    # Filled once the calendar has succeeded:
+    managers: list[CalendarManagerOut] = Field(default_factory=list)
+    shortfall: list[ShortfallOut] = Field(default_factory=list)
+    visits: list[VisitOut] = Field(default_factory=list)
+    summary: dict[str, Any] | None = Field(
+        default=None, description="summary.json as `planner calendar` writes it"
+    )
