@@ -52,6 +52,8 @@ def run_one(size: str, solver: str, time_limit: float, threads: int, seed: int, 
         "time_to_best_s": None
         if result.time_to_best_seconds is None
         else round(result.time_to_best_seconds, 2),
+        # Where the bound came from (parts, LP relaxation, CP-SAT) and how long each took.
+        "statistics": dict(result.statistics),
     }
     if result.unit_agent is not None:
         ev = evaluate(ctx, compiled.to_plan(result.unit_agent))

@@ -13,7 +13,7 @@ import numpy as np
 
 from planner.compile import Compiled, compile_problem
 from planner.context import Context
-from planner.diagnose import why_nobody_serves, conflict_core, presolve_diagnosis
+from planner.diagnose import conflict_core, presolve_diagnosis, why_nobody_serves
 from planner.errors import InfeasibleError
 from planner.evaluate import Evaluation, evaluate
 from planner.models import Plan

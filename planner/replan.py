@@ -153,11 +153,16 @@ def _some(ids: list[str]) -> str:
 
 def covering(problem: AssignmentProblem) -> AssignmentProblem:
     """The problem with uncovered units allowed, each at a cost no other change of the
-    objective can make up: a plan covering one more unit is always better."""
+    objective can make up: a plan covering one more unit is always better. A unit its
+    manager still holds costs more again to drop than covering every other unit gains, so
+    the repair never uncovers an account to get around the disruption budget (taking an
+    account away from its active manager would be a move the budget does not count)."""
     if problem.unassigned_cost is not None:
         return problem
     big = int(problem.pair_cost.sum()) + problem.balance_coef * UTIL_SCALE + 1
-    return replace(problem, unassigned_cost=big * problem.unit_size)
+    held = problem.hint >= 0 if problem.hint is not None else np.zeros(problem.n_units, dtype=bool)
+    per_unit = np.where(held, big * (int(problem.unit_size.sum()) + 1), big)
+    return replace(problem, unassigned_cost=per_unit * problem.unit_size)
 
 
 def _repair(problem: AssignmentProblem, start: np.ndarray, seconds: float) -> np.ndarray:

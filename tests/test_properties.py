@@ -23,6 +23,7 @@ from planner.evaluate import evaluate
 from planner.models import Account, Dataset, Manager, Pair, Plan, Policy, Weights
 from planner.rules import PAIR_RULES
 from planner.solvers import SolveOptions, Status
+from planner.solvers.lp_bound import lp_bound
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pulp")
 
@@ -206,3 +207,18 @@ def test_cbc_and_cpsat_agree(ds: Dataset) -> None:
         assert out.evaluation.violations == []
         assert round(out.result.objective) == out.evaluation.objective_cp
     assert outcomes["cpsat"].evaluation.objective_cp == outcomes["cbc"].evaluation.objective_cp
+
+
+@settings(PROPERTY_SETTINGS, max_examples=60)
+@given(ds=datasets(max_managers=3, max_accounts=6), budget=st.sampled_from([None, 0, 1, 3]))
+def test_lp_relaxation_never_exceeds_the_true_optimum(ds: Dataset, budget: int | None) -> None:
+    """The LP bound (the only one the split backend has for balance) must be a bound: at most
+    the enumerated optimum, with every side constraint and the move budget in the model."""
+    ds = ds.model_copy(update={"policy": ds.policy.model_copy(update={"max_moves": budget})})
+    ctx = Context.build(ds)
+    best, _ = true_optimum(ctx)
+    assume(best is not None)
+    relaxed = lp_bound(compile_problem(ctx).problem, seconds=10.0)
+    assert relaxed.bound is not None, relaxed.reason
+    event("tight" if relaxed.bound == best else "below")
+    assert relaxed.bound <= best

@@ -10,8 +10,10 @@ CP-SAT run on the whole problem, which polishes balance in the time left.
 
 Bound: every part's bound is a bound of a relaxation of that part (terms and
 constraints dropped, never added), so their sum is a lower bound of the whole
-objective (balance >= 0). The reported bound is the larger of that sum and the
-final CP-SAT run's own bound.
+objective (balance >= 0). Meanwhile HiGHS solves the LP relaxation of the whole
+model in a thread (`planner.solvers.lp_bound`), the only bound here that sees the
+balance term. The reported bound is the largest of the three: that sum, the LP
+value, the final CP-SAT run's own bound.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from planner.solvers.construct import construct
 from planner.solvers.cpsat import CpSatSolver, satisfies
 from planner.solvers.decompose import components, restrict
 from planner.solvers.gap_engine import GapEngineSolver
+from planner.solvers.lp_bound import BackgroundBound
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,7 @@ class DecomposedSolver:
         if len([u for u, _ in parts if u.size]) < 2:
             return self._cpsat.solve(problem, options)
 
+        lp = BackgroundBound(problem, options.time_limit_seconds - (time.perf_counter() - start))
         hint = construct(problem)
         bound_sum = 0.0
         budget = options.time_limit_seconds * PARTS_SHARE
@@ -70,6 +74,7 @@ class DecomposedSolver:
             seconds = max(budget * sub.n_pairs / problem.n_pairs, 1.0)
             res = self._solve_part(sub, replace(options, time_limit_seconds=seconds, on_progress=None))
             if res.status == Status.INFEASIBLE:
+                lp.collect()
                 return replace(res, solver=self.name, runtime_seconds=time.perf_counter() - start)
             if res.unit_agent is not None and satisfies(sub, res.unit_agent):
                 hint[units] = np.where(res.unit_agent >= 0, agents[np.maximum(res.unit_agent, 0)], -1)
@@ -84,12 +89,23 @@ class DecomposedSolver:
             result = self._cpsat.solve(problem, replace(options, time_limit_seconds=remaining))
         else:
             result = _as_result(problem, hint, self.name)
-        bound = max(result.bound if result.bound is not None else -math.inf, math.ceil(bound_sum - 1e-6))
+        relaxed = lp.collect(options.time_limit_seconds - (time.perf_counter() - start))
+        lp_value = relaxed.bound if relaxed is not None and relaxed.bound is not None else -math.inf
+        bound = max(
+            result.bound if result.bound is not None else -math.inf, math.ceil(bound_sum - 1e-6), lp_value
+        )
         status = result.status
         if status.has_solution and result.objective is not None:
             bound = min(bound, result.objective)
             status = Status.OPTIMAL if result.objective <= bound else Status.FEASIBLE
-        stats = {**result.statistics, "parts": len(parts), "parts_seconds": round(parts_seconds, 3)}
+        stats = {
+            **result.statistics,
+            "parts": len(parts),
+            "parts_seconds": round(parts_seconds, 3),
+            "parts_bound": math.ceil(bound_sum - 1e-6),
+            "lp_bound": "none" if math.isinf(lp_value) else lp_value,
+            "lp_seconds": round(relaxed.seconds, 3) if relaxed is not None else "stopped",
+        }
         return replace(
             result,
             solver=self.name,
