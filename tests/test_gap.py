@@ -242,6 +242,30 @@ def test_sparse_gap_matches_cpsat_optimum(seed: int) -> None:
         assert all((u, int(a)) in eligible for u, a in enumerate(ours.unit_agent))
 
 
+def test_highs_accepts_the_incumbent_as_hint() -> None:
+    # The engine hands its incumbent to HiGHS as a MathOpt solution hint; whatever HiGHS
+    # does with it, its answer may not be worse than the hint it started from.
+    from planner.gap.highs import solve_highs
+
+    (inst, *_) = read_gap_file(data_file("orlib", "gap4.txt"))
+    problem = inst.to_problem()
+    first = GapEngineSolver().solve(problem, options(5.0))
+    assert first.unit_agent is not None and first.objective is not None
+    out = solve_highs(problem, 5.0, hint=first.unit_agent)
+    assert out.unit_agent is not None and out.objective is not None
+    assert inst.is_feasible(out.unit_agent)
+    assert out.objective <= first.objective
+
+
+def test_small_infeasible_gap_is_reported_infeasible() -> None:
+    # Every job weighs more than half of any capacity and there are more jobs than agents,
+    # so some agent would take two: no plan exists. The full-model HiGHS proves it.
+    problem = random_problem(3, n_units=6, n_agents=3, sides=False)
+    heavy = replace(problem, pair_weight=np.full(problem.n_pairs, 10), capacity=np.full(3, 19))
+    result = GapEngineSolver().solve(heavy, options(5.0))
+    assert result.status == Status.INFEASIBLE and result.unit_agent is None
+
+
 def test_feasible_checks_eligibility_and_capacity() -> None:
     from planner.solvers.gap_engine import feasible
 

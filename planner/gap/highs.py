@@ -8,6 +8,11 @@ The model goes in as a MathOpt `ModelProto` filled from numpy arrays: building 1
 variables through the Python expression API costs more than the solve itself. The separate
 `highspy` package must not be imported next to OR-Tools (clashing symbols crash the process).
 HiGHS' solve releases the GIL, so the engine runs it in a thread beside its local search.
+
+A complete feasible assignment can go in as a MathOpt solution hint: MathOpt hands it to
+HiGHS as a starting solution (measured with OR-Tools 9.15: a 0.3 s solve of d10100 reports
+the hint's value as its primal bound, 6,906 without it), so HiGHS prunes against our
+incumbent from its first node instead of searching for one of its own.
 """
 
 from __future__ import annotations
@@ -68,18 +73,29 @@ def solve_highs(
     seed: int = 0,
     interrupter: SolveInterrupter | None = None,
     exact_gap: bool = True,
+    hint: np.ndarray | None = None,
 ) -> HighsOutcome:
     """With `exact_gap`, HiGHS stops only when the gap is below one unit of the (integer)
     objective; its default relative gap of 1e-4 would let it call a solution 10 units off
-    at 100,000 "optimal". The peers keep HiGHS' defaults, as a user would."""
+    at 100,000 "optimal". The peers keep HiGHS' defaults, as a user would.
+
+    `hint` (agent per unit, every unit on one of its pairs) becomes a solution hint with a
+    value for every variable, so HiGHS need not complete a partial one."""
     start = time.perf_counter()
     model = mathopt.Model.from_model_proto(textbook_proto(problem))
+    model_params = None
+    if hint is not None:
+        chosen = (hint[problem.pair_unit] == problem.pair_agent).astype(float).tolist()
+        values = dict(zip(model.variables(), chosen, strict=True))
+        model_params = mathopt.ModelSolveParameters(solution_hints=[mathopt.SolutionHint(values)])
     left = max(seconds - (time.perf_counter() - start), 0.01)
     params = mathopt.SolveParameters(time_limit=timedelta(seconds=left), random_seed=int(seed))
     if exact_gap:
         params.relative_gap_tolerance = 0.0
         params.absolute_gap_tolerance = 0.5
-    result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params, interrupter=interrupter)
+    result = mathopt.solve(
+        model, mathopt.SolverType.HIGHS, params=params, model_params=model_params, interrupter=interrupter
+    )
     reason = result.termination.reason
     dual = result.termination.objective_bounds.dual_bound
     bound = float(dual) if math.isfinite(dual) else None

@@ -1,27 +1,32 @@
 """The GAP engine backend ("engine"): Lagrangian bound, penalty local search, MIP portfolio.
 
 For a problem that is a pure generalized assignment problem (capacities only, every unit
-must be assigned) the time budget T is spent in three phases:
+must be assigned) the time budget T is spent as below, two things at once, one per
+core (threads; numba, CP-SAT and HiGHS all release the GIL):
 
+0. Small problems (<= 4,000 pairs) only: HiGHS on the *full* textbook model starts at once
+   and keeps one core until the deadline, first exactly as HiGHS would run alone (default
+   settings, no hint: the same deterministic path), then, if that stops unproven, hinted
+   with the incumbent at zero gap. So the engine is no worse than HiGHS alone but for the
+   throughput it loses to the other core, and the phases below can only add to it.
 1. Lagrangian relaxation of the capacities (`planner.gap.lagrange`): a proven lower bound
    (the LP bound, approached by subgradient ascent) and reduced costs rc[i][j].
 2. Penalty local search (`planner.gap.local_search`, numba) from the relaxation's
    assignment, with candidate agents per job from the reduced costs: a first incumbent.
-3. Until the deadline, two things at once, one per core (threads; numba, CP-SAT and HiGHS
-   all release the GIL):
-   - tiny problems (<= 1,200 pairs): CP-SAT (`planner.solvers.cpsat.build_model`, the
-     planner's own model) and HiGHS, both on the pair set left by reduced-cost fixing,
-     racing to prove optimality;
-   - mid-size problems: HiGHS on a reduced pair set (`planner.gap.restricted`: every
-     unfixed pair up to 4,000 pairs, else each job's 5 best agents by reduced cost plus
-     its incumbent agent) beside the local search;
+3. Until the deadline:
+   - small problems: beside HiGHS, CP-SAT (`planner.solvers.cpsat.build_model`, the
+     planner's own model) on the pair set left by reduced-cost fixing when there are at
+     most 1,200 pairs (proving optimality is the point there), else the local search;
+   - mid-size problems: HiGHS on a reduced pair set (`planner.gap.restricted`: each job's
+     5 best agents by reduced cost plus its incumbent agent) beside the local search;
    - large problems (> 40,000 pairs): two local searches with different seeds, since a
      MIP on them makes no headway within seconds.
 
-The reported bound is max(Lagrangian bound, min(incumbent at fixing, MIP bound)) where the
-second term counts only when the reduced set dropped nothing but provably useless pairs;
-a bound of a heuristically restricted model is never reported as the problem's bound.
-Status is OPTIMAL only when that bound meets the objective.
+The objective reported is the best plan any thread found. The bound is the largest of the
+Lagrangian bound, the full model's MIP dual bound, and min(incumbent at fixing, reduced MIP
+bound) where the reduced set dropped nothing but provably useless pairs; a bound of a
+heuristically restricted model is never reported as the problem's bound. Status is OPTIMAL
+only when that bound meets the objective.
 
 Anything with side constraints the heuristics do not model (lower bands, unit caps, a move
 budget, the balance term, optional assignment) goes to the CP-SAT model unchanged, with the
@@ -32,6 +37,8 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -64,6 +71,9 @@ class EngineSettings:
     mip_candidates: int = 5  # agents per job kept in the reduced model of HiGHS / CP-SAT
     exact_below_pairs: int = 4000  # keep every unfixed pair when the problem is this small
     cpsat_below_pairs: int = 1200  # and give the second core to CP-SAT, not the search
+    # Up to this many pairs HiGHS solves the *full* problem for the whole time limit, as it
+    # would alone; above, a reduced one after the first phases.
+    full_mip_below_pairs: int = 4000
     twin_search_above_pairs: int = 40_000  # two searches, no MIP, on problems this large
     patience: int = 30
     # Hinting CP-SAT with the local-search optimum measured worse than letting it search
@@ -105,6 +115,7 @@ class _Tracker:
         self.time_to_best: float | None = None
         self.bound = -math.inf
         self._lock = threading.Lock()
+        self._when_proven: list[Callable[[], None]] = []
 
     def offer(self, value: float, plan: np.ndarray | None = None, source: str = "search") -> None:
         with self._lock:
@@ -134,6 +145,15 @@ class _Tracker:
 
     def proven(self) -> bool:
         return self.bound >= self.plan_value
+
+    def when_proven(self, stop: Callable[[], None]) -> None:
+        """`stop` is called by `check_proven` once the incumbent is proven optimal."""
+        self._when_proven.append(stop)
+
+    def check_proven(self) -> None:
+        if self.proven():
+            for stop in list(self._when_proven):
+                stop()
 
 
 class _CpCallback(cp_model.CpSolverSolutionCallback):
@@ -246,42 +266,99 @@ class _CpPhase:
 
 
 class _HighsPhase:
-    """HiGHS on the reduced model in a thread (it releases the GIL); files plan and bound."""
+    """HiGHS in a thread (it releases the GIL); files its plan and any bound it proves.
 
-    def __init__(self, reduced: RestrictedModel, options: SolveOptions, tracker: _Tracker,
-                 stats: dict[str, float | int | str], on_done: Callable[[], None]):  # fmt: skip
-        self.reduced, self.options, self.tracker, self.stats = reduced, options, tracker, stats
-        self.on_done = on_done
+    `scope` says what its dual bound is worth: "full" (the whole problem: a bound as it
+    stands), "exact" (a reduced model that dropped only provably useless pairs: a bound once
+    capped by the incumbent at fixing) or "heuristic" (a restricted model: no bound at all).
+
+    With `as_peer`, the first solve runs with HiGHS' own defaults and no hint: HiGHS is
+    deterministic given its input, so it follows the same path as HiGHS run alone and lands on
+    the same solution whenever it gets through the same work. A hint was measured to change
+    that path, for the worse as often as for the better (on 8 small C/D/E files at 30 s, a
+    hinted HiGHS ended worse than HiGHS alone 5 times, better once). If that first solve stops
+    before the deadline without our proof (its default relative gap of 1e-4 is not one), a
+    second one, hinted with the incumbent and at zero gap, takes the time that is left.
+    """
+
+    def __init__(
+        self,
+        model: AssignmentProblem,
+        scope: str,
+        options: SolveOptions,
+        tracker: _Tracker,
+        stats: dict[str, float | int | str],
+        hint: np.ndarray | None = None,
+        as_peer: bool = False,
+    ):
+        self.model, self.scope, self.hint, self.as_peer = model, scope, hint, as_peer
+        self.options, self.tracker, self.stats = options, tracker, stats
         self.done = threading.Event()
         self.interrupter = SolveInterrupter()
+        self._thread: threading.Thread | None = None
+
+    def start(self, deadline: float) -> None:
+        self._thread = threading.Thread(target=self.run, args=(deadline,), name="engine-highs", daemon=True)
+        self._thread.start()
 
     def stop(self) -> None:
         self.interrupter.interrupt()
+
+    def join(self) -> None:
+        """Wait for HiGHS, interrupting it as soon as another thread proves the incumbent."""
+        while self._thread is not None and self._thread.is_alive():
+            if self.tracker.proven():
+                self.stop()
+            self._thread.join(0.05)
 
     def run(self, deadline: float) -> None:
         try:
             self._run(deadline)
         finally:
             self.done.set()
-            self.on_done()
+            self.tracker.check_proven()
 
     def _run(self, deadline: float) -> None:
-        reduced, tracker = self.reduced, self.tracker
+        self.stats["highs_scope"] = self.scope
+        if self.as_peer:
+            self._solve(deadline, hint=None, exact_gap=False)
+            if self.interrupter.interrupted or self.tracker.proven():
+                return
+            self._solve(deadline, hint=self.tracker.plan, exact_gap=True)
+        else:
+            self._solve(deadline, hint=self.hint, exact_gap=True)
+
+    def _solve(self, deadline: float, hint: np.ndarray | None, exact_gap: bool) -> None:
+        tracker = self.tracker
         incumbent_at_fixing = tracker.plan_value
         seconds = deadline - time.perf_counter()
-        if seconds < 0.05:
+        if seconds < 0.2:
             return
-        out = solve_highs(reduced.problem, seconds, seed=int(self.options.seed), interrupter=self.interrupter)
+        out = solve_highs(
+            self.model,
+            seconds,
+            seed=int(self.options.seed),
+            interrupter=self.interrupter,
+            exact_gap=exact_gap,
+            hint=hint,
+        )
         self.stats["highs_status"] = out.reason
+        self.stats["highs_solves"] = int(self.stats.get("highs_solves", 0)) + 1
         if out.unit_agent is not None and out.objective is not None:
             # HiGHS works in floating point: accept its plan only after an exact check.
-            if feasible(reduced.problem, out.unit_agent):
+            if feasible(self.model, out.unit_agent):
                 tracker.offer(out.objective, out.unit_agent, source="highs")
+                self.stats["highs_best"] = min(out.objective, float(self.stats.get("highs_best", math.inf)))
             else:
                 log.warning("engine: HiGHS returned a plan that fails the exact capacity check")
-        if reduced.exact:
-            # As for CP-SAT: every solution better than the incumbent at fixing is in there.
-            # Only the dual bound counts as proof, never HiGHS' own "optimal" verdict.
+        # Only the dual bound counts as proof, never HiGHS' own "optimal" verdict.
+        if self.scope == "full":
+            if out.infeasible and tracker.plan is None:
+                tracker.raise_bound(math.inf)  # no plan anywhere and HiGHS proves there is none
+            elif out.bound is not None:
+                tracker.raise_bound(math.ceil(out.bound - 1e-6))
+        elif self.scope == "exact":
+            # Every solution better than the incumbent at fixing lives in the reduced model.
             if out.infeasible:
                 tracker.raise_bound(incumbent_at_fixing)
             elif out.bound is not None:
@@ -316,19 +393,59 @@ class GapEngineSolver:
         dense = to_dense(problem)
         tracker = _Tracker(options, start)
         stats: dict[str, float | int | str] = {"path": "gap"}
+        # Small problems: HiGHS on the whole problem, from the first moment to the deadline,
+        # on one core (see `_HighsPhase`); our own phases use the other.
+        if problem.n_pairs > s.full_mip_below_pairs:
+            return self._phases(problem, options, start, dense, tracker, stats, None)
+        mip = _HighsPhase(problem, "full", options, tracker, stats, as_peer=True)
+        mip.start(deadline)
+        # Our own phases run in a thread at the lowest CPU priority: on a machine with other
+        # work, HiGHS then keeps the core it would have alone instead of sharing it with us.
+        out: list[SolveResult] = []
+        failed: list[BaseException] = []
+
+        def phases() -> None:
+            try:
+                _lower_priority()
+                out.append(self._phases(problem, options, start, dense, tracker, stats, mip))
+            except BaseException as exc:  # handed to the caller's thread below
+                failed.append(exc)
+
+        worker = threading.Thread(target=phases, name="engine-phases", daemon=True)
+        worker.start()
+        worker.join()
+        if failed:
+            mip.stop()
+            mip.join()
+            raise failed[0]
+        return out[0]
+
+    def _phases(
+        self,
+        problem: AssignmentProblem,
+        options: SolveOptions,
+        start: float,
+        dense: DenseGap,
+        tracker: _Tracker,
+        stats: dict[str, float | int | str],
+        mip: _HighsPhase | None,
+    ) -> SolveResult:
+        s = self.settings
+        limit = float(options.time_limit_seconds)
+        deadline = start + limit
 
         # Phase 1: the bound and the prices. A rough objective estimate steers the steps;
         # the per-job minimum cost is a valid (weak) bound, so the estimate sits above it.
         floor = float(np.where(dense.eligible, dense.cost, np.inf).min(axis=0).sum())
         estimate = floor + 0.05 * abs(floor) + 1.0
         lag = ascend(dense, estimate, min(s.lagrange_share * limit, s.lagrange_max_seconds))
-        tracker.bound = float(lag.bound)
+        tracker.raise_bound(float(lag.bound))  # HiGHS may have raised it already
         stats["lagrangian_iterations"] = lag.iterations
         stats["lagrangian_seconds"] = round(time.perf_counter() - start, 3)
 
         # Phase 2: a short local search for a first incumbent, which the fixing needs.
         searcher = _Searcher(dense, lag, s, options, tracker)
-        searcher.run(start + s.first_search_share * limit)
+        searcher.run(start + s.first_search_share * limit, should_stop=tracker.proven)
         if tracker.plan is not None:
             # Re-aim the ascent at the incumbent: a better target gives better steps.
             more = ascend(
@@ -345,6 +462,9 @@ class GapEngineSolver:
         stats["lagrangian_bound"] = lag.bound
         stats["first_search_seconds"] = round(time.perf_counter() - start, 3)
         if tracker.proven():
+            if mip is not None:
+                mip.stop()
+                mip.join()
             return self._result(problem, tracker, start, stats)
 
         # Phase 3 until the deadline (see the module docstring for who runs where).
@@ -374,18 +494,18 @@ class GapEngineSolver:
             stats["twin_best"] = float(twin.state.best[0])
             stats["search_best"] = float(searcher.state.best[0])
             return self._result(problem, tracker, start, stats)
-        mip = _HighsPhase(reduced, options, tracker, stats, on_done=lambda: tracker.proven() and cp.stop())
-        worker = threading.Thread(target=mip.run, args=(deadline,), name="engine-highs", daemon=True)
-        worker.start()
+        if mip is None:
+            scope = "exact" if reduced.exact else "heuristic"
+            mip = _HighsPhase(reduced.problem, scope, options, tracker, stats)
+            mip.start(deadline)
+        tracker.when_proven(cp.stop)
+        tracker.check_proven()  # HiGHS may have finished the job already
         if problem.n_pairs <= s.cpsat_below_pairs:
             cp.run(deadline)
         else:
             # No giving up here: the core is the search's until the deadline.
             searcher.run(deadline, should_stop=tracker.proven, give_up=0)
-        while worker.is_alive():
-            if tracker.proven():
-                mip.stop()
-            worker.join(0.05)
+        mip.join()
         stats["search_best"] = float(searcher.state.best[0])
         return self._result(problem, tracker, start, stats)
 
@@ -446,6 +566,16 @@ def feasible(problem: AssignmentProblem, unit_agent: np.ndarray) -> bool:
         problem.pair_agent[pairs], weights=problem.pair_weight[pairs], minlength=problem.n_agents
     )
     return bool((load <= problem.capacity).all())
+
+
+def _lower_priority() -> None:
+    """Give the calling thread the lowest CPU priority (Linux: nice applies per thread)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except OSError:  # not permitted or no such thread id: run at normal priority
+        log.debug("engine: could not lower the search thread's priority")
 
 
 def _read(problem: AssignmentProblem, solver: cp_model.CpSolver) -> np.ndarray:
