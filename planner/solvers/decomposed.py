@@ -5,8 +5,10 @@ Large planner problems fall into connected parts of the eligibility graph
 set, the move budget. Each part is solved alone as a generalized assignment
 problem (balance and account caps dropped) by the GAP engine — Lagrangian
 bound, local search, MIP on reduced pairs — whose plan, where it breaks an
-account cap, is repaired by the minimal-change construction. The parts' plans together are the start for one
-CP-SAT run on the whole problem, which polishes balance in the time left.
+account cap, is repaired by the minimal-change construction. The parts' plans
+together, with the least-loaded managers lifted (`planner.solvers.balance`), are
+the start for one CP-SAT run on the whole problem, which polishes balance in the
+time left.
 
 Bound: every part's bound is a bound of a relaxation of that part (terms and
 constraints dropped, never added), so their sum is a lower bound of the whole
@@ -26,6 +28,7 @@ from dataclasses import replace
 import numpy as np
 
 from planner.problem import AssignmentProblem
+from planner.solvers.balance import lift_minimum
 from planner.solvers.base import SolveOptions, SolveResult, Status
 from planner.solvers.construct import construct
 from planner.solvers.cpsat import CpSatSolver, satisfies
@@ -37,8 +40,12 @@ log = logging.getLogger(__name__)
 
 SPLIT_MIN_PAIRS = 5_000  # below this one CP-SAT model closes the gap faster than splitting
 PARTS_SHARE = 0.6  # share of the time limit for the parts; the rest polishes the whole
+PARTS_SHARE_NO_POLISH = 0.85  # the rest: balance lift, waiting for the LP bound
 MIN_POLISH_SECONDS = 5.0
 BUILD_SECONDS_PER_PAIR = 15e-6  # writing and parsing the whole CP-SAT model, measured at 800k pairs
+# Above this CP-SAT on the whole model spends its time in presolve (measured at 800,000
+# pairs: 5 s to build, 0 branches in 20 s, no better plan), so the parts' plan is final.
+POLISH_MAX_PAIRS = 300_000
 
 
 class DecomposedSolver:
@@ -64,31 +71,60 @@ class DecomposedSolver:
             return self._cpsat.solve(problem, options)
 
         lp = BackgroundBound(problem, options.time_limit_seconds - (time.perf_counter() - start))
+        # The LP takes one core for itself; the parts get the rest.
+        part_threads = max(1, int(options.threads) - 1)
         hint = construct(problem)
         bound_sum = 0.0
-        budget = options.time_limit_seconds * PARTS_SHARE
+        # Without a polish to come, the parts may use nearly all the time.
+        share = PARTS_SHARE if problem.n_pairs <= POLISH_MAX_PAIRS else PARTS_SHARE_NO_POLISH
+        parts_deadline = start + options.time_limit_seconds * share
+        pairs_left = sum(restrict_size(problem, units) for units, _ in parts)
         for units, agents in parts:
             if units.size == 0:
                 continue
             sub = restrict(replace(problem, hint=hint), units, agents, scale=1)
-            seconds = max(budget * sub.n_pairs / problem.n_pairs, 1.0)
-            res = self._solve_part(sub, replace(options, time_limit_seconds=seconds, on_progress=None))
+            # A share of the time left, not of the budget: a part that overran is not repeated.
+            seconds = max((parts_deadline - time.perf_counter()) * sub.n_pairs / max(pairs_left, 1), 1.0)
+            pairs_left -= sub.n_pairs
+            res = self._solve_part(
+                sub, replace(options, time_limit_seconds=seconds, threads=part_threads, on_progress=None)
+            )
             if res.status == Status.INFEASIBLE:
                 lp.collect()
                 return replace(res, solver=self.name, runtime_seconds=time.perf_counter() - start)
+            if res.unit_agent is None or not satisfies(sub, res.unit_agent):
+                # The engine found nothing valid in its share (a large part on a busy machine):
+                # CP-SAT from the construction, which usually has a plan within a second or two,
+                # so that the whole start stays valid. The engine's bound still counts.
+                log.info("part with %d units: no valid plan from the engine; CP-SAT fallback", sub.n_units)
+                fallback = self._cpsat.solve(
+                    sub, replace(options, time_limit_seconds=max(seconds, 2.0), on_progress=None)
+                )
+                if fallback.unit_agent is not None:
+                    res = replace(res, unit_agent=fallback.unit_agent)
             if res.unit_agent is not None and satisfies(sub, res.unit_agent):
                 hint[units] = np.where(res.unit_agent >= 0, agents[np.maximum(res.unit_agent, 0)], -1)
             # Each unit at its cheapest agent is a bound no part can fall below, so a part the
             # engine had too little time for still contributes something honest.
             bound_sum += max(res.bound if res.bound is not None else -math.inf, cheapest_bound(sub))
+        # The parts ignored balance; lifting the least-loaded managers is cheap and gives the
+        # polish a start whose spread is not set by one forgotten junior.
+        if satisfies(problem, hint):
+            hint = lift_minimum(problem, hint, seconds=min(2.0, 0.05 * options.time_limit_seconds))
         parts_seconds = time.perf_counter() - start
         problem = replace(problem, hint=hint)
 
         remaining = options.time_limit_seconds - parts_seconds
-        if remaining >= MIN_POLISH_SECONDS + BUILD_SECONDS_PER_PAIR * problem.n_pairs:
+        needed = MIN_POLISH_SECONDS + BUILD_SECONDS_PER_PAIR * problem.n_pairs
+        if remaining >= needed and problem.n_pairs <= POLISH_MAX_PAIRS:
             result = self._cpsat.solve(problem, replace(options, time_limit_seconds=remaining))
-        else:
+        elif satisfies(problem, hint):
             result = _as_result(problem, hint, self.name)
+        else:
+            # Some part came back without a valid plan and no time is left to mend it: a late
+            # plan beats none, so CP-SAT gets the least it needs and the limit is overrun.
+            log.warning("parts left no valid plan; CP-SAT runs %.1f s past the limit", needed - remaining)
+            result = self._cpsat.solve(problem, replace(options, time_limit_seconds=needed))
         relaxed = lp.collect(options.time_limit_seconds - (time.perf_counter() - start))
         lp_value = relaxed.bound if relaxed is not None and relaxed.bound is not None else -math.inf
         bound = max(
@@ -131,6 +167,11 @@ class DecomposedSolver:
         return replace(
             res, unit_agent=repaired, objective=float(sub.objective_of(repaired)), status=Status.FEASIBLE
         )
+
+
+def restrict_size(problem: AssignmentProblem, units: np.ndarray) -> int:
+    """Pairs of a part, without building it."""
+    return int(np.isin(problem.pair_unit, units).sum())
 
 
 def cheapest_bound(problem: AssignmentProblem) -> float:
