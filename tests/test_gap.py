@@ -170,6 +170,25 @@ def test_cli_table_and_peers() -> None:
     assert "strictly better than highs" in res.output
 
 
+def test_summary_counts_against_all_peers() -> None:
+    from planner.gap.bench import BenchRow, PeerRow, summary
+
+    def row(name: str, ours: float, cpsat: float | None, highs: float) -> BenchRow:
+        r = BenchRow(name, "min", 2, 4, "feasible", ours, None, None, None, None, None, 1.0)
+        r.peers = {"cpsat": PeerRow("feasible", cpsat, 1.0), "highs": PeerRow("optimal", highs, 1.0)}
+        return r
+
+    rows = [
+        row("won", 10, 12, 11),  # strictly better than both
+        row("tied", 10, None, 10),  # a tie at the optimum: no worse, not better
+        row("lost", 10, 9, 12),  # cpsat did better
+    ]
+    s = summary(rows)
+    assert s["beats_every_peer"] == 1
+    assert s["no_worse_than_any_peer"] == 2
+    assert s["worse_than_a_peer"] == ["lost:cpsat"]
+
+
 def test_cli_rejects_bad_sense() -> None:
     path = data_file("orlib", "gap1.txt")
     res = CliRunner().invoke(app, ["bench", "gap", str(path), "--time-limit", "1", "--sense", "up"])

@@ -66,6 +66,17 @@ class BenchRow:
             return True
         return (self.objective < other) if self.sense == "min" else (self.objective > other)
 
+    def worse_than(self) -> list[str]:
+        """The peers whose objective is strictly better than ours (ours missing counts)."""
+        sign = -1 if self.sense == "max" else 1
+        out = []
+        for name, peer in sorted(self.peers.items()):
+            if peer.objective is None:
+                continue
+            if self.objective is None or sign * peer.objective < sign * self.objective:
+                out.append(name)
+        return out
+
     def to_json(self) -> dict:  # type: ignore[type-arg]
         out = asdict(self)
         out["winner"] = self.winner()
@@ -206,9 +217,9 @@ def table(rows: list[BenchRow]) -> str:
     return "\n".join(table_lines(rows, sorted({k for r in rows for k in r.peers})))
 
 
-def summary(rows: list[BenchRow]) -> dict[str, float | int | None]:
+def summary(rows: list[BenchRow]) -> dict[str, float | int | list[str] | None]:
     gaps = [r.gap_best_pct for r in rows if r.gap_best_pct is not None]
-    out: dict[str, float | int | None] = {
+    out: dict[str, float | int | list[str] | None] = {
         "instances": len(rows),
         "with_best_known": len(gaps),
         "mean_gap_best_pct": float(np.mean(gaps)) if gaps else None,
@@ -223,6 +234,15 @@ def summary(rows: list[BenchRow]) -> dict[str, float | int | None]:
         )  # fmt: skip
         out[f"better_than_{peer}_pct"] = 100.0 * sum(bool(v) for v in verdicts) / len(verdicts)
         out[f"tied_with_{peer}"] = ties
+    raced = [r for r in rows if r.peers]
+    if raced:
+        # Against all peers at once: strictly better than every one, or at least as good as
+        # every one (which counts ties, e.g. everyone at the proven optimum), or worse than one.
+        out["beats_every_peer"] = sum(all(r.beats(p) for p in r.peers) for r in raced)
+        out["no_worse_than_any_peer"] = sum(not r.worse_than() for r in raced)
+        out["worse_than_a_peer"] = sorted(
+            f"{r.instance}:{'/'.join(r.worse_than())}" for r in raced if r.worse_than()
+        )
     return out
 
 
@@ -240,4 +260,11 @@ def summary_lines(rows: list[BenchRow]) -> str:
             lines.append(
                 f"strictly better than {peer}: {value:.1f} % of instances (ties: {s[f'tied_with_{peer}']})"
             )
+    if "beats_every_peer" in s:
+        n = s["instances"]
+        lines.append(f"strictly better than every peer: {s['beats_every_peer']} of {n}")
+        lines.append(f"no worse than any peer (ties included): {s['no_worse_than_any_peer']} of {n}")
+        worse = s["worse_than_a_peer"]
+        assert isinstance(worse, list)
+        lines.append(f"worse than a peer: {len(worse)} of {n}" + (f" ({', '.join(worse)})" if worse else ""))
     return "\n".join(lines)

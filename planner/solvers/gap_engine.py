@@ -74,6 +74,9 @@ class EngineSettings:
     # Up to this many pairs HiGHS solves the *full* problem for the whole time limit, as it
     # would alone; above, a reduced one after the first phases.
     full_mip_below_pairs: int = 4000
+    # On those, from this many jobs per agent our own core runs a second (hinted) HiGHS
+    # instead of the search or CP-SAT: on 5x100 .. 10x200 C/D/E neither beat HiGHS.
+    second_mip_jobs_per_agent: int = 15
     twin_search_above_pairs: int = 40_000  # two searches, no MIP, on problems this large
     patience: int = 30
     # Hinting CP-SAT with the local-search optimum measured worse than letting it search
@@ -290,8 +293,11 @@ class _HighsPhase:
         stats: dict[str, float | int | str],
         hint: np.ndarray | None = None,
         as_peer: bool = False,
+        label: str = "highs",
+        seed_offset: int = 0,
     ):
         self.model, self.scope, self.hint, self.as_peer = model, scope, hint, as_peer
+        self.label, self.seed = label, int(options.seed) + seed_offset
         self.options, self.tracker, self.stats = options, tracker, stats
         self.done = threading.Event()
         self.interrupter = SolveInterrupter()
@@ -319,7 +325,7 @@ class _HighsPhase:
             self.tracker.check_proven()
 
     def _run(self, deadline: float) -> None:
-        self.stats["highs_scope"] = self.scope
+        self.stats[f"{self.label}_scope"] = self.scope
         if self.as_peer:
             self._solve(deadline, hint=None, exact_gap=False)
             if self.interrupter.interrupted or self.tracker.proven():
@@ -337,18 +343,21 @@ class _HighsPhase:
         out = solve_highs(
             self.model,
             seconds,
-            seed=int(self.options.seed),
+            seed=self.seed,
             interrupter=self.interrupter,
             exact_gap=exact_gap,
             hint=hint,
         )
-        self.stats["highs_status"] = out.reason
-        self.stats["highs_solves"] = int(self.stats.get("highs_solves", 0)) + 1
+        label = self.label
+        self.stats[f"{label}_status"] = out.reason
+        self.stats[f"{label}_solves"] = int(self.stats.get(f"{label}_solves", 0)) + 1
         if out.unit_agent is not None and out.objective is not None:
             # HiGHS works in floating point: accept its plan only after an exact check.
             if feasible(self.model, out.unit_agent):
-                tracker.offer(out.objective, out.unit_agent, source="highs")
-                self.stats["highs_best"] = min(out.objective, float(self.stats.get("highs_best", math.inf)))
+                tracker.offer(out.objective, out.unit_agent, source=label)
+                self.stats[f"{label}_best"] = min(
+                    out.objective, float(self.stats.get(f"{label}_best", math.inf))
+                )
             else:
                 log.warning("engine: HiGHS returned a plan that fails the exact capacity check")
         # Only the dual bound counts as proof, never HiGHS' own "optimal" verdict.
@@ -500,7 +509,17 @@ class GapEngineSolver:
             mip.start(deadline)
         tracker.when_proven(cp.stop)
         tracker.check_proven()  # HiGHS may have finished the job already
-        if problem.n_pairs <= s.cpsat_below_pairs:
+        if mip.scope == "full" and dense.n_jobs >= s.second_mip_jobs_per_agent * dense.n_agents:
+            # Many jobs per agent: the LP bound is tight and HiGHS finds better plans than
+            # the search, which stalls early. A second HiGHS, hinted with the incumbent and
+            # with another seed, is a second, different chance to improve on the first.
+            second = _HighsPhase(
+                problem, "full", options, tracker, stats, hint=tracker.plan, label="highs2", seed_offset=1
+            )
+            tracker.when_proven(second.stop)
+            tracker.check_proven()
+            second.run(deadline)
+        elif problem.n_pairs <= s.cpsat_below_pairs:
             cp.run(deadline)
         else:
             # No giving up here: the core is the search's until the deadline.
