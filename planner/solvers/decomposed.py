@@ -75,8 +75,6 @@ class DecomposedSolver:
             return self._cpsat.solve(problem, options)
 
         lp = BackgroundBound(problem, options.time_limit_seconds - (time.perf_counter() - start))
-        # The LP takes one core for itself; the parts get the rest.
-        part_threads = max(1, int(options.threads) - 1)
         hint = construct(problem)
         bound_sum = 0.0
         # Without a polish to come, the parts may use nearly all the time.
@@ -91,7 +89,14 @@ class DecomposedSolver:
             seconds = max((parts_deadline - time.perf_counter()) * sub.n_pairs / max(pairs_left, 1), 1.0)
             pairs_left -= sub.n_pairs
             res = self._solve_part(
-                sub, replace(options, time_limit_seconds=seconds, threads=part_threads, on_progress=None)
+                sub,
+                # While the LP runs it has a core to itself; after, the parts get them all.
+                replace(
+                    options,
+                    time_limit_seconds=seconds,
+                    threads=max(1, int(options.threads) - 1) if lp.running else int(options.threads),
+                    on_progress=None,
+                ),
             )
             if res.status == Status.INFEASIBLE:
                 lp.collect()

@@ -206,6 +206,10 @@ class BackgroundBound:
         except Exception as exc:  # a bound is a bonus; never let it take the solve down
             self.result = LpBound(None, 0.0, f"LP failed: {exc}")
 
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def collect(self, wait_seconds: float = 0.0) -> LpBound | None:
         """The bound if it is ready within `wait_seconds`; otherwise stop HiGHS and return None."""
         self._thread.join(timeout=max(wait_seconds, 0.0))
