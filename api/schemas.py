@@ -191,8 +191,9 @@ EventIn = Annotated[
 ]
 
 # A staff change has happened in the CRM, so it is always applied; what the new plan cannot
-# cover is listed in `uncovered`, with `reasons`.
-EventStatus = Literal["applied"]
+# cover is listed in `uncovered`, with `reasons`. "infeasible" and "no_solution" only appear
+# when an event stored by an earlier version (which refused such changes) is replayed.
+EventStatus = Literal["applied", "infeasible", "no_solution"]
 
 
 class MovedAccount(BaseModel):
