@@ -80,10 +80,17 @@ class Context:
         return np.array([idx.get(a.current_manager_id, -1) for a in self.dataset.accounts], dtype=np.int64)
 
     @cached_property
-    def current_is_active(self) -> np.ndarray:
-        """True where the account has a current manager who is still active: moving it is a choice."""
+    def current_may_stay(self) -> np.ndarray:
+        """True where the account's current manager may still serve it (active, and every pair
+        rule allows the pair): only then is moving it a choice, a voluntary move. A manager who
+        left, an account whose language changed, a ban or a pin elsewhere force the move."""
+        from planner.rules import eligible  # rules build on this module
+
         cur = self.current
-        return (cur >= 0) & self.active[np.maximum(cur, 0)]
+        out = cur >= 0
+        rows = np.nonzero(out)[0]
+        out[rows] = eligible(self, rows, cur[rows])
+        return out
 
     @cached_property
     def acc_lat_lon(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -225,7 +225,7 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
 
     account_rows = _account_rows(ctx, agent, a_idx, metrics)
     manager_rows = _manager_rows(ctx, agent, load, travel, count, value)
-    forced = int(np.sum((ctx.current >= 0) & ~ctx.current_is_active))
+    forced = int(np.sum((ctx.current >= 0) & ~ctx.current_may_stay & (ctx.current != agent)))
     moved_value = float(ctx.value[a_idx][metrics.moved].sum())
     strategic = TIER_ORDER.index(Tier.strategic)
     moves = {
@@ -295,7 +295,7 @@ def _account_rows(ctx: Context, agent: np.ndarray, a_idx: np.ndarray, metrics) -
     travel = per_account(metrics.travel_ch / 100)
     match = per_account(np.round(metrics.match, 4))
     cost = per_account(metrics.cost_cp / 100)
-    voluntary = ctx.current_is_active.copy()
+    voluntary = ctx.current_may_stay.copy()
     voluntary[a_idx] = metrics.moved
     current = ctx.current.tolist()
     agents = agent.tolist()

@@ -37,7 +37,7 @@ class PairMetrics:
     value_cp: np.ndarray  # int64 centi-points: value left unserved by the match
     travel_cp: np.ndarray  # int64
     move_cp: np.ndarray  # int64, 0 unless this pair moves the account voluntarily
-    moved: np.ndarray  # bool: a voluntary move (current manager active and different)
+    moved: np.ndarray  # bool: a voluntary move (current manager may stay and is not m)
 
     @property
     def cost_cp(self) -> np.ndarray:
@@ -76,7 +76,7 @@ def pair_metrics(ctx: Context, a: np.ndarray, m: np.ndarray) -> PairMetrics:
     )
     match = match_score(ctx, a, m)
     value = ctx.value[a]
-    moved = ctx.current_is_active[a] & (ctx.current[a] != m)
+    moved = ctx.current_may_stay[a] & (ctx.current[a] != m)
     move_points = w.move * ctx.tier_param("move_weight")[tier] * (10.0 + value)
     return PairMetrics(
         hours_ch=np.rint(hours * 100).astype(np.int64),

@@ -111,3 +111,16 @@ def test_budgeted_construction_never_breaks_capacity_or_the_budget(problem: Assi
     assert problem.hint is not None
     switched = (problem.hint >= 0) & (out >= 0) & (out != problem.hint)
     assert switched.sum() == problem.pair_moves[used].sum()
+
+
+def test_a_move_the_accounts_own_change_forces_is_not_charged_to_the_budget() -> None:
+    # x's language changes to ja; its manager A does not speak it, so x must move to B. That is
+    # a forced move, as for a leaver: with a budget of 0 voluntary moves it still moves.
+    ds = dataset(
+        [mgr("A", languages=frozenset({"en"})), mgr("B", languages=frozenset({"ja"}))],
+        [acc("x", language="ja", current_manager_id="A"), acc("y", language="en", current_manager_id="A")],
+    )
+    out = replan(ds, max_moves=0)
+    assert out.plan.assignment == {"x": "B", "y": "A"}
+    assert out.evaluation.moves["voluntary"] == 0 and out.evaluation.moves["forced"] == 1
+    assert not out.evaluation.violations
