@@ -121,14 +121,18 @@ class Server:
 
     def start(self) -> None:
         env = {**os.environ, "DATABASE_URL": self.database_url, "PLANNER_API_KEYS": KEYS}
-        # `planner serve` once planner/cli/app.py registers it; importing serve here works either way.
-        code = (
-            "import importlib; cli = importlib.import_module('planner.cli.app'); cli._register(); "
-            "from planner.cli import serve; cli.app()"
-        )
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", code, "serve", "--port", str(self.port), "--log-level", "warning"],
+                [
+                    sys.executable,
+                    "-m",
+                    "planner",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--log-level",
+                    "warning",
+                ],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

@@ -5,17 +5,13 @@ Skips when /usr/bin/chromium or the playwright package is missing (scripts/insta
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from api_conftest import KEYS, READ, ROOT, WRITE, Server, upload_demo, wait_for_job
+from api_conftest import READ, ROOT, WRITE, Server, upload_demo, wait_for_job
 
 from api.dashboard import STATIC_DIR
 
@@ -31,47 +27,9 @@ TIMEOUT_MS = 45_000
 LEAVER = "M001"
 
 
-class DashboardServer(Server):
-    """`planner serve`'s app with the dashboard router added if api/app.py does not include it yet."""
-
-    def start(self) -> None:
-        code = (
-            "import sys, uvicorn; from api.app import create_app; from api import dashboard; "
-            "app = create_app(); "
-            "paths = {getattr(r, 'path', None) for r in app.routes}; "
-            "'/' in paths or app.include_router(dashboard.router); "
-            "uvicorn.run(app, host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')"
-        )
-        env = {**os.environ, "DATABASE_URL": self.database_url, "PLANNER_API_KEYS": KEYS}
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-c", code, str(self.port)],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=ROOT,
-            )
-        self._wait_up()
-
-    def _wait_up(self) -> None:
-        import time
-
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise AssertionError("server exited:\n" + self.log.read_text(errors="replace"))
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise AssertionError("server did not come up:\n" + self.log.read_text(errors="replace"))
-
-
 @pytest.fixture
-def dashboard_server(tmp_path: Path) -> Iterator[DashboardServer]:
-    srv = DashboardServer(f"sqlite:///{tmp_path / 'dashboard.db'}", tmp_path / "server.log")
+def dashboard_server(tmp_path: Path) -> Iterator[Server]:
+    srv = Server(f"sqlite:///{tmp_path / 'dashboard.db'}", tmp_path / "server.log")
     srv.start()
     try:
         yield srv
@@ -89,7 +47,7 @@ def _playwright() -> tuple[Any, Any]:
     return sync_playwright, expect
 
 
-def test_assets_are_served_locally(dashboard_server: DashboardServer) -> None:
+def test_assets_are_served_locally(dashboard_server: Server) -> None:
     with dashboard_server.client() as c:
         page = c.get("/")
         assert page.status_code == 200
@@ -106,7 +64,7 @@ def test_assets_are_served_locally(dashboard_server: DashboardServer) -> None:
         assert c.get("/static/nothing.js").status_code == 404
 
 
-def test_scenario_then_compare_in_browser(dashboard_server: DashboardServer, tmp_path: Path) -> None:
+def test_scenario_then_compare_in_browser(dashboard_server: Server, tmp_path: Path) -> None:
     sync_playwright, expect = _playwright()
     with dashboard_server.client() as c:
         dataset_id = upload_demo(c)
