@@ -27,6 +27,7 @@ from planner.calendar.visits import read_visits
 from planner.calendar.workdays import make_calendar
 from planner.cli.app import app
 from planner.errors import InputError
+from planner.io.plan_dir import PLAN_COLUMNS
 from planner.pvrp.problem import INF, WindowRule
 
 START = "2024-02-01"  # Thursday; Spring Festival 10-17 Feb; Sunday 4 Feb and Sunday 18 Feb are make-up working days
@@ -72,18 +73,7 @@ def write_toy(
     (folder / "plan").mkdir(exist_ok=True)
     with (folder / "plan" / "plan.csv").open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(
-            [
-                "account_id",
-                "manager_id",
-                "tier",
-                "previous_manager_id",
-                "moved",
-                "workload_hours",
-                "travel_hours",
-                "match_score",
-            ]
-        )
+        w.writerow(PLAN_COLUMNS)
         for aid, tier, mid, _ in accounts:
             w.writerow([aid, mid, tier, mid, "false", "10", "1", "0.8"])
     paths.update(accounts=folder / "accounts.csv", managers=folder / "managers.csv", plan=folder / "plan")
