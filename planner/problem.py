@@ -92,5 +92,13 @@ class AssignmentProblem:
             total += self.balance_coef * int((-(-scaled // cap)).max() - (scaled // cap).min())
         return total
 
+    def load_of(self, unit_agent: np.ndarray) -> np.ndarray:
+        """Resource used on each agent by a unit -> agent vector (-1 = unassigned), int64."""
+        pairs = self.pair_index(unit_agent)
+        used = pairs[pairs >= 0]
+        return np.bincount(
+            self.pair_agent[used], weights=self.pair_weight[used], minlength=self.n_agents
+        ).astype(np.int64)
+
     def capacity_for_balance(self) -> np.ndarray:
         return self.capacity if self.balance_capacity is None else self.balance_capacity

@@ -95,7 +95,7 @@ def replan(dataset: Dataset, max_moves: int | None, time_limit_seconds: float = 
         clock.lap("cpsat")
     plan = compiled.to_plan(start)
     evaluation = evaluate(ctx, plan, max_moves=problem.max_moves)
-    uncovered = [row.account_id for row in evaluation.accounts if row.manager_id is None]
+    uncovered = list(evaluation.unassigned)
     reasons: list[str] = []
     if uncovered:
         reasons = uncovered_reasons(compiled.ctx, problem, start, uncovered)
@@ -111,12 +111,7 @@ def uncovered_reasons(
 ) -> list[str]:
     """Why the uncovered accounts have no manager, grouped: no manager may serve them at all
     (which rule), or those who may have too few hours left (how many, against how many)."""
-    pairs = problem.pair_index(unit_agent)
-    used = pairs[pairs >= 0]
-    load = np.bincount(
-        problem.pair_agent[used], weights=problem.pair_weight[used], minlength=problem.n_agents
-    )
-    free = np.maximum(problem.capacity - load, 0)
+    free = np.maximum(problem.capacity - problem.load_of(unit_agent), 0)
     pairs_of = problem.pairs_of_unit()
     nobody: dict[str, list[str]] = {}
     short: dict[tuple[str, int, int], list[tuple[str, int]]] = {}  # (region, managers, free) -> ids, need
@@ -200,12 +195,7 @@ def _touched_parts(problem: AssignmentProblem, start: np.ndarray) -> list[tuple[
     """Parts where the start moved or dropped a unit, or broke an agent's bounds."""
     hint = problem.hint if problem.hint is not None else np.full(problem.n_units, -1)
     changed_units = set(np.nonzero((start != hint) | (start < 0))[0].tolist())
-    placed = start >= 0
-    pairs = problem.pair_index(np.where(placed, start, -1))
-    used = pairs[pairs >= 0]
-    load = np.bincount(
-        problem.pair_agent[used], weights=problem.pair_weight[used], minlength=problem.n_agents
-    )
+    load = problem.load_of(start)
     broken = load > problem.capacity
     if problem.lower is not None:
         broken |= load < problem.lower

@@ -43,6 +43,7 @@ from planner.scenario.changes import apply_changes
 from planner.scenario.spec import AddHires, RemoveManager, SetCapacity
 
 DEFAULT_MAX_MOVES = 20  # voluntary moves per event when the request names no budget
+APPLIED = 200  # every new event applies; a replay answers with the status stored with it
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class EventService:
             stored = self._store.event_by_key(dataset_id, event.idempotency_key)
             if stored is not None:
                 return self._replay(stored, body)
-            status, out, pending = self._apply(dataset_id, event, actor)
+            out, pending = self._apply(dataset_id, event, actor)
             try:
                 with self._store.session() as s:
                     self._store_outcome(s, dataset_id, out, pending, actor)
@@ -87,7 +88,7 @@ class EventService:
                             payload=body,
                             actor=actor,
                             created_at=out.created_at,
-                            status_code=status,
+                            status_code=APPLIED,
                             response=out.model_dump(mode="json"),
                         )
                     )
@@ -96,7 +97,7 @@ class EventService:
                 if stored is None:
                     raise
                 return self._replay(stored, body)
-            return status, out
+            return APPLIED, out
 
     def _replay(self, stored: EventRow, body: dict[str, Any]) -> tuple[int, EventOut]:
         if stored.payload != body:
@@ -111,7 +112,7 @@ class EventService:
             return self._locks.setdefault(dataset_id, threading.Lock())
 
     # --- the work ----------------------------------------------------------------------------------
-    def _apply(self, dataset_id: str, event: EventIn, actor: str) -> tuple[int, EventOut, _Pending]:
+    def _apply(self, dataset_id: str, event: EventIn, actor: str) -> tuple[EventOut, _Pending]:
         started = time.perf_counter()
         row = self._store.dataset(dataset_id)
         if row is None:
@@ -153,7 +154,7 @@ class EventService:
         out.uncovered = result.uncovered
         out.reasons = result.reasons
         out.timing_seconds["total"] = round(time.perf_counter() - started, 4)
-        return 200, out, _Pending(changed, result, budget)
+        return out, _Pending(changed, result, budget)
 
     def _store_outcome(self, s: Any, dataset_id: str, out: EventOut, pending: _Pending, actor: str) -> None:
         changed, result, budget = pending.dataset, pending.result, pending.budget

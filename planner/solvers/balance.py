@@ -33,7 +33,7 @@ def lift_minimum(problem: AssignmentProblem, unit_agent: np.ndarray, seconds: fl
     best, best_value = unit_agent, problem.objective_of(unit_agent)
     bc = problem.capacity_for_balance().astype(float)
     balanced = np.nonzero(problem.balance_agents)[0]
-    util = _load(problem, unit_agent)[balanced] / bc[balanced]
+    util = problem.load_of(unit_agent)[balanced] / bc[balanced]
     low, mean = float(util.min()), float(util.mean())
     for level in np.linspace(low, mean, GRID_STEPS + 1)[1:]:
         if time.perf_counter() > deadline:
@@ -47,14 +47,6 @@ def lift_minimum(problem: AssignmentProblem, unit_agent: np.ndarray, seconds: fl
     return best
 
 
-def _load(problem: AssignmentProblem, unit_agent: np.ndarray) -> np.ndarray:
-    pairs = problem.pair_index(unit_agent)
-    used = pairs[pairs >= 0]
-    return np.bincount(
-        problem.pair_agent[used], weights=problem.pair_weight[used], minlength=problem.n_agents
-    )
-
-
 def _lift_to(
     problem: AssignmentProblem, unit_agent: np.ndarray, level: float, bc: np.ndarray
 ) -> np.ndarray | None:
@@ -62,7 +54,7 @@ def _lift_to(
     some manager cannot get there."""
     out = unit_agent.copy()
     pairs = problem.pair_index(out)
-    load = _load(problem, out).astype(float)
+    load = problem.load_of(out).astype(float)
     count = np.bincount(
         out[out >= 0], weights=problem.unit_size[out >= 0], minlength=problem.n_agents
     ).astype(np.int64)

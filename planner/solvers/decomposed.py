@@ -80,7 +80,7 @@ class DecomposedSolver:
         # Without a polish to come, the parts may use nearly all the time.
         share = PARTS_SHARE if problem.n_pairs <= POLISH_MAX_PAIRS else PARTS_SHARE_NO_POLISH
         parts_deadline = start + options.time_limit_seconds * share
-        pairs_left = sum(restrict_size(problem, units) for units, _ in parts)
+        pairs_left = problem.n_pairs  # every pair lies in exactly one part
         for units, agents in parts:
             if units.size == 0:
                 continue
@@ -176,11 +176,6 @@ class DecomposedSolver:
         return replace(
             res, unit_agent=repaired, objective=float(sub.objective_of(repaired)), status=Status.FEASIBLE
         )
-
-
-def restrict_size(problem: AssignmentProblem, units: np.ndarray) -> int:
-    """Pairs of a part, without building it."""
-    return int(np.isin(problem.pair_unit, units).sum())
 
 
 def cheapest_bound(problem: AssignmentProblem) -> float:
