@@ -6,9 +6,11 @@ set, the move budget. Each part is solved alone as a generalized assignment
 problem (balance and account caps dropped) by the GAP engine — Lagrangian
 bound, local search, MIP on reduced pairs — whose plan, where it breaks an
 account cap, is repaired by the minimal-change construction. The parts' plans
-together, with the least-loaded managers lifted (`planner.solvers.balance`), are
-the start for one CP-SAT run on the whole problem, which polishes balance in the
-time left.
+together, with the least-loaded managers lifted (`planner.solvers.balance`), then
+go through a MIP on the small neighbourhood the LP relaxation of the whole points
+to (`planner.solvers.rins`: balance and caps included), and, up to 300,000 pairs,
+are the start for one CP-SAT run on the whole problem, which polishes in the time
+left.
 
 Bound: every part's bound is a bound of a relaxation of that part (terms and
 constraints dropped, never added), so their sum is a lower bound of the whole
@@ -35,12 +37,20 @@ from planner.solvers.cpsat import CpSatSolver, satisfies
 from planner.solvers.decompose import components, restrict
 from planner.solvers.gap_engine import EngineSettings, GapEngineSolver
 from planner.solvers.lp_bound import BackgroundBound
+from planner.solvers.rins import improve
 
 log = logging.getLogger(__name__)
 
 SPLIT_MIN_PAIRS = 5_000  # below this one CP-SAT model closes the gap faster than splitting
 PARTS_SHARE = 0.6  # share of the time limit for the parts; the rest polishes the whole
 PARTS_SHARE_NO_POLISH = 0.85  # the rest: balance lift, waiting for the LP bound
+# Once the LP relaxation is solved, the parts stop at this share: the neighbourhood MIP
+# around the LP (`planner.solvers.rins`) gains more in the rest than the parts' heuristics.
+PARTS_SHARE_WITH_LP = 0.55
+LP_EARLY = 0.4  # ... if the LP is done by this share of the limit
+RINS_SHARE_BEFORE_POLISH = 0.5  # of the time left after the parts, when a polish follows
+RINS_MIN_SECONDS = 3.0
+END_MARGIN = 0.5  # kept back from the limit for checking and scoring the final plan
 MIN_POLISH_SECONDS = 5.0
 BUILD_SECONDS_PER_PAIR = 15e-6  # writing and parsing the whole CP-SAT model, measured at 800k pairs
 # Above this CP-SAT on the whole model spends its time in presolve (measured at 800,000
@@ -77,13 +87,20 @@ class DecomposedSolver:
         lp = BackgroundBound(problem, options.time_limit_seconds - (time.perf_counter() - start))
         hint = construct(problem)
         bound_sum = 0.0
+        broken = np.zeros(problem.n_units, dtype=bool)  # units of parts left without a valid plan
         # Without a polish to come, the parts may use nearly all the time.
-        share = PARTS_SHARE if problem.n_pairs <= POLISH_MAX_PAIRS else PARTS_SHARE_NO_POLISH
-        parts_deadline = start + options.time_limit_seconds * share
+        polish = problem.n_pairs <= POLISH_MAX_PAIRS
+        share = PARTS_SHARE if polish else PARTS_SHARE_NO_POLISH
         pairs_left = problem.n_pairs  # every pair lies in exactly one part
         for units, agents in parts:
             if units.size == 0:
                 continue
+            # The LP is in: if it came early enough that the parts still get a fair go, they
+            # stop sooner and leave the rest to the neighbourhood MIP around it.
+            lp_early = time.perf_counter() - start < LP_EARLY * options.time_limit_seconds
+            if not polish and not lp.running and lp_early:
+                share = min(share, PARTS_SHARE_WITH_LP)
+            parts_deadline = start + options.time_limit_seconds * share
             sub = restrict(replace(problem, hint=hint), units, agents, scale=1)
             # A share of the time left, not of the budget: a part that overran is not repeated.
             seconds = max((parts_deadline - time.perf_counter()) * sub.n_pairs / max(pairs_left, 1), 1.0)
@@ -113,6 +130,8 @@ class DecomposedSolver:
                     res = replace(res, unit_agent=fallback.unit_agent)
             if res.unit_agent is not None and satisfies(sub, res.unit_agent):
                 hint[units] = np.where(res.unit_agent >= 0, agents[np.maximum(res.unit_agent, 0)], -1)
+            else:
+                broken[units] = True
             # Each unit at its cheapest agent is a bound no part can fall below, so a part the
             # engine had too little time for still contributes something honest.
             bound_sum += max(res.bound if res.bound is not None else -math.inf, cheapest_bound(sub))
@@ -121,11 +140,26 @@ class DecomposedSolver:
         if satisfies(problem, hint):
             hint = lift_minimum(problem, hint, seconds=min(2.0, 0.05 * options.time_limit_seconds))
         parts_seconds = time.perf_counter() - start
+        deadline = start + options.time_limit_seconds
+        needed = MIN_POLISH_SECONDS + BUILD_SECONDS_PER_PAIR * problem.n_pairs
+        # The LP's optimum points to a small neighbourhood of the plan worth a MIP. Without a
+        # polish to come the LP is worth waiting for; before one, only if it is already done.
+        relaxed_now = lp.wait(deadline - time.perf_counter() - RINS_MIN_SECONDS if not polish else 0.0)
+        rins_stats: dict[str, float | int] = {}
+        if relaxed_now is not None and relaxed_now.x is not None:
+            left = deadline - time.perf_counter()
+            if polish and left >= needed:
+                rins_deadline = time.perf_counter() + min(RINS_SHARE_BEFORE_POLISH * left, left - needed)
+            else:
+                rins_deadline = deadline - END_MARGIN
+            found = improve(problem, hint, relaxed_now, rins_deadline, free_units=broken)
+            if math.isfinite(found.objective):
+                hint = found.plan
+            rins_stats = {"rins_rounds": len(found.rounds), "rins_seconds": found.seconds}
         problem = replace(problem, hint=hint)
 
-        remaining = options.time_limit_seconds - parts_seconds
-        needed = MIN_POLISH_SECONDS + BUILD_SECONDS_PER_PAIR * problem.n_pairs
-        if remaining >= needed and problem.n_pairs <= POLISH_MAX_PAIRS:
+        remaining = deadline - time.perf_counter()
+        if remaining >= needed and polish:
             result = self._cpsat.solve(problem, replace(options, time_limit_seconds=remaining))
         elif satisfies(problem, hint):
             result = _as_result(problem, hint, self.name)
@@ -134,7 +168,7 @@ class DecomposedSolver:
             # plan beats none, so CP-SAT gets the least it needs and the limit is overrun.
             log.warning("parts left no valid plan; CP-SAT runs %.1f s past the limit", needed - remaining)
             result = self._cpsat.solve(problem, replace(options, time_limit_seconds=needed))
-        relaxed = lp.collect(options.time_limit_seconds - (time.perf_counter() - start))
+        relaxed = lp.collect(deadline - time.perf_counter())
         lp_value = relaxed.bound if relaxed is not None and relaxed.bound is not None else -math.inf
         bound = max(
             result.bound if result.bound is not None else -math.inf, math.ceil(bound_sum - 1e-6), lp_value
@@ -150,6 +184,7 @@ class DecomposedSolver:
             "parts_bound": math.ceil(bound_sum - 1e-6),
             "lp_bound": "none" if math.isinf(lp_value) else lp_value,
             "lp_seconds": round(relaxed.seconds, 3) if relaxed is not None else "stopped",
+            **rins_stats,
         }
         return replace(
             result,

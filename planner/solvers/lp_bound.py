@@ -18,11 +18,11 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
-from ortools.math_opt import model_pb2, parameters_pb2, result_pb2
+from ortools.math_opt import model_pb2, parameters_pb2, result_pb2, sparse_containers_pb2
 from ortools.math_opt.core.python import solver as core_solver
 from ortools.math_opt.python import callback, init_arguments, mathopt, model_parameters
 from ortools.util.python.solve_interrupter import SolveInterrupter
@@ -40,9 +40,17 @@ class LpBound:
     bound: float | None  # a valid lower bound of the integer objective, None if not proven
     seconds: float
     reason: str
+    # At an optimum: the LP value of every pair's x and its reduced cost, which guide the
+    # split backend's neighbourhood search (`planner.solvers.rins`).
+    x: np.ndarray | None = field(default=None, repr=False)
+    reduced_cost: np.ndarray | None = field(default=None, repr=False)
 
 
-def relaxation_proto(problem: AssignmentProblem) -> model_pb2.ModelProto:
+def relaxation_proto(problem: AssignmentProblem, integer: bool = False) -> model_pb2.ModelProto:
+    """The model of `planner.problem` with x (and y) in [0, 1]; with `integer`, the MIP itself.
+
+    Variables in order: x (one per pair), y (one per unit, when units may stay unassigned),
+    then U_max and U_min (when balanced)."""
     P, U, M = problem.n_pairs, problem.n_units, problem.n_agents
     cols: list[np.ndarray] = []  # (row, column, coefficient) blocks of the matrix
     rows: list[np.ndarray] = []
@@ -128,7 +136,9 @@ def relaxation_proto(problem: AssignmentProblem) -> model_pb2.ModelProto:
     if balance:
         ub[u_max] = ub[u_min] = float(UTIL_SCALE)
     proto.variables.upper_bounds.extend(ub)
-    proto.variables.integers.extend([False] * n_vars)
+    # Only x and y are integer in the MIP: U_max and U_min take the extreme utilisations.
+    n_int = n_vars - 2 if balance else n_vars
+    proto.variables.integers.extend([integer] * n_int + [False] * (n_vars - n_int))
 
     obj = np.zeros(n_vars)
     obj[:P] = problem.pair_cost
@@ -156,29 +166,14 @@ def relaxation_proto(problem: AssignmentProblem) -> model_pb2.ModelProto:
 def lp_bound(
     problem: AssignmentProblem, seconds: float, interrupter: SolveInterrupter | None = None
 ) -> LpBound:
-    """HiGHS on the relaxation, within `seconds`; only a proven optimum of the LP counts.
-
-    The proto goes to MathOpt's core solver directly: `mathopt.Model.from_model_proto` builds
-    a Python object per variable and row (seconds at 800,000 pairs, holding the GIL that the
-    parts' solves need), and only the termination is read back."""
+    """HiGHS on the relaxation, within `seconds`; only a proven optimum of the LP counts."""
     start = time.perf_counter()
     proto = relaxation_proto(problem)
     left = seconds - (time.perf_counter() - start)
     if left <= 0:
         return LpBound(None, time.perf_counter() - start, "no time left after building the LP")
-    params = mathopt.SolveParameters(time_limit=timedelta(seconds=left))
     try:
-        answer = core_solver.solve(
-            proto,
-            parameters_pb2.SOLVER_TYPE_HIGHS,
-            init_arguments.StreamableSolverInitArguments().to_proto(),
-            params.to_proto(),
-            model_parameters.ModelSolveParameters().to_proto(),
-            None,
-            callback.CallbackRegistration().to_proto(),
-            None,
-            interrupter.pybind_interrupter if interrupter is not None else None,
-        )
+        answer = solve_proto(proto, left, interrupter=interrupter)
     except StatusNotOk as exc:
         return LpBound(None, time.perf_counter() - start, f"HiGHS refused the LP: {exc}")
     elapsed = time.perf_counter() - start
@@ -188,7 +183,57 @@ def lp_bound(
     value = float(termination.objective_bounds.dual_bound)
     if not math.isfinite(value):
         return LpBound(None, elapsed, "no finite dual bound")
-    return LpBound(float(math.ceil(value - SAFETY * max(abs(value), 1.0))), elapsed, "optimal")
+    x = reduced = None
+    if answer.solutions:
+        solution = answer.solutions[0]
+        x = _dense(solution.primal_solution.variable_values, problem.n_pairs)
+        if solution.HasField("dual_solution"):
+            reduced = _dense(solution.dual_solution.reduced_costs, problem.n_pairs)
+    bound = float(math.ceil(value - SAFETY * max(abs(value), 1.0)))
+    return LpBound(bound, time.perf_counter() - start, "optimal", x, reduced)
+
+
+def solve_proto(
+    proto: model_pb2.ModelProto,
+    seconds: float,
+    interrupter: SolveInterrupter | None = None,
+    hint: dict[int, float] | None = None,
+    exact_gap: bool = False,
+) -> result_pb2.SolveResultProto:
+    """HiGHS on a MathOpt model proto, handed to MathOpt's core solver directly:
+    `mathopt.Model.from_model_proto` builds a Python object per variable and row (seconds at
+    800,000 pairs, holding the GIL that other threads' solves need). `hint` maps variable
+    ids to values (a MIP start); with `exact_gap` a MIP stops only at a gap below one unit."""
+    params = mathopt.SolveParameters(time_limit=timedelta(seconds=max(seconds, 0.01)))
+    if exact_gap:
+        params.relative_gap_tolerance = 0.0
+        params.absolute_gap_tolerance = 0.5
+    model_params = model_parameters.ModelSolveParameters().to_proto()
+    if hint:
+        values = model_params.solution_hints.add().variable_values
+        values.ids.extend(sorted(hint))
+        values.values.extend(hint[i] for i in sorted(hint))
+    return core_solver.solve(
+        proto,
+        parameters_pb2.SOLVER_TYPE_HIGHS,
+        init_arguments.StreamableSolverInitArguments().to_proto(),
+        params.to_proto(),
+        model_params,
+        None,
+        callback.CallbackRegistration().to_proto(),
+        None,
+        interrupter.pybind_interrupter if interrupter is not None else None,
+    )
+
+
+def _dense(vector: sparse_containers_pb2.SparseDoubleVectorProto, n: int) -> np.ndarray:
+    """The first `n` entries of a MathOpt sparse vector as a dense array."""
+    out = np.zeros(n)
+    ids = np.asarray(vector.ids, dtype=np.int64)
+    values = np.asarray(vector.values, dtype=float)
+    head = ids < n
+    out[ids[head]] = values[head]
+    return out
 
 
 class BackgroundBound:
@@ -209,6 +254,11 @@ class BackgroundBound:
     @property
     def running(self) -> bool:
         return self._thread.is_alive()
+
+    def wait(self, seconds: float) -> LpBound | None:
+        """The result if the LP ends within `seconds`; else None, and HiGHS keeps going."""
+        self._thread.join(timeout=max(seconds, 0.0))
+        return None if self._thread.is_alive() else self.result
 
     def collect(self, wait_seconds: float = 0.0) -> LpBound | None:
         """The bound if it is ready within `wait_seconds`; otherwise stop HiGHS and return None."""
