@@ -50,6 +50,7 @@ PARTS_SHARE_WITH_LP = 0.55
 LP_EARLY = 0.4  # ... if the LP is done by this share of the limit
 RINS_SHARE_BEFORE_POLISH = 0.5  # of the time left after the parts, when a polish follows
 RINS_MIN_SECONDS = 3.0
+REPAIR_SECONDS = 10.0  # how far past the limit a plan with a broken part may go to get mended
 END_MARGIN = 0.5  # kept back from the limit for checking and scoring the final plan
 MIN_POLISH_SECONDS = 5.0
 BUILD_SECONDS_PER_PAIR = 15e-6  # writing and parsing the whole CP-SAT model, measured at 800k pairs
@@ -144,7 +145,11 @@ class DecomposedSolver:
         needed = MIN_POLISH_SECONDS + BUILD_SECONDS_PER_PAIR * problem.n_pairs
         # The LP's optimum points to a small neighbourhood of the plan worth a MIP. Without a
         # polish to come the LP is worth waiting for; before one, only if it is already done.
-        relaxed_now = lp.wait(deadline - time.perf_counter() - RINS_MIN_SECONDS if not polish else 0.0)
+        # A plan with a broken part waits longer and may overrun: the LP is then its best
+        # repair, since CP-SAT on the whole finds nothing within a minute at 800,000 pairs.
+        valid = satisfies(problem, hint)
+        wait = deadline - time.perf_counter() - RINS_MIN_SECONDS if not polish else 0.0
+        relaxed_now = lp.wait(wait if valid else max(wait, REPAIR_SECONDS))
         rins_stats: dict[str, float | int] = {}
         if relaxed_now is not None and relaxed_now.x is not None:
             left = deadline - time.perf_counter()
@@ -152,16 +157,20 @@ class DecomposedSolver:
                 rins_deadline = time.perf_counter() + min(RINS_SHARE_BEFORE_POLISH * left, left - needed)
             else:
                 rins_deadline = deadline - END_MARGIN
+            if not valid:
+                rins_deadline = max(rins_deadline, time.perf_counter() + REPAIR_SECONDS)
             found = improve(problem, hint, relaxed_now, rins_deadline, free_units=broken)
             if math.isfinite(found.objective):
-                hint = found.plan
+                hint, valid = found.plan, True
             rins_stats = {"rins_rounds": len(found.rounds), "rins_seconds": found.seconds}
+        if not valid and not polish:
+            hint = self._repair_parts(problem, hint, parts, broken, options)
         problem = replace(problem, hint=hint)
 
         remaining = deadline - time.perf_counter()
         if remaining >= needed and polish:
             result = self._cpsat.solve(problem, replace(options, time_limit_seconds=remaining))
-        elif satisfies(problem, hint):
+        elif satisfies(problem, hint) or not polish:
             result = _as_result(problem, hint, self.name)
         else:
             # Some part came back without a valid plan and no time is left to mend it: a late
@@ -194,6 +203,31 @@ class DecomposedSolver:
             runtime_seconds=time.perf_counter() - start,
             statistics=stats,
         )
+
+    def _repair_parts(
+        self,
+        problem: AssignmentProblem,
+        hint: np.ndarray,
+        parts: list[tuple[np.ndarray, np.ndarray]],
+        broken: np.ndarray,
+        options: SolveOptions,
+    ) -> np.ndarray:
+        """CP-SAT on each part still without a valid plan, past the limit: a late plan beats
+        none, and one part builds in a fraction of the time the whole model would take."""
+        out = hint.copy()
+        for units, agents in parts:
+            if units.size == 0 or not broken[units].any():
+                continue
+            sub = restrict(replace(problem, hint=out), units, agents, scale=1)
+            if satisfies(sub, sub.hint):
+                continue
+            seconds = MIN_POLISH_SECONDS + BUILD_SECONDS_PER_PAIR * sub.n_pairs
+            log.warning("part with %d units has no valid plan; CP-SAT runs %.1f s past the limit",
+                        sub.n_units, seconds)  # fmt: skip
+            res = self._cpsat.solve(sub, replace(options, time_limit_seconds=seconds, on_progress=None))
+            if res.unit_agent is not None and satisfies(sub, res.unit_agent):
+                out[units] = np.where(res.unit_agent >= 0, agents[np.maximum(res.unit_agent, 0)], -1)
+        return out
 
     def _solve_part(self, sub: AssignmentProblem, options: SolveOptions) -> SolveResult:
         # Dropping balance and account caps makes the part a plain GAP for the engine, and
