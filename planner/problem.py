@@ -17,7 +17,7 @@ A GAP benchmark instance is the special case with no side constraints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -60,6 +60,17 @@ class AssignmentProblem:
         order = np.argsort(self.pair_unit, kind="stable")
         bounds = np.searchsorted(self.pair_unit[order], np.arange(self.n_units + 1))
         return [order[bounds[u] : bounds[u + 1]] for u in range(self.n_units)]
+
+    def with_pairs(self, keep: np.ndarray) -> AssignmentProblem:
+        """The same problem on a subset of its pairs (a boolean mask or pair indices)."""
+        return replace(
+            self,
+            pair_unit=self.pair_unit[keep],
+            pair_agent=self.pair_agent[keep],
+            pair_cost=self.pair_cost[keep],
+            pair_weight=self.pair_weight[keep],
+            pair_moves=None if self.pair_moves is None else self.pair_moves[keep],
+        )
 
     def pair_index(self, unit_agent: np.ndarray) -> np.ndarray:
         """Pair index of each unit's agent; -1 where unassigned. KeyError if a pair does not exist."""

@@ -24,17 +24,6 @@ def problem() -> AssignmentProblem:
     return compile_problem(Context.build(generate(400, 16, seed=3))).problem
 
 
-def _restricted(problem: AssignmentProblem, keep: np.ndarray) -> AssignmentProblem:
-    return replace(
-        problem,
-        pair_unit=problem.pair_unit[keep],
-        pair_agent=problem.pair_agent[keep],
-        pair_cost=problem.pair_cost[keep],
-        pair_weight=problem.pair_weight[keep],
-        pair_moves=None if problem.pair_moves is None else problem.pair_moves[keep],
-    )
-
-
 def test_neighbourhood_keeps_every_units_own_pair_and_frees_only_where_the_lp_disagrees(
     problem: AssignmentProblem,
 ) -> None:
@@ -62,7 +51,7 @@ def test_the_neighbourhood_mip_finds_the_optimum_of_its_neighbourhood(problem: A
     out = improve(linear, plan, replace(lp, reduced_cost=None), time.perf_counter() + 30.0)
     assert out.rounds and out.rounds[0]["reason"] == "optimal"
     exact = CpSatSolver().solve(
-        _restricted(replace(linear, hint=plan), keep), SolveOptions(time_limit_seconds=30.0, threads=2)
+        replace(linear, hint=plan).with_pairs(keep), SolveOptions(time_limit_seconds=30.0, threads=2)
     )
     assert exact.status.value == "optimal"
     assert out.rounds[0]["objective"] == exact.objective

@@ -114,15 +114,7 @@ def improve(
 def _solve(
     problem: AssignmentProblem, keep: np.ndarray, start: np.ndarray | None, seconds: float
 ) -> tuple[np.ndarray | None, str]:
-    sub = replace(
-        problem,
-        pair_unit=problem.pair_unit[keep],
-        pair_agent=problem.pair_agent[keep],
-        pair_cost=problem.pair_cost[keep],
-        pair_weight=problem.pair_weight[keep],
-        pair_moves=None if problem.pair_moves is None else problem.pair_moves[keep],
-        hint=None,
-    )
+    sub = replace(problem.with_pairs(keep), hint=None)
     began = time.perf_counter()
     proto = relaxation_proto(sub, integer=True)
     try:
