@@ -128,6 +128,22 @@ def test_large_instance_result_is_honest() -> None:
     assert result.time_to_best_seconds is not None and result.time_to_best_seconds <= result.runtime_seconds
 
 
+def test_mid_size_full_path_is_honest_and_on_time() -> None:
+    # 15 x 900 = 13,500 pairs, 60 jobs per agent: HiGHS on the full model, and a second HiGHS
+    # on the reduced (heuristic) pair set, whose bound must not become the problem's.
+    (inst,) = read_gap_file(data_file("yagiura", "c15900"))
+    problem = inst.to_problem()
+    result = GapEngineSolver().solve(problem, options(4.0))
+    assert result.unit_agent is not None and inst.is_feasible(result.unit_agent)
+    assert result.objective == problem.objective_of(result.unit_agent)
+    best = read_best_known(DATA / "best_known.csv")[("c15900", "min")]  # a feasible plan's cost
+    assert result.bound is not None and result.bound <= best
+    assert result.status == Status.FEASIBLE  # 4 s is nowhere near a proof here
+    assert result.statistics["highs_scope"] == "full"
+    assert result.statistics.get("highs2_scope", "heuristic") == "heuristic"
+    assert result.runtime_seconds <= 4.0 + 2.0  # a late low-priority phase is not waited for
+
+
 # -- the CLI -------------------------------------------------------------------------------
 
 

@@ -4,19 +4,24 @@ For a problem that is a pure generalized assignment problem (capacities only, ev
 must be assigned) the time budget T is spent as below, two things at once, one per
 core (threads; numba, CP-SAT and HiGHS all release the GIL):
 
-0. Small problems (<= 4,000 pairs) only: HiGHS on the *full* textbook model starts at once
-   and keeps one core until the deadline, first exactly as HiGHS would run alone (default
-   settings, no hint: the same deterministic path), then, if that stops unproven, hinted
-   with the incumbent at zero gap. So the engine is no worse than HiGHS alone but for the
-   throughput it loses to the other core, and the phases below can only add to it.
+0. Small and mid-size problems (<= 15,000 pairs) only: HiGHS on the *full* textbook model
+   starts at once and keeps one core until the deadline, first exactly as HiGHS would run
+   alone (default settings, no hint: the same deterministic path), then, if that stops
+   unproven, hinted with the incumbent at zero gap. So the engine is no worse than HiGHS
+   alone but for the throughput it loses to the other core, and the phases below can only
+   add to it.
 1. Lagrangian relaxation of the capacities (`planner.gap.lagrange`): a proven lower bound
    (the LP bound, approached by subgradient ascent) and reduced costs rc[i][j].
 2. Penalty local search (`planner.gap.local_search`, numba) from the relaxation's
    assignment, with candidate agents per job from the reduced costs: a first incumbent.
 3. Until the deadline:
-   - small problems: beside HiGHS, CP-SAT (`planner.solvers.cpsat.build_model`, the
-     planner's own model) on the pair set left by reduced-cost fixing when there are at
-     most 1,200 pairs (proving optimality is the point there), else the local search;
+   - small and mid-size problems: beside HiGHS, with at least 15 jobs per agent a second
+     HiGHS (at the lowest CPU priority: the first keeps its core on a busy machine) on the
+     full model hinted with the incumbent (<= 4,000 pairs) or on the reduced set below;
+     with fewer, CP-SAT (`planner.solvers.cpsat.build_model`, the planner's own model, also
+     at the lowest priority) on the pair set left by reduced-cost fixing when there are at
+     most 1,200 pairs (proving optimality is the point there), else the local search (at
+     normal priority);
    - mid-size problems: HiGHS on a reduced pair set (`planner.gap.restricted`: each job's
      5 best agents by reduced cost plus its incumbent agent) beside the local search;
    - large problems (> 40,000 pairs): two local searches with different seeds, since a
@@ -73,7 +78,7 @@ class EngineSettings:
     cpsat_below_pairs: int = 1200  # and give the second core to CP-SAT, not the search
     # Up to this many pairs HiGHS solves the *full* problem for the whole time limit, as it
     # would alone; above, a reduced one after the first phases.
-    full_mip_below_pairs: int = 4000
+    full_mip_below_pairs: int = 15_000
     # On those, from this many jobs per agent our own core runs a second (hinted) HiGHS
     # instead of the search or CP-SAT: on 5x100 .. 10x200 C/D/E neither beat HiGHS.
     second_mip_jobs_per_agent: int = 15
@@ -83,6 +88,17 @@ class EngineSettings:
     # from scratch: its LNS neighbourhoods rarely improve that (deep) local optimum.
     cpsat_hint: bool = False
     give_up: int = 200  # rounds without a new best that end the first (solo) search phase
+    # On the full-model path a second MIP or CP-SAT runs at the lowest CPU priority, so that
+    # on a busy machine the first HiGHS (as it would run alone) keeps the share it would have
+    # alone (d10100 / e10100 with CP-SAT at normal priority beside it: 6,377 / 11,599, HiGHS
+    # alone 6,376 / 11,587). The search runs at normal priority (at the lowest it got next to
+    # nothing while other work ran: d20200 12,354 -> 12,326, c20200 2,394 -> 2,393).
+    low_priority_second_mip: bool = True
+    low_priority_cpsat: bool = True
+    overrun_seconds: float = 0.5  # how long past the deadline a late phase is waited for
+    # CP-SAT alone on one core runs default_lp and the LNS workers by turns (as CP-SAT's own
+    # 2-worker portfolio does), not all eight full-problem subsolvers.
+    cpsat_lns_only: bool = True
 
 
 def side_constraints(problem: AssignmentProblem) -> list[str]:
@@ -153,10 +169,33 @@ class _Tracker:
         """`stop` is called by `check_proven` once the incumbent is proven optimal."""
         self._when_proven.append(stop)
 
+    def stop_all(self) -> None:
+        """Call every registered stop now (the deadline passed)."""
+        for stop in list(self._when_proven):
+            stop()
+
+    def best(self) -> tuple[float, np.ndarray | None]:
+        """The best filed plan and its value, read under one lock."""
+        with self._lock:
+            if not self.plans:
+                return math.inf, None
+            return min(self.plans.values(), key=lambda vp: vp[0])
+
     def check_proven(self) -> None:
         if self.proven():
             for stop in list(self._when_proven):
                 stop()
+
+
+_FULL_BUT_DEFAULT = [
+    "core",
+    "max_lp",
+    "no_lp",
+    "pseudo_costs",
+    "quick_restart",
+    "quick_restart_no_lp",
+    "reduced_costs",
+]
 
 
 class _CpCallback(cp_model.CpSolverSolutionCallback):
@@ -225,9 +264,11 @@ class _CpPhase:
         tracker: _Tracker,
         stats: dict[str, float | int | str],
         workers: int,
+        lns_only: bool = False,
     ):
         self.reduced, self.options, self.tracker, self.stats = reduced, options, tracker, stats
         self.workers = workers
+        self.lns_only = lns_only
         self.done = threading.Event()
         self._solver: cp_model.CpSolver | None = None
         self._stop = False
@@ -252,6 +293,8 @@ class _CpPhase:
         if self.workers == 1:
             # Alone on its core, CP-SAT still runs its portfolio (LNS included) by turns.
             solver.parameters.interleave_search = True
+            if self.lns_only:
+                solver.parameters.ignore_subsolvers.extend(_FULL_BUT_DEFAULT)
         self._solver = solver
         if self._stop:
             return
@@ -408,21 +451,30 @@ class GapEngineSolver:
             return self._phases(problem, options, start, dense, tracker, stats, None)
         mip = _HighsPhase(problem, "full", options, tracker, stats, as_peer=True)
         mip.start(deadline)
-        # Our own phases run in a thread at the lowest CPU priority: on a machine with other
-        # work, HiGHS then keeps the core it would have alone instead of sharing it with us.
+        # Our own phases run in a thread (normal priority; only a second MIP lowers it).
         out: list[SolveResult] = []
         failed: list[BaseException] = []
 
         def phases() -> None:
             try:
-                _lower_priority()
                 out.append(self._phases(problem, options, start, dense, tracker, stats, mip))
             except BaseException as exc:  # handed to the caller's thread below
                 failed.append(exc)
 
         worker = threading.Thread(target=phases, name="engine-phases", daemon=True)
         worker.start()
-        worker.join()
+        worker.join(max(deadline - time.perf_counter(), 0.0) + s.overrun_seconds)
+        if worker.is_alive():
+            # A phase at the lowest priority on a busy machine can take seconds to notice
+            # the deadline (or to read its model back): stop everything, wait a moment, and
+            # if it is still busy answer with what the tracker holds (its own lock makes that
+            # a consistent snapshot) instead of overrunning the caller's limit.
+            tracker.stop_all()
+            mip.stop()
+            worker.join(s.overrun_seconds)
+            if worker.is_alive():
+                log.warning("engine: a phase overran the deadline; answering without it")
+                return self._result(problem, tracker, start, {**stats, "overrun": 1})
         if failed:
             mip.stop()
             mip.join()
@@ -484,7 +536,14 @@ class GapEngineSolver:
         # HiGHS (LP-based branch and bound; the LP bound of the GAP is tight) takes one core
         # in a thread. The other core runs CP-SAT on tiny problems (where proving optimality
         # is the point) and the local search otherwise.
-        cp = _CpPhase(reduced, options, tracker, stats, workers=max(1, int(options.threads) - 1))
+        cp = _CpPhase(
+            reduced,
+            options,
+            tracker,
+            stats,
+            workers=max(1, int(options.threads) - 1),
+            lns_only=s.cpsat_lns_only,
+        )
         if problem.n_pairs > s.twin_search_above_pairs:
             # Large instances: HiGHS makes no headway on them within seconds, so the second
             # core runs a second search from the incumbent with another seed.
@@ -513,13 +572,25 @@ class GapEngineSolver:
             # Many jobs per agent: the LP bound is tight and HiGHS finds better plans than
             # the search, which stalls early. A second HiGHS, hinted with the incumbent and
             # with another seed, is a second, different chance to improve on the first.
-            second = _HighsPhase(
-                problem, "full", options, tracker, stats, hint=tracker.plan, label="highs2", seed_offset=1
-            )
+            if problem.n_pairs > s.exact_below_pairs:
+                # Past the exact size, the reduced model (each job's best agents) is a
+                # different neighbourhood, not a second look at the same one: HiGHS there
+                # found c15900 11,344 and e15900 102,425 where a full hinted one had 11,360
+                # and 102,446. Its bound counts only as the reduced model allows.
+                scope = "exact" if reduced.exact else "heuristic"
+                second = _HighsPhase(reduced.problem, scope, options, tracker, stats, label="highs2")
+            else:
+                second = _HighsPhase(
+                    problem, "full", options, tracker, stats, hint=tracker.plan, label="highs2", seed_offset=1
+                )
             tracker.when_proven(second.stop)
             tracker.check_proven()
+            if s.low_priority_second_mip:
+                _lower_priority()  # the phases' own thread here (full path), never the caller's
             second.run(deadline)
         elif problem.n_pairs <= s.cpsat_below_pairs:
+            if mip.scope == "full" and s.low_priority_cpsat:
+                _lower_priority()  # the phases' own thread here (full path), never the caller's
             cp.run(deadline)
         else:
             # No giving up here: the core is the search's until the deadline.
@@ -532,7 +603,7 @@ class GapEngineSolver:
         self, problem: AssignmentProblem, tracker: _Tracker, start: float, stats: dict[str, float | int | str]
     ) -> SolveResult:
         runtime = time.perf_counter() - start
-        plan = tracker.plan
+        plan_value, plan = tracker.best()
         if plan is None and tracker.bound == math.inf:
             # The exact reduced model is infeasible and nothing was fixed against an
             # incumbent (there was none): the problem itself has no solution.
@@ -541,8 +612,8 @@ class GapEngineSolver:
             bound = tracker.bound if math.isfinite(tracker.bound) else None
             return SolveResult(Status.TIMEOUT, self.name, None, None, bound, runtime, statistics=stats)
         objective = float(problem.objective_of(plan))
-        if abs(objective - tracker.plan_value) > 1e-6:
-            raise AssertionError(f"engine: tracked objective {tracker.plan_value} != recomputed {objective}")
+        if abs(objective - plan_value) > 1e-6:
+            raise AssertionError(f"engine: tracked objective {plan_value} != recomputed {objective}")
         bound = min(tracker.bound, objective)
         status = Status.OPTIMAL if bound >= objective else Status.FEASIBLE
         return SolveResult(status, self.name, plan, objective, bound, runtime,
