@@ -39,3 +39,7 @@ class InfeasibleError(Exception):
     def __init__(self, reasons: list[str]):
         self.reasons = reasons
         super().__init__("No plan satisfies every rule:\n" + "\n".join(f"  - {r}" for r in reasons))
+
+
+class Cancelled(Exception):
+    """The caller asked a long run to stop (its `should_stop` said so); nothing is returned."""

@@ -284,6 +284,35 @@ def test_one_build_at_a_time_and_cancel(client: TestClient, built: dict[str, Any
     assert client.delete(base, headers=WRITE).json()["status"] == "cancelled"  # nothing left to cancel
 
 
+def test_a_cancel_stops_the_running_search(
+    client: TestClient, built: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker, run here in-process: the cancel lands once the build is running, and the
+    search stops at its next look at the row instead of running out its 600 s."""
+    from api.services import calendar_worker
+
+    store = client.app.state.services.store  # type: ignore[attr-defined]
+    plan = _second_plan(client, built)
+    row = store.create_calendar(plan, {**built["request"], "time_limit_seconds": 600}, "writer")
+    real = calendar_worker.plan_calendar
+    seen: list[BaseException] = []
+
+    def cancel_then_plan(*args: Any, **kwargs: Any) -> Any:
+        assert client.delete(f"/api/v1/plans/{plan}/calendar", headers=WRITE).json()["status"] == "cancelled"
+        try:
+            return real(*args, **kwargs)
+        except BaseException as exc:
+            seen.append(exc)
+            raise
+
+    monkeypatch.setattr(calendar_worker, "plan_calendar", cancel_then_plan)
+    monkeypatch.setattr(calendar_worker, "CHECK_SECONDS", 0.0)
+    assert calendar_worker._run(store, row.id) == "cancelled"
+    assert [type(e).__name__ for e in seen] == ["Cancelled"]
+    stored = store.calendar(row.id)
+    assert stored.status == "cancelled" and not stored.visits
+
+
 def test_calendars_survive_a_restart(client: TestClient, built: dict[str, Any]) -> None:
     """A second app on the same database: the finished calendar is there, an unfinished one failed."""
     plan = built["plan_id"]

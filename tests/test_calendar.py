@@ -26,7 +26,7 @@ from planner.calendar.solve import plan_calendar
 from planner.calendar.visits import read_visits
 from planner.calendar.workdays import make_calendar
 from planner.cli.app import app
-from planner.errors import InputError
+from planner.errors import Cancelled, InputError
 from planner.io.plan_dir import PLAN_COLUMNS
 from planner.pvrp.problem import INF, WindowRule
 
@@ -410,3 +410,23 @@ def test_policy_with_an_embedded_calendar_section_is_read_the_same(tmp_path, mon
     path.write_text("calendar:\n  day_start: '25:00'\n")
     with pytest.raises(InputError, match=re.escape("calendar.day_start")):
         settings.load_policies(path)
+
+
+# --- cancellation --------------------------------------------------------------------------------
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_build_asked_to_stop_raises_cancelled_and_stops_asking(tmp_path: Path, workers: int) -> None:
+    inputs = load_inputs(start=START, weeks=4, country="CN", **write_toy(tmp_path))
+    asked: list[int] = []
+    # One process asks every search round (a manager runs hundreds); a pool between managers.
+    stop_at = 3 if workers == 1 else 1
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) >= stop_at
+
+    with pytest.raises(Cancelled):
+        plan_calendar(inputs, time_limit_s=600.0, seed=1, workers=workers, should_stop=stop)
+    assert len(asked) == stop_at  # nothing ran on after the first True
+    # A build never asked to stop plans every manager.
+    done = plan_calendar(inputs, time_limit_s=1.0, seed=1, workers=workers, should_stop=lambda: False)
+    assert len(done.managers) == 2

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 
 from planner.calendar.build import CalendarInputs, ManagerProblem, build_manager, managers_with_accounts
+from planner.errors import Cancelled
+from planner.pvrp.problem import PeriodicProblem
 from planner.pvrp.search import SearchParams, SearchResult, solve
 
 logger = logging.getLogger(__name__)
@@ -50,8 +53,15 @@ def calendar_params(time_limit_s: float, seed: int) -> SearchParams:
 
 
 def plan_calendar(
-    inputs: CalendarInputs, *, time_limit_s: float = 30.0, seed: int = 0, workers: int = 1
+    inputs: CalendarInputs,
+    *,
+    time_limit_s: float = 30.0,
+    seed: int = 0,
+    workers: int = 1,
+    should_stop: Callable[[], bool] | None = None,
 ) -> CalendarPlan:
+    """`should_stop()` (asked once per search round, and between managers) returning True
+    raises `planner.errors.Cancelled`: a cancelled build frees its core within a round."""
     started = time.monotonic()
     built = [build_manager(inputs, m) for m in managers_with_accounts(inputs)]
     weights = [max(1, b.problem.required_visits()) for b in built]
@@ -63,10 +73,9 @@ def plan_calendar(
         for k, (b, w) in enumerate(zip(built, weights, strict=True))
     ]
     if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_solve, jobs, chunksize=1))
+        results = _in_pool(jobs, workers, should_stop)
     else:
-        results = [_solve(job) for job in jobs]
+        results = [solve(problem, params, should_stop) for problem, params in jobs]
     managers = tuple(ManagerCalendar(b, r) for b, r in zip(built, results, strict=True))
     for m in managers:
         logger.info(
@@ -79,6 +88,25 @@ def plan_calendar(
             m.result.runtime_s,
         )
     return CalendarPlan(inputs, managers, time.monotonic() - started)
+
+
+def _in_pool(
+    jobs: list[tuple[PeriodicProblem, SearchParams]], workers: int, should_stop: Callable[[], bool] | None
+) -> list[SearchResult]:
+    """The managers' searches in `workers` processes. A stop request is seen between
+    managers (the callable stays in this process): queued ones never start, running ones
+    end with their own limit."""
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        futures = [pool.submit(_solve, job) for job in jobs]
+        pending = set(futures)
+        while pending:
+            if should_stop is not None and should_stop():
+                raise Cancelled("the calendar build was asked to stop")
+            _, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+        return [f.result() for f in futures]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _solve(job: tuple) -> SearchResult:

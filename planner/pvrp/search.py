@@ -30,12 +30,13 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
 
+from planner.errors import Cancelled
 from planner.pvrp.check import TOLERANCE, CheckReport, check, route_times
 from planner.pvrp.horizon import optimise_horizon
 from planner.pvrp.improve import improve_day, improve_route
@@ -110,7 +111,11 @@ class SearchResult:
     statistics: dict[str, float] = field(default_factory=dict)
 
 
-def solve(problem: PeriodicProblem, params: SearchParams) -> SearchResult:
+def solve(
+    problem: PeriodicProblem, params: SearchParams, should_stop: Callable[[], bool] | None = None
+) -> SearchResult:
+    """Construct, descend, then perturbation rounds until the limit; `should_stop()` is asked
+    once per round and a True raises `planner.errors.Cancelled`."""
     started = time.monotonic()
     deadline = started + params.time_limit_s
     polish_from = started + params.time_limit_s * (1 - params.polish_share)
@@ -136,6 +141,8 @@ def solve(problem: PeriodicProblem, params: SearchParams) -> SearchResult:
     while time.monotonic() < polish_from and (params.max_rounds is None or rounds < params.max_rounds):
         if params.stall_rounds is not None and rounds - last_best >= params.stall_rounds:
             break
+        if should_stop is not None and should_stop():
+            raise Cancelled("the periodic routing search was asked to stop")
         if time.monotonic() >= horizon_at:
             horizon_at = math.inf
             engine.route_horizon(time.monotonic() + params.horizon_share * params.time_limit_s)
