@@ -56,13 +56,5 @@ def restrict(
     if incumbent is not None:
         keep[incumbent, np.arange(n)] = True
     pairs = np.sort(dense.pair_of[keep])
-    sub = replace(
-        problem,
-        pair_unit=problem.pair_unit[pairs],
-        pair_agent=problem.pair_agent[pairs],
-        pair_cost=problem.pair_cost[pairs],
-        pair_weight=problem.pair_weight[pairs],
-        pair_moves=None if problem.pair_moves is None else problem.pair_moves[pairs],
-        hint=incumbent if hint else None,
-    )
+    sub = replace(problem.with_pairs(pairs), hint=incumbent if hint else None)
     return RestrictedModel(sub, pairs, exact)
