@@ -170,6 +170,9 @@ class DecomposedSolver:
         remaining = deadline - time.perf_counter()
         if remaining >= needed and polish:
             result = self._cpsat.solve(problem, replace(options, time_limit_seconds=remaining))
+            if result.unit_agent is None and satisfies(problem, hint):
+                # CP-SAT did not even take up its hint in time: the start stands, with its bound.
+                result = replace(_as_result(problem, hint, self.name), bound=result.bound)
         elif satisfies(problem, hint) or not polish:
             result = _as_result(problem, hint, self.name)
         else:
