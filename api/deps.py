@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -38,7 +39,7 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key; scope read or write")
 
 
-def _require(scope: Scope):  # type: ignore[no-untyped-def]
+def _require(scope: Scope) -> Callable[..., ApiKey]:
     def check(services: ServicesDep, presented: Annotated[str | None, Security(_header)]) -> ApiKey:
         if not presented:
             raise HTTPException(

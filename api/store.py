@@ -15,6 +15,11 @@ from api.db import CalendarRow, DatasetRow, DatasetVersionRow, EventRow, JobRow,
 ACTIVE_JOB_STATES = ("queued", "running")
 
 
+def rows_changed(result: Any) -> int:
+    """Rows an UPDATE changed (SQLAlchemy types `execute` as a plain Result, which has no count)."""
+    return cast("CursorResult[Any]", result).rowcount
+
+
 class Store:
     def __init__(self, sessions: sessionmaker):
         self._sessions = sessions
@@ -131,7 +136,7 @@ class Store:
                 .where(JobRow.id == job_id, JobRow.status.in_(ACTIVE_JOB_STATES))
                 .values(status="cancelled", finished_at=now(), error="cancelled by request")
             )
-            return res.rowcount > 0
+            return rows_changed(res) > 0
 
     def fail_unfinished_jobs(self, reason: str) -> int:
         with self.session() as s:
@@ -140,7 +145,7 @@ class Store:
                 .where(JobRow.status.in_(ACTIVE_JOB_STATES))
                 .values(status="failed", error=reason, finished_at=now())
             )
-            return res.rowcount
+            return rows_changed(res)
 
     def fail_job(self, job_id: str, reason: str) -> None:
         with self.session() as s:
@@ -206,7 +211,7 @@ class Store:
                 .where(CalendarRow.id == calendar_id, CalendarRow.status.in_(ACTIVE_JOB_STATES))
                 .values(**values)
             )
-            return cast("CursorResult[Any]", res).rowcount > 0
+            return rows_changed(res) > 0
 
     def fail_unfinished_calendars(self, reason: str) -> int:
         with self.session() as s:
@@ -215,7 +220,7 @@ class Store:
                 .where(CalendarRow.status.in_(ACTIVE_JOB_STATES))
                 .values(status="failed", error=reason, finished_at=now())
             )
-            return cast("CursorResult[Any]", res).rowcount
+            return rows_changed(res)
 
     # --- events ------------------------------------------------------------------------------------
     def event_by_key(self, dataset_id: str, key: str) -> EventRow | None:

@@ -1,17 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 
 from api.db import CalendarRow
 from api.deps import ReadKey, ServicesDep, WriteKey
+from api.routers.responses import Responses
 from api.schemas import InputErrorOut
 from api.schemas_calendar import CalendarIn, CalendarOut, CalendarStatus
 from api.views import calendar_out
 
 router = APIRouter(prefix="/plans/{plan_id}/calendar", tags=["visit calendars"])
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "unknown plan, or no calendar yet"}}
+NOT_FOUND: Responses = {404: {"description": "unknown plan, or no calendar yet"}}
 
 
 @router.post(

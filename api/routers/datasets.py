@@ -5,21 +5,20 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from api.deps import ReadKey, ServicesDep, WriteKey
+from api.routers.responses import BAD_INPUT, NOT_FOUND
 from api.schemas import (
     DatasetContentOut,
     DatasetIn,
     DatasetOut,
     DatasetVersionIn,
     DatasetVersionOut,
-    InputErrorOut,
 )
 from api.services import datasets as ds_service
 from api.services.scenario import check_no_server_files
 from api.views import dataset_out, version_out
+from planner.models import Dataset
 
 router = APIRouter(prefix="/datasets", tags=["data sets"])
-BAD_INPUT = {422: {"model": InputErrorOut, "description": "bad input; names file, row and column"}}
-NOT_FOUND = {404: {"description": "unknown id"}}
 
 
 @router.post("", status_code=201, responses=BAD_INPUT)
@@ -91,7 +90,7 @@ def get_version(dataset_id: str, version: int, services: ServicesDep, _: ReadKey
     return DatasetContentOut(**version_out(row).model_dump(), data=row.payload)
 
 
-def _create(services: ServicesDep, name: str, dataset, actor: str) -> DatasetOut:  # type: ignore[no-untyped-def]
+def _create(services: ServicesDep, name: str, dataset: Dataset, actor: str) -> DatasetOut:
     check_no_server_files(dataset.policy, "policy")
     dataset_id = services.store.create_dataset(
         name, ds_service.payload(dataset), actor, ds_service.counts(dataset)

@@ -5,14 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import ReadKey, ServicesDep, WriteKey
-from api.schemas import InputErrorOut, JobIn, JobOut, JobResultOut
+from api.routers.responses import INVALID, NOT_FOUND
+from api.schemas import JobIn, JobOut, JobResultOut
 from api.views import job_out, plan_out
 
 router = APIRouter(prefix="/jobs", tags=["solve jobs"])
-NOT_FOUND = {404: {"description": "unknown id"}}
 
 
-@router.post("", status_code=202, responses={422: {"model": InputErrorOut}, **NOT_FOUND})
+@router.post("", status_code=202, responses={**INVALID, **NOT_FOUND})
 def submit(body: JobIn, services: ServicesDep, key: WriteKey, response: Response) -> JobOut:
     row = services.jobs.submit(body, key.name)
     response.headers["Location"] = f"/api/v1/jobs/{row.id}"

@@ -5,11 +5,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import ReadKey, ServicesDep, WriteKey
+from api.routers.responses import NOT_FOUND
 from api.schemas import AdoptIn, AssignmentRowOut, CompareIn, PlanOut
 from api.views import plan_out
 
 router = APIRouter(tags=["plans"])
-NOT_FOUND = {404: {"description": "unknown id"}}
 
 
 @router.get("/plans")

@@ -18,7 +18,7 @@ from api.db import JobRow, PlanRow, make_engine, make_sessions, new_id, now
 from api.jsonsafe import finite
 from api.schemas import JobIn
 from api.services.scenario import resolve
-from api.store import ACTIVE_JOB_STATES, Store
+from api.store import ACTIVE_JOB_STATES, Store, rows_changed
 from planner.assign import run_assignment
 from planner.context import Context
 from planner.errors import InfeasibleError, InputError
@@ -113,7 +113,7 @@ def _run(store: Store, job_id: str) -> str:
             .where(JobRow.id == job_id, JobRow.status.in_(ACTIVE_JOB_STATES))
             .values(status="succeeded", progress=final, plan_id=plan.id, finished_at=now())
         )
-        if done.rowcount == 0:
+        if rows_changed(done) == 0:
             return "cancelled"  # nothing else was written in this transaction
         store.add_plan(s, plan, make_current=spec.adopt)
     return "succeeded"
@@ -159,4 +159,4 @@ def _set(store: Store, job_id: str, **values: Any) -> bool:
         res = s.execute(
             update(JobRow).where(JobRow.id == job_id, JobRow.status.in_(ACTIVE_JOB_STATES)).values(**values)
         )
-        return res.rowcount > 0
+        return rows_changed(res) > 0
