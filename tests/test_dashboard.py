@@ -1,5 +1,6 @@
 """The dashboard in a real headless Chromium (Debian's, driven by Playwright for Python) against a real
-server: run a scenario from the page, open the comparison, and check it shows exactly what the API says.
+server: run a scenario from the page, open the comparison, build a visit calendar, and check the page
+shows exactly what the API says.
 Skips when /usr/bin/chromium or the playwright package is missing (scripts/install_browser.sh)."""
 
 from __future__ import annotations
@@ -179,3 +180,106 @@ def _pick(obj: dict, key: str) -> object:
     for part in key.split("."):
         obj = obj.get(part) if isinstance(obj, dict) else None  # type: ignore[assignment]
     return obj
+
+
+# A fortnight with no Chinese public holiday, starting on a Monday: two full grid rows.
+CALENDAR_START = "2025-03-03"
+
+
+def test_calendar_tab_in_browser(dashboard_server: Server, tmp_path: Path) -> None:
+    """Build a calendar from the Calendar tab and check the page against the API's own answer:
+    one summary row and a working .ics download per manager of the plan, and the week grid holding
+    exactly that manager's visits."""
+    sync_playwright, expect = _playwright()
+    with dashboard_server.client() as c:
+        dataset_id = upload_demo(c)
+        job = c.post(
+            "/api/v1/jobs",
+            headers=WRITE,
+            json={"dataset_id": dataset_id, "adopt": True, "solver": {"time_limit_seconds": 4}},
+        ).json()
+        plan_id = wait_for_job(c, job["id"])["plan_id"]
+        rows = c.get(f"/api/v1/plans/{plan_id}/assignments", headers=READ).json()
+    plan_managers = {r["manager_id"] for r in rows if r["manager_id"]}
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+            page.set_default_timeout(TIMEOUT_MS)
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(dashboard_server.url + "/#calendar")
+            page.fill("#api-key", WRITE["X-API-Key"])
+            page.click("#key-form button")
+            expect(page.locator("#calendar-plan")).to_have_value(plan_id)
+            expect(page.locator("[data-testid=calendar-status][data-status=none]")).to_be_visible()
+
+            # A bad request: the API's 422 names the field, and the page says so.
+            page.fill("#calendar-form input[name=start]", CALENDAR_START)
+            page.fill("#calendar-form input[name=weeks]", "60")
+            page.click("#calendar-build")
+            expect(page.get_by_test_id("calendar-error")).to_contain_text("weeks")
+            # The browser logs the 404 of "no calendar yet" and the 422 as failed loads; expected here.
+            errors.clear()
+
+            page.fill("#calendar-form input[name=weeks]", "2")
+            page.fill("#calendar-form input[name=country]", "CN")
+            page.fill("#calendar-form input[name=time_limit]", "10")
+            page.click("#calendar-build")
+            expect(page.locator("#calendar-cancel")).to_be_visible()
+            expect(page.locator("[data-testid=calendar-status][data-status=succeeded]")).to_be_visible(
+                timeout=90_000
+            )
+            with dashboard_server.client() as c:
+                answer = c.get(f"/api/v1/plans/{plan_id}/calendar", headers=READ).json()
+            assert answer["status"] == "succeeded"
+            assert answer["request"]["weeks"] == 2 and answer["request"]["country"] == "CN"
+
+            # One summary row per manager of the plan, each with a .ics link that the API serves...
+            shown = page.eval_on_selector_all(
+                "[data-testid=calendar-managers] tbody tr", "rows => rows.map(r => r.dataset.manager)"
+            )
+            assert sorted(shown) == sorted(plan_managers)
+            assert shown == [m["manager_id"] for m in answer["managers"]]
+            links = page.eval_on_selector_all(
+                "[data-testid=ics-link]",
+                "links => links.map(a => [a.dataset.manager, a.getAttribute('href')])",
+            )
+            assert [m for m, _ in links] == shown
+            with dashboard_server.client() as c:
+                for manager_id, href in links:
+                    r = c.get(href, headers=READ)
+                    assert r.status_code == 200, (manager_id, r.text)
+                    assert r.text.startswith("BEGIN:VCALENDAR"), manager_id
+            # ...and that downloads from the page, with the key. Only two: Chromium drops a page's
+            # downloads past ten in quick succession (chromedp/chromedp#791), a person clicks slower.
+            for manager_id in (shown[0], shown[-1]):
+                with page.expect_download() as download:
+                    page.click(f"[data-testid=ics-link][data-manager={manager_id}]")
+                text = Path(download.value.path()).read_text(encoding="utf-8")
+                assert text.startswith("BEGIN:VCALENDAR"), manager_id
+                assert download.value.suggested_filename == f"{manager_id}.ics"
+
+            # The week grid of the busiest manager: exactly the API's visits, each on its own date.
+            visits = answer["visits"]
+            busiest = max(shown, key=lambda m: sum(v["manager_id"] == m for v in visits))
+            page.select_option("#calendar-manager", busiest)
+            grid = page.get_by_test_id("week-grid")
+            expect(grid).to_have_attribute("data-manager", busiest)
+            expect(grid.locator("tbody tr")).to_have_count(2)
+            in_grid = page.eval_on_selector_all(
+                "[data-testid=week-grid] li[data-account]",
+                "items => items.map(i => [i.closest('td').dataset.date, i.dataset.account])",
+            )
+            expected = [(v["date"], v["account_id"]) for v in visits if v["manager_id"] == busiest]
+            assert expected, "the busiest manager should have visits"
+            assert len(in_grid) == len(expected)
+            assert sorted(map(tuple, in_grid)) == sorted(expected)
+            # Weekends without visits are greyed as days off.
+            expect(grid.locator("td[data-date='2025-03-08']")).to_have_class("day-off")
+            page.screenshot(path=str(tmp_path / "dashboard-calendar.png"), full_page=True)
+            assert errors == []
+        finally:
+            browser.close()

@@ -4,10 +4,25 @@ const KEY = "planner.apiKey";
 export const getKey = () => sessionStorage.getItem(KEY) || "";
 export const setKey = (key) => sessionStorage.setItem(KEY, key);
 
+// A 4xx body in words: our InputError lists problems by field, FastAPI's validation lists `loc`s.
+function describe(body) {
+  if (!body || typeof body !== "object") return String(body || "");
+  if (Array.isArray(body.problems) && body.problems.length) {
+    // As the server words them (planner.errors.InputProblem), but a request field needs no file name.
+    const where = (p) => (p.file === "request" && p.column ? p.column
+      : `${p.file}${p.row != null ? ` row ${p.row}` : ""}${p.column ? `, column '${p.column}'` : ""}`);
+    return body.problems.map((p) => `${where(p)}: ${p.message}`).join("; ");
+  }
+  if (Array.isArray(body.detail)) {
+    return body.detail.map((d) => `${(d.loc || []).filter((k) => k !== "body").join(".") || "request"}: ${String(d.msg).replace(/^Value error, /, "")}`).join("; ");
+  }
+  const detail = body.detail || (body.reasons || []).join("; ");
+  return typeof detail === "string" ? detail : JSON.stringify(detail || body);
+}
+
 export class ApiError extends Error {
   constructor(status, body) {
-    const detail = body && (body.detail || (body.reasons || []).join("; "));
-    super(`HTTP ${status}: ${typeof detail === "string" ? detail : JSON.stringify(detail || body)}`);
+    super(`HTTP ${status}: ${describe(body)}`);
     this.status = status;
     this.body = body;
   }
@@ -23,6 +38,19 @@ export async function api(path, { method = "GET", body, okStatuses = [] } = {}) 
   const data = text ? JSON.parse(text) : null;
   if (!response.ok && !okStatuses.includes(response.status)) throw new ApiError(response.status, data);
   return data;
+}
+
+// A file the API serves (e.g. a manager's .ics), fetched with the key: `url` is the path the API gave.
+export async function apiFile(url) {
+  const response = await fetch(url, { headers: { "X-API-Key": getKey() } });
+  if (!response.ok) {
+    const text = await response.text();
+    let data = text;
+    try { data = JSON.parse(text); } catch { /* not JSON: keep the text */ }
+    throw new ApiError(response.status, data);
+  }
+  const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  return { blob: await response.blob(), filename: named ? named[1] : url.split("/").pop() };
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,44 +1,14 @@
 // The dashboard: tabs over the JSON API. State is this one object; every render reads from it.
 import { api, getKey, setKey, runJob } from "./api.js";
 import { hbars, stacked, scatter, utilisationClass, widthOf, PALETTE } from "./charts.js";
+import { $, h, fmt, pct, table, td, status, guard } from "./dom.js";
+import { renderCalendar, wireCalendar } from "./calendar.js";
 
-const $ = (sel) => document.querySelector(sel);
 const state = { datasets: [], dataset: null, version: null, plans: [], versions: new Map(), cancel: false };
 const TIER_COLOURS = { strategic: "#7b3fa0", key: "#2457c5", standard: "#9fb3d1" };
 const UCOLOUR = { "u-low": "#6aa4d9", "u-ok": "#3f9b5a", "u-high": "#e0a526", "u-over": "#d1432f" };
 
 // --- small helpers -----------------------------------------------------------------------------------
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    // Through the CSSOM: the page's CSP forbids style attributes.
-    else if (k === "bg") node.style.background = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
-export function fmt(v) {
-  if (v === null || v === undefined) return "–";
-  if (typeof v === "number") return Number.isInteger(v) ? v.toLocaleString("en") : v.toLocaleString("en", { maximumFractionDigits: 4 });
-  return String(v);
-}
-const pct = (u) => `${(u * 100).toFixed(0)} %`;
-function table(headers, rows, attrs = {}) {
-  return h("table", attrs,
-    h("thead", {}, h("tr", {}, headers.map((c) => h("th", {}, c)))),
-    h("tbody", {}, rows));
-}
-const td = (v, attrs = {}) => h("td", { class: typeof v === "number" ? "num" : "", ...attrs }, fmt(v));
-function status(text, error = false) {
-  $("#status").textContent = text;
-  $("#status").classList.toggle("error", error);
-}
-async function guard(fn) {
-  try { return await fn(); } catch (e) { status(e.message, true); console.error(e); return undefined; }
-}
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
 const planLabel = (p) => `${p.name || (p.event_id ? "event" : "plan")} · ${p.id.slice(0, 8)}${p.is_current ? " (current)" : ""} · v${p.dataset_version} · ${new Date(p.created_at + (p.created_at.endsWith("Z") ? "" : "Z")).toLocaleString()}`;
 
@@ -68,6 +38,7 @@ async function selectDataset(id) {
   status(`Data set ${state.dataset.name}: ${state.version.accounts} accounts, ${state.version.managers} managers, ${state.plans.length} plan(s).`);
   if (!$("#tab-plan").hidden) renderPlan();
   if (!$("#tab-fairness").hidden) renderFairness();
+  if (!$("#tab-calendar").hidden) guard(renderCalendar);
 }
 
 async function loadPlans() {
@@ -387,6 +358,7 @@ function showTab(name) {
   if (!state.dataset) return;
   if (name === "plan") guard(renderPlan);
   if (name === "fairness") guard(renderFairness);
+  if (name === "calendar") guard(renderCalendar);
 }
 
 function wire() {
@@ -416,6 +388,7 @@ function wire() {
     });
   });
   $("#staff-form").addEventListener("submit", (e) => { e.preventDefault(); guard(() => previewLeaver(e.target)); });
+  wireCalendar({ versionOf, planOf: async (id) => state.plans.find((p) => p.id === id) || api(`/plans/${id}`) });
   const tab = location.hash.slice(1);
   if (document.querySelector(`#tabs button[data-tab="${tab}"]`)) showTab(tab);
   if (getKey()) guard(loadDatasets);

@@ -21,7 +21,7 @@ export function utilisationClass(u) {
   if (u < 0.5) return "u-low";
   return "u-ok";
 }
-const COLOURS = { "u-low": "#6aa4d9", "u-ok": "#3f9b5a", "u-high": "#e0a526", "u-over": "#d1432f" };
+export const COLOURS = { "u-low": "#6aa4d9", "u-ok": "#3f9b5a", "u-high": "#e0a526", "u-over": "#d1432f" };
 
 // rows: [{label, value, max?, colour?, tip, marks?: [{at, colour}]}]; bars are value against the shared scale.
 export function hbars(rows, { unit = "", width = 560, format = (v) => v.toFixed(0) } = {}) {

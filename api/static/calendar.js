@@ -1,0 +1,333 @@
+// The Calendar tab: build a plan's visit calendar (a job on the API), then show it per manager:
+// a summary table with .ics downloads, the shortfalls in words, and a week grid (rows = weeks, Mon..Sun).
+import { api, apiFile, ApiError, sleep } from "./api.js";
+import { el, hbars, utilisationClass, widthOf, COLOURS } from "./charts.js";
+import { $, h, fmt, table, td, status, guard } from "./dom.js";
+
+// deps: {planOf(id), versionOf(datasetId, version)} from app.js; follow: the build being polled.
+const cal = { deps: null, follow: null, cancel: false, shown: null, prefilled: null, previous: {} };
+const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+// The reasons planner/calendar/summary.py gives, in words a sales director reads.
+const REASONS = {
+  "no working day": "the manager has no working day in that window (leave or public holidays)",
+  "not available": "the account cannot be visited on any of the manager's working days then",
+  "longer than a day": "the trip there and back plus the visit do not fit in one working day (or the account's visiting hours are shorter than the visit)",
+  "not enough time": "the working days were already full with more valuable visits",
+};
+
+// --- dates: ISO strings, arithmetic in UTC so no time zone shifts a day ------------------------------------
+const DAY_MS = 86_400_000;
+const toDate = (iso) => new Date(`${iso}T00:00:00Z`);
+const isoOf = (d) => d.toISOString().slice(0, 10);
+const addDays = (iso, n) => isoOf(new Date(toDate(iso).getTime() + n * DAY_MS));
+const weekdayOf = (iso) => (toDate(iso).getUTCDay() + 6) % 7; // 0 = Monday
+const dayLabel = (iso) => `${Number(iso.slice(8))} ${MONTHS[Number(iso.slice(5, 7)) - 1]}`;
+const clock = (hhmm) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+// The API's timestamps are UTC, written without a zone.
+const utc = (stamp) => new Date(stamp + (/Z|[+-]\d\d:\d\d$/.test(stamp) ? "" : "Z"));
+
+function nextMonday() {
+  const d = new Date();
+  d.setDate(d.getDate() + (((8 - d.getDay()) % 7) || 7));
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+// --- talking to the API ------------------------------------------------------------------------------------
+const active = (c) => c && (c.status === "queued" || c.status === "running");
+
+// The plan's latest calendar (in `wanted` status if given), or null when it has none.
+async function latestCalendar(planId, wanted) {
+  try {
+    return await api(`/plans/${planId}/calendar${wanted ? `?status=${wanted}` : ""}`);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404 && /no .*calendar/.test(e.message)) return null;
+    throw e;
+  }
+}
+
+function setBusy(busy) {
+  $("#calendar-cancel").hidden = !busy;
+  $("#calendar-build").disabled = busy;
+}
+
+// Poll a build until it is done (like runJob); Cancel sends DELETE. Stops quietly if the user moves on.
+async function follow(planId, first) {
+  const token = { planId };
+  cal.follow = token;
+  cal.cancel = false;
+  setBusy(true);
+  let c = first;
+  try {
+    while (active(c)) {
+      $("#calendar-progress").replaceChildren(progressView(c));
+      await sleep(500);
+      if (cal.follow !== token) return;
+      const cancel = cal.cancel;
+      cal.cancel = false;
+      c = await api(`/plans/${planId}/calendar`, cancel ? { method: "DELETE" } : {});
+    }
+  } finally {
+    if (cal.follow === token) { cal.follow = null; setBusy(false); }
+  }
+  status(`Calendar ${c.id.slice(0, 8)}: ${c.status}.`, c.status === "failed");
+  await show(planId, c);
+}
+
+async function build(form) {
+  const planId = $("#calendar-plan").value;
+  if (!planId) { status("Pick a plan first.", true); return; }
+  const f = new FormData(form);
+  const body = { start: f.get("start"), weeks: Number(f.get("weeks")), time_limit_seconds: Number(f.get("time_limit")) };
+  const country = String(f.get("country") || "").trim();
+  if (country) body.country = country;
+  // A rebuild keeps what only the API can set (leave, availability, settings, seed) unless told not to.
+  if (f.get("keep")) {
+    for (const k of ["leave", "availability", "settings", "seed"]) if (cal.previous[k] != null) body[k] = cal.previous[k];
+  }
+  $("#calendar-error").replaceChildren();
+  let c;
+  try {
+    c = await api(`/plans/${planId}/calendar`, { method: "POST", body });
+  } catch (e) {
+    $("#calendar-error").replaceChildren(h("p", { class: "flag-overload", "data-testid": "calendar-error" }, e.message));
+    throw e;
+  }
+  cal.previous = c.request;
+  status(`Building the calendar of plan ${planId.slice(0, 8)}…`);
+  await follow(planId, c);
+}
+
+async function downloadIcs(url) {
+  const { blob, filename } = await apiFile(url);
+  const href = URL.createObjectURL(blob);
+  const a = h("a", { href, download: filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+}
+
+// --- the tab -----------------------------------------------------------------------------------------------
+export async function renderCalendar() {
+  const planId = $("#calendar-plan").value;
+  if (!planId) {
+    $("#calendar-progress").replaceChildren(h("p", { class: "muted" }, "No plan yet: run one from the Scenario tab."));
+    $("#calendar-out").replaceChildren();
+    return;
+  }
+  if (cal.follow && cal.follow.planId === planId) return; // its polling loop draws the tab
+  cal.follow = null;
+  setBusy(false);
+  const latest = await latestCalendar(planId);
+  if (planId !== $("#calendar-plan").value) return;
+  prefill(planId, latest);
+  if (active(latest)) await follow(planId, latest);
+  else await show(planId, latest);
+}
+
+// The form starts from the plan's latest request, so "build again" is one click.
+function prefill(planId, latest) {
+  const r = latest ? latest.request : {};
+  cal.previous = r;
+  const leave = (r.leave || []).length, availability = (r.availability || []).length;
+  $("#calendar-keep").hidden = !(leave || availability || r.settings);
+  $("#calendar-keep-text").textContent = `Keep the latest request's ${leave} leave entr${leave === 1 ? "y" : "ies"}, ` +
+    `${availability} availability rule(s)${r.settings ? " and working-time settings" : ""}`;
+  if (cal.prefilled === planId) return;
+  cal.prefilled = planId;
+  const form = $("#calendar-form").elements;
+  form.namedItem("start").value = r.start || nextMonday();
+  form.namedItem("weeks").value = r.weeks || 4;
+  form.namedItem("country").value = r.country || "";
+  form.namedItem("time_limit").value = r.time_limit_seconds || 30;
+}
+
+function progressView(c) {
+  const limit = (c.request && c.request.time_limit_seconds) || 30;
+  const elapsed = c.started_at ? Math.max(0, (Date.now() - utc(c.started_at)) / 1000) : 0;
+  const bar = !active(c) ? { max: 1, value: 1 } : c.status === "queued" ? {} : { max: limit, value: Math.min(limit, elapsed) };
+  return h("div", { "data-testid": "calendar-status", "data-status": c.status, "data-id": c.id },
+    h("p", {}, `Latest calendar ${c.id.slice(0, 8)} (requested by ${c.created_by}, ${utc(c.created_at).toLocaleString()}): `,
+      h("b", {}, c.status),
+      c.status === "running" ? ` · ${elapsed.toFixed(0)} s of up to ${fmt(limit)} s` : "",
+      c.error ? ` · ${c.error}` : ""),
+    h("progress", bar));
+}
+
+async function show(planId, latest) {
+  const out = $("#calendar-out");
+  if (!latest) {
+    $("#calendar-progress").replaceChildren(h("p", { "data-testid": "calendar-status", "data-status": "none" },
+      "This plan has no calendar yet: choose a start date and build one."));
+    out.replaceChildren();
+    return;
+  }
+  $("#calendar-progress").replaceChildren(progressView(latest));
+  let c = latest, note = null;
+  if (latest.status !== "succeeded") {
+    c = await latestCalendar(planId, "succeeded");
+    if (c) note = `Below is the last calendar that succeeded (${c.id.slice(0, 8)}, finished ${utc(c.finished_at).toLocaleString()}); its .ics files are the ones served.`;
+  }
+  if (!c) { out.replaceChildren(); return; }
+  const plan = await cal.deps.planOf(planId);
+  const version = await cal.deps.versionOf(plan.dataset_id, plan.dataset_version);
+  if (planId !== $("#calendar-plan").value) return;
+  const keepManager = $("#calendar-manager") && $("#calendar-manager").value;
+  cal.shown = {
+    c,
+    managerName: new Map(version.data.managers.map((m) => [m.manager_id, m.name])),
+    accountName: new Map(version.data.accounts.map((a) => [a.account_id, a.name])),
+  };
+  out.replaceChildren(...resultView(c, note).filter(Boolean));
+  const select = $("#calendar-manager");
+  if (c.managers.some((m) => m.manager_id === keepManager)) select.value = keepManager;
+  renderGrid();
+}
+
+// --- the built calendar ------------------------------------------------------------------------------------
+const who = (id) => `${id} ${cal.shown.managerName.get(id) || ""}`.trim();
+const accountLabel = (id) => `${id} ${cal.shown.accountName.get(id) || ""}`.trim();
+
+function resultView(c, note) {
+  const s = c.summary, hz = s.horizon;
+  const shortBy = new Map();
+  for (const a of c.shortfall) shortBy.set(a.manager_id, (shortBy.get(a.manager_id) || 0) + 1);
+  const busiest = s.busiest_day;
+  return [
+    note ? h("p", { class: "note" }, note) : null,
+    h("h2", {}, `Visits ${hz.start} to ${hz.end} (${hz.weeks} week${hz.weeks === 1 ? "" : "s"}; `,
+      hz.country ? `public holidays of ${hz.country})` : "no public holidays)"),
+    h("div", { class: "cards" },
+      h("div", { class: "card" }, "visits planned", h("b", {}, `${fmt(s.visits.planned)} / ${fmt(s.visits.required)}`)),
+      h("div", { class: "card" }, "accounts short of visits", h("b", {}, fmt(c.shortfall.length))),
+      h("div", { class: "card" }, "travel", h("b", {}, `${fmt(s.travel_hours_total)} h`)),
+      h("div", { class: "card" }, "busiest day", h("b", {}, busiest ? `${fmt(busiest.hours)} h` : "–"),
+        busiest ? h("small", {}, `${who(busiest.manager_id)}, ${busiest.date}`) : null),
+      h("div", { class: "card" }, "days over the working day", h("b", {}, fmt(s.days_over_capacity)))),
+    h("div", { class: "grid" },
+      h("div", {}, h("h2", {}, "Visits planned per manager (line: required by the tiers)"),
+        hbars(c.managers.map((m) => ({ label: who(m.manager_id), value: m.planned_visits, max: m.required_visits,
+          colour: m.missed_visits ? COLOURS["u-high"] : COLOURS["u-ok"],
+          tip: `${m.manager_id}: ${m.planned_visits} of ${m.required_visits} visits planned` })),
+        { width: Math.min(700, widthOf($("#calendar-out"), 560)) }))),
+    h("h2", {}, "Managers"),
+    h("div", { class: "scroll" }, table(
+      ["Manager", "Accounts", "Working days", "Visits planned", "Required", "Missed", "Travel h", "Visit h", "Accounts short", "Calendar file", ""],
+      c.managers.map((m) => h("tr", { "data-manager": m.manager_id },
+        td(who(m.manager_id)), td(m.accounts), td(m.working_days), td(m.planned_visits), td(m.required_visits),
+        td(m.missed_visits, { class: m.missed_visits ? "num flag-overload" : "num" }), td(m.travel_hours), td(m.visit_hours),
+        td(shortBy.get(m.manager_id) || 0),
+        h("td", {}, h("a", { href: m.ics, "data-testid": "ics-link", "data-manager": m.manager_id,
+          onclick: (e) => { e.preventDefault(); guard(() => downloadIcs(m.ics)); } }, "download .ics")),
+        h("td", {}, h("button", { type: "button", class: "secondary", onclick: () => pickManager(m.manager_id) }, "week grid")))),
+      { "data-testid": "calendar-managers" })),
+    ...shortfallView(c),
+    h("h2", { id: "calendar-grid-title" }, "Week by week"),
+    h("label", {}, "Manager ", h("select", { id: "calendar-manager", onchange: renderGrid },
+      c.managers.map((m) => h("option", { value: m.manager_id }, who(m.manager_id))))),
+    h("p", { class: "legend" }, h("span", { class: "sw day-off" }), "not a working day",
+      h("span", { class: "sw day-leave" }), "leave", h("span", { class: "sw day-makeup" }), "extra working day",
+      hz.country ? [h("span", { class: "sw day-quiet" }), "no visits by anyone that day"] : null,
+      " · bar: hours of visits and travel to them against the working day",
+      hz.country ? ` · the API's answer does not list ${hz.country}'s public holidays, so a holiday shows as a day nobody visits` : ""),
+    h("div", { id: "calendar-grid", class: "scroll" }),
+  ];
+}
+
+function pickManager(managerId) {
+  $("#calendar-manager").value = managerId;
+  renderGrid();
+  $("#calendar-grid-title").scrollIntoView({ behavior: "smooth" });
+}
+
+function shortfallView(c) {
+  const unassigned = c.summary.unassigned_accounts || [];
+  const nodes = [h("h2", {}, `Shortfalls (${c.shortfall.length})`)];
+  if (!c.shortfall.length) nodes.push(h("p", { "data-testid": "calendar-shortfalls" }, "Every account gets all the visits its tier asks for."));
+  else {
+    nodes.push(h("ul", { class: "compact scroll tall", "data-testid": "calendar-shortfalls" }, c.shortfall.map((a) => h("li", { "data-account": a.account_id },
+      h("b", {}, accountLabel(a.account_id)), ` (${a.tier}, with ${who(a.manager_id)}) gets ${a.planned} of the ${a.required} visit${a.required === 1 ? "" : "s"} it needs: `,
+      a.reason.split("; ").map((r) => REASONS[r] || r).join("; also "), "."))));
+  }
+  if (unassigned.length) {
+    nodes.push(h("p", { class: "flag-overload" }, `${unassigned.length} account(s) have no manager in this plan and get no visits: ${unassigned.slice(0, 20).join(", ")}${unassigned.length > 20 ? " …" : ""}`));
+  }
+  return nodes;
+}
+
+// Rows are calendar weeks from the Monday on or before the start; days outside the horizon stay blank.
+function renderGrid() {
+  const { c } = cal.shown;
+  const managerId = $("#calendar-manager").value;
+  const s = c.summary, hz = s.horizon;
+  const byDate = new Map();
+  for (const v of c.visits.filter((x) => x.manager_id === managerId)) {
+    if (!byDate.has(v.date)) byDate.set(v.date, []);
+    byDate.get(v.date).push(v);
+  }
+  for (const list of byDate.values()) list.sort((a, b) => a.sequence - b.sequence);
+  const day = {
+    hz, byDate, settings: s.settings,
+    working: new Set((s.settings.working_weekdays || []).map((w) => w.slice(0, 3).toLowerCase())),
+    leave: leaveDays(c.request.leave || [], managerId),
+    // Dates anybody visits anyone: a working weekday without any visit is likely a public holiday,
+    // which the API's answer does not list (see the legend).
+    busy: new Set(c.visits.map((v) => v.date)),
+    country: hz.country,
+  };
+  const rows = [];
+  for (let monday = addDays(hz.start, -weekdayOf(hz.start)); monday <= hz.end; monday = addDays(monday, 7)) {
+    rows.push(h("tr", {}, h("th", {}, `week of ${dayLabel(monday)}`), [0, 1, 2, 3, 4, 5, 6].map((k) => dayCell(addDays(monday, k), day))));
+  }
+  const m = c.managers.find((x) => x.manager_id === managerId) || {};
+  $("#calendar-grid").replaceChildren(
+    h("p", {}, `${who(managerId)}: ${fmt(m.planned_visits)} visit(s) on ${byDate.size} of ${fmt(m.working_days)} working days, ${fmt(m.travel_hours)} h travel.`),
+    table(["", ...DAY_NAMES], rows, { class: "week-grid", "data-testid": "week-grid", "data-manager": managerId }));
+}
+
+function leaveDays(leave, managerId) {
+  const days = new Set();
+  for (const away of leave.filter((l) => l.manager_id === managerId)) {
+    for (let d = away.start; d <= (away.end || away.start); d = addDays(d, 1)) days.add(d);
+  }
+  return days;
+}
+
+function dayCell(iso, { hz, byDate, settings, working, leave, busy, country }) {
+  if (iso < hz.start || iso > hz.end) return h("td", { class: "outside" }, h("div", { class: "day" }, dayLabel(iso)));
+  const visits = byDate.get(iso) || [];
+  const weekdayOff = !working.has(WEEKDAYS[weekdayOf(iso)]);
+  // A visit on a day that is normally off means a make-up working day (e.g. China's 调休 Saturdays).
+  const kind = leave.has(iso) ? "leave" : weekdayOff && !visits.length ? "off" : weekdayOff ? "makeup"
+    : country && !busy.has(iso) ? "quiet" : "";
+  const words = { leave: "on leave", off: "not a working day", makeup: "extra working day",
+    quiet: "no visits by anyone (a holiday?)", "": "" }[kind];
+  return h("td", { class: kind ? `day-${kind}` : "", "data-date": iso, title: words || null },
+    h("div", { class: "day" }, dayLabel(iso), words ? h("small", {}, ` · ${words}`) : null),
+    visits.length ? loadBar(visits, settings) : null,
+    visits.length ? h("ul", { class: "visits" }, visits.map((v) => h("li", { "data-account": v.account_id,
+      title: `${v.start}–${v.end} ${accountLabel(v.account_id)}; ${v.travel_minutes_before} min travel before` },
+    h("b", {}, v.start), " ", v.account_id, h("small", {}, ` ${cal.shown.accountName.get(v.account_id) || ""}`)))) : null);
+}
+
+// The drive home is not in visits.csv, so the bar counts visits and the travel to each.
+function loadBar(visits, settings) {
+  const busy = visits.reduce((t, v) => t + clock(v.end) - clock(v.start) + v.travel_minutes_before, 0);
+  const share = busy / (settings.hours_per_day * 60);
+  return el("svg", { viewBox: "0 0 100 6", class: "load", role: "img", preserveAspectRatio: "none" },
+    el("rect", { x: 0, y: 0, width: 100, height: 6, fill: "#e4e7ec" }),
+    el("rect", { x: 0, y: 0, width: (Math.min(1, share) * 100).toFixed(1), height: 6, fill: COLOURS[utilisationClass(share)] }),
+    el("title", {}, `${(busy / 60).toFixed(1)} h of a ${settings.hours_per_day} h working day (visits and travel to them)`));
+}
+
+export function wireCalendar(deps) {
+  cal.deps = deps;
+  $("#calendar-plan").addEventListener("change", () => guard(renderCalendar));
+  $("#calendar-cancel").addEventListener("click", () => { cal.cancel = true; status("Cancelling the calendar build…"); });
+  $("#calendar-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    guard(() => build(e.target));
+  });
+}

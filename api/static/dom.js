@@ -1,0 +1,37 @@
+// Small DOM helpers shared by the tabs: element builder, number formats, tables, the status line.
+export const $ = (sel) => document.querySelector(sel);
+
+export function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    // Through the CSSOM: the page's CSP forbids style attributes.
+    else if (k === "bg") node.style.background = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+export function fmt(v) {
+  if (v === null || v === undefined) return "–";
+  if (typeof v === "number") return Number.isInteger(v) ? v.toLocaleString("en") : v.toLocaleString("en", { maximumFractionDigits: 4 });
+  return String(v);
+}
+export const pct = (u) => `${(u * 100).toFixed(0)} %`;
+
+export function table(headers, rows, attrs = {}) {
+  return h("table", attrs,
+    h("thead", {}, h("tr", {}, headers.map((c) => h("th", {}, c)))),
+    h("tbody", {}, rows));
+}
+export const td = (v, attrs = {}) => h("td", { class: typeof v === "number" ? "num" : "", ...attrs }, fmt(v));
+
+export function status(text, error = false) {
+  $("#status").textContent = text;
+  $("#status").classList.toggle("error", error);
+}
+export async function guard(fn) {
+  try { return await fn(); } catch (e) { status(e.message, true); console.error(e); return undefined; }
+}
