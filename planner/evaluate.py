@@ -281,7 +281,7 @@ def gini(x: np.ndarray) -> float:
     return float((2 * np.sum(ranks * x) / (n * x.sum())) - (n + 1) / n)
 
 
-def _account_rows(ctx: Context, agent: np.ndarray, a_idx: np.ndarray, metrics) -> list[AccountRow]:  # type: ignore[no-untyped-def]
+def _account_rows(ctx: Context, agent: np.ndarray, a_idx: np.ndarray, metrics) -> list[AccountRow]:
     # Scatter the pair metrics onto accounts once (unassigned accounts keep 0), then build the
     # rows from plain lists: per-row numpy indexing made this the slowest part of a re-plan.
     n = ctx.n_accounts
@@ -321,7 +321,7 @@ def _account_rows(ctx: Context, agent: np.ndarray, a_idx: np.ndarray, metrics) -
     ]
 
 
-def _manager_rows(ctx, agent, load, travel, count, value) -> list[ManagerRow]:  # type: ignore[no-untyped-def]
+def _manager_rows(ctx, agent, load, travel, count, value) -> list[ManagerRow]:
     rows = []
     placed = agent >= 0
     tier_counts = np.zeros((ctx.n_managers, len(TIER_ORDER)), dtype=np.int64)

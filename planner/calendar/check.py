@@ -111,7 +111,7 @@ def _check_manager(
     for v in visits:
         days[horizon.day(v.date)].append(v)
     ordered = {d: sorted(vs, key=lambda v: (v.sequence, v.start)) for d, vs in days.items()}
-    routes = tuple(
+    routes: tuple[tuple[tuple[int, ...], ...], ...] = tuple(
         (tuple(built.node_of(v.account_id) for v in ordered[d]),) if d in ordered else ()
         for d in range(p.n_days)
     )
@@ -144,10 +144,10 @@ def _check_manager(
             found.append(CalendarViolation(problem_found.rule, mid, account, date, problem_found.detail))
         # capacity and time_window: no loads in the calendar; windows are checked on the clock below.
     for c in report.missed:
-        rule = p.rules[c - 1]
-        assert isinstance(rule, WindowRule)
+        window_rule = p.rules[c - 1]
+        assert isinstance(window_rule, WindowRule)
         visited = {horizon.day(v.date) for v in visits if v.account_id == built.account_ids[c - 1]}
-        for lo, hi in rule.windows:
+        for lo, hi in window_rule.windows:
             if not any(lo <= d <= hi for d in visited):
                 found.append(
                     CalendarViolation(

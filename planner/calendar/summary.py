@@ -41,7 +41,7 @@ def build_summary(
         built = m.built
         p = built.problem
         solution = m.result.solution
-        visits_of = defaultdict(int)
+        visits_of: defaultdict[int, int] = defaultdict(int)
         for day in solution.routes:
             for route in day:
                 for c in route:

@@ -88,10 +88,10 @@ def _parse(
             parsed.append((number, model.model_validate(values)))
         except ValidationError as exc:
             for e in exc.errors():
-                column = str(e["loc"][0]) if e["loc"] else None
-                if column in required and not row.get(column or ""):
+                field = str(e["loc"][0]) if e["loc"] else None
+                if field in required and not row.get(field or ""):
                     continue  # already reported as blank
-                problems.append(InputProblem(table.name, number, column, _message(e, row.get(column or ""))))
+                problems.append(InputProblem(table.name, number, field, _message(e, row.get(field or ""))))
     return parsed
 
 

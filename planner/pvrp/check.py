@@ -163,8 +163,8 @@ def check(problem: PeriodicProblem, solution: PeriodicSolution) -> CheckReport:
     miss_cost = 0.0
     for c in range(1, n + 1):
         problems, missing = problem.rules[c - 1].problems(days_of[c])
-        for rule, day, detail in problems:
-            found.append(Violation(rule, day, None, c, detail))
+        for rule, on_day, detail in problems:
+            found.append(Violation(rule, on_day, None, c, detail))
         if missing:
             missed[c] = missing
             miss_cost += missing * float(problem.miss_cost[c])

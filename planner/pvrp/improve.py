@@ -79,9 +79,9 @@ def _or_opt(travel: np.ndarray, route: list[int]) -> list[int] | None:
         fwd = travel[a[None, :], first[:, None]] + travel[last[:, None], b[None, :]] - arc[None, :]
         rev = travel[a[None, :], last[:, None]] + travel[first[:, None], b[None, :]] - arc[None, :]
         j = np.arange(n + 1)[None, :]
-        s = starts[:, None]
-        # Arcs touching the segment (s-1 .. s+length-1) are not valid places.
-        invalid = (j >= s - 1) & (j <= s + length - 1)
+        at = starts[:, None]
+        # Arcs touching the segment (at-1 .. at+length-1) are not valid places.
+        invalid = (j >= at - 1) & (j <= at + length - 1)
         delta_f = np.where(invalid, np.inf, fwd - removal[:, None])
         delta_r = np.where(invalid, np.inf, rev - removal[:, None])
         for delta, reverse in ((delta_f, False), (delta_r, True)):
@@ -92,13 +92,13 @@ def _or_opt(travel: np.ndarray, route: list[int]) -> list[int] | None:
                 best_move = (int(starts[k // (n + 1)]), length, k % (n + 1), reverse)
     if best_move is None:
         return None
-    s, length, j, reverse = best_move
+    s, length, arc_at, reverse = best_move
     seg = list(tour[s : s + length])
     if reverse:
         seg.reverse()
     rest = list(tour[:s]) + list(tour[s + length :])
     # Arc j in the original tour is (tour[j], tour[j+1]); find tour[j]'s place in `rest`.
-    anchor = j if j < s else j - length
+    anchor = arc_at if arc_at < s else arc_at - length
     new_tour = rest[: anchor + 1] + seg + rest[anchor + 1 :]
     return [int(x) for x in new_tour[1:-1]]
 

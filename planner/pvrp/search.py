@@ -378,7 +378,7 @@ class _Engine:
         )  # fmt: skip
         if better is None:
             return
-        routes = [[() for _ in day] for day in state.routes]
+        routes: list[list[tuple[int, ...]]] = [[() for _ in day] for day in state.routes]
         for (d, k), route in zip(slots, better, strict=True):
             routes[d][k] = tuple(route)
         state.load(Snapshot(tuple(tuple(day) for day in routes), 0.0))

@@ -402,8 +402,8 @@ class PlanState:
         self.days_of = [() for _ in range(self.problem.n_customers + 1)]
         self.missed = np.array([0] + [r.required for r in self.problem.rules], dtype=np.int64)
         visits: dict[int, list[int]] = {}
-        for d, day in enumerate(self.routes):
-            for route in day:
+        for d, routes_of_day in enumerate(self.routes):
+            for route in routes_of_day:
                 for c in route:
                     visits.setdefault(c, []).append(d)
         for c, ds in visits.items():

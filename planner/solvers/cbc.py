@@ -52,14 +52,14 @@ class CbcSolver:
         sizes = problem.unit_size[problem.pair_unit]
         loads = []
         for a in range(problem.n_agents):
-            pairs = np.nonzero(problem.pair_agent == a)[0].tolist()
-            load = pulp.lpSum(int(problem.pair_weight[p]) * x[p] for p in pairs)
+            mine = np.nonzero(problem.pair_agent == a)[0].tolist()
+            load = pulp.lpSum(int(problem.pair_weight[p]) * x[p] for p in mine)
             loads.append(load)
             lp += load <= int(problem.capacity[a]), f"capacity_{a}"
             if problem.lower is not None and problem.lower[a] > 0:
                 lp += load >= int(problem.lower[a]), f"band_{a}"
-            if problem.max_units is not None and problem.max_units[a] >= 0 and pairs:
-                lp += pulp.lpSum(int(sizes[p]) * x[p] for p in pairs) <= int(problem.max_units[a]), f"max_{a}"
+            if problem.max_units is not None and problem.max_units[a] >= 0 and mine:
+                lp += pulp.lpSum(int(sizes[p]) * x[p] for p in mine) <= int(problem.max_units[a]), f"max_{a}"
         if problem.max_moves is not None and problem.pair_moves is not None:
             moving = np.nonzero(problem.pair_moves)[0].tolist()
             lp += pulp.lpSum(int(problem.pair_moves[p]) * x[p] for p in moving) <= problem.max_moves, "moves"

@@ -86,12 +86,12 @@ def construct(problem: AssignmentProblem, respect_budget: bool = False) -> np.nd
 class _State:
     """Mutable placement with one-step ejection: move units off an agent to make room."""
 
-    def __init__(self, problem, pairs_of, chosen, room, left, moves_left):  # type: ignore[no-untyped-def]
+    def __init__(self, problem, pairs_of, chosen, room, left, moves_left):
         self.problem, self.pairs_of, self.chosen, self.room, self.left = problem, pairs_of, chosen, room, left
         self.moves_left = moves_left  # voluntary moves still allowed (inf: no budget)
         self._moves = problem.pair_moves if problem.pair_moves is not None else None
 
-    def moves_of(self, p):  # type: ignore[no-untyped-def]
+    def moves_of(self, p):
         """Voluntary moves of pair(s) p: an int, or an array for an array of pairs."""
         if self._moves is None:
             return 0 if np.isscalar(p) else np.zeros(len(p), dtype=np.int64)
@@ -129,30 +129,31 @@ class _State:
                 best = others[np.argmin(prob.pair_cost[others])]
                 extra = prob.pair_cost[best] - prob.pair_cost[self.chosen[v]]
                 options.append((extra / max(int(prob.pair_weight[self.chosen[v]]), 1), v))
-        for _, v in sorted(options):
+        for _, unit in sorted(options):
+            u = int(unit)
             if self.room[a] >= hours and self.left[a] >= units:
                 break
-            pairs = self.pairs_of[v]
+            pairs = self.pairs_of[u]
             others = pairs[prob.pair_agent[pairs] != a]
             targets = prob.pair_agent[others]
-            extra = self.moves_of(others) - self.moves_of(self.chosen[v])
+            extra = self.moves_of(others) - self.moves_of(self.chosen[u])
             fits = (
                 (prob.pair_weight[others] <= self.room[targets])
-                & (prob.unit_size[v] <= self.left[targets])
+                & (prob.unit_size[u] <= self.left[targets])
                 & (extra <= self.moves_left - reserve)
             )
             if not fits.any():
                 continue
-            new = others[fits][np.argmin(prob.pair_cost[others[fits]])]
-            old = self.chosen[v]
-            self.unplace(v)
-            self.place(v, new)
-            moves.append((v, old, new))
+            new = int(others[fits][np.argmin(prob.pair_cost[others[fits]])])
+            old = int(self.chosen[u])
+            self.unplace(u)
+            self.place(u, new)
+            moves.append((u, old, new))
         if self.room[a] >= hours and self.left[a] >= units:
             return True
-        for v, old, _ in reversed(moves):
-            self.unplace(v)
-            self.place(v, old)
+        for u, old, _ in reversed(moves):
+            self.unplace(u)
+            self.place(u, old)
         return False
 
 

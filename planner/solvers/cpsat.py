@@ -178,7 +178,7 @@ class _ProtoWriter:
     def exactly_one(self, lits: list[int]) -> None:
         self._cons.append(f"constraints {{ exactly_one {{ literals: [{_join(lits)}] }} }}\n")
 
-    def linear(self, variables, coefs, low: int, high: int, enforce: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    def linear(self, variables, coefs, low: int, high: int, enforce: int | None = None) -> None:
         enforcement = f"enforcement_literal: [{enforce}] " if enforce is not None else ""
         self._cons.append(
             f"constraints {{ {enforcement}linear {{ vars: [{_join(variables)}] coeffs: [{_join(coefs)}] "
@@ -198,7 +198,7 @@ class _ProtoWriter:
         return "".join(self._vars) + "".join(self._cons) + "".join(self._tail)
 
 
-def _join(values) -> str:  # type: ignore[no-untyped-def]
+def _join(values) -> str:
     return ", ".join(map(str, np.asarray(values, dtype=np.int64).tolist()))
 
 

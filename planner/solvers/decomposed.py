@@ -222,7 +222,7 @@ class DecomposedSolver:
             if units.size == 0 or not broken[units].any():
                 continue
             sub = restrict(replace(problem, hint=out), units, agents, scale=1)
-            if satisfies(sub, sub.hint):
+            if sub.hint is not None and satisfies(sub, sub.hint):
                 continue
             seconds = MIN_POLISH_SECONDS + BUILD_SECONDS_PER_PAIR * sub.n_pairs
             log.warning("part with %d units has no valid plan; CP-SAT runs %.1f s past the limit",
