@@ -121,6 +121,11 @@ class VisitOut(BaseModel):
     travel_minutes_before: int
 
 
+class DayOffOut(BaseModel):
+    date: dt.date
+    reason: str  # "holiday: <name>", "not a working weekday (sat)", "leave", "manager inactive"
+
+
 class CalendarManagerOut(BaseModel):
     manager_id: str
     accounts: int
@@ -132,6 +137,9 @@ class CalendarManagerOut(BaseModel):
     travel_hours: float
     visit_hours: float
     ics: str = Field(description="path of the manager's .ics file")
+    own_days_off: list[DayOffOut] = Field(
+        default_factory=list, description="days off of this manager alone (leave), beside `days_off`"
+    )
 
 
 class ShortfallOut(BaseModel):
@@ -161,6 +169,12 @@ class CalendarOut(BaseModel):
     managers: list[CalendarManagerOut] = Field(default_factory=list)
     shortfall: list[ShortfallOut] = Field(default_factory=list)
     visits: list[VisitOut] = Field(default_factory=list)
+    days_off: list[DayOffOut] = Field(
+        default_factory=list, description="days of the horizon nobody works (holidays, weekends), with why"
+    )
+    extra_working_days: list[dt.date] = Field(
+        default_factory=list, description="weekend days worked because the country moved a working day there"
+    )
     summary: dict[str, Any] | None = Field(
         default=None, description="summary.json as `planner calendar` writes it"
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import quote
 
 from api.db import CalendarRow, DatasetRow, DatasetVersionRow, JobRow, PlanRow
 from api.schemas import DatasetOut, DatasetVersionOut, JobOut, PlanOut, Progress
-from api.schemas_calendar import CalendarManagerOut, CalendarOut, ShortfallOut, VisitOut
+from api.schemas_calendar import CalendarManagerOut, CalendarOut, DayOffOut, ShortfallOut, VisitOut
 
 
 def dataset_out(row: DatasetRow, latest: int) -> DatasetOut:
@@ -88,4 +89,8 @@ def calendar_out(row: CalendarRow, dataset_id: str) -> CalendarOut:
     ]
     out.shortfall = [ShortfallOut.model_validate(a) for a in row.summary["shortfall"]["accounts"]]
     out.visits = [VisitOut.model_validate(v) for v in row.visits or []]
+    # Calendars stored before these fields existed have none: empty lists, not an error.
+    horizon = row.summary["horizon"]
+    out.days_off = [DayOffOut.model_validate(d) for d in horizon.get("days_off", [])]
+    out.extra_working_days = [dt.date.fromisoformat(d) for d in horizon.get("extra_working_days", [])]
     return out

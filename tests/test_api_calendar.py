@@ -284,6 +284,31 @@ def test_one_build_at_a_time_and_cancel(client: TestClient, built: dict[str, Any
     assert client.delete(base, headers=WRITE).json()["status"] == "cancelled"  # nothing left to cancel
 
 
+def test_the_answer_says_which_days_are_off_and_why(built: dict[str, Any]) -> None:
+    """Holidays, weekends and make-up days of the horizon, and each manager's own leave, so a
+    reader can tell a holiday from a day with nothing planned."""
+    body = built["body"]
+    cn = holidays.country_holidays("CN", years=2024)
+    days = [START + dt.timedelta(days=d) for d in range(7 * WEEKS)]
+    working = {d for d in days if (d.weekday() < 5 and d not in cn) or d in cn.weekend_workdays}
+    off = {dt.date.fromisoformat(d["date"]): d["reason"] for d in body["days_off"]}
+    assert set(off) == set(days) - working
+    assert off[dt.date(2024, 2, 12)].startswith("holiday: ")  # Spring Festival, a Monday
+    assert off[dt.date(2024, 2, 3)] == "not a working weekday (sat)"
+    assert (
+        [dt.date.fromisoformat(d) for d in body["extra_working_days"]]
+        == sorted(d for d in days if d in cn.weekend_workdays)
+        == [dt.date(2024, 2, 4), dt.date(2024, 2, 18)]
+    )
+    for m in body["managers"]:
+        own = {dt.date.fromisoformat(d["date"]): d["reason"] for d in m["own_days_off"]}
+        if m["manager_id"] == built["away"]:
+            leave = {d for d in working if LEAVE_START <= d <= LEAVE_END}
+            assert own == dict.fromkeys(leave, "leave")
+        else:
+            assert own == {}
+
+
 def test_a_cancel_stops_the_running_search(
     client: TestClient, built: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

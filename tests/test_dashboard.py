@@ -182,8 +182,9 @@ def _pick(obj: dict, key: str) -> object:
     return obj
 
 
-# A fortnight with no Chinese public holiday, starting on a Monday: two full grid rows.
-CALENDAR_START = "2025-03-03"
+# A fortnight starting on a Monday (two full grid rows) with China's Labour Day holidays
+# (Thu 1 and Fri 2 May 2025) and the Sunday worked in exchange (27 April).
+CALENDAR_START = "2025-04-21"
 
 
 def test_calendar_tab_in_browser(dashboard_server: Server, tmp_path: Path) -> None:
@@ -277,8 +278,11 @@ def test_calendar_tab_in_browser(dashboard_server: Server, tmp_path: Path) -> No
             assert expected, "the busiest manager should have visits"
             assert len(in_grid) == len(expected)
             assert sorted(map(tuple, in_grid)) == sorted(expected)
-            # Weekends without visits are greyed as days off.
-            expect(grid.locator("td[data-date='2025-03-08']")).to_have_class("day-off")
+            # Days off as the API lists them: a weekend, a public holiday, and a make-up Sunday.
+            expect(grid.locator("td[data-date='2025-04-26']")).to_have_class("day-off")
+            expect(grid.locator("td[data-date='2025-05-01']")).to_have_class("day-holiday")
+            expect(grid.locator("td[data-date='2025-05-01']")).to_have_attribute("title", "holiday: Labor Day")
+            expect(grid.locator("td[data-date='2025-04-27']")).to_have_class("day-makeup")
             page.screenshot(path=str(tmp_path / "dashboard-calendar.png"), full_page=True)
             assert errors == []
         finally:

@@ -6,7 +6,6 @@ import { $, h, fmt, table, td, status, guard } from "./dom.js";
 
 // deps: {planOf(id), versionOf(datasetId, version)} from app.js; follow: the build being polled.
 const cal = { deps: null, follow: null, cancel: false, shown: null, prefilled: null, previous: {} };
-const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 // The reasons planner/calendar/summary.py gives, in words a sales director reads.
@@ -228,10 +227,9 @@ function resultView(c, note) {
     h("label", {}, "Manager ", h("select", { id: "calendar-manager", onchange: renderGrid },
       c.managers.map((m) => h("option", { value: m.manager_id }, who(m.manager_id))))),
     h("p", { class: "legend" }, h("span", { class: "sw day-off" }), "not a working day",
+      h("span", { class: "sw day-holiday" }), "public holiday",
       h("span", { class: "sw day-leave" }), "leave", h("span", { class: "sw day-makeup" }), "extra working day",
-      hz.country ? [h("span", { class: "sw day-quiet" }), "no visits by anyone that day"] : null,
-      " · bar: hours of visits and travel to them against the working day",
-      hz.country ? ` · the API's answer does not list ${hz.country}'s public holidays, so a holiday shows as a day nobody visits` : ""),
+      " · bar: hours of visits and travel to them against the working day"),
     h("div", { id: "calendar-grid", class: "scroll" }),
   ];
 }
@@ -268,42 +266,27 @@ function renderGrid() {
     byDate.get(v.date).push(v);
   }
   for (const list of byDate.values()) list.sort((a, b) => a.sequence - b.sequence);
-  const day = {
-    hz, byDate, settings: s.settings,
-    working: new Set((s.settings.working_weekdays || []).map((w) => w.slice(0, 3).toLowerCase())),
-    leave: leaveDays(c.request.leave || [], managerId),
-    // Dates anybody visits anyone: a working weekday without any visit is likely a public holiday,
-    // which the API's answer does not list (see the legend).
-    busy: new Set(c.visits.map((v) => v.date)),
-    country: hz.country,
-  };
+  const m = c.managers.find((x) => x.manager_id === managerId) || {};
+  // The API says which days are off and why (holidays, weekends, this manager's leave) and
+  // which weekend days are worked instead (make-up days).
+  const off = new Map([...(c.days_off || []), ...(m.own_days_off || [])].map((d) => [d.date, d.reason]));
+  const day = { hz, byDate, settings: s.settings, off, extra: new Set(c.extra_working_days || []) };
   const rows = [];
   for (let monday = addDays(hz.start, -weekdayOf(hz.start)); monday <= hz.end; monday = addDays(monday, 7)) {
     rows.push(h("tr", {}, h("th", {}, `week of ${dayLabel(monday)}`), [0, 1, 2, 3, 4, 5, 6].map((k) => dayCell(addDays(monday, k), day))));
   }
-  const m = c.managers.find((x) => x.manager_id === managerId) || {};
   $("#calendar-grid").replaceChildren(
     h("p", {}, `${who(managerId)}: ${fmt(m.planned_visits)} visit(s) on ${byDate.size} of ${fmt(m.working_days)} working days, ${fmt(m.travel_hours)} h travel.`),
     table(["", ...DAY_NAMES], rows, { class: "week-grid", "data-testid": "week-grid", "data-manager": managerId }));
 }
 
-function leaveDays(leave, managerId) {
-  const days = new Set();
-  for (const away of leave.filter((l) => l.manager_id === managerId)) {
-    for (let d = away.start; d <= (away.end || away.start); d = addDays(d, 1)) days.add(d);
-  }
-  return days;
-}
-
-function dayCell(iso, { hz, byDate, settings, working, leave, busy, country }) {
+function dayCell(iso, { hz, byDate, settings, off, extra }) {
   if (iso < hz.start || iso > hz.end) return h("td", { class: "outside" }, h("div", { class: "day" }, dayLabel(iso)));
   const visits = byDate.get(iso) || [];
-  const weekdayOff = !working.has(WEEKDAYS[weekdayOf(iso)]);
-  // A visit on a day that is normally off means a make-up working day (e.g. China's 调休 Saturdays).
-  const kind = leave.has(iso) ? "leave" : weekdayOff && !visits.length ? "off" : weekdayOff ? "makeup"
-    : country && !busy.has(iso) ? "quiet" : "";
-  const words = { leave: "on leave", off: "not a working day", makeup: "extra working day",
-    quiet: "no visits by anyone (a holiday?)", "": "" }[kind];
+  const reason = off.get(iso);
+  const kind = reason === undefined ? (extra.has(iso) ? "makeup" : "")
+    : reason.startsWith("holiday") ? "holiday" : reason === "leave" || reason === "manager inactive" ? "leave" : "off";
+  const words = kind === "makeup" ? "extra working day" : kind === "off" ? "not a working day" : reason || "";
   return h("td", { class: kind ? `day-${kind}` : "", "data-date": iso, title: words || null },
     h("div", { class: "day" }, dayLabel(iso), words ? h("small", {}, ` · ${words}`) : null),
     visits.length ? loadBar(visits, settings) : null,

@@ -93,6 +93,12 @@ def build_summary(
                 "manager_id": built.manager_id,
                 "accounts": p.n_customers,
                 "working_days": int(sum(1 for o in built.off if o is None)),
+                # Days off of this manager alone (leave, or inactive), beside the horizon's.
+                "own_days_off": [
+                    {"date": horizon.date(d).isoformat(), "reason": o}
+                    for d, o in enumerate(built.off)
+                    if o is not None and inputs.work.reason_off(horizon.date(d)) is None
+                ],
                 "required_visits": p.required_visits(),
                 "planned_visits": int(sum(visits_of.values())),
                 "missed_visits": missed_visits,
@@ -112,6 +118,13 @@ def build_summary(
             "weeks": horizon.weeks,
             "country": inputs.work.country,
             "working_days_without_leave": int(sum(inputs.work.working)),
+            # What a reader of the calendar needs to tell a holiday from an empty day.
+            "days_off": inputs.work.days_off(),
+            "extra_working_days": [
+                horizon.date(d).isoformat()
+                for d in range(horizon.n_days)
+                if inputs.work.is_extra_working_day(horizon.date(d))
+            ],
         },
         "settings": cal.model_dump(),
         "visits": {

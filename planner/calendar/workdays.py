@@ -73,6 +73,21 @@ class WorkCalendar:
             return f"not a working weekday ({WEEKDAYS[date.weekday()]})"
         return None
 
+    def is_extra_working_day(self, date: dt.date) -> bool:
+        """A working day only because the country moved one there (a make-up day, 调休)."""
+        hol = self._holidays
+        return hol is not None and date in hol.weekend_workdays and date.weekday() not in self.weekdays
+
+    def days_off(self) -> list[dict[str, str]]:
+        """Every day of the horizon nobody works, with why: for calendars people read."""
+        out = []
+        for d in range(self.horizon.n_days):
+            date = self.horizon.date(d)
+            reason = self.reason_off(date)
+            if reason is not None:
+                out.append({"date": date.isoformat(), "reason": reason})
+        return out
+
     @cached_property
     def working(self) -> tuple[bool, ...]:
         """Per horizon day: a working day for everybody?"""
