@@ -281,7 +281,9 @@ def test_calendar_tab_in_browser(dashboard_server: Server, tmp_path: Path) -> No
             # Days off as the API lists them: a weekend, a public holiday, and a make-up Sunday.
             expect(grid.locator("td[data-date='2025-04-26']")).to_have_class("day-off")
             expect(grid.locator("td[data-date='2025-05-01']")).to_have_class("day-holiday")
-            expect(grid.locator("td[data-date='2025-05-01']")).to_have_attribute("title", "holiday: Labor Day")
+            expect(grid.locator("td[data-date='2025-05-01']")).to_have_attribute(
+                "title", "holiday: Labor Day"
+            )
             expect(grid.locator("td[data-date='2025-04-27']")).to_have_class("day-makeup")
             page.screenshot(path=str(tmp_path / "dashboard-calendar.png"), full_page=True)
             assert errors == []
