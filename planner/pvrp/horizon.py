@@ -14,9 +14,10 @@ import logging
 import math
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.constraint_solver import pywrapcp
 
 from planner.pvrp.problem import PeriodicProblem
+from planner.pvrp.routing import search_parameters
 
 logger = logging.getLogger(__name__)
 
@@ -79,16 +80,7 @@ def optimise_horizon(
         # SetAllowedVehiclesForIndex cannot be called from Python in OR-Tools 9.15 (its span
         # argument has no SWIG typemap); restricting the vehicle variable is equivalent.
         model.VehicleVar(manager.NodeToIndex(i)).SetValues([int(v) for v in allowed])
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
-    params.local_search_metaheuristic = (
-        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-        if guided
-        else routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
-    )
-    params.first_solution_strategy = getattr(
-        routing_enums_pb2.FirstSolutionStrategy, first_solution or "PATH_CHEAPEST_ARC"
-    )
+    params = search_parameters(time_limit_s, guided, first_solution)
     model.CloseModelWithParameters(params)
     initial = None if first_solution else model.ReadAssignmentFromRoutes(start, True)
     if initial is None:

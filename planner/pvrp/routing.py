@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import Any
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -83,14 +84,7 @@ def optimise_day(
                 hi = round((tw[c, 1] - problem.service[c]) * scale)
                 dim.CumulVar(manager.NodeToIndex(i)).SetRange(lo, max(lo, hi))
 
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
-    params.local_search_metaheuristic = (
-        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-        if guided
-        else routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
-    )
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    params = search_parameters(time_limit_s, guided)
     model.CloseModelWithParameters(params)
     start_routes = [[local[c] for c in r] for r in routes if r]
     start_routes += [[] for _ in range(n_vehicles - len(start_routes))]
@@ -113,3 +107,19 @@ def optimise_day(
         if route:
             out.append(route)
     return out
+
+
+def search_parameters(time_limit_s: float, guided: bool, first_solution: str | None = None) -> Any:
+    """OR-Tools routing search parameters: guided local search (or plain descent) within the
+    limit, from `first_solution` (a FirstSolutionStrategy name; cheapest arc by default)."""
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+    params.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        if guided
+        else routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    )
+    params.first_solution_strategy = getattr(
+        routing_enums_pb2.FirstSolutionStrategy, first_solution or "PATH_CHEAPEST_ARC"
+    )
+    return params
