@@ -30,7 +30,7 @@ from planner.solvers.lp_bound import LpBound, relaxation_proto, solve_proto
 
 log = logging.getLogger(__name__)
 
-ROUNDS = (0, 2)  # extra cheapest pairs (by reduced cost) per free unit, one round each
+ROUNDS = (0, 2, 4, 8)  # extra cheapest pairs (by reduced cost) per free unit, one round each
 MIN_ROUND_SECONDS = 1.0
 AGREE = 1 - 1e-6  # an LP value this close to 1 counts as the LP placing the whole unit
 
