@@ -22,8 +22,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check planner tests benchmarks
-	$(BIN)/ruff format --check planner tests benchmarks
+	$(BIN)/ruff check planner api tests benchmarks
+	$(BIN)/ruff format --check planner api tests benchmarks
+	$(BIN)/mypy planner api
 
 clean:
 	rm -rf $(VENV) out

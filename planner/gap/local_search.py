@@ -33,7 +33,7 @@ try:  # numba turns the loops below into machine code; it is optional.
 except ImportError:  # pragma: no cover - exercised only where numba is missing
     HAVE_NUMBA = False
 
-    def njit(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def njit(*args, **kwargs):  # type: ignore[no-redef]
         if args and callable(args[0]):
             return args[0]
         return lambda f: f
@@ -48,7 +48,7 @@ def _excess(load: float, capacity: float) -> float:
 
 
 @njit(cache=True, nogil=True)
-def _move(j, k, assign, load, weight, jobs_of, count, pos):  # type: ignore[no-untyped-def]
+def _move(j, k, assign, load, weight, jobs_of, count, pos):
     """Shift job j to agent k, keeping loads and the per-agent job lists in step."""
     i = assign[j]
     load[i] -= weight[i, j]
@@ -64,7 +64,7 @@ def _move(j, k, assign, load, weight, jobs_of, count, pos):  # type: ignore[no-u
 
 
 @njit(cache=True, nogil=True)
-def _descend(cost, weight, capacity, cand, assign, load, w, jobs_of, count, pos, order, chains):  # type: ignore[no-untyped-def]
+def _descend(cost, weight, capacity, cand, assign, load, w, jobs_of, count, pos, order, chains):
     """First-improvement descent on F; returns the number of moves made."""
     n = cost.shape[1]
     moves = 0
@@ -174,7 +174,7 @@ def _descend(cost, weight, capacity, cand, assign, load, w, jobs_of, count, pos,
 
 
 @njit(cache=True, nogil=True)
-def _rounds(  # type: ignore[no-untyped-def]
+def _rounds(
     cost,
     weight,
     capacity,
@@ -253,7 +253,7 @@ def _rounds(  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _overloaded(load, capacity):  # type: ignore[no-untyped-def]
+def _overloaded(load, capacity):
     for i in range(load.shape[0]):  # noqa: SIM110 (numba compiles no generator expressions)
         if load[i] > capacity[i]:
             return True
@@ -261,7 +261,7 @@ def _overloaded(load, capacity):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _record(cost, assign, best_assign, best, stall):  # type: ignore[no-untyped-def]
+def _record(cost, assign, best_assign, best, stall):
     total = 0.0
     for j in range(assign.shape[0]):
         total += cost[assign[j], j]
@@ -338,8 +338,8 @@ def search(
     give_up: int = 0,
     chains: bool = True,
     repair_steps: int = 8,
-    on_improve=None,  # type: ignore[no-untyped-def]
-    should_stop=None,  # type: ignore[no-untyped-def]
+    on_improve=None,
+    should_stop=None,
 ) -> SearchState:
     """Run rounds in chunks until `time_limit` seconds pass, or (with `give_up` > 0) once that
     many rounds in a row found no new best, or once `should_stop()` says so (checked between
