@@ -48,6 +48,30 @@ def _playwright() -> tuple[Any, Any]:
     return sync_playwright, expect
 
 
+def _solve_demo(c: Any, **job: Any) -> dict[str, Any]:
+    """Upload the demo data set and solve it through the API as the current plan (the demo
+    solves in about a second); the finished job."""
+    dataset_id = upload_demo(c)
+    body = {"dataset_id": dataset_id, "adopt": True, "solver": {"time_limit_seconds": 4}, **job}
+    finished = wait_for_job(c, c.post("/api/v1/jobs", headers=WRITE, json=body).json()["id"])
+    assert finished["status"] == "succeeded", finished
+    return finished
+
+
+def _open_logged_in(browser: Any, url: str, **page_options: Any) -> tuple[Any, list[str]]:
+    """A page at `url` with the write key entered, and the list its errors are collected in:
+    uncaught exceptions and console errors (CSP violations, assets that failed to load)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, **page_options)
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(url)
+    page.fill("#api-key", WRITE["X-API-Key"])
+    page.click("#key-form button")
+    return page, errors
+
+
 def test_assets_are_served_locally(dashboard_server: Server) -> None:
     with dashboard_server.client() as c:
         page = c.get("/")
@@ -68,33 +92,13 @@ def test_assets_are_served_locally(dashboard_server: Server) -> None:
 def test_scenario_then_compare_in_browser(dashboard_server: Server, tmp_path: Path) -> None:
     sync_playwright, expect = _playwright()
     with dashboard_server.client() as c:
-        dataset_id = upload_demo(c)
-        # A current plan to compare against, made through the API (short limit; the demo solves in ~1 s).
-        job = c.post(
-            "/api/v1/jobs",
-            headers=WRITE,
-            json={
-                "dataset_id": dataset_id,
-                "name": "baseline",
-                "adopt": True,
-                "solver": {"time_limit_seconds": 4},
-            },
-        ).json()
-        assert wait_for_job(c, job["id"])["status"] == "succeeded"
+        dataset_id = _solve_demo(c, name="baseline")["dataset_id"]  # a current plan to compare against
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.set_default_timeout(TIMEOUT_MS)
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            # Console errors include CSP violations and assets that failed to load.
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.goto(dashboard_server.url + "/")
-            page.fill("#api-key", WRITE["X-API-Key"])
-            page.click("#key-form button")
+            page, errors = _open_logged_in(browser, dashboard_server.url + "/")
             expect(page.locator("#status")).to_contain_text("300 accounts", timeout=TIMEOUT_MS)
             expect(page.get_by_test_id("tier-cards")).to_contain_text("strategic")
 
@@ -193,27 +197,16 @@ def test_calendar_tab_in_browser(dashboard_server: Server, tmp_path: Path) -> No
     exactly that manager's visits."""
     sync_playwright, expect = _playwright()
     with dashboard_server.client() as c:
-        dataset_id = upload_demo(c)
-        job = c.post(
-            "/api/v1/jobs",
-            headers=WRITE,
-            json={"dataset_id": dataset_id, "adopt": True, "solver": {"time_limit_seconds": 4}},
-        ).json()
-        plan_id = wait_for_job(c, job["id"])["plan_id"]
+        plan_id = _solve_demo(c)["plan_id"]
         rows = c.get(f"/api/v1/plans/{plan_id}/assignments", headers=READ).json()
     plan_managers = {r["manager_id"] for r in rows if r["manager_id"]}
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-            page.set_default_timeout(TIMEOUT_MS)
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.goto(dashboard_server.url + "/#calendar")
-            page.fill("#api-key", WRITE["X-API-Key"])
-            page.click("#key-form button")
+            page, errors = _open_logged_in(
+                browser, dashboard_server.url + "/#calendar", accept_downloads=True
+            )
             expect(page.locator("#calendar-plan")).to_have_value(plan_id)
             expect(page.locator("[data-testid=calendar-status][data-status=none]")).to_be_visible()
 
