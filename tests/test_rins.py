@@ -49,12 +49,12 @@ def test_the_neighbourhood_mip_finds_the_optimum_of_its_neighbourhood(problem: A
     lp = lp_bound(linear, 30.0)
     keep = neighbourhood(linear, plan, lp.x)  # type: ignore[arg-type]
     out = improve(linear, plan, replace(lp, reduced_cost=None), time.perf_counter() + 30.0)
-    assert out.rounds and out.rounds[0]["reason"] == "optimal"
+    assert out.rounds and out.rounds[0].reason == "optimal"
     exact = CpSatSolver().solve(
         replace(linear, hint=plan).with_pairs(keep), SolveOptions(time_limit_seconds=30.0, threads=2)
     )
     assert exact.status.value == "optimal"
-    assert out.rounds[0]["objective"] == exact.objective
+    assert out.rounds[0].objective == exact.objective
     assert satisfies(linear, out.plan)
     assert out.objective == linear.objective_of(out.plan) <= linear.objective_of(plan)
 

@@ -130,19 +130,19 @@ class DecomposedSolver:
                 if fallback.unit_agent is not None:
                     res = replace(res, unit_agent=fallback.unit_agent)
             if res.unit_agent is not None and satisfies(sub, res.unit_agent):
-                hint[units] = np.where(res.unit_agent >= 0, agents[np.maximum(res.unit_agent, 0)], -1)
+                _place(hint, units, agents, res.unit_agent)
             else:
                 broken[units] = True
             # Each unit at its cheapest agent is a bound no part can fall below, so a part the
             # engine had too little time for still contributes something honest.
             bound_sum += max(res.bound if res.bound is not None else -math.inf, cheapest_bound(sub))
         # The parts ignored balance; lifting the least-loaded managers is cheap and gives the
-        # polish a start whose spread is not set by one forgotten junior.
-        if satisfies(problem, hint):
-            hint = lift_minimum(problem, hint, seconds=min(2.0, 0.05 * options.time_limit_seconds))
+        # polish a start whose spread is not set by one forgotten junior (a plan with a broken
+        # part comes back unchanged).
+        hint = lift_minimum(problem, hint, seconds=min(2.0, 0.05 * options.time_limit_seconds))
         parts_seconds = time.perf_counter() - start
         deadline = start + options.time_limit_seconds
-        needed = MIN_POLISH_SECONDS + BUILD_SECONDS_PER_PAIR * problem.n_pairs
+        needed = _cpsat_seconds(problem)
         # The LP's optimum points to a small neighbourhood of the plan worth a MIP. Without a
         # polish to come the LP is worth waiting for; before one, only if it is already done.
         # A plan with a broken part waits longer and may overrun: the LP is then its best
@@ -165,15 +165,16 @@ class DecomposedSolver:
             rins_stats = {"rins_rounds": len(found.rounds), "rins_seconds": found.seconds}
         if not valid and not polish:
             hint = self._repair_parts(problem, hint, parts, broken, options)
+            valid = satisfies(problem, hint)
         problem = replace(problem, hint=hint)
 
         remaining = deadline - time.perf_counter()
         if remaining >= needed and polish:
             result = self._cpsat.solve(problem, replace(options, time_limit_seconds=remaining))
-            if result.unit_agent is None and satisfies(problem, hint):
+            if result.unit_agent is None and valid:
                 # CP-SAT did not even take up its hint in time: the start stands, with its bound.
                 result = replace(_as_result(problem, hint, self.name), bound=result.bound)
-        elif satisfies(problem, hint) or not polish:
+        elif valid or not polish:
             result = _as_result(problem, hint, self.name)
         else:
             # Some part came back without a valid plan and no time is left to mend it: a late
@@ -224,12 +225,12 @@ class DecomposedSolver:
             sub = restrict(replace(problem, hint=out), units, agents, scale=1)
             if sub.hint is not None and satisfies(sub, sub.hint):
                 continue
-            seconds = MIN_POLISH_SECONDS + BUILD_SECONDS_PER_PAIR * sub.n_pairs
+            seconds = _cpsat_seconds(sub)
             log.warning("part with %d units has no valid plan; CP-SAT runs %.1f s past the limit",
                         sub.n_units, seconds)  # fmt: skip
             res = self._cpsat.solve(sub, replace(options, time_limit_seconds=seconds, on_progress=None))
             if res.unit_agent is not None and satisfies(sub, res.unit_agent):
-                out[units] = np.where(res.unit_agent >= 0, agents[np.maximum(res.unit_agent, 0)], -1)
+                _place(out, units, agents, res.unit_agent)
         return out
 
     def _solve_part(self, sub: AssignmentProblem, options: SolveOptions) -> SolveResult:
@@ -248,6 +249,16 @@ class DecomposedSolver:
         return replace(
             res, unit_agent=repaired, objective=float(sub.objective_of(repaired)), status=Status.FEASIBLE
         )
+
+
+def _place(plan: np.ndarray, units: np.ndarray, agents: np.ndarray, part_plan: np.ndarray) -> None:
+    """Write a part's plan (its own agent numbering, -1 = unassigned) into the whole plan."""
+    plan[units] = np.where(part_plan >= 0, agents[np.maximum(part_plan, 0)], -1)
+
+
+def _cpsat_seconds(problem: AssignmentProblem) -> float:
+    """The least time CP-SAT on `problem` needs to build its model and get anywhere."""
+    return MIN_POLISH_SECONDS + BUILD_SECONDS_PER_PAIR * problem.n_pairs
 
 
 def cheapest_bound(problem: AssignmentProblem) -> float:

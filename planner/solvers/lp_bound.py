@@ -186,9 +186,9 @@ def lp_bound(
     x = reduced = None
     if answer.solutions:
         solution = answer.solutions[0]
-        x = _dense(solution.primal_solution.variable_values, problem.n_pairs)
+        x = dense_values(solution.primal_solution.variable_values, problem.n_pairs)
         if solution.HasField("dual_solution"):
-            reduced = _dense(solution.dual_solution.reduced_costs, problem.n_pairs)
+            reduced = dense_values(solution.dual_solution.reduced_costs, problem.n_pairs)
     bound = float(math.ceil(value - SAFETY * max(abs(value), 1.0)))
     return LpBound(bound, time.perf_counter() - start, "optimal", x, reduced)
 
@@ -211,8 +211,9 @@ def solve_proto(
     model_params = model_parameters.ModelSolveParameters().to_proto()
     if hint:
         values = model_params.solution_hints.add().variable_values
-        values.ids.extend(sorted(hint))
-        values.values.extend(hint[i] for i in sorted(hint))
+        ids = sorted(hint)
+        values.ids.extend(ids)
+        values.values.extend(hint[i] for i in ids)
     return core_solver.solve(
         proto,
         parameters_pb2.SOLVER_TYPE_HIGHS,
@@ -226,7 +227,7 @@ def solve_proto(
     )
 
 
-def _dense(vector: sparse_containers_pb2.SparseDoubleVectorProto, n: int) -> np.ndarray:
+def dense_values(vector: sparse_containers_pb2.SparseDoubleVectorProto, n: int) -> np.ndarray:
     """The first `n` entries of a MathOpt sparse vector as a dense array."""
     out = np.zeros(n)
     ids = np.asarray(vector.ids, dtype=np.int64)

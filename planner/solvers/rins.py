@@ -26,7 +26,7 @@ from pybind11_abseil.status import StatusNotOk
 
 from planner.problem import UTIL_SCALE, AssignmentProblem
 from planner.solvers.cpsat import satisfies
-from planner.solvers.lp_bound import LpBound, relaxation_proto, solve_proto
+from planner.solvers.lp_bound import LpBound, dense_values, relaxation_proto, solve_proto
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +35,24 @@ MIN_ROUND_SECONDS = 1.0
 AGREE = 1 - 1e-6  # an LP value this close to 1 counts as the LP placing the whole unit
 
 
+@dataclass(frozen=True)
+class Round:
+    extra: int  # cheapest pairs added per free unit
+    pairs: int  # pairs in the MIP
+    reason: str  # HiGHS' termination: optimal, feasible, infeasible, ...
+    objective: float | None  # of the plan it found, if valid
+    seconds: float
+
+
 @dataclass
 class Outcome:
     plan: np.ndarray
     objective: float
-    rounds: list[dict[str, object]] = field(default_factory=list)
-    seconds: float = 0.0
+    rounds: list[Round] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return round(sum(r.seconds for r in self.rounds), 3)
 
 
 def neighbourhood(
@@ -100,10 +112,8 @@ def improve(
         found, reason = _solve(problem, keep, best.plan if valid else None, left)
         value = float(problem.objective_of(found)) if found is not None else None
         best.rounds.append(
-            {"extra": extra, "pairs": int(keep.sum()), "reason": reason, "objective": value,
-             "seconds": round(time.perf_counter() - started, 3)}
-        )  # fmt: skip
-        best.seconds = round(best.seconds + time.perf_counter() - started, 3)
+            Round(extra, int(keep.sum()), reason, value, round(time.perf_counter() - started, 3))
+        )
         if found is not None and value is not None and value < best.objective:
             best.plan, best.objective, valid = found, value, True
         if reason not in ("optimal", "infeasible"):
@@ -131,9 +141,7 @@ def _solve(
     reason = reason.removeprefix("TERMINATION_REASON_").lower()
     if not answer.solutions or not answer.solutions[0].HasField("primal_solution"):
         return None, reason
-    values = answer.solutions[0].primal_solution.variable_values
-    ids = np.asarray(values.ids, dtype=np.int64)
-    chosen = ids[(ids < sub.n_pairs) & (np.asarray(values.values) > 0.5)]
+    chosen = dense_values(answer.solutions[0].primal_solution.variable_values, sub.n_pairs) > 0.5
     found = np.full(problem.n_units, -1, dtype=np.int64)
     found[sub.pair_unit[chosen]] = sub.pair_agent[chosen]
     # HiGHS works in floating point: only a plan that keeps every rule exactly counts.
