@@ -97,7 +97,7 @@ def build_summary(
                 "own_days_off": [
                     {"date": horizon.date(d).isoformat(), "reason": o}
                     for d, o in enumerate(built.off)
-                    if o is not None and inputs.work.reason_off(horizon.date(d)) is None
+                    if o is not None and inputs.work.working[d]
                 ],
                 "required_visits": p.required_visits(),
                 "planned_visits": int(sum(visits_of.values())),
@@ -120,11 +120,7 @@ def build_summary(
             "working_days_without_leave": int(sum(inputs.work.working)),
             # What a reader of the calendar needs to tell a holiday from an empty day.
             "days_off": inputs.work.days_off(),
-            "extra_working_days": [
-                horizon.date(d).isoformat()
-                for d in range(horizon.n_days)
-                if inputs.work.is_extra_working_day(horizon.date(d))
-            ],
+            "extra_working_days": inputs.work.extra_working_days(),
         },
         "settings": cal.model_dump(),
         "visits": {

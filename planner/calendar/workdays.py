@@ -73,10 +73,16 @@ class WorkCalendar:
             return f"not a working weekday ({WEEKDAYS[date.weekday()]})"
         return None
 
-    def is_extra_working_day(self, date: dt.date) -> bool:
-        """A working day only because the country moved one there (a make-up day, 调休)."""
+    def extra_working_days(self) -> list[str]:
+        """Days of the horizon worked only because the country moved a working day there
+        (make-up days, 调休), as ISO dates."""
         hol = self._holidays
-        return hol is not None and date in hol.weekend_workdays and date.weekday() not in self.weekdays
+        if hol is None:
+            return []
+        dates = (self.horizon.date(d) for d in range(self.horizon.n_days))
+        return [
+            d.isoformat() for d in dates if d in hol.weekend_workdays and d.weekday() not in self.weekdays
+        ]
 
     def days_off(self) -> list[dict[str, str]]:
         """Every day of the horizon nobody works, with why: for calendars people read."""
