@@ -60,10 +60,11 @@ def test_policy_rejects_impossible_settings() -> None:
         Policy.model_validate({"tiering": {"strategic_share": 0.8, "key_share": 0.5}})
     with pytest.raises(ValueError, match="utilisation_band"):
         Policy(utilisation_band=(0.9, 0.3))
-    with pytest.raises(ValueError, match="standard"):
-        Policy.model_validate(
-            {"tiers": {"strategic": Policy().tiers["strategic"], "key": Policy().tiers["key"]}}
-        )
+    # A tier left out is not impossible: it keeps its default rule (tests/test_policy_overrides.py).
+    partial = Policy.model_validate(
+        {"tiers": {"strategic": Policy().tiers["strategic"], "key": Policy().tiers["key"]}}
+    )
+    assert partial.tiers["standard"] == Policy().tiers["standard"]
 
 
 def test_region_service_rule() -> None:
