@@ -49,6 +49,32 @@ Current assignment. Each manager has a lognormal(0, 0.75) pull (a leaver's at le
 mean); each non-new unit goes to a manager of its region who speaks its language, with probability
 proportional to pull, so a few managers hold far more accounts than others. A leaver who drew nothing
 is given one unit they could serve.
+
+Scarcity (keyword options of `generate`; their defaults give the model above, byte for byte, so seeds
+keep their data sets). They draw nothing extra from the generator, so for the same ``n_regions`` a
+seed's accounts (revenue, industry, language, groups) stay the same with or without them; places,
+capacities and what follows from them change.
+
+- ``demand_ratio``: each region's workload over its active capacity, a number (1.2: a fifth more work
+  than hours; to within about 1 %, as capacities are whole hours) or a (low, high) pair drawn
+  uniformly per region, in place of 72–78 %. Travel then counts exactly, without the 1.5 h floor, so
+  the workload is the least number of hours any plan needs to serve every account in full (each
+  account with its nearest eligible manager): a ratio above 1 proves no plan serves everyone, and at
+  least 1 - 1 / ratio of those hours go unserved. Capacities are whatever makes the ratio true, so they
+  leave the 110–150 h base: about 70 h at 1,000 accounts x 30 managers in compact regions, up to about
+  280 h where a few managers must cover many remote accounts.
+- ``spread_km``: regions come from `WIDE_REGIONS` (8 regions of 3–4 real cities such as
+  Wuhan–Zhengzhou–Hengyang, Chengdu–Kunming–Guiyang, Shenyang–Harbin–Dalian–Chifeng, and
+  Xi'an–Lanzhou–Yinchuan–Urumqi; every two cities of a region are 330–870 km apart, Urumqi over
+  1,600 km from the rest) keeping, biggest first, only cities at least ``spread_km`` from each city kept
+  before them. At the policy's 60 km/h and road factor 1.3, a city 300 km away is a 13 h round trip.
+  ``WIDE_SPREAD_KM`` = 300 keeps every city. Default ``n_regions`` is then clamped to 8.
+- ``managers_in_big_cities``: active managers (and leavers) live only in the region's first one or two
+  cities (``MAX_HOME_CITIES``, the biggest), apportioned by those cities' workload, while accounts are
+  drawn over all the region's cities, so accounts outside the big cities are hours away from everyone.
+
+The ``--realistic`` preset of ``planner generate`` turns on all three: ``demand_ratio`` drawn from
+``REALISTIC_DEMAND_RATIO`` (1.05–1.30) per region, ``spread_km=300``, managers in the big cities.
 """
 
 from __future__ import annotations
@@ -106,6 +132,27 @@ REGIONS: tuple[Region, ...] = (
                               City("Weinan", 34.4996, 109.5099, 1))),
 )  # fmt: skip
 
+# Wide regions (``spread_km``): every two cities of a region are 330–870 km apart, Urumqi 1,600 km and
+# more from the rest of the northwest. Biggest city first, as in `REGIONS`.
+WIDE_REGIONS: tuple[Region, ...] = (
+    Region("east", 1.6, (City("Shanghai", 31.2304, 121.4737, 4), City("Hefei", 31.8206, 117.2272, 2),
+                         City("Wenzhou", 27.9943, 120.6993, 1.5), City("Lianyungang", 34.5967, 119.2216, 1))),
+    Region("north", 1.2, (City("Beijing", 39.9042, 116.4074, 4), City("Jinan", 36.6512, 117.1201, 2),
+                          City("Taiyuan", 37.8706, 112.5489, 1.5), City("Hohhot", 40.8424, 111.7490, 1))),
+    Region("south", 1.4, (City("Guangzhou", 23.1291, 113.2644, 4), City("Nanning", 22.8170, 108.3665, 1.5),
+                          City("Shantou", 23.3541, 116.6819, 1.5), City("Haikou", 20.0440, 110.1999, 1))),
+    Region("west", 0.8, (City("Chengdu", 30.5728, 104.0668, 3), City("Kunming", 25.0389, 102.7183, 2),
+                         City("Guiyang", 26.6470, 106.6302, 1.5))),
+    Region("central", 0.8, (City("Wuhan", 30.5928, 114.3055, 3), City("Zhengzhou", 34.7466, 113.6253, 2.5),
+                            City("Hengyang", 26.8934, 112.5719, 1))),
+    Region("northeast", 0.6, (City("Shenyang", 41.8057, 123.4315, 3), City("Harbin", 45.8038, 126.5350, 2.5),
+                              City("Dalian", 38.9140, 121.6147, 2), City("Chifeng", 42.2586, 118.8889, 1))),
+    Region("southeast", 0.6, (City("Fuzhou", 26.0745, 119.2965, 2.5), City("Nanchang", 28.6820, 115.8579, 2),
+                              City("Ganzhou", 25.8292, 114.9336, 1))),
+    Region("northwest", 0.4, (City("Xi'an", 34.3416, 108.9398, 3), City("Lanzhou", 36.0611, 103.8343, 1.5),
+                              City("Yinchuan", 38.4872, 106.2309, 1), City("Urumqi", 43.8256, 87.6168, 0.5))),
+)  # fmt: skip
+
 # name -> (weight, label used in account names)
 INDUSTRIES: dict[str, tuple[float, str]] = {
     "manufacturing": (0.25, "Precision Manufacturing"),
@@ -134,6 +181,10 @@ REVENUE_PARETO_SHAPE = 1.2
 FLAT_TRAVEL_HOURS_PER_VISIT = 1.5
 EARTH_RADIUS_KM = 6371.0088
 TARGET_UTILISATION = (0.72, 0.78)
+# The `--realistic` preset: over-subscribed regions, wide regions, managers in the big cities.
+REALISTIC_DEMAND_RATIO = (1.05, 1.30)
+WIDE_SPREAD_KM = 300.0
+MAX_HOME_CITIES = 2  # with managers_in_big_cities
 KM_PER_DEGREE = 111.32
 
 _SYLLABLES = ("Hua", "Xin", "Jin", "Long", "Tian", "Yu", "Hong", "Da", "Sheng", "Feng",
@@ -151,20 +202,52 @@ ACCOUNT_COLUMNS = ("account_id", "name", "industry", "language", "region", "lat"
                    "current_manager_id", "tier")  # fmt: skip
 
 
-def default_n_regions(n_managers: int) -> int:
+def default_n_regions(n_managers: int, max_regions: int = len(REGIONS)) -> int:
     # Leave room for one active manager per region plus a leaver.
-    return max(1, min(max(2, round(n_managers / 3)), 12, n_managers - _n_inactive(n_managers)))
+    return max(1, min(max(2, round(n_managers / 3)), max_regions, n_managers - _n_inactive(n_managers)))
 
 
-def generate(n_accounts: int, n_managers: int, seed: int = 7, n_regions: int | None = None) -> Dataset:
-    """A realistic data set; identical for identical arguments. See the module docstring for the model."""
+def region_table(spread_km: float | None = None) -> tuple[Region, ...]:
+    """`REGIONS`, or with `spread_km` the `WIDE_REGIONS` keeping, biggest first, only cities at least
+    `spread_km` from every city kept before them in their region."""
+    if spread_km is None:
+        return REGIONS
+    if spread_km < 0:
+        raise ValueError(f"spread_km must not be negative, got {spread_km}")
+    table = []
+    for reg in WIDE_REGIONS:
+        kept: list[City] = []
+        for c in reg.cities:
+            if all(_city_km(c, k) >= spread_km for k in kept):
+                kept.append(c)
+        table.append(reg._replace(cities=tuple(kept)))
+    return tuple(table)
+
+
+def generate(
+    n_accounts: int,
+    n_managers: int,
+    seed: int = 7,
+    n_regions: int | None = None,
+    *,
+    demand_ratio: float | tuple[float, float] | None = None,
+    spread_km: float | None = None,
+    managers_in_big_cities: bool = False,
+) -> Dataset:
+    """A realistic data set; identical for identical arguments. See the module docstring for the model.
+
+    `demand_ratio` is each region's workload over its active capacity (a pair draws it per region,
+    uniformly; None keeps 72–78 %), `spread_km` switches to `WIDE_REGIONS` with cities at least that far
+    apart, `managers_in_big_cities` houses managers in their region's biggest cities only."""
     n_inactive = _n_inactive(n_managers)
+    table = region_table(spread_km)
     if n_regions is None:
-        n_regions = default_n_regions(n_managers)
+        n_regions = default_n_regions(n_managers, len(table))
     if n_accounts < 1:
         raise ValueError(f"n_accounts must be at least 1, got {n_accounts}")
-    if not 1 <= n_regions <= len(REGIONS):
-        raise ValueError(f"n_regions must be between 1 and {len(REGIONS)}, got {n_regions}")
+    if not 1 <= n_regions <= len(table):
+        raise ValueError(f"n_regions must be between 1 and {len(table)}, got {n_regions}")
+    demand = _demand_range(demand_ratio)
     if n_managers < n_regions + n_inactive:
         raise ValueError(
             f"n_managers={n_managers} is too few: need one active manager per region ({n_regions}) "
@@ -172,7 +255,7 @@ def generate(n_accounts: int, n_managers: int, seed: int = 7, n_regions: int | N
         )
     rng = np.random.default_rng(seed)
     policy = Policy()
-    regions = REGIONS[:n_regions]
+    regions = table[:n_regions]
     acc = _accounts(rng, n_accounts, regions)
     acc["tier"] = _estimate_tiers(acc, policy)
     visits, fixed_hours = _tier_hours(policy)
@@ -182,8 +265,14 @@ def generate(n_accounts: int, n_managers: int, seed: int = 7, n_regions: int | N
     acc["rough_hours"] = fixed_hours[acc["tier"]] + acc["visits"] * FLAT_TRAVEL_HOURS_PER_VISIT
     rough = np.bincount(acc["region"], weights=acc["rough_hours"], minlength=n_regions)
     staff_per_region = _apportion(n_managers - n_inactive, rough, minimum=1)
-    _locate_accounts(rng, acc, regions, staff_per_region)
-    mgr = _managers(rng, staff_per_region, n_inactive, regions, acc, policy)
+    # With managers in the big cities only, accounts fill every city of the region regardless of staff.
+    _locate_accounts(rng, acc, regions, None if managers_in_big_cities else staff_per_region)
+    home_cities = _home_cities(regions, staff_per_region, managers_in_big_cities)
+    # An asked-for demand ratio counts exact travel, so a ratio above 1 proves no plan serves everyone.
+    travel_floor = FLAT_TRAVEL_HOURS_PER_VISIT if demand_ratio is None else 0.0
+    mgr = _managers(
+        rng, staff_per_region, n_inactive, regions, acc, policy, demand, travel_floor, home_cities
+    )
     _assign_current(rng, acc, mgr)
     logger.debug("generated %d accounts, %d managers in %d regions", n_accounts, n_managers, n_regions)
     return _to_dataset(acc, mgr, regions, policy)
@@ -212,6 +301,32 @@ def write_csv(dataset: Dataset, out_dir: Path) -> None:
 
 def _n_inactive(n_managers: int) -> int:
     return max(1, round(0.01 * n_managers))
+
+
+def _demand_range(demand_ratio: float | tuple[float, float] | None) -> tuple[float, float]:
+    """(low, high) of the per-region workload / capacity draw; low == high draws exactly that value
+    from the same random stream, so every other draw stays as it would be with the default."""
+    if demand_ratio is None:
+        return TARGET_UTILISATION
+    low, high = demand_ratio if isinstance(demand_ratio, tuple) else (demand_ratio, demand_ratio)
+    if not 0 < low <= high:
+        raise ValueError(f"demand_ratio must be positive (a pair: low <= high), got {demand_ratio}")
+    return float(low), float(high)
+
+
+def _home_cities(regions: tuple[Region, ...], staff: np.ndarray, big_cities_only: bool) -> np.ndarray:
+    """Per region, how many of its first (biggest) cities managers live in."""
+    limit = [len(reg.cities) for reg in regions]
+    if big_cities_only:
+        limit = [min(n, MAX_HOME_CITIES) for n in limit]
+    return np.minimum(np.array(limit), staff)
+
+
+def _city_km(a: City, b: City) -> float:
+    """Great-circle km between two city centres."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
 def _accounts(rng: np.random.Generator, n: int, regions: tuple[Region, ...]) -> dict[str, np.ndarray]:
@@ -249,16 +364,20 @@ def _accounts(rng: np.random.Generator, n: int, regions: tuple[Region, ...]) -> 
 
 
 def _locate_accounts(
-    rng: np.random.Generator, acc: dict[str, np.ndarray], regions: tuple[Region, ...], staff: np.ndarray
+    rng: np.random.Generator,
+    acc: dict[str, np.ndarray],
+    regions: tuple[Region, ...],
+    staff: np.ndarray | None,
 ) -> None:
     """City by weight among the region's first `staff` cities (each of those gets a resident
-    manager), then scattered up to 40 km from the city centre."""
+    manager; None: all its cities), then scattered up to 40 km from the city centre."""
     n = len(acc["region"])
     city_u = rng.random(n)
     city = np.empty(n, dtype=int)
     for r, reg in enumerate(regions):
         mask = acc["region"] == r
-        city[mask] = _pick_city(reg, city_u[mask], int(staff[r]))
+        n_cities = len(reg.cities) if staff is None else int(staff[r])
+        city[mask] = _pick_city(reg, city_u[mask], n_cities)
     centre_lat = _city_table(regions, "lat")[acc["region"], city]
     centre_lon = _city_table(regions, "lon")[acc["region"], city]
     acc["city"] = city
@@ -349,6 +468,9 @@ def _managers(
     regions: tuple[Region, ...],
     acc: dict[str, np.ndarray],
     policy: Policy,
+    demand: tuple[float, float],
+    travel_floor_hours: float,
+    home_cities: np.ndarray,
 ) -> dict[str, np.ndarray]:
     k = len(regions)
     m = int(staff_per_region.sum()) + n_inactive
@@ -371,9 +493,9 @@ def _managers(
     n_industries = rng.integers(1, 4, size=m)
     base_hours = rng.uniform(110, 150, size=m)
     pull = rng.lognormal(0.0, 0.75, size=m)
-    utilisation = rng.uniform(*TARGET_UTILISATION, size=k)
+    utilisation = rng.uniform(*demand, size=k)
     max_accounts_set = rng.random(m) < 0.2
-    home_lat, home_lon = _homes(rng, region, active, regions, acc)
+    home_lat, home_lon = _homes(rng, region, active, regions, acc, home_cities)
 
     min_rank = np.array([policy.tiers[t].min_seniority.rank for t in TIER_ORDER])[acc["tier"]]
     capacity = np.zeros(m)
@@ -403,15 +525,16 @@ def _managers(
             needed &= acc["tier"] <= 1
             if needed.any() and not speaks[seniors, code].any():
                 speaks[_nearest(seniors, needed, acc, home_lat, home_lon, policy), code] = True
-        # Travel per visit: the flat 1.5 h, or the round trip from the nearest manager who may serve
-        # the account when that is further (a ja-speaking senior may live in another city).
+        # Travel per visit: the round trip from the nearest manager who may serve the account (a
+        # ja-speaking senior may live in another city), but at least the floor (1.5 h by default).
         travel = _travel_hours_per_visit(
             acc["lat"][in_region], acc["lon"][in_region], home_lat[staff], home_lon[staff], policy
         )
         language = acc["language"][in_region]
         eligible = (seniority[staff][None, :] >= min_rank[in_region][:, None]) & speaks[staff][:, language].T
         nearest = np.where(eligible, travel, np.inf).min(axis=1)
-        hours = rough_r + acc["visits"][in_region] * np.maximum(nearest - FLAT_TRAVEL_HOURS_PER_VISIT, 0)
+        travel_per_visit = np.maximum(nearest, travel_floor_hours)
+        hours = rough_r + acc["visits"][in_region] * (travel_per_visit - FLAT_TRAVEL_HOURS_PER_VISIT)
         scale = hours.sum() / utilisation[r] / base_hours[staff].sum()
         capacity[members] = np.rint(base_hours[members] * scale) if hours.sum() > 0 else base_hours[members]
         max_accounts[members] = math.ceil(2 * in_region.sum() / len(staff)) + 5
@@ -448,17 +571,19 @@ def _homes(
     active: np.ndarray,
     regions: tuple[Region, ...],
     acc: dict[str, np.ndarray],
+    home_cities: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Active managers live in their region's cities in proportion to each city's workload (every city
-    with accounts gets at least one), so most visits stay local; a leaver lived in a city drawn by weight."""
+    """Active managers live in their region's first `home_cities` cities in proportion to each city's
+    workload (each of those cities gets at least one), so most visits stay local unless accounts lie in
+    cities without managers; a leaver lived in one of those cities drawn by weight."""
     m = len(region)
     city = np.empty(m, dtype=int)
     leaver_u = rng.random(m)
     for r, reg in enumerate(regions):
         staff = np.flatnonzero((region == r) & active)
         in_region = acc["region"] == r
-        used = min(len(reg.cities), len(staff))
-        city_hours = np.bincount(acc["city"][in_region], acc["rough_hours"][in_region], used)
+        used = int(home_cities[r])
+        city_hours = np.bincount(acc["city"][in_region], acc["rough_hours"][in_region], used)[:used]
         city[staff] = np.repeat(np.arange(used), _apportion(len(staff), city_hours, minimum=1))
         leavers = np.flatnonzero((region == r) & ~active)
         city[leavers] = _pick_city(reg, leaver_u[leavers], used)

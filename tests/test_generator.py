@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,14 +17,24 @@ from typer.testing import CliRunner
 
 from planner.cli.generate import generate_command
 from planner.context import haversine_km
-from planner.generator import ACCOUNT_COLUMNS, MANAGER_COLUMNS, generate, write_csv
+from planner.generator import (
+    ACCOUNT_COLUMNS,
+    MANAGER_COLUMNS,
+    REALISTIC_DEMAND_RATIO,
+    WIDE_REGIONS,
+    WIDE_SPREAD_KM,
+    City,
+    generate,
+    region_table,
+    write_csv,
+)
 from planner.io.loader import load_dataset
-from planner.models import TIER_ORDER, Dataset
+from planner.models import TIER_ORDER, Account, Dataset
 from planner.tiering import compute_tiers
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "demo"
 # The exact arguments of the command in scenarios/demo/README.md.
-DEMO_ARGS = {"n_accounts": 300, "n_managers": 12, "seed": 7, "n_regions": 4}
+DEMO_ARGS: dict[str, Any] = {"n_accounts": 300, "n_managers": 12, "seed": 7, "n_regions": 4}
 FLAT_TRAVEL_HOURS_PER_VISIT = 1.5  # the generator's floor on round-trip travel per visit
 
 
@@ -126,15 +139,18 @@ def test_revenue_is_heavy_tailed(demo: Dataset) -> None:
     assert revenue[: len(revenue) // 10].sum() > 0.4 * revenue.sum()
 
 
-def _workload_hours(dataset: Dataset, flat_travel_only: bool = False) -> dict[str, float]:
+def _workload_hours(
+    dataset: Dataset, flat_travel_only: bool = False, travel_floor_hours: float = FLAT_TRAVEL_HOURS_PER_VISIT
+) -> dict[str, float]:
     """Monthly hours per region as the generator's docstring defines them, recomputed independently:
-    travel is the round trip from the nearest active manager who may serve the account, at least 1.5 h."""
+    travel is the round trip from the nearest active manager who may serve the account, at least
+    `travel_floor_hours` (1.5 h, none with a demand ratio)."""
     tiers = compute_tiers(dataset).tier_index
     travel = dataset.policy.travel
     hours: dict[str, float] = defaultdict(float)
     for i, a in enumerate(dataset.accounts):
         rule = dataset.policy.tiers[TIER_ORDER[tiers[i]]]
-        round_trip = FLAT_TRAVEL_HOURS_PER_VISIT
+        round_trip = FLAT_TRAVEL_HOURS_PER_VISIT if flat_travel_only else travel_floor_hours
         if not flat_travel_only:
             homes = np.radians(
                 np.array(
@@ -204,9 +220,10 @@ def test_too_few_managers_is_refused() -> None:
     n_accounts=st.integers(1, 150),
     n_managers=st.integers(2, 30),
     seed=st.integers(0, 2**32 - 1),
+    realistic=st.booleans(),
 )
-def test_any_size_keeps_the_invariants(n_accounts: int, n_managers: int, seed: int) -> None:
-    dataset = generate(n_accounts, n_managers, seed=seed)
+def test_any_size_keeps_the_invariants(n_accounts: int, n_managers: int, seed: int, realistic: bool) -> None:
+    dataset = generate(n_accounts, n_managers, seed=seed, **(REALISTIC if realistic else {}))
     assert len(dataset.accounts) == n_accounts and len(dataset.managers) == n_managers
     assert any(not m.active for m in dataset.managers)
     for a in dataset.accounts:
@@ -217,3 +234,165 @@ def test_any_size_keeps_the_invariants(n_accounts: int, n_managers: int, seed: i
     for group in _groups(dataset):
         accounts = [dataset.account_by_id[i] for i in group]
         assert len({(a.region, a.language, a.current_manager_id) for a in accounts}) == 1
+
+
+# sha256 of managers.csv + accounts.csv before the scarcity options existed: their defaults must
+# leave every seed's data set as it was (the bundled demo checks one more).
+UNCHANGED_SHA256 = {
+    (500, 20, 3): "a3ec12ae4535bcbb7a6526f156adb005dddb63cad01b9a4066b6c52e824dc896",
+    (1_000, 30, 7): "4600443f642bbc09b33f0fb12f93a5aa07cd09be534495a3808dcd4e587def0f",
+}
+REALISTIC: dict[str, Any] = {
+    "demand_ratio": REALISTIC_DEMAND_RATIO,
+    "spread_km": WIDE_SPREAD_KM,
+    "managers_in_big_cities": True,
+}
+
+
+@pytest.mark.parametrize(("size", "digest"), UNCHANGED_SHA256.items())
+def test_default_options_keep_old_output(size: tuple[int, int, int], digest: str, tmp_path: Path) -> None:
+    n_accounts, n_managers, seed = size
+    explicit_defaults = generate(
+        n_accounts, n_managers, seed=seed, demand_ratio=None, spread_km=None, managers_in_big_cities=False
+    )
+    assert hashlib.sha256(b"".join(_csv_bytes(explicit_defaults, tmp_path))).hexdigest() == digest
+
+
+def test_scarcity_options_are_reproducible(tmp_path: Path) -> None:
+    first = _csv_bytes(generate(600, 20, seed=5, **REALISTIC), tmp_path / "a")
+    assert first == _csv_bytes(generate(600, 20, seed=5, **REALISTIC), tmp_path / "b")
+    assert first != _csv_bytes(generate(600, 20, seed=6, **REALISTIC), tmp_path / "c")
+    # Only places and capacities change: the same accounts, by value, as without the options.
+    plain, realistic = (
+        generate(600, 20, seed=5, n_regions=6),
+        generate(600, 20, seed=5, n_regions=6, **REALISTIC),
+    )
+    assert [a.annual_revenue for a in plain.accounts] == [a.annual_revenue for a in realistic.accounts]
+
+
+def _ratios(dataset: Dataset) -> dict[str, float]:
+    """Exact workload (nearest eligible manager, no travel floor) over active capacity, per region."""
+    capacity: dict[str, float] = defaultdict(float)
+    for m in dataset.active_managers:
+        capacity[m.region] += m.capacity_hours
+    workload = _workload_hours(dataset, travel_floor_hours=0.0)
+    return {region: hours / capacity[region] for region, hours in workload.items()}
+
+
+# Capacities are rounded to whole hours, which moves a region's ratio by well under 1 %.
+RATIO_TOLERANCE = 0.012
+
+
+@pytest.mark.parametrize("options", [{}, {"spread_km": WIDE_SPREAD_KM, "managers_in_big_cities": True}])
+def test_demand_ratio_is_workload_over_capacity_per_region(options: dict[str, Any]) -> None:
+    ratios = _ratios(generate(1_000, 30, seed=7, demand_ratio=1.2, **options))
+    assert len(ratios) >= 8
+    for region, ratio in ratios.items():
+        assert ratio == pytest.approx(1.2, abs=RATIO_TOLERANCE), region
+
+
+def test_realistic_demand_is_drawn_per_region_within_its_band() -> None:
+    ratios = _ratios(generate(2_000, 60, seed=8, **REALISTIC))
+    low, high = REALISTIC_DEMAND_RATIO
+    for region, ratio in ratios.items():
+        assert low - RATIO_TOLERANCE <= ratio <= high + RATIO_TOLERANCE, region
+    assert max(ratios.values()) - min(ratios.values()) > 0.05  # drawn, not one value for all
+
+
+def test_bad_demand_ratio_is_refused() -> None:
+    with pytest.raises(ValueError, match="demand_ratio"):
+        generate(50, 6, demand_ratio=(1.3, 1.1))
+    with pytest.raises(ValueError, match="demand_ratio"):
+        generate(50, 6, demand_ratio=0)
+
+
+def _km(a: City, b: City) -> float:
+    lat1, lon1, lat2, lon2 = np.radians([a.lat, a.lon, b.lat, b.lon])
+    return float(haversine_km(lat1, lon1, lat2, lon2))
+
+
+def _place(lat: float | None, lon: float | None) -> City:
+    assert lat is not None and lon is not None
+    return City("", lat, lon, 0)
+
+
+def _city_of(place: City, cities: tuple[City, ...]) -> City:
+    return min(cities, key=lambda c: _km(place, c))
+
+
+def _km_to_nearest_home(dataset: Dataset, account: Account) -> float:
+    here = _place(account.lat, account.lon)
+    homes = [_place(m.home_lat, m.home_lon) for m in dataset.active_managers if m.region == account.region]
+    return min(_km(here, home) for home in homes)
+
+
+@pytest.mark.parametrize("spread_km", [WIDE_SPREAD_KM, 500.0])
+def test_wide_region_cities_are_at_least_spread_km_apart(spread_km: float) -> None:
+    table = region_table(spread_km)
+    assert [r.name for r in table] == [r.name for r in WIDE_REGIONS]
+    if spread_km == WIDE_SPREAD_KM:
+        assert table == WIDE_REGIONS  # the table is built so that 300 km keeps every city
+    for region in table:
+        for c1, c2 in itertools.combinations(region.cities, 2):
+            assert _km(c1, c2) >= spread_km, (region.name, c1.name, c2.name)
+    dataset = generate(2_000, 60, seed=7, spread_km=spread_km)
+    by_region = {r.name: r.cities for r in table}
+    used: dict[str, set[City]] = defaultdict(set)
+    for a in dataset.accounts:
+        here = _place(a.lat, a.lon)
+        city = _city_of(here, by_region[a.region])
+        assert _km(here, city) <= 41, a.account_id  # scattered up to 40 km from the centre
+        used[a.region].add(city)
+    assert max(len(cities) for cities in used.values()) >= (3 if spread_km == WIDE_SPREAD_KM else 2)
+    for name, cities in used.items():
+        for c1, c2 in itertools.combinations(cities, 2):
+            assert _km(c1, c2) >= spread_km, (name, c1.name, c2.name)
+
+
+def test_managers_live_only_in_the_big_cities_when_asked() -> None:
+    dataset = generate(2_000, 60, seed=7, spread_km=WIDE_SPREAD_KM, managers_in_big_cities=True)
+    by_region = {r.name: r.cities for r in WIDE_REGIONS}
+    for m in dataset.managers:
+        home = _city_of(_place(m.home_lat, m.home_lon), by_region[m.region])
+        assert home in by_region[m.region][:2], (m.manager_id, home.name)
+    # Accounts still fill every city, so many are far from every manager of their region.
+    far = sum(_km_to_nearest_home(dataset, a) >= 250 for a in dataset.accounts)
+    assert far >= 0.1 * len(dataset.accounts)
+    # Without the option, every city with accounts has a resident manager.
+    plain = generate(2_000, 60, seed=7, spread_km=WIDE_SPREAD_KM)
+    assert all(_km_to_nearest_home(plain, a) <= 50 for a in plain.accounts)
+
+
+def test_cli_realistic_preset(tmp_path: Path) -> None:
+    cli = typer.Typer()
+    cli.callback()(lambda: None)
+    cli.command("generate")(generate_command)
+    out = tmp_path / "realistic"
+    args = [
+        "generate",
+        "--accounts",
+        "200",
+        "--managers",
+        "12",
+        "--seed",
+        "3",
+        "--realistic",
+        "--out",
+        str(out),
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert _csv_bytes(generate(200, 12, seed=3, **REALISTIC), tmp_path / "direct") == (
+        (out / "managers.csv").read_bytes(),
+        (out / "accounts.csv").read_bytes(),
+    )
+    flags = ["--demand", "1.2", "--wide-regions", "--clustered-managers"]
+    result = CliRunner().invoke(cli, [*args[:-3], *flags, "--out", str(tmp_path / "flags")])
+    assert result.exit_code == 0, result.output
+    expected = generate(
+        200, 12, seed=3, demand_ratio=1.2, spread_km=WIDE_SPREAD_KM, managers_in_big_cities=True
+    )
+    assert _csv_bytes(expected, tmp_path / "direct2") == (
+        (tmp_path / "flags" / "managers.csv").read_bytes(),
+        (tmp_path / "flags" / "accounts.csv").read_bytes(),
+    )

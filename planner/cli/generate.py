@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from planner.cli.app import app
-from planner.generator import REGIONS, default_n_regions, generate, write_csv
+from planner.generator import (
+    REALISTIC_DEMAND_RATIO,
+    REGIONS,
+    WIDE_SPREAD_KM,
+    default_n_regions,
+    generate,
+    region_table,
+    write_csv,
+)
 
 
 @app.command("generate")
@@ -25,14 +33,54 @@ def generate_command(
             "--regions",
             min=1,
             max=len(REGIONS),
-            help="Number of regions (default: managers / 3, between 2 and 12).",
+            help="Number of regions (default: managers / 3, between 2 and 12; 8 with --wide-regions).",
         ),
     ] = None,
+    demand: Annotated[
+        float | None,
+        typer.Option(
+            "--demand",
+            min=0.01,
+            help="Each region's workload over its capacity, e.g. 1.2 for a fifth more work than hours "
+            "(default: 0.72-0.78).",
+        ),
+    ] = None,
+    wide_regions: Annotated[
+        bool,
+        typer.Option(
+            "--wide-regions", help=f"Regions whose cities are at least {WIDE_SPREAD_KM:.0f} km apart."
+        ),
+    ] = False,
+    clustered_managers: Annotated[
+        bool,
+        typer.Option(
+            "--clustered-managers",
+            help="Managers live only in their region's one or two biggest cities; accounts in all of them.",
+        ),
+    ] = False,
+    realistic: Annotated[
+        bool,
+        typer.Option(
+            "--realistic",
+            help="More work than hours: --wide-regions --clustered-managers, and a demand drawn per region "
+            f"from {REALISTIC_DEMAND_RATIO[0]}-{REALISTIC_DEMAND_RATIO[1]} unless --demand is given.",
+        ),
+    ] = False,
 ) -> None:
     """Generate a realistic data set (see planner/generator.py for the model)."""
-    n_regions = regions if regions is not None else default_n_regions(managers)
+    demand_ratio = REALISTIC_DEMAND_RATIO if realistic and demand is None else demand
+    spread_km = WIDE_SPREAD_KM if wide_regions or realistic else None
+    n_regions = regions if regions is not None else default_n_regions(managers, len(region_table(spread_km)))
     try:
-        dataset = generate(accounts, managers, seed=seed, n_regions=n_regions)
+        dataset = generate(
+            accounts,
+            managers,
+            seed=seed,
+            n_regions=n_regions,
+            demand_ratio=demand_ratio,
+            spread_km=spread_km,
+            managers_in_big_cities=clustered_managers or realistic,
+        )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     write_csv(dataset, out)
