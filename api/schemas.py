@@ -130,6 +130,10 @@ class AssignmentRowOut(BaseModel):
     match_score: float
     value_score: float
     cost_points: float
+    account_name: str = ""
+    manager_name: str = ""
+    # Why the manager changed: voluntary | manager_left | rule: <rule name> | unassigned; null if not moved.
+    move_reason: str | None = None
 
 
 class CompareIn(_In):

@@ -23,6 +23,12 @@ from planner.objective import (
 )
 from planner.rules import PAIR_RULES
 
+# Why an account changed manager (plan.csv's move_reason). A rule reason reads "rule: <rule name>".
+VOLUNTARY = "voluntary"  # today's manager could have kept it: a choice, counted against the budget
+MANAGER_LEFT = "manager_left"  # today's manager is inactive
+UNASSIGNED = "unassigned"  # today's manager could have kept it; the plan leaves it without one
+RULE_PREFIX = "rule: "  # today's manager is active but a hard rule now forbids the pair
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -48,6 +54,10 @@ class AccountRow:
     match_score: float
     value_score: float
     cost_points: float
+    # Names beside the ids, for people reading plan.csv; move_reason is None when not moved.
+    account_name: str = ""
+    manager_name: str = ""
+    move_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -223,17 +233,25 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
         "unassigned": unassigned_cp(ctx) * len(unassigned) if policy.allow_unassigned else 0,
     }
 
-    account_rows = _account_rows(ctx, agent, a_idx, metrics)
+    reasons = move_reasons(ctx, agent)
+    account_rows = _account_rows(ctx, agent, a_idx, metrics, reasons)
     manager_rows = _manager_rows(ctx, agent, load, travel, count, value)
-    forced = int(np.sum((ctx.current >= 0) & ~ctx.current_may_stay & (ctx.current != agent)))
-    moved_value = float(ctx.value[a_idx][metrics.moved].sum())
-    strategic = TIER_ORDER.index(Tier.strategic)
+    moved = np.array([r is not None for r in reasons], dtype=bool)
+    by_leaver = np.array([r == MANAGER_LEFT for r in reasons], dtype=bool)
+    by_rule = np.array([r is not None and r.startswith(RULE_PREFIX) for r in reasons], dtype=bool)
+    strategic = ctx.tier == TIER_ORDER.index(Tier.strategic)
+    voluntary_mask = np.zeros(n, dtype=bool)
+    voluntary_mask[a_idx] = metrics.moved
     moves = {
-        "voluntary": voluntary,
-        "forced": forced,
-        "total": voluntary + forced,
-        "value_moved": round(moved_value, 2),
-        "strategic_moved": int(np.sum(metrics.moved & (ctx.tier[a_idx] == strategic))),
+        "voluntary": voluntary,  # what the disruption budget counts
+        "forced": int(by_leaver.sum() + by_rule.sum()),  # = forced_by_leaver + forced_by_rule
+        "forced_by_leaver": int(by_leaver.sum()),
+        "forced_by_rule": int(by_rule.sum()),
+        "total": int(moved.sum()),  # every account whose manager changes, for whatever reason
+        "value_moved": round(float(ctx.value[moved].sum()), 2),
+        "value_moved_voluntary": round(float(ctx.value[voluntary_mask].sum()), 2),
+        "strategic_moved": int(np.sum(moved & strategic)),
+        "strategic_moved_voluntary": int(np.sum(voluntary_mask & strategic)),
     }
     return Evaluation(
         objective_cp=sum(parts.values()),
@@ -281,7 +299,30 @@ def gini(x: np.ndarray) -> float:
     return float((2 * np.sum(ranks * x) / (n * x.sum())) - (n + 1) / n)
 
 
-def _account_rows(ctx: Context, agent: np.ndarray, a_idx: np.ndarray, metrics) -> list[AccountRow]:
+def move_reasons(ctx: Context, agent: np.ndarray) -> list[str | None]:
+    """Per account, why its manager changes (None: it does not): see VOLUNTARY and the others.
+    A forced move names the first pair rule that forbids today's pair, in PAIR_RULES order, so a
+    leaver reads manager_left rather than every rule an inactive manager fails."""
+    cur = ctx.current
+    moved = (cur >= 0) & (cur != agent)
+    out: list[str | None] = [None] * ctx.n_accounts
+    for i in np.nonzero(moved & ctx.current_may_stay)[0].tolist():
+        out[i] = VOLUNTARY if agent[i] >= 0 else UNASSIGNED
+    forced = np.nonzero(moved & ~ctx.current_may_stay)[0]
+    if forced.size:
+        pending = np.ones(forced.size, dtype=bool)
+        for name, rule in PAIR_RULES.items():
+            fails = pending & ~rule(ctx, forced, cur[forced])
+            reason = MANAGER_LEFT if name == "manager_active" else RULE_PREFIX + name
+            for k in np.nonzero(fails)[0].tolist():
+                out[int(forced[k])] = reason
+            pending &= ~fails
+    return out
+
+
+def _account_rows(
+    ctx: Context, agent: np.ndarray, a_idx: np.ndarray, metrics, reasons: list[str | None]
+) -> list[AccountRow]:
     # Scatter the pair metrics onto accounts once (unassigned accounts keep 0), then build the
     # rows from plain lists: per-row numpy indexing made this the slowest part of a re-plan.
     n = ctx.n_accounts
@@ -303,6 +344,8 @@ def _account_rows(ctx: Context, agent: np.ndarray, a_idx: np.ndarray, metrics) -
     tiers = [t.value for t in TIER_ORDER]
     tier = ctx.tier.tolist()
     ids = ctx.manager_ids
+    manager_names = [m.name for m in ctx.dataset.managers]
+    accounts = ctx.dataset.accounts
     return [
         AccountRow(
             account_id=account_id,
@@ -316,6 +359,9 @@ def _account_rows(ctx: Context, agent: np.ndarray, a_idx: np.ndarray, metrics) -
             match_score=match[i],
             value_score=value[i],
             cost_points=cost[i],
+            account_name=accounts[i].name,
+            manager_name=manager_names[agents[i]] if agents[i] >= 0 else "",
+            move_reason=reasons[i],
         )
         for i, account_id in enumerate(ctx.account_ids)
     ]

@@ -28,12 +28,17 @@ def explain_account(
     group = ctx.groups[int(ctx.group_of[i])]
     chosen = plan.manager_of(account_id)
     base = evaluate(ctx, plan, max_moves=max_moves)
+    current = ctx.dataset.accounts[i].current_manager_id or None
     out: dict[str, Any] = {
         "account_id": account_id,
+        "account_name": ctx.dataset.accounts[i].name,
         "tier": ctx.tiering.tier_of(i).value,
         "value_score": round(float(ctx.value[i]), 2),
-        "current_manager_id": ctx.dataset.accounts[i].current_manager_id or None,
+        "current_manager_id": current,
+        "current_manager_name": _name(ctx, current),
         "manager_id": chosen,
+        "manager_name": _name(ctx, chosen),
+        "move_reason": base.accounts[i].move_reason,
         "parent_group": [ctx.account_ids[k] for k in group] if len(group) > 1 else [],
     }
     if chosen is not None and chosen in ctx.manager_index:
@@ -60,6 +65,7 @@ def explain_account(
         alternatives.append(
             {
                 "manager_id": mid,
+                "manager_name": _name(ctx, mid),
                 "objective_change": (alt.objective_cp - base.objective_cp) / 100,
                 "change_by_part": {k: (alt.parts_cp[k] - base.parts_cp[k]) / 100 for k in base.parts_cp},
                 "would_break": new_rules,
@@ -74,6 +80,11 @@ def explain_account(
         _why_not(alternatives[0]) if alternatives else "no other manager may serve this account"
     )
     return out
+
+
+def _name(ctx: Context, manager_id: str | None) -> str:
+    manager = ctx.dataset.manager_by_id.get(manager_id) if manager_id else None
+    return manager.name if manager else ""
 
 
 def _pair_parts(ctx: Context, i: int, j: int) -> dict[str, Any]:
@@ -94,7 +105,7 @@ def _pair_parts(ctx: Context, i: int, j: int) -> dict[str, Any]:
 
 
 def _why_not(alt: dict[str, Any]) -> str:
-    mid = alt["manager_id"]
+    mid = f"{alt['manager_id']} ({alt['manager_name']})" if alt.get("manager_name") else alt["manager_id"]
     if alt["would_break"]:
         return f"giving it to {mid} would break: {', '.join(alt['would_break'])}"
     parts = {k: v for k, v in alt["change_by_part"].items() if abs(v) >= 0.005}

@@ -25,9 +25,12 @@ from planner.rules import failed_pair_rules
 PLAN_COLUMNS = [
     "account_id",
     "manager_id",
+    "account_name",
+    "manager_name",
     "tier",
     "previous_manager_id",
     "moved",
+    "move_reason",
     "workload_hours",
     "travel_hours",
     "match_score",

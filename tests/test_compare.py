@@ -48,7 +48,17 @@ def test_kpis_of_a_hand_made_plan(plans: tuple[Path, Path]) -> None:
         "unassigned": 0.0,
     }
     assert k["value_served_match"] == 64.0
-    assert k["moves"] == {"voluntary": 1, "forced": 0, "total": 1, "value_moved": 40.0, "strategic_moved": 0}
+    assert k["moves"] == {
+        "voluntary": 1,
+        "forced": 0,
+        "forced_by_leaver": 0,
+        "forced_by_rule": 0,
+        "total": 1,
+        "value_moved": 40.0,
+        "value_moved_voluntary": 40.0,
+        "strategic_moved": 0,
+        "strategic_moved_voluntary": 0,
+    }
     assert k["travel_hours"] == 0.0
     # Hours 0.5 and 1.5 of 10: utilisation 5 % and 15 %; Gini of (0.5, 1.5) = 2(0.5 + 3)/(2 x 2) - 3/2 = 0.25.
     assert k["utilisation"] == {"min": 0.05, "mean": 0.1, "max": 0.15, "cv": 0.5}
@@ -62,11 +72,21 @@ def test_diff_lists_each_move_and_each_managers_gains_and_losses(plans: tuple[Pa
     report = comparison([load_source(p) for p in plans])
     (diff,) = report["diffs"]
     assert diff["moved"] == [
-        {"account_id": "A1", "from": "M1", "to": "M2", "tier": "standard", "value_score": 40.0}
+        {
+            "account_id": "A1",
+            "account_name": "",
+            "from": "M1",
+            "from_name": "",
+            "to": "M2",
+            "to_name": "",
+            "tier": "standard",
+            "value_score": 40.0,
+        }
     ]
     assert diff["managers"] == [
         {
             "manager_id": "M1",
+            "name": "",
             "status": "active",
             "gained": [],
             "lost": ["A1"],
@@ -79,6 +99,7 @@ def test_diff_lists_each_move_and_each_managers_gains_and_losses(plans: tuple[Pa
         },
         {
             "manager_id": "M2",
+            "name": "",
             "status": "active",
             "gained": ["A1"],
             "lost": [],

@@ -162,9 +162,14 @@ def explain(
     if as_json:
         console.print_json(json.dumps(info, default=str))
         return
+    def named(ident: str | None, name: str | None, nobody: str) -> str:
+        return escape(f"{ident} {name}" if ident and name else ident or nobody)
+
+    reason = f"; moved: {info['move_reason']}" if info.get("move_reason") else ""
     console.print(
-        f"[bold]{info['account_id']}[/] ({info['tier']}, value score {info['value_score']}) → "
-        f"[bold]{info['manager_id'] or 'unassigned'}[/] (was {info['current_manager_id'] or 'nobody'})"
+        f"[bold]{named(info['account_id'], info['account_name'], '')}[/] ({info['tier']}, value score {info['value_score']}) → "
+        f"[bold]{named(info['manager_id'], info['manager_name'], 'unassigned')}[/] "
+        f"(was {named(info['current_manager_id'], info['current_manager_name'], 'nobody')}{escape(reason)})"
     )
     if info["parent_group"]:
         console.print(f"  parent group, kept together: {', '.join(info['parent_group'])}")
@@ -237,8 +242,10 @@ def print_evaluation(ev: Evaluation) -> None:
     )
     m = ev.moves
     console.print(
-        f"Moves: {m['voluntary']} voluntary, {m['forced']} forced by leavers; value moved {m['value_moved']:,.1f}; "
-        f"strategic moved {m['strategic_moved']}"
+        f"Moves: {m['total']} in all — {m['voluntary']} voluntary, {m['forced_by_leaver']} because the manager left, "
+        f"{m['forced_by_rule']} required by a rule (plan.csv's move_reason names it); "
+        f"value moved {m['value_moved']:,.1f} ({m['value_moved_voluntary']:,.1f} voluntarily); "
+        f"strategic accounts moved {m['strategic_moved']} ({m['strategic_moved_voluntary']} voluntarily)"
     )
     f = ev.fairness
     if f:
@@ -251,6 +258,7 @@ def print_evaluation(ev: Evaluation) -> None:
     table = Table(title="Managers", show_lines=False)
     for col in (
         "manager",
+        "name",
         "region",
         "seniority",
         "accounts",
@@ -260,13 +268,16 @@ def print_evaluation(ev: Evaluation) -> None:
         "util",
         "travel h",
     ):
-        table.add_column(col, justify="right" if col not in ("manager", "region", "seniority") else "left")
+        table.add_column(
+            col, justify="right" if col not in ("manager", "name", "region", "seniority") else "left"
+        )
     for row in ev.managers:
         util = "left" if not row.active else ("–" if row.utilisation is None else f"{row.utilisation:.0%}")
         style = "red" if (row.utilisation or 0) > 1 else ("dim" if not row.active else None)
         t = row.accounts_by_tier
         table.add_row(
-            row.manager_id,
+            escape(row.manager_id),
+            escape(row.name),
             row.region,
             row.seniority,
             str(row.accounts),

@@ -14,8 +14,11 @@ def plan_diff(base: Evaluation, other: Evaluation) -> dict[str, Any]:
     moved: list[dict[str, Any]] = [
         {
             "account_id": aid,
+            "account_name": row.account_name,
             "from": row.manager_id,
+            "from_name": row.manager_name,
             "to": after[aid].manager_id,
+            "to_name": after[aid].manager_name,
             "tier": row.tier,
             "value_score": row.value_score,
         }
@@ -49,9 +52,11 @@ def _manager_changes(base: Evaluation, other: Evaluation) -> list[dict[str, Any]
     for mid in ids:
         was, now = held_before.get(mid, set()), held_after.get(mid, set())
         b, a = rows_before.get(mid), rows_after.get(mid)
+        known = b or a
         rows.append(
             {
                 "manager_id": mid,
+                "name": known.name if known else "",
                 "status": _status(b is not None and b.active, a is not None and a.active),
                 "gained": sorted(now - was),
                 "lost": sorted(was - now),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from planner.compare.kpis import KPI_ROWS, formatted, lookup
@@ -43,7 +44,11 @@ def _print_diff(console: Console, diff: dict[str, Any]) -> None:
             moved.add_column(col, justify="right" if col == "value" else "left")
         for r in diff["moved"][:MAX_MOVED_ROWS]:
             moved.add_row(
-                r["account_id"], r["from"] or "–", r["to"] or "–", r["tier"], f"{r['value_score']:.1f}"
+                _named(r["account_id"], r.get("account_name")),
+                _named(r["from"], r.get("from_name")),
+                _named(r["to"], r.get("to_name")),
+                r["tier"],
+                f"{r['value_score']:.1f}",
             )
         console.print(moved)
         if diff["moved_count"] > MAX_MOVED_ROWS:
@@ -53,7 +58,7 @@ def _print_diff(console: Console, diff: dict[str, Any]) -> None:
         managers.add_column(col, justify="left" if col in ("manager", "status") else "right")
     for m in diff["managers"]:
         managers.add_row(
-            m["manager_id"],
+            _named(m["manager_id"], m.get("name")),
             m["status"],
             str(len(m["gained"])),
             str(len(m["lost"])),
@@ -62,3 +67,10 @@ def _print_diff(console: Console, diff: dict[str, Any]) -> None:
             f"{m['hours_after']:.1f}",
         )
     console.print(managers)
+
+
+def _named(ident: str | None, name: str | None) -> str:
+    """'M003 Wang Fang': the id a file uses, and the name a person knows; '–' for nobody."""
+    if not ident:
+        return "–"
+    return escape(f"{ident} {name}" if name else ident)

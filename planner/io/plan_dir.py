@@ -19,9 +19,12 @@ from planner.models import Plan
 PLAN_COLUMNS = (
     "account_id",
     "manager_id",
+    "account_name",
+    "manager_name",
     "tier",
     "previous_manager_id",
     "moved",
+    "move_reason",  # voluntary | manager_left | rule: <rule name> | unassigned; blank when not moved
     "workload_hours",
     "travel_hours",
     "match_score",
@@ -61,9 +64,12 @@ def write_plan_csv(path: Path, evaluation: Evaluation) -> None:
                 [
                     row.account_id,
                     row.manager_id or "",
+                    row.account_name,
+                    row.manager_name,
                     row.tier,
                     row.previous_manager_id or "",
                     "true" if row.moved else "false",
+                    row.move_reason or "",
                     f"{row.workload_hours:.2f}",
                     f"{row.travel_hours:.2f}",
                     f"{row.match_score:.4f}",

@@ -69,7 +69,13 @@ def _diff_section(diff: dict[str, Any], k: int) -> str:
     moved = table(
         ("account", "from", "to", "tier", "value score"),
         [
-            (r["account_id"], r["from"] or "–", r["to"] or "–", r["tier"], f"{r['value_score']:.1f}")
+            (
+                _named(r["account_id"], r.get("account_name")),
+                _named(r["from"], r.get("from_name")),
+                _named(r["to"], r.get("to_name")),
+                r["tier"],
+                f"{r['value_score']:.1f}",
+            )
             for r in diff["moved"]
         ],
         table_id=f"moved-{k}",
@@ -87,7 +93,7 @@ def _diff_section(diff: dict[str, Any], k: int) -> str:
         ),
         [
             (
-                m["manager_id"],
+                _named(m["manager_id"], m.get("name")),
                 m["status"],
                 len(m["gained"]),
                 len(m["lost"]),
@@ -107,3 +113,10 @@ def _diff_section(diff: dict[str, Any], k: int) -> str:
         moved,
         managers,
     )
+
+
+def _named(ident: str | None, name: str | None) -> str:
+    """The id beside the name a person knows; '–' for nobody."""
+    if not ident:
+        return "–"
+    return f"{ident} {name}" if name else ident
