@@ -43,7 +43,9 @@ key). An account's workload is ``visits_per_month × (hours_per_visit + travel) 
 where travel is the round trip from the nearest active manager of its region who may serve it (language
 and tier seniority) by the policy's travel formula, but at least 1.5 h. Base capacities, uniform on
 110–150 h/month, are scaled per region so this workload is a uniformly drawn 72–78 % of the region's
-active capacity, and rounded to whole hours.
+active capacity, and rounded to whole hours; at most 744 h (a 31-day month round the clock, the most a
+`Manager` may have), which only a handful of managers for very many accounts reach, and then their
+region has less capacity than the ratio asks for.
 
 Current assignment. Each manager has a lognormal(0, 0.75) pull (a leaver's at least their region's
 mean); each non-new unit goes to a manager of its region who speaks its language, with probability
@@ -60,9 +62,9 @@ capacities and what follows from them change.
   uniformly per region, in place of 72–78 %. Travel then counts exactly, without the 1.5 h floor, so
   the workload is the least number of hours any plan needs to serve every account in full (each
   account with its nearest eligible manager): a ratio above 1 proves no plan serves everyone, and at
-  least 1 - 1 / ratio of those hours go unserved. Capacities are whatever makes the ratio true, so they
-  leave the 110–150 h base: about 70 h at 1,000 accounts x 30 managers in compact regions, up to about
-  280 h where a few managers must cover many remote accounts.
+  least 1 - 1 / ratio of those hours go unserved. Capacities are whatever makes the ratio true (up to
+  the 744 h cap), so they leave the 110–150 h base: about 70 h at 1,000 accounts x 30 managers in
+  compact regions, up to about 280 h where a few managers must cover many remote accounts.
 - ``spread_km``: regions come from `WIDE_REGIONS` (8 regions of 3–4 real cities such as
   Wuhan–Zhengzhou–Hengyang, Chengdu–Kunming–Guiyang, Shenyang–Harbin–Dalian–Chifeng, and
   Xi'an–Lanzhou–Yinchuan–Urumqi; every two cities of a region are 330–870 km apart, Urumqi over
@@ -185,6 +187,7 @@ TARGET_UTILISATION = (0.72, 0.78)
 REALISTIC_DEMAND_RATIO = (1.05, 1.30)
 WIDE_SPREAD_KM = 300.0
 MAX_HOME_CITIES = 2  # with managers_in_big_cities
+MAX_CAPACITY_HOURS = 744.0  # a 31-day month round the clock: the most Manager.capacity_hours may be
 KM_PER_DEGREE = 111.32
 
 _SYLLABLES = ("Hua", "Xin", "Jin", "Long", "Tian", "Yu", "Hong", "Da", "Sheng", "Feng",
@@ -537,6 +540,7 @@ def _managers(
         hours = rough_r + acc["visits"][in_region] * (travel_per_visit - FLAT_TRAVEL_HOURS_PER_VISIT)
         scale = hours.sum() / utilisation[r] / base_hours[staff].sum()
         capacity[members] = np.rint(base_hours[members] * scale) if hours.sum() > 0 else base_hours[members]
+        capacity[members] = np.minimum(capacity[members], MAX_CAPACITY_HOURS)
         max_accounts[members] = math.ceil(2 * in_region.sum() / len(staff)) + 5
 
     # Distinct names while the name pool lasts, so a demo never shows two "Wang Wei"s.
