@@ -75,7 +75,9 @@ def write_toy(
         w = csv.writer(fh)
         w.writerow(PLAN_COLUMNS)
         for aid, tier, mid, _ in accounts:
-            w.writerow([aid, mid, tier, mid, "false", "10", "1", "0.8"])
+            row = {"account_id": aid, "manager_id": mid, "tier": tier, "previous_manager_id": mid}
+            row.update(moved="false", workload_hours="10", travel_hours="1", match_score="0.8")
+            w.writerow([row.get(column, "") for column in PLAN_COLUMNS])
     paths.update(accounts=folder / "accounts.csv", managers=folder / "managers.csv", plan=folder / "plan")
     if leave is not None:
         with (folder / "leave.csv").open("w", newline="") as fh:

@@ -200,7 +200,8 @@ def test_run_writes_plan_summary_and_resolved_with_hashes(tmp_path: Path) -> Non
     result = CliRunner().invoke(app, ["scenario", "run", str(scenario), "--out", str(tmp_path / "out"), "-q"])
     assert result.exit_code == 0, result.output
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["plan.csv", RESOLVED_FILE, "summary.json"]
+    # inputs/: the data the plan was solved on (tests/test_recorded_inputs.py)
+    assert sorted(p.name for p in out.iterdir()) == ["inputs", "plan.csv", RESOLVED_FILE, "summary.json"]
     record = yaml.safe_load((out / RESOLVED_FILE).read_text())
     accounts = record["inputs"]["accounts"]
     assert Path(accounts["path"]) == (data / "accounts.csv").resolve()

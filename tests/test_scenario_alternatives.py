@@ -68,7 +68,7 @@ def test_cli_writes_plan_dirs_chart_and_index(tmp_path: Path) -> None:
     assert [p["dir"] for p in front["plans"]] == dirs
     # Each alternative is a full plan directory that compare can re-score from its own record.
     source = load_source(out / dirs[1])
-    assert source.data_from == "scenario.resolved.yaml"
+    assert source.data_from == "inputs/ recorded with the plan"
     assert source.evaluation.moves["voluntary"] == 2 and source.ctx.dataset.policy.max_moves == 2
     page = TableParser((out / "index.html").read_text(encoding="utf-8"))
     assert [row[0] for row in page.tables["front"][1:]] == dirs

@@ -15,7 +15,7 @@ valuable account is kept first; any such cost dwarfs a day's travel (at most 1,4
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ from planner.context import haversine_km
 from planner.errors import InputError, InputProblem
 from planner.io.loader import load_dataset
 from planner.models import TIER_ORDER, Dataset, Policy, Tier
+from planner.plan_data import plan_files
 from planner.pvrp.problem import PeriodicProblem, WindowRule
 from planner.tiering import compute_tiers
 
@@ -46,6 +47,7 @@ class CalendarInputs:
     availability: dict[str, Availability]
     tier: dict[str, Tier]  # per account: plan.csv's tier, else the computed one
     value: dict[str, float]  # per account value score, 0-100
+    notes: tuple[str, ...] = ()  # warnings for the user: data not the plan's own, holidays not known
 
     @property
     def policy(self) -> Policy:
@@ -65,8 +67,8 @@ class ManagerProblem:
 
 def load_inputs(
     *,
-    accounts: Path,
-    managers: Path,
+    accounts: Path | None = None,
+    managers: Path | None = None,
     plan: Path,
     start: str,
     weeks: int,
@@ -75,9 +77,12 @@ def load_inputs(
     availability: Path | None = None,
     policy: Path | None = None,
 ) -> CalendarInputs:
-    pol, calendar = load_policies(policy)
+    """The calendar's inputs; accounts, managers and policy not given are those recorded with
+    the plan (planner.plan_data)."""
+    files = plan_files(plan, accounts, managers, policy)
+    pol, calendar = load_policies(files.policy)
     work = make_calendar(start, weeks, country, calendar.weekday_set)
-    base = load_dataset(accounts, managers, None)
+    base = load_dataset(files.accounts, files.managers, None)
     try:
         dataset = Dataset(managers=base.managers, accounts=base.accounts, policy=pol)
     except ValidationError as exc:
@@ -85,11 +90,12 @@ def load_inputs(
             [InputProblem("data set", None, None, str(e["msg"])) for e in exc.errors()]
         ) from None
     assignment = read_plan(plan, dataset)
-    leave_days = read_leave(leave, dataset) if leave else {}
-    avail = read_availability(accounts, dataset, required=False)
+    leave_days = read_leave(leave, dataset, work.horizon) if leave else {}
+    avail = read_availability(files.accounts, dataset, required=False)
     if availability:
         avail.update(read_availability(availability, dataset))
-    return make_inputs(dataset, assignment, work, leave_days, avail)
+    made = make_inputs(dataset, assignment, work, leave_days, avail)
+    return replace(made, notes=(*files.warnings, *work.holiday_gaps()))
 
 
 def make_inputs(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.calendar.policy import parse_clock, parse_weekdays
+from planner.calendar.workdays import Horizon
 from planner.errors import InputError, InputProblem
 from planner.io.tables import Table, read_table
 from planner.models import Dataset, Tier
@@ -98,13 +99,27 @@ def read_plan(plan: Path, dataset: Dataset) -> Assignment:
             manager_of[account] = manager
         else:
             unassigned.append(account)
+    missing = [a for a in known_accounts if a not in seen]
+    if missing and not problems:
+        shown = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20 else "")
+        problems.append(
+            InputProblem(
+                table.name,
+                None,
+                "account_id",
+                f"{len(missing)} account(s) of the accounts file are not in the plan: {shown}. A calendar "
+                "from this plan would leave them without visits; list every account (a blank manager_id "
+                "marks one unassigned), or use the accounts file the plan was made from",
+            )
+        )
     if problems:
         raise InputError(problems)
     return Assignment(manager_of, tier_of, tuple(unassigned))
 
 
-def read_leave(path: Path, dataset: Dataset) -> dict[str, frozenset[dt.date]]:
-    """manager_id -> dates on leave."""
+def read_leave(path: Path, dataset: Dataset, horizon: Horizon | None = None) -> dict[str, frozenset[dt.date]]:
+    """manager_id -> dates on leave; with a horizon, only the days inside it (open-ended leave
+    such as an end of 9999-12-31 is fine: only the horizon's days are listed)."""
     table = read_table(Path(path))
     problems = _require(table, ("manager_id",))
     has_date = "date" in table.columns
@@ -148,11 +163,10 @@ def read_leave(path: Path, dataset: Dataset) -> dict[str, frozenset[dt.date]]:
             continue
         if first is None or last is None:
             continue
+        if horizon is not None:
+            first, last = max(first, horizon.start), min(last, horizon.end)
         days = out.setdefault(manager, set())
-        day = first
-        while day <= last:
-            days.add(day)
-            day += dt.timedelta(days=1)
+        days.update(first + dt.timedelta(days=n) for n in range((last - first).days + 1))
     if problems:
         raise InputError(problems)
     return {m: frozenset(d) for m, d in out.items()}

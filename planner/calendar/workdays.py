@@ -10,6 +10,7 @@ come from the calendar policy; a make-up day counts even when it falls outside t
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -17,6 +18,8 @@ import holidays
 
 from planner.calendar.policy import WEEKDAYS
 from planner.errors import InputError, InputProblem
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,38 @@ class WorkCalendar:
             return None
         years = range(self.horizon.start.year, self.horizon.end.year + 1)
         return holidays.country_holidays(self.country, years=years)
+
+    def holiday_gaps(self) -> list[str]:
+        """Years of the horizon the installed `holidays` package does not cover, in words.
+
+        Without this the calendar would plan straight through a holiday it does not know of.
+        Two kinds of gap: a year outside the country's known range, and, for countries that move
+        holidays and working days by yearly decree (China's 调休), a year past the last decree
+        the package holds: there only the fixed-date holidays are known, no make-up days."""
+        hol = self._holidays
+        if hol is None:
+            return []
+        years = list(range(self.horizon.start.year, self.horizon.end.year + 1))
+        version = getattr(holidays, "__version__", "?")
+        first, last = getattr(hol, "start_year", None), getattr(hol, "end_year", None)
+        outside = [y for y in years if (first and y < first) or (last and y > last)]
+        out = []
+        if outside:
+            out.append(
+                f"holidays {version} has no {self.country} public holidays for {', '.join(map(str, outside))}; "
+                "those days are planned as ordinary working days"
+            )
+        decreed = getattr(hol, "special_public_holidays", None) or {}
+        if getattr(hol, "has_substituted_holidays", False) and decreed:
+            newest = max(decreed)
+            late = [y for y in years if y > newest and y not in outside]
+            if late:
+                out.append(
+                    f"holidays {version} has {self.country}'s official holiday schedule up to {newest}; "
+                    f"{', '.join(map(str, late))} is planned with the fixed-date holidays only, without the "
+                    "moved holidays and make-up working days (upgrade: pip install -U holidays)"
+                )
+        return out
 
     def is_working(self, date: dt.date) -> bool:
         return self.reason_off(date) is None
@@ -119,4 +154,7 @@ def make_calendar(start: str, weeks: int, country: str | None, weekdays: frozens
         )
     if problems:
         raise InputError(problems)
-    return WorkCalendar(Horizon(first, weeks), code, weekdays)
+    work = WorkCalendar(Horizon(first, weeks), code, weekdays)
+    for gap in work.holiday_gaps():
+        log.warning("%s", gap)
+    return work

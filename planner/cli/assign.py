@@ -23,7 +23,9 @@ from planner.cli.common import (
 from planner.context import Context
 from planner.evaluate import Evaluation, evaluate
 from planner.explain import explain_account
-from planner.io.plan_dir import atomic_directory, read_plan, read_summary, write_json, write_plan_csv
+from planner.io.plan_dir import atomic_directory, read_plan, write_json, write_plan_csv
+from planner.io.recorded import record_inputs
+from planner.plan_data import plan_files
 from planner.report import evaluation_block, summary
 from planner.solvers import DEFAULT_SOLVER, SOLVERS, Progress, SolveOptions
 
@@ -38,6 +40,19 @@ AllowUnassignedOpt = Annotated[
 UtilBandOpt = Annotated[str | None, typer.Option("--util-band", help="LOW,HIGH utilisation band")]
 PolicyOpt = Annotated[
     Path | None, typer.Option("--policy", "-p", help="policy YAML (defaults apply without one)")
+]
+# check / explain: the plan directory records its data; a file given here replaces the recorded one.
+RecordedAccountsOpt = Annotated[
+    Path | None,
+    typer.Option("--accounts", "-a", help="accounts.csv or .xlsx (default: the copy recorded with the plan)"),
+]
+RecordedManagersOpt = Annotated[
+    Path | None,
+    typer.Option("--managers", "-m", help="managers.csv or .xlsx (default: the copy recorded with the plan)"),
+]
+RecordedPolicyOpt = Annotated[
+    Path | None,
+    typer.Option("--policy", "-p", help="policy YAML (default: the policy recorded with the plan)"),
 ]
 
 
@@ -86,10 +101,10 @@ def assign(
                 "raise --time-limit or relax the policy."
             )
             raise typer.Exit(EXIT_NO_PLAN)
-        inputs = {
-            "accounts": str(accounts),
-            "managers": str(managers),
-            "policy": str(policy) if policy else None,
+        inputs: dict[str, Any] = {
+            "accounts": str(Path(accounts).resolve()),
+            "managers": str(Path(managers).resolve()),
+            "policy": str(Path(policy).resolve()) if policy else None,
             "time_limit_seconds": time_limit,
             "threads": threads,
             "seed": seed,
@@ -100,6 +115,9 @@ def assign(
         }
         with atomic_directory(out) as scratch:
             write_plan_csv(scratch / "plan.csv", outcome.evaluation)
+            inputs["files"] = record_inputs(
+                scratch, accounts=accounts, managers=managers, policy_file=policy, policy=ctx.dataset.policy
+            )
             write_json(scratch / "summary.json", summary(outcome, inputs))
         if not quiet:
             print_outcome(outcome)
@@ -109,9 +127,9 @@ def assign(
 @app.command()
 def check(
     plan: Annotated[Path, typer.Option("--plan", help="plan directory (or plan.csv) to check")],
-    accounts: AccountsOpt,
-    managers: ManagersOpt,
-    policy: PolicyOpt = None,
+    accounts: RecordedAccountsOpt = None,
+    managers: RecordedManagersOpt = None,
+    policy: RecordedPolicyOpt = None,
     max_moves: MaxMovesOpt = None,
     allow_unassigned: AllowUnassignedOpt = None,
     util_band: UtilBandOpt = None,
@@ -119,7 +137,8 @@ def check(
 ) -> None:
     """Re-score any plan, e.g. one edited by hand: every hard-rule violation and the KPIs. Exit 1 on violations.
 
-    Options not given default to those recorded in the plan's summary.json."""
+    Data, policy and options not given default to those recorded with the plan (inputs/ and
+    summary.json); a file given that differs from the recorded one is used, with a warning."""
     with user_errors():
         ctx, budget = _context_for_plan(
             plan, accounts, managers, policy, max_moves, allow_unassigned, util_band
@@ -143,9 +162,9 @@ def check(
 def explain(
     plan: Annotated[Path, typer.Option("--plan", help="plan directory")],
     account: Annotated[str, typer.Option("--account", help="account_id to explain")],
-    accounts: AccountsOpt,
-    managers: ManagersOpt,
-    policy: PolicyOpt = None,
+    accounts: RecordedAccountsOpt = None,
+    managers: RecordedManagersOpt = None,
+    policy: RecordedPolicyOpt = None,
     max_moves: MaxMovesOpt = None,
     allow_unassigned: AllowUnassignedOpt = None,
     util_band: UtilBandOpt = None,
@@ -153,7 +172,7 @@ def explain(
 ) -> None:
     """Why this account went to its manager, and why not to the runner-up.
 
-    Options not given default to those recorded in the plan's summary.json."""
+    Data, policy and options not given default to those recorded with the plan."""
     with user_errors():
         ctx, budget = _context_for_plan(
             plan, accounts, managers, policy, max_moves, allow_unassigned, util_band
@@ -162,6 +181,7 @@ def explain(
     if as_json:
         console.print_json(json.dumps(info, default=str))
         return
+
     def named(ident: str | None, name: str | None, nobody: str) -> str:
         return escape(f"{ident} {name}" if ident and name else ident or nobody)
 
@@ -192,29 +212,35 @@ def explain(
 
 def _context_for_plan(
     plan: Path,
-    accounts: Path,
-    managers: Path,
+    accounts: Path | None,
+    managers: Path | None,
     policy: Path | None,
     max_moves: int | None,
     allow_unassigned: bool | None,
     util_band: str | None,
 ) -> tuple[Context, int | None]:
-    """The data under the rules the plan was made with: each option as given, else as
-    recorded by `assign` in the plan's summary.json. Returns the context and the move budget."""
-    inputs = read_summary(plan).get("inputs", {}) if Path(plan).is_dir() else {}
-    assert isinstance(inputs, dict)
+    """The data under the rules the plan was made with: each file and option as given, else as
+    recorded with the plan (planner.plan_data). Returns the context and the move budget."""
+    files = plan_files(plan, accounts, managers, policy)
+    for warning in files.warnings:
+        err_console.print(f"[yellow]Warning[/]: {escape(warning)}", highlight=False, soft_wrap=True)
+    inputs = files.options
 
     def pick(given: Any, name: str) -> Any:
         return given if given is not None else inputs.get(name)
 
     ctx = load_context(
-        accounts,
-        managers,
-        policy,
+        files.accounts,
+        files.managers,
+        files.policy,
         allow_unassigned=bool(pick(allow_unassigned, "allow_unassigned")),
         utilisation_band=pick(util_band, "util_band"),
     )
-    return ctx, pick(max_moves, "max_moves")
+    budget = pick(max_moves, "max_moves")
+    if budget is None and "max_moves" not in inputs:  # a scenario plan keeps its budget at the top
+        top = files.summary.get("max_moves")
+        budget = top if isinstance(top, int) else None
+    return ctx, budget
 
 
 def print_outcome(outcome: AssignmentOutcome) -> None:

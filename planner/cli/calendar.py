@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from planner.calendar.build import load_inputs
@@ -15,14 +16,20 @@ from planner.calendar.output import write_calendar
 from planner.calendar.solve import plan_calendar
 from planner.calendar.visits import read_visits
 from planner.cli.app import app
-from planner.cli.common import EXIT_VIOLATIONS, console, user_errors
+from planner.cli.common import EXIT_VIOLATIONS, console, err_console, user_errors
 from planner.pvrp.bench import best_known_values, run_instance, write_solution
 
 PlanOpt = Annotated[
     Path, typer.Option("--plan", help="plan directory from `planner assign` (or its plan.csv)")
 ]
-AccountsOpt = Annotated[Path, typer.Option("--accounts", "-a", help="accounts.csv or .xlsx")]
-ManagersOpt = Annotated[Path, typer.Option("--managers", "-m", help="managers.csv or .xlsx")]
+AccountsOpt = Annotated[
+    Path | None,
+    typer.Option("--accounts", "-a", help="accounts.csv or .xlsx (default: the copy recorded with the plan)"),
+]
+ManagersOpt = Annotated[
+    Path | None,
+    typer.Option("--managers", "-m", help="managers.csv or .xlsx (default: the copy recorded with the plan)"),
+]
 StartOpt = Annotated[str, typer.Option("--start", help="first day of the calendar, YYYY-MM-DD")]
 WeeksOpt = Annotated[int, typer.Option("--weeks", help="length of the calendar in weeks")]
 CountryOpt = Annotated[
@@ -37,18 +44,23 @@ AvailOpt = Annotated[
     ),
 ]
 PolicyOpt = Annotated[
-    Path | None, typer.Option("--policy", "-p", help="policy YAML, optional `calendar:` section")
+    Path | None,
+    typer.Option(
+        "--policy",
+        "-p",
+        help="policy YAML, optional `calendar:` section (default: the plan's recorded policy)",
+    ),
 ]
 
 
 @app.command("calendar")
 def calendar_command(
     plan: PlanOpt,
-    accounts: AccountsOpt,
-    managers: ManagersOpt,
     start: StartOpt,
     weeks: WeeksOpt,
     out: Annotated[Path, typer.Option("--out", "-o", help="calendar directory to write")],
+    accounts: AccountsOpt = None,
+    managers: ManagersOpt = None,
     country: CountryOpt = None,
     leave: LeaveOpt = None,
     availability: AvailOpt = None,
@@ -71,6 +83,7 @@ def calendar_command(
             availability=availability,
             policy=policy,
         )
+        _print_notes(inputs.notes)
         result = plan_calendar(inputs, time_limit_s=time_limit, seed=seed, workers=max(1, workers))
         _, _, summary = write_calendar(result, out)
     if not quiet:
@@ -81,10 +94,10 @@ def calendar_command(
 def check_calendar_command(
     visits: Annotated[Path, typer.Option("--visits", help="calendar directory (or its visits.csv)")],
     plan: PlanOpt,
-    accounts: AccountsOpt,
-    managers: ManagersOpt,
     start: StartOpt,
     weeks: WeeksOpt,
+    accounts: AccountsOpt = None,
+    managers: ManagersOpt = None,
     country: CountryOpt = None,
     leave: LeaveOpt = None,
     availability: AvailOpt = None,
@@ -104,6 +117,7 @@ def check_calendar_command(
             availability=availability,
             policy=policy,
         )
+        _print_notes(inputs.notes)
         found = check_calendar(inputs, read_visits(visits))
     if as_json:
         typer.echo(
@@ -166,6 +180,11 @@ def pvrp_command(
         console.print(
             f"{len(rows)} instances, {feasible} feasible, mean gap {mean} (over {len(gaps)} with a best known)"
         )
+
+
+def _print_notes(notes: tuple[str, ...]) -> None:
+    for note in notes:
+        err_console.print(f"[yellow]Warning[/]: {escape(note)}", highlight=False, soft_wrap=True)
 
 
 def _print_summary(summary: dict, out: Path) -> None:

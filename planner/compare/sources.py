@@ -1,8 +1,9 @@
 """A plan directory, re-scored: its plan, its summary, and the evaluator's verdict on its own data.
 
-Which data? In order: files given explicitly (--accounts/--managers/--policy), else the
-directory's scenario.resolved.yaml (roster changes re-applied, effective policy verbatim),
-else the input paths `planner assign` recorded in summary.json.
+Which data? In order: files given explicitly (--accounts/--managers/--policy), else the copies
+in the directory's inputs/ (planner.io.recorded), else, for directories written before those
+copies, the directory's scenario.resolved.yaml (roster changes re-applied, effective policy
+verbatim), else the input paths `planner assign` recorded in summary.json.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from planner.errors import InputError, InputProblem
 from planner.evaluate import Evaluation, evaluate
 from planner.io.loader import load_dataset
 from planner.io.plan_dir import read_plan, read_summary
+from planner.io.recorded import recorded_files
 from planner.models import Dataset, Plan
+from planner.plan_data import plan_files
 from planner.scenario.resolve import RESOLVED_FILE
 from planner.scenario.trace import rebuild
 
@@ -53,6 +56,13 @@ def load_source(plan_dir: Path, files: DataFiles | None = None, name: str | None
             base_dir=files.policy.parent if files.policy else None,
         )
         data_from = "files given on the command line"
+    elif recorded_files(plan_dir, summary).has_copies():
+        recorded = plan_files(plan_dir)
+        ctx = Context.build(
+            load_dataset(recorded.accounts, recorded.managers, recorded.policy),
+            base_dir=recorded.policy.parent if recorded.policy else None,
+        )
+        data_from = recorded.data_from
     elif (plan_dir / RESOLVED_FILE).exists():
         ctx = Context.build(rebuild(plan_dir).dataset)
         data_from = RESOLVED_FILE

@@ -121,8 +121,22 @@ def read_plan(plan_dir: Path) -> Plan:
 
 
 def read_summary(plan_dir: Path) -> dict[str, object]:
+    """summary.json as a dict ({} when there is none); a damaged one is a bad input, named."""
     path = Path(plan_dir) / "summary.json"
     if not path.exists():
         return {}
-    loaded: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(
+            [
+                InputProblem(
+                    str(path), None, None, f"is not valid JSON ({exc}); re-run the command that wrote it"
+                )
+            ]
+        ) from None
+    if not isinstance(loaded, dict):
+        raise InputError(
+            [InputProblem(str(path), None, None, "is not a JSON object; re-run the command that wrote it")]
+        )
     return loaded

@@ -15,7 +15,9 @@ import yaml
 
 from planner.assign import AssignmentOutcome, run_assignment
 from planner.context import Context
+from planner.io.loader import load_dataset
 from planner.io.plan_dir import atomic_directory, write_json, write_plan_csv
+from planner.io.recorded import record_inputs
 from planner.report import summary
 from planner.scenario.resolve import RESOLVED_FILE, Resolved
 from planner.solvers import Progress, SolveOptions
@@ -70,10 +72,31 @@ def write_plan_dir(out: Path, resolved: Resolved, outcome: AssignmentOutcome) ->
         raise ValueError("no plan to write: the solver found none")
     with atomic_directory(Path(out)) as scratch:
         write_plan_csv(scratch / "plan.csv", outcome.evaluation)
-        write_json(scratch / "summary.json", summary(outcome, summary_inputs(resolved)))
+        inputs = summary_inputs(resolved)
+        inputs["files"] = record_scenario_inputs(scratch, resolved)
+        write_json(scratch / "summary.json", summary(outcome, inputs))
         write_resolved(scratch / RESOLVED_FILE, resolved)
 
 
 def write_resolved(path: Path, resolved: Resolved) -> None:
     text = yaml.safe_dump(resolved.record(), sort_keys=False, allow_unicode=True, width=110)
     path.write_text(_HEADER + text, encoding="utf-8")
+
+
+def record_scenario_inputs(plan_dir: Path, resolved: Resolved) -> dict[str, Any]:
+    """Copy the data the plan was solved on into `plan_dir/inputs/`: a base file as it is where
+    the changes left its table alone, else the table as changed; the effective policy always."""
+    data = resolved.spec.data
+    accounts, managers = Path(data.accounts), Path(data.managers)
+    policy_file = Path(data.policy) if data.policy else None
+    base = load_dataset(accounts, managers, policy_file)
+    return record_inputs(
+        plan_dir,
+        accounts=accounts,
+        managers=managers,
+        policy_file=policy_file,
+        policy=resolved.dataset.policy,
+        changed=resolved.dataset,
+        changed_accounts=base.accounts != resolved.dataset.accounts,
+        changed_managers=base.managers != resolved.dataset.managers,
+    )
