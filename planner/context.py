@@ -211,8 +211,10 @@ class Context:
         idx = self.account_index
         for i, a in enumerate(self.dataset.accounts):
             if a.parent_id:
-                graph.add_edge(i, idx[a.parent_id])
-        comps = [sorted(c) for c in nx.connected_components(graph)]
+                # A parent_id naming no account is a group key (a holding company that is not a
+                # row): one extra node per key joins the accounts that share it.
+                graph.add_edge(i, idx.get(a.parent_id, ("key", a.parent_id)))
+        comps = [sorted(n for n in c if isinstance(n, int)) for c in nx.connected_components(graph)]
         comps.extend([i] for i in range(self.n_accounts) if i not in graph)
         comps.sort(key=lambda c: c[0])
         return comps

@@ -149,9 +149,17 @@ BAD_INPUTS = [
         id="unknown-current-manager",
     ),
     pytest.param(
-        lambda: accounts_with(3, "parent_id", "A9"),
-        ["accounts.csv row 3, column 'parent_id'", "'A9'"],
-        id="unknown-parent",
+        lambda: accounts_with(3, "parent_id", "A2"),
+        ["accounts.csv row 3, column 'parent_id'", "'A2' names itself"],
+        id="self-parent",
+    ),
+    pytest.param(
+        lambda: (
+            csv_text(MANAGER_COLUMNS, MANAGERS),
+            csv_text(ACCOUNT_COLUMNS, edit(ACCOUNTS, ACCOUNT_COLUMNS, 2, "parent_id", "A2")),
+        ),
+        ["accounts.csv row 2, column 'parent_id'", "circle: A1 -> A2 -> A1", "rows 2, 3"],
+        id="parent-cycle",
     ),
     pytest.param(
         lambda: managers_with(2, "capacity_hours", "lots"),
@@ -214,7 +222,14 @@ BAD_INPUTS = [
         ["managers.csv row 1, column 'region'", "twice"],
         id="column-twice-in-header",
     ),
-    pytest.param(gbk_accounts, ["accounts.csv row 3", "UTF-8"], id="gbk-encoding"),
+    pytest.param(
+        lambda: (
+            csv_text(MANAGER_COLUMNS, MANAGERS),
+            csv_text(ACCOUNT_COLUMNS, ACCOUNTS).encode() + b"A4,\xff\xfe\n",
+        ),
+        ["accounts.csv", "line 5", "neither UTF-8", "GBK"],
+        id="undecodable",
+    ),
     pytest.param(
         lambda: managers_with(2, "capacity_hours", "inf"),
         ["managers.csv row 2, column 'capacity_hours'", "'inf'"],
@@ -280,6 +295,22 @@ def test_utf8_with_bom_is_accepted(tmp_path: Path) -> None:
         bom + csv_text(ACCOUNT_COLUMNS, ACCOUNTS).encode(),
     )
     assert load_dataset(a, m).model_dump() == reference.model_dump()
+
+
+def test_gbk_file_loads_like_utf8(tmp_path: Path) -> None:
+    managers, accounts = gbk_accounts()
+    loaded = load_dataset(*write_pair(tmp_path, managers, accounts))
+    assert loaded.account_by_id["A2"].name == "广州金城电信有限公司"
+
+
+def test_parent_id_naming_no_account_is_a_group_key(tmp_path: Path) -> None:
+    accounts = edit(ACCOUNTS, ACCOUNT_COLUMNS, 2, "parent_id", "HOLDING-1")
+    accounts = edit(accounts, ACCOUNT_COLUMNS, 4, "parent_id", "HOLDING-1")
+    ds = load_dataset(
+        *write_pair(tmp_path, csv_text(MANAGER_COLUMNS, MANAGERS), csv_text(ACCOUNT_COLUMNS, accounts))
+    )
+    # A1 and A3 share the key; A2 hangs from A1: one group of three.
+    assert Context.build(ds).groups == [[0, 1, 2]]
 
 
 def test_extra_columns_and_header_spelling_are_tolerated(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from planner.context import Context
 from planner.errors import InfeasibleError, InputError
-from planner.io.loader import load_dataset
+from planner.io.loader import read_dataset
 from planner.models import Dataset
 
 # Pipes and CI logs get a fixed width wide enough for the manager table; terminals keep theirs.
@@ -53,8 +53,15 @@ def load_context(
     allow_unassigned: bool = False,
     utilisation_band: str | None = None,
 ) -> Context:
-    dataset = load_dataset(accounts, managers, policy)
-    dataset = with_overrides(dataset, allow_unassigned=allow_unassigned, utilisation_band=utilisation_band)
+    loaded = read_dataset(accounts, managers, policy)
+    # How each file was read, and what in it was not: a wrong guess must be visible before a plan.
+    for note in loaded.notes:
+        err_console.print(f"[dim]{escape(note)}[/]", highlight=False, soft_wrap=True)
+    for warning in loaded.warnings:
+        err_console.print(f"[yellow]Warning[/]: {escape(warning)}", highlight=False, soft_wrap=True)
+    dataset = with_overrides(
+        loaded.dataset, allow_unassigned=allow_unassigned, utilisation_band=utilisation_band
+    )
     return Context.build(dataset, base_dir=policy.parent if policy else None)
 
 

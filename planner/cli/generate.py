@@ -17,6 +17,7 @@ from planner.generator import (
     region_table,
     write_csv,
 )
+from planner.io.crm_export import write_crm_export
 
 
 @app.command("generate")
@@ -66,6 +67,14 @@ def generate_command(
             f"from {REALISTIC_DEMAND_RATIO[0]}-{REALISTIC_DEMAND_RATIO[1]} unless --demand is given.",
         ),
     ] = False,
+    crm_export: Annotated[
+        bool,
+        typer.Option(
+            "--crm-export",
+            help="Also write the data as a CRM exports it, into OUT/crm-export: GBK CSVs with Chinese "
+            "headers, and .xlsx files with CRM-English headers and formula cells (planner/io/crm_export.py).",
+        ),
+    ] = False,
 ) -> None:
     """Generate a realistic data set (see planner/generator.py for the model)."""
     demand_ratio = REALISTIC_DEMAND_RATIO if realistic and demand is None else demand
@@ -84,7 +93,16 @@ def generate_command(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     write_csv(dataset, out)
+    if crm_export:
+        for xlsx in (False, True):
+            write_crm_export(
+                out / "accounts.csv", out / "managers.csv", out / "crm-export", seed=seed, xlsx=xlsx
+            )
     typer.echo(
         f"wrote {accounts} accounts and {managers} managers ({n_regions} regions, seed {seed}) "
         f"to {out / 'accounts.csv'} and {out / 'managers.csv'}"
     )
+    if crm_export:
+        typer.echo(
+            f"wrote the same data as a CRM export: {out / 'crm-export'}/{{accounts,managers}}.{{csv,xlsx}}"
+        )

@@ -1,11 +1,19 @@
 """Turn the two CRM tables and a policy file into a checked `Dataset`.
 
-Every problem is collected with its file, row and column before anything is
-raised, so a user fixes a spreadsheet in one pass instead of one error per run.
+Every problem is collected with its file, row and column before anything is raised, so a user fixes
+a spreadsheet in one pass instead of one error per run. How a file was read (`planner.io.tables`:
+encoding, delimiter, headers matched by `planner.io.headers`; cells by `planner.io.cells`) and what
+was not read come back with the data set from `read_dataset`, for the command line to show.
+
+Parent groups: `parent_id` names the account at the head of the group, or any other key (a holding
+company that is not itself a row); accounts that share a key, directly or through parent links,
+form one group. A link back to itself, directly or round a circle, is an error.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,41 +21,101 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from planner.errors import InputError, InputProblem
+from planner.io.cells import CellError, convert
+from planner.io.encoding import decode
+from planner.io.headers import Schema
 from planner.io.tables import Table, read_table
 from planner.models import Account, Dataset, Manager, Policy
+from planner.models.dataset import parent_cycles
 
-MANAGER_REQUIRED = ("manager_id", "capacity_hours")
-ACCOUNT_REQUIRED = ("account_id",)
-_LIST_FIELDS = {"industries", "languages"}
-_BOOL_FIELDS = {"active"}
+logger = logging.getLogger(__name__)
+
+MANAGER_SCHEMA = Schema("managers", tuple(Manager.model_fields), ("manager_id", "capacity_hours"))
+# The calendar reads visit availability from the accounts file too (planner.calendar.inputs).
+ACCOUNT_SCHEMA = Schema(
+    "accounts",
+    tuple(Account.model_fields),
+    ("account_id",),
+    also_read=("weekdays", "window_start", "window_end"),
+)
+MANAGER_REQUIRED = MANAGER_SCHEMA.required
+ACCOUNT_REQUIRED = ACCOUNT_SCHEMA.required
+
+
+@dataclass(frozen=True)
+class Loaded:
+    dataset: Dataset
+    notes: tuple[str, ...] = ()  # how each file was read: encoding, delimiter, sheet, record count
+    warnings: tuple[str, ...] = ()  # columns not read, and what they probably meant
 
 
 def load_dataset(accounts: Path, managers: Path, policy: Path | None = None) -> Dataset:
-    pol = load_policy(policy) if policy else Policy()
+    """The checked data set; how the files were read is logged (info), what was not read too (warning)."""
+    loaded = read_dataset(accounts, managers, policy)
+    for note in loaded.notes:
+        logger.info(note)
+    for warning in loaded.warnings:
+        logger.warning(warning)
+    return loaded.dataset
+
+
+def read_dataset(accounts: Path, managers: Path, policy: Path | None = None) -> Loaded:
+    """The checked data set with its notes and warnings, for a caller that shows them itself."""
     problems: list[InputProblem] = []
-    mgr_table = read_table(managers)
-    acc_table = read_table(accounts)
-    mgr_rows = _parse(mgr_table, Manager, MANAGER_REQUIRED, problems)
-    acc_rows = _parse(acc_table, Account, ACCOUNT_REQUIRED, problems)
+    pol = Policy()
+    if policy:
+        try:
+            pol = load_policy(policy)
+        except InputError as exc:
+            problems += exc.problems
+    tables: list[Table] = []
+    for path, schema in ((managers, MANAGER_SCHEMA), (accounts, ACCOUNT_SCHEMA)):
+        try:
+            tables.append(read_table(Path(path), schema, problems))
+        except InputError as exc:
+            problems += exc.problems
+    if len(tables) < 2:
+        raise InputError(problems)
+    mgr_table, acc_table = tables
+    mgr_rows = _parse(mgr_table, Manager, MANAGER_SCHEMA, problems)
+    acc_rows = _parse(acc_table, Account, ACCOUNT_SCHEMA, problems)
+    notes = [*mgr_table.notes, *acc_table.notes]
     if not problems:
-        problems += _cross_check(mgr_table.name, mgr_rows, acc_table.name, acc_rows, pol)
+        problems += _cross_check(mgr_table, mgr_rows, acc_table, acc_rows, pol, notes)
     if problems:
         raise InputError(problems)
     try:
-        return Dataset(
+        dataset = Dataset(
             managers=tuple(m for _, m in mgr_rows), accounts=tuple(a for _, a in acc_rows), policy=pol
         )
     except ValidationError as exc:  # second line of defence: the model's own cross-checks
         raise InputError([InputProblem("data set", None, None, e["msg"]) for e in exc.errors()]) from None
+    return Loaded(dataset, tuple(notes), (*mgr_table.warnings, *acc_table.warnings))
 
 
 def load_policy(path: Path) -> Policy:
+    path = Path(path)
+    if path.is_dir():
+        raise InputError([InputProblem(path.name, None, None, "is a folder; give the path of a policy file")])
     if not path.exists():
         raise InputError([InputProblem(str(path), None, None, "file not found")])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            [InputProblem(path.name, None, None, f"cannot be read ({exc.strerror or exc})")]
+        ) from None
+    text, _ = decode(raw, path.name)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise InputError([InputProblem(path.name, line, None, f"not valid YAML ({exc})")]) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # e.g. a date 2024-13-45
         raise InputError([InputProblem(path.name, None, None, f"not valid YAML ({exc})")]) from None
+    if data is None:
+        data = {}
     if not isinstance(data, dict):
         raise InputError([InputProblem(path.name, None, None, "must be a mapping of policy fields")])
     try:
@@ -55,56 +123,54 @@ def load_policy(path: Path) -> Policy:
     except ValidationError as exc:
         raise InputError(
             [
-                InputProblem(path.name, None, ".".join(str(p) for p in e["loc"]) or None, _message(e))
+                InputProblem(
+                    path.name, None, ".".join(str(p) for p in e["loc"]) or None, _message(e, _scalar(e))
+                )
                 for e in exc.errors()
             ]
         ) from None
 
 
 def _parse(
-    table: Table, model: type[BaseModel], required: tuple[str, ...], problems: list[InputProblem]
+    table: Table, model: type[BaseModel], schema: Schema, problems: list[InputProblem]
 ) -> list[tuple[int, Any]]:
-    missing = [c for c in required if c not in table.columns]
-    if missing:
-        problems.append(
-            InputProblem(table.name, 1, ", ".join(missing), "required column missing from the header")
-        )
-        return []
     if not table.rows:
         problems.append(InputProblem(table.name, None, None, "the file has a header but no records"))
         return []
-    fields = set(model.model_fields)
+    required = schema.required
     parsed = []
     for number, row in table.rows:
         values: dict[str, Any] = {}
+        unread: set[str] = set()
         for column, text in row.items():
-            if column not in fields or text == "":
-                continue  # extra columns are ignored; blanks take the default
-            values[column] = _convert(column, text)
+            if text == "":
+                continue  # blanks take the default
+            try:
+                values[column] = convert(column, text)
+            except CellError as exc:
+                problems.append(InputProblem(table.name, number, table.label(column), str(exc)))
+                unread.add(column)
         for column in required:
             if not row.get(column):
-                problems.append(InputProblem(table.name, number, column, "required value is blank"))
+                problems.append(
+                    InputProblem(table.name, number, table.label(column), "required value is blank")
+                )
+                unread.add(column)
         try:
             parsed.append((number, model.model_validate(values)))
         except ValidationError as exc:
             for e in exc.errors():
                 field = str(e["loc"][0]) if e["loc"] else None
-                if field in required and not row.get(field or ""):
-                    continue  # already reported as blank
-                problems.append(InputProblem(table.name, number, field, _message(e, row.get(field or ""))))
+                if field in unread:
+                    continue  # already reported
+                label = table.label(field) if field else None
+                problems.append(InputProblem(table.name, number, label, _message(e, row.get(field or ""))))
     return parsed
 
 
-def _convert(column: str, text: str) -> Any:
-    if column in _LIST_FIELDS:
-        return frozenset(t.strip() for t in text.replace(",", ";").split(";") if t.strip())
-    if column in _BOOL_FIELDS:
-        lowered = text.lower()
-        if lowered in ("true", "yes", "1", "y"):
-            return True
-        if lowered in ("false", "no", "0", "n"):
-            return False
-    return text
+def _scalar(error: Any) -> str | None:
+    value = error.get("input")
+    return repr(value) if isinstance(value, int | float) else value if isinstance(value, str) else None
 
 
 def _message(error: Any, raw: str | None = None) -> str:
@@ -115,13 +181,15 @@ def _message(error: Any, raw: str | None = None) -> str:
 
 
 def _cross_check(
-    mgr_file: str,
+    mgr_table: Table,
     managers: list[tuple[int, Manager]],
-    acc_file: str,
+    acc_table: Table,
     accounts: list[tuple[int, Account]],
     policy: Policy,
+    notes: list[str],
 ) -> list[InputProblem]:
     problems: list[InputProblem] = []
+    mgr_file, acc_file = mgr_table.name, acc_table.name
     mgr_rows: dict[str, int] = {}
     for number, m in managers:
         if m.manager_id in mgr_rows:
@@ -129,7 +197,7 @@ def _cross_check(
                 InputProblem(
                     mgr_file,
                     number,
-                    "manager_id",
+                    mgr_table.label("manager_id"),
                     f"duplicate manager_id {m.manager_id!r} (first seen in row {mgr_rows[m.manager_id]})",
                 )
             )
@@ -142,7 +210,7 @@ def _cross_check(
                 InputProblem(
                     acc_file,
                     number,
-                    "account_id",
+                    acc_table.label("account_id"),
                     f"duplicate account_id {a.account_id!r} (first seen in row {acc_rows[a.account_id]})",
                 )
             )
@@ -154,16 +222,11 @@ def _cross_check(
                 InputProblem(
                     acc_file,
                     number,
-                    "current_manager_id",
+                    acc_table.label("current_manager_id"),
                     f"unknown current_manager_id {a.current_manager_id!r} (not in {mgr_file})",
                 )
             )
-        if a.parent_id and a.parent_id not in acc_rows:
-            problems.append(
-                InputProblem(
-                    acc_file, number, "parent_id", f"unknown parent_id {a.parent_id!r} (no such account_id)"
-                )
-            )
+    problems += _parent_problems(acc_table, accounts, acc_rows, notes)
     for kind, pairs in (("pins", policy.pins), ("forbidden", policy.forbidden)):
         for i, p in enumerate(pairs):
             if p.account_id not in acc_rows:
@@ -174,4 +237,25 @@ def _cross_check(
                 problems.append(
                     InputProblem("policy", None, f"{kind}[{i}]", f"unknown manager_id {p.manager_id!r}")
                 )
+    return problems
+
+
+def _parent_problems(
+    table: Table, accounts: list[tuple[int, Account]], rows: dict[str, int], notes: list[str]
+) -> list[InputProblem]:
+    problems = []
+    for cycle in parent_cycles(a for _, a in accounts):
+        if len(cycle) == 1:
+            message = f"account {cycle[0]!r} names itself as its parent; leave parent_id blank at the top of a group"
+        else:
+            circle = " -> ".join([*cycle, cycle[0]])
+            where = ", ".join(str(rows[c]) for c in cycle)
+            message = f"parent_id links go round in a circle: {circle} (rows {where}); a group needs a top"
+        problems.append(InputProblem(table.name, rows[cycle[0]], table.label("parent_id"), message))
+    keys = sorted({a.parent_id for _, a in accounts if a.parent_id and a.parent_id not in rows})
+    if keys:
+        notes.append(
+            f"{table.name}: {len(keys)} parent_id value(s) name no account (e.g. {keys[0]!r}); "
+            "each is read as a group key: the accounts that share it form one group"
+        )
     return problems

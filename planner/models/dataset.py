@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -35,6 +36,8 @@ class Dataset(BaseModel):
                     problems.append(f"policy {kind}: unknown account_id {p.account_id!r}")
                 if p.manager_id not in known_managers:
                     problems.append(f"policy {kind}: unknown manager_id {p.manager_id!r}")
+        for cycle in parent_cycles(self.accounts):
+            problems.append(f"parent_id links go round in a circle: {' -> '.join([*cycle, cycle[0]])}")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -50,6 +53,27 @@ class Dataset(BaseModel):
     @property
     def active_managers(self) -> list[Manager]:
         return [m for m in self.managers if m.active]
+
+
+def parent_cycles(accounts: Iterable[Account]) -> list[list[str]]:
+    """Chains of parent_id links between accounts that come back to their start, each once, in link
+    order (an account naming itself is a chain of one). A parent_id naming no account ends a chain."""
+    parent = {a.account_id: a.parent_id for a in accounts if a.parent_id}
+    on_path, done = 1, 2
+    state: dict[str, int] = {}
+    cycles = []
+    for start in parent:
+        path = []
+        node = start
+        while node in parent and node not in state:
+            state[node] = on_path
+            path.append(node)
+            node = parent[node]
+        if state.get(node) == on_path:
+            cycles.append(path[path.index(node) :])
+        for n in path:
+            state[n] = done
+    return cycles
 
 
 def _duplicates(field: str, ids: list[str]) -> list[str]:

@@ -48,8 +48,9 @@ class Manager(_Frozen):
     # Blank coordinates mean "unknown": travel to and from this person counts as zero.
     home_lat: float | None = Field(default=None, ge=-90, le=90)
     home_lon: float | None = Field(default=None, ge=-180, le=180)
-    capacity_hours: float = Field(ge=0, allow_inf_nan=False)
-    max_accounts: int | None = Field(default=None, ge=0)
+    # At most 744 h, a 31-day month round the clock: more is a typo or hours per year.
+    capacity_hours: float = Field(ge=0, le=744, allow_inf_nan=False)
+    max_accounts: int | None = Field(default=None, ge=0, le=100_000)
     active: bool = True
 
 
@@ -61,10 +62,13 @@ class Account(_Frozen):
     region: str = ""
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    annual_revenue: float = Field(default=0.0, ge=0, allow_inf_nan=False)
-    contract_value: float = Field(default=0.0, ge=0, allow_inf_nan=False)
-    years_as_customer: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    # Money at most 10^15 (a thousand trillion, in any currency a CRM holds); tenure at most 200 years.
+    annual_revenue: float = Field(default=0.0, ge=0, le=1e15, allow_inf_nan=False)
+    contract_value: float = Field(default=0.0, ge=0, le=1e15, allow_inf_nan=False)
+    years_as_customer: float = Field(default=0.0, ge=0, le=200, allow_inf_nan=False)
     strategic_importance: int = Field(default=1, ge=1, le=5)
-    parent_id: str = ""  # account_id of the group's parent account; the group shares one manager
+    # account_id of the group's parent account, or a group key naming no account (a holding company
+    # that is not itself a row): accounts linked by it form a group, which shares one manager.
+    parent_id: str = ""
     current_manager_id: str = ""
     tier: Tier | None = None  # explicit override of the computed tier

@@ -16,7 +16,8 @@ from planner.models.entities import Seniority, Tier
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # allow_inf_nan=False: `.inf` or `.nan` in a policy file is an input error, not a plan of nonsense.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class TieringCriteria(_Frozen):
@@ -48,9 +49,10 @@ class TieringCriteria(_Frozen):
 class TierRule(_Frozen):
     """What one tier costs to serve and who may serve it."""
 
-    visits_per_month: float = Field(ge=0)
-    hours_per_visit: float = Field(ge=0)
-    admin_hours_per_month: float = Field(ge=0)
+    # Bounded so workloads stay in the integer centi-hours of objective.py: a month has 744 hours.
+    visits_per_month: float = Field(ge=0, le=100)
+    hours_per_visit: float = Field(ge=0, le=744)
+    admin_hours_per_month: float = Field(ge=0, le=744)
     min_seniority: Seniority = Seniority.junior
     # Seniority the tier ideally gets; distance from it lowers the match score.
     ideal_seniority: Seniority = Seniority.junior
@@ -99,8 +101,8 @@ def _default_tiers() -> dict[Tier, TierRule]:
 class TravelModel(_Frozen):
     """Great-circle distance x road factor / speed gives one-way travel time."""
 
-    road_factor: float = Field(default=1.3, gt=0)
-    speed_kmh: float = Field(default=60.0, gt=0)
+    road_factor: float = Field(default=1.3, gt=0, le=10)
+    speed_kmh: float = Field(default=60.0, ge=1, le=1000)
     # Optional CSV `manager_id,account_id,minutes` (one-way); replaces the formula for listed pairs.
     matrix_file: str | None = None
 
@@ -128,11 +130,12 @@ class Weights(_Frozen):
     unassigned   points per account left unassigned (only with allow_unassigned)
     """
 
-    value_match: float = Field(default=1.0, ge=0)
-    travel_hour: float = Field(default=2.0, ge=0)
-    move: float = Field(default=0.5, ge=0)
-    balance: float = Field(default=1000.0, ge=0)
-    unassigned: float = Field(default=10000.0, ge=0)
+    # Each at most 1,000,000 points: the objective is summed in integer centi-points (objective.py).
+    value_match: float = Field(default=1.0, ge=0, le=1e6)
+    travel_hour: float = Field(default=2.0, ge=0, le=1e6)
+    move: float = Field(default=0.5, ge=0, le=1e6)
+    balance: float = Field(default=1000.0, ge=0, le=1e6)
+    unassigned: float = Field(default=10000.0, ge=0, le=1e6)
 
 
 class Pair(_Frozen):

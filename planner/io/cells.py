@@ -1,0 +1,86 @@
+"""From the text in one cell to the value a model field takes, the way CRM exports write it.
+
+- Lists (`industries`, `languages`) are split on ``;`` ``,`` ``|`` and the Chinese ``；`` ``，`` ``、``.
+  ``/`` is not a separator: it lives inside industry names ("oil/gas").
+- Numbers are read after NFKC, so full-width digits, point and minus (``１２３．５``) and the
+  ideographic space read as their ASCII forms. Thousands separators are refused with a hint, not
+  guessed: ``1,230`` is 1230 in Beijing and 1.23 in Berlin.
+- Yes/no (`active`): true, yes, y, 1, active, employed, 在职, 在岗, 是; false, no, n, 0, inactive,
+  left, resigned, terminated, 离职, 已离职, 否.
+- Seniority: junior, jr, 初级; senior, sr, 高级; principal, 资深, 专家, 首席. Nothing else is guessed
+  (中级 is an error: it could be either side of a hard rule).
+- Tier: strategic, 战略, 战略客户; key, 重点, 重点客户, 关键客户; standard, 标准, 普通, 一般, 标准客户,
+  普通客户.
+Any other text goes to the model unchanged, whose validation names what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+LIST_SEPARATORS = re.compile(r"[;,|；，、]")
+LIST_FIELDS = frozenset({"industries", "languages"})
+NUMBER_FIELDS = frozenset(
+    {
+        "home_lat",
+        "home_lon",
+        "capacity_hours",
+        "max_accounts",
+        "lat",
+        "lon",
+        "annual_revenue",
+        "contract_value",
+        "years_as_customer",
+        "strategic_importance",
+    }
+)
+_WORDS: dict[str, dict[str, Any]] = {
+    "active": {
+        **dict.fromkeys(("true", "yes", "y", "1", "active", "employed", "在职", "在岗", "是"), True),
+        **dict.fromkeys(
+            ("false", "no", "n", "0", "inactive", "left", "resigned", "terminated", "离职", "已离职", "否"),
+            False,
+        ),
+    },
+    "seniority": {
+        **dict.fromkeys(("junior", "jr", "初级"), "junior"),
+        **dict.fromkeys(("senior", "sr", "高级"), "senior"),
+        **dict.fromkeys(("principal", "资深", "专家", "首席"), "principal"),
+    },
+    "tier": {
+        **dict.fromkeys(("strategic", "战略", "战略客户"), "strategic"),
+        **dict.fromkeys(("key", "重点", "重点客户", "关键客户"), "key"),
+        **dict.fromkeys(("standard", "标准", "普通", "一般", "标准客户", "普通客户"), "standard"),
+    },
+}
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+class CellError(ValueError):
+    """The cell's text cannot be read as its field; the message says why in the user's words."""
+
+
+def convert(field: str, text: str) -> Any:
+    """The value for `field` from a non-blank, stripped cell text."""
+    if field in LIST_FIELDS:
+        return frozenset(p.strip() for p in LIST_SEPARATORS.split(text) if p.strip())
+    if field in NUMBER_FIELDS:
+        return number_text(text)
+    words = _WORDS.get(field)
+    if words is not None:
+        word = words.get(unicodedata.normalize("NFKC", text).strip().casefold())
+        if word is None:
+            accepted = ", ".join(dict.fromkeys(str(w) for w in words))
+            raise CellError(f"{text!r} is not one of the accepted words ({accepted})")
+        return word
+    return text
+
+
+def number_text(text: str) -> str:
+    """The text a number parser should see: ASCII digits, or CellError for a grouped number."""
+    plain = unicodedata.normalize("NFKC", text).replace("\u2212", "-").strip()
+    if _GROUPED.fullmatch(plain):
+        raise CellError(f"write numbers without thousands separators: {plain.replace(',', '')}, not {text!r}")
+    return plain
