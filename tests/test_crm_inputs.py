@@ -264,6 +264,18 @@ CASES = [
              loads=lambda r: m(r)["M1"].industries == {"energy", "retail"}),
         id="excel-sep-line",
     ),
+    pytest.param(
+        Case(
+            pair(accounts=ACCOUNTS.replace("annual_revenue", "年采购额（万元）")),
+            loads=lambda r: r.dataset.account_by_id["A3"].annual_revenue == 0
+            and any("'年采购额（万元）' is not read; did you mean annual_revenue?" in w for w in r.warnings),
+        ),
+        id="unit-in-header-is-not-guessed",
+    ),
+    pytest.param(
+        Case({**pair(), "accounts.csv": ACCOUNTS.encode("utf-16-le")}, ["accounts.csv", "line 1", "NUL bytes"]),
+        id="utf16-without-bom",
+    ),
 ]  # fmt: skip
 
 
@@ -348,6 +360,24 @@ def test_crm_export_round_trips(tmp_path: Path, as_xlsx: bool) -> None:
     assert _without_parent_ids(loaded.dataset) == _without_parent_ids(clean)
     assert Context.build(loaded.dataset).groups == Context.build(clean).groups
     assert loaded.warnings  # the export's note columns are not read, and the user is told
+
+
+def test_api_upload_reads_the_export_as_the_cli_does(tmp_path: Path) -> None:
+    """The API's upload path goes through the same loader: the same data, the same refusals."""
+    from api.services.datasets import from_files
+    from planner.generator import generate, write_csv
+
+    write_csv(generate(80, 6, seed=2), tmp_path)
+    accounts, managers = write_crm_export(
+        tmp_path / "accounts.csv", tmp_path / "managers.csv", tmp_path / "crm"
+    )
+    uploaded = from_files(("客户.csv", accounts.read_bytes()), ("经理.csv", managers.read_bytes()), None)
+    assert uploaded == load_dataset(accounts, managers)
+    lines = accounts.read_bytes().split(b"\r\n")
+    lines[1] += b",,,1,230"  # the first record: cells past the header
+    broken = b"\r\n".join(lines)
+    with pytest.raises(InputError, match=r"客户\.csv row 2: \d+ cell\(s\) but the header has"):
+        from_files(("客户.csv", broken), ("经理.csv", managers.read_bytes()), None)
 
 
 def test_generate_crm_export_cli(tmp_path: Path) -> None:

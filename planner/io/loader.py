@@ -75,7 +75,7 @@ def read_dataset(accounts: Path, managers: Path, policy: Path | None = None) -> 
         except InputError as exc:
             problems += exc.problems
     if len(tables) < 2:
-        raise InputError(problems)
+        raise InputError(_in_order(problems))
     mgr_table, acc_table = tables
     mgr_rows = _parse(mgr_table, Manager, MANAGER_SCHEMA, problems)
     acc_rows = _parse(acc_table, Account, ACCOUNT_SCHEMA, problems)
@@ -83,7 +83,7 @@ def read_dataset(accounts: Path, managers: Path, policy: Path | None = None) -> 
     if not problems:
         problems += _cross_check(mgr_table, mgr_rows, acc_table, acc_rows, pol, notes)
     if problems:
-        raise InputError(problems)
+        raise InputError(_in_order(problems))
     try:
         dataset = Dataset(
             managers=tuple(m for _, m in mgr_rows), accounts=tuple(a for _, a in acc_rows), policy=pol
@@ -91,6 +91,12 @@ def read_dataset(accounts: Path, managers: Path, policy: Path | None = None) -> 
     except ValidationError as exc:  # second line of defence: the model's own cross-checks
         raise InputError([InputProblem("data set", None, None, e["msg"]) for e in exc.errors()]) from None
     return Loaded(dataset, tuple(notes), (*mgr_table.warnings, *acc_table.warnings))
+
+
+def _in_order(problems: list[InputProblem]) -> list[InputProblem]:
+    """File by file as first reported, row by row within a file (file-wide problems first)."""
+    files = {p.file: k for k, p in reversed(list(enumerate(problems)))}
+    return sorted(problems, key=lambda p: (files[p.file], p.row or 0))
 
 
 def load_policy(path: Path) -> Policy:
