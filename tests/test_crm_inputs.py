@@ -327,6 +327,21 @@ def test_cli(tmp_path: Path, case: Case) -> None:
             assert fragment in result.output, f"{fragment!r} not in {result.output!r}"
 
 
+def test_every_alias_is_documented_and_means_one_field() -> None:
+    import planner.io.headers as headers
+    from planner.io.loader import ACCOUNT_SCHEMA, MANAGER_SCHEMA
+
+    for kind, table in headers.ALIASES.items():
+        for field_name, names in table.items():
+            assert field_name in (ACCOUNT_SCHEMA if kind == "accounts" else MANAGER_SCHEMA).fields
+            for name in names:
+                assert name in (headers.__doc__ or ""), f"{kind} alias {name!r} is not in the docstring"
+    # Schema() itself refuses an alias that means two fields; both schemas were built at import.
+    with pytest.raises(ValueError, match="means both"):
+        headers.Schema("accounts", ("lat", "LATITUDE"), ())
+    assert "lat" in headers.Schema("accounts", ("lat",), ()).keys.values()
+
+
 # --- the messy export of `planner generate --crm-export` reads as the clean files ----------------------
 
 

@@ -15,7 +15,8 @@ managers file
     industries             Industry, Expertise, 行业, 擅长行业, 行业专长
     languages              Language, 语言, 语种
     region                 Territory, Sales Region, Area, 区域, 大区, 地区, 销售区域
-    home_lat, home_lon     Latitude / Longitude (also Lat, Lon, Lng), 纬度 / 经度
+    home_lat, home_lon     Latitude / Longitude (also Lat, Lon, Lng, Home Latitude, Home Longitude),
+                           纬度 / 经度
     capacity_hours         Capacity, Monthly Hours, Hours per Month, Available Hours, 月可用工时,
                            可用工时, 产能
     max_accounts           Account Limit, Max Accounts, 客户上限, 最大客户数
