@@ -41,6 +41,8 @@ UtilBandOpt = Annotated[str | None, typer.Option("--util-band", help="LOW,HIGH u
 PolicyOpt = Annotated[
     Path | None, typer.Option("--policy", "-p", help="policy YAML (defaults apply without one)")
 ]
+# The one backend whose search can be stopped by work done rather than by the clock.
+DETERMINISTIC_SOLVER = "cpsat"
 # check / explain: the plan directory records its data; a file given here replaces the recorded one.
 RecordedAccountsOpt = Annotated[
     Path | None,
@@ -69,6 +71,16 @@ def assign(
     ] = None,
     threads: Annotated[int, typer.Option("--threads")] = 2,
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    deterministic: Annotated[
+        bool,
+        typer.Option(
+            "--deterministic",
+            help="a rerun gives the same plan.csv byte for byte, even when the time limit stops the search: "
+            "one CP-SAT model (other --solver choices are replaced by cpsat), one worker, the --seed, and "
+            "--time-limit counted in CP-SAT's deterministic time (work done, about a second of one core "
+            "each) instead of wall-clock seconds, so a slow or busy machine may take longer",
+        ),
+    ] = False,
     allow_unassigned: Annotated[
         bool, typer.Option("--allow-unassigned", help="place what fits and list the rest with reasons")
     ] = False,
@@ -84,6 +96,12 @@ def assign(
         )
         if max_moves is not None and max_moves < 0:
             raise ValueError("--max-moves must be 0 or more")
+        backend = DETERMINISTIC_SOLVER if deterministic else solver
+        if backend != solver:
+            err_console.print(
+                f"[yellow]Note[/]: --deterministic solves with {backend} (one model, one worker, "
+                f"deterministic time); --solver {escape(solver)} has wall-clock phases a rerun cannot repeat."
+            )
         with err_console.status("solving…", spinner="dots") as status:
 
             def progress(p: Progress) -> None:
@@ -92,9 +110,13 @@ def assign(
                 )
 
             options = SolveOptions(
-                time_limit_seconds=time_limit, threads=threads, seed=seed, on_progress=progress
+                time_limit_seconds=time_limit,
+                threads=1 if deterministic else threads,
+                seed=seed,
+                deterministic=deterministic,
+                on_progress=progress,
             )
-            outcome = run_assignment(ctx, solver=solver, options=options, max_moves=max_moves)
+            outcome = run_assignment(ctx, solver=backend, options=options, max_moves=max_moves)
         if outcome.evaluation is None:
             err_console.print(
                 f"[bold red]No plan found[/] within {time_limit:g} s ({outcome.result.status.value}); "
@@ -108,6 +130,8 @@ def assign(
             "time_limit_seconds": time_limit,
             "threads": threads,
             "seed": seed,
+            "solver": backend,
+            "deterministic": deterministic,
             # Recorded so `check` and `explain` judge the plan by the rules it was made under.
             "allow_unassigned": allow_unassigned,
             "util_band": util_band,

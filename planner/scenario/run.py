@@ -43,11 +43,12 @@ def solve_scenario(
         time_limit_seconds=settings.time_limit_seconds,
         threads=settings.effective_threads,
         seed=settings.seed,
+        deterministic=settings.deterministic,
         on_progress=on_progress,
     )
     ctx = Context.build(resolved.dataset)
     log.info("scenario %s: %s", resolved.spec.name, "; ".join(n for n in resolved.notes if n) or "no changes")
-    return run_assignment(ctx, solver=settings.name, options=options, max_moves=max_moves)
+    return run_assignment(ctx, solver=settings.effective_name, options=options, max_moves=max_moves)
 
 
 def summary_inputs(resolved: Resolved) -> dict[str, Any]:
@@ -58,7 +59,7 @@ def summary_inputs(resolved: Resolved) -> dict[str, Any]:
         "policy": resolved.spec.data.policy,
         "scenario": (resolved.scenario_file or {}).get("path"),
         "resolved": RESOLVED_FILE,
-        "solver": settings.name,
+        "solver": settings.effective_name,
         "time_limit_seconds": settings.time_limit_seconds,
         "threads": settings.effective_threads,
         "seed": settings.seed,

@@ -34,14 +34,19 @@ class SolverSettings(_Strict):
     threads: int = Field(default=2, ge=1)
     # CP-SAT with several workers races them against each other, so two runs stopped by the
     # time limit may return different plans (measured on a 150 x 10 instance: 3 distinct plans
-    # in 4 runs with 2 workers, 1 with 1 worker). `deterministic` trades speed for one worker.
-    # Only a search that ends by proving optimality is reproducible bit for bit: a wall-clock
-    # limit can cut even one worker at a different point on a loaded machine.
+    # in 4 runs with 2 workers, 1 with 1 worker), and a wall-clock limit cuts even one worker at
+    # a different point on a loaded machine. `deterministic: true` makes reruns match bit for
+    # bit: CP-SAT (whatever `name` says), one worker, and time_limit_seconds counted in CP-SAT's
+    # deterministic time (work done) instead of seconds, as `planner assign --deterministic`.
     deterministic: bool = False
 
     @property
     def effective_threads(self) -> int:
         return 1 if self.deterministic else self.threads
+
+    @property
+    def effective_name(self) -> str:
+        return "cpsat" if self.deterministic else self.name
 
 
 class RemoveManager(_Strict):

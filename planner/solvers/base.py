@@ -42,6 +42,10 @@ class SolveOptions:
     time_limit_seconds: float = 30.0
     threads: int = 2
     seed: int = 0
+    # Reruns give the same plan bit for bit even when the limit binds: one worker, and the
+    # limit counted in the solver's deterministic time (work done) instead of seconds. Only
+    # CP-SAT honours it; `planner assign --deterministic` picks CP-SAT for that reason.
+    deterministic: bool = False
     # Relative gap at which the search stops and reports OPTIMAL only if it is 0.
     relative_gap: float = 0.0
     log: bool = False

@@ -222,6 +222,13 @@ def configure(solver: cp_model.CpSolver, options: SolveOptions) -> None:
     params.max_time_in_seconds = float(options.time_limit_seconds)
     params.num_workers = int(options.threads)
     params.random_seed = int(options.seed)
+    if options.deterministic:
+        # One worker, stopped by deterministic time (work done, not seconds passed): a rerun
+        # stops at the same point of the same search however loaded the machine is. The wall
+        # clock only guards against a runaway: 10x the limit, at least 60 s.
+        params.num_workers = 1
+        params.max_deterministic_time = float(options.time_limit_seconds)
+        params.max_time_in_seconds = max(60.0, 10.0 * float(options.time_limit_seconds))
     params.relative_gap_limit = float(options.relative_gap)
     params.log_search_progress = bool(options.log)
 
@@ -242,6 +249,8 @@ class CpSatSolver:
         # above what the caller asked for (a re-plan answering a request has well under 1 s).
         floor = min(0.5, options.time_limit_seconds)
         remaining = max(options.time_limit_seconds - (time.perf_counter() - start), floor)
+        if options.deterministic:
+            remaining = options.time_limit_seconds  # deterministic time, not shortened by the clock
         result = self._solve_once(problem, replace(options, time_limit_seconds=remaining), start)
         if not result.status.has_solution and result.status != Status.INFEASIBLE:
             result = _fall_back_to_hint(problem, result)
@@ -257,9 +266,9 @@ class CpSatSolver:
             solver,
             replace(
                 options,
-                time_limit_seconds=max(
-                    options.time_limit_seconds - build_seconds, min(0.5, options.time_limit_seconds)
-                ),
+                time_limit_seconds=options.time_limit_seconds
+                if options.deterministic
+                else max(options.time_limit_seconds - build_seconds, min(0.5, options.time_limit_seconds)),
             ),
         )
         callback = _Progress(options, start)
@@ -270,6 +279,7 @@ class CpSatSolver:
             "variables": built.n_pairs,
             "branches": solver.num_branches,
             "conflicts": solver.num_conflicts,
+            "deterministic_time": round(solver.response_proto.deterministic_time, 3),
         }
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             unit_agent = _read(problem, built, solver)
