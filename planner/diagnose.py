@@ -157,6 +157,7 @@ def conflict_core(compiled: Compiled, time_limit_seconds: float = 10.0) -> list[
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_seconds
     solver.parameters.num_workers = 1  # cores are only reported by the single-thread search
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C is the caller's (see solvers.cpsat.configure)
     status = solver.solve(built.model)
     if status != cp_model.INFEASIBLE:
         return []

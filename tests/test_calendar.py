@@ -27,6 +27,7 @@ from planner.calendar.visits import read_visits
 from planner.calendar.workdays import make_calendar
 from planner.cli.app import app
 from planner.errors import Cancelled, InputError
+from planner.io.outdir import MARKER
 from planner.io.plan_dir import PLAN_COLUMNS
 from planner.pvrp.problem import INF, WindowRule
 
@@ -294,12 +295,26 @@ def test_ics_parses_back_to_the_visits(tmp_path):
 def test_output_directory_is_replaced_whole(tmp_path):
     paths = write_toy(tmp_path)
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "stale.txt").write_text("old")
     _, plan = plan_toy(paths)
     write_calendar(plan, out)
-    assert sorted(p.name for p in out.iterdir()) == ["M1.ics", "M2.ics", "summary.json", "visits.csv"]
+    # As if the previous calendar had had a third manager: its file is listed in the marker.
+    marker = json.loads((out / MARKER).read_text())
+    (out / MARKER).write_text(json.dumps({**marker, "files": [*marker["files"], "M3.ics"]}))
+    (out / "M3.ics").write_text("old")
+    write_calendar(plan, out)
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "M1.ics", "M2.ics", "summary.json", "visits.csv"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_output_directory_with_foreign_files_is_refused(tmp_path):
+    paths = write_toy(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "stale.txt").write_text("mine")
+    _, plan = plan_toy(paths)
+    with pytest.raises(InputError, match=r"stale\.txt"):
+        write_calendar(plan, out)
+    assert sorted(p.name for p in out.iterdir()) == ["stale.txt"]
 
 
 # --- command line --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 import planner.cli.scenario  # noqa: F401  (registers the commands on the app)
 from planner.cli.app import app
 from planner.errors import InputError
+from planner.io.outdir import MARKER
 from planner.io.plan_dir import read_plan, read_summary
 from planner.scenario import RESOLVED_FILE, load_and_resolve, rebuild, solve_scenario, write_plan_dir
 from planner.scenario.load import field_path
@@ -201,7 +202,8 @@ def test_run_writes_plan_summary_and_resolved_with_hashes(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     out = tmp_path / "out"
     # inputs/: the data the plan was solved on (tests/test_recorded_inputs.py)
-    assert sorted(p.name for p in out.iterdir()) == ["inputs", "plan.csv", RESOLVED_FILE, "summary.json"]
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [MARKER, "inputs", "plan.csv", RESOLVED_FILE, "summary.json"]
     record = yaml.safe_load((out / RESOLVED_FILE).read_text())
     accounts = record["inputs"]["accounts"]
     assert Path(accounts["path"]) == (data / "accounts.csv").resolve()

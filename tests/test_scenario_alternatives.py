@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 import planner.cli.scenario  # noqa: F401  (registers the commands on the app)
 from planner.cli.app import app
 from planner.compare import load_source
+from planner.io.outdir import MARKER
 from planner.scenario import load_and_resolve, solve_scenario
 from planner.scenario.alternatives import sweep
 from planner.scenario.pareto import dominates, pareto_mask, spaced_budgets
@@ -61,7 +62,7 @@ def test_cli_writes_plan_dirs_chart_and_index(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     dirs = ["01-moves-0000", "02-moves-0002", "03-moves-0004-as-written"]
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [*dirs, "front.json", "front.png", "front.svg", "index.html"]
+        [MARKER, *dirs, "front.json", "front.png", "front.svg", "index.html"]
     )
     assert (out / "front.png").read_bytes().startswith(b"\x89PNG")
     front = json.loads((out / "front.json").read_text())

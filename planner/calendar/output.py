@@ -10,18 +10,21 @@ from planner.calendar.ics import ics_stamp, write_ics
 from planner.calendar.solve import CalendarPlan
 from planner.calendar.summary import build_summary
 from planner.calendar.visits import Visit, plan_visits, write_visits
-from planner.io.plan_dir import atomic_directory, write_json
+from planner.io.outdir import OutputDir, atomic_directory
+from planner.io.plan_dir import write_json
 
 
 def write_calendar(
-    plan: CalendarPlan, out: Path
+    plan: CalendarPlan, out: Path | OutputDir
 ) -> tuple[list[Visit], list[CalendarViolation], dict[str, Any]]:
-    """Write `out` (replacing it only once everything is written) and return what went in."""
+    """Write `out` (replacing it only once everything is written) and return what went in.
+
+    `out` is a path, or a folder the caller claimed before planning (planner.io.outdir)."""
     visits = plan_visits(plan)
     violations = check_calendar(plan.inputs, visits)
     summary = build_summary(plan, visits, violations)
     stamp = ics_stamp(plan.inputs.work.horizon.start)
-    with atomic_directory(Path(out)) as scratch:
+    with atomic_directory(out, "calendar") as scratch:
         write_visits(scratch / "visits.csv", visits)
         write_ics(
             scratch,

@@ -20,10 +20,11 @@ from planner.cli.common import (
     load_context,
     user_errors,
 )
+from planner.cli.output import output_folder
 from planner.context import Context
 from planner.evaluate import Evaluation, evaluate
 from planner.explain import explain_account
-from planner.io.plan_dir import atomic_directory, read_plan, write_json, write_plan_csv
+from planner.io.plan_dir import read_plan, write_json, write_plan_csv
 from planner.io.recorded import record_inputs
 from planner.plan_data import plan_files
 from planner.report import evaluation_block, summary
@@ -90,7 +91,7 @@ def assign(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Tier the accounts and assign each to a manager; write plan.csv and summary.json."""
-    with user_errors():
+    with user_errors(), output_folder(out, "plan", [accounts, managers, policy]) as target:
         ctx = load_context(
             accounts, managers, policy, allow_unassigned=allow_unassigned, utilisation_band=util_band
         )
@@ -137,7 +138,7 @@ def assign(
             "util_band": util_band,
             "max_moves": max_moves,
         }
-        with atomic_directory(out) as scratch:
+        with target.replace() as scratch:
             write_plan_csv(scratch / "plan.csv", outcome.evaluation)
             inputs["files"] = record_inputs(
                 scratch, accounts=accounts, managers=managers, policy_file=policy, policy=ctx.dataset.policy

@@ -17,6 +17,7 @@ from planner.calendar.solve import plan_calendar
 from planner.calendar.visits import read_visits
 from planner.cli.app import app
 from planner.cli.common import EXIT_VIOLATIONS, console, err_console, user_errors
+from planner.cli.output import output_folder
 from planner.pvrp.bench import best_known_values, run_instance, write_solution
 
 PlanOpt = Annotated[
@@ -71,7 +72,8 @@ def calendar_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Plan dated, sequenced visits per manager; write visits.csv, one .ics per manager and summary.json."""
-    with user_errors():
+    sources = [plan, accounts, managers, leave, availability, policy]
+    with user_errors(), output_folder(out, "calendar", sources) as target:
         inputs = load_inputs(
             accounts=accounts,
             managers=managers,
@@ -85,7 +87,7 @@ def calendar_command(
         )
         _print_notes(inputs.notes)
         result = plan_calendar(inputs, time_limit_s=time_limit, seed=seed, workers=max(1, workers))
-        _, _, summary = write_calendar(result, out)
+        _, _, summary = write_calendar(result, target)
     if not quiet:
         _print_summary(summary, out)
 

@@ -24,6 +24,7 @@ EXIT_VIOLATIONS = 1
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_NO_PLAN = 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 
 
 @contextmanager
@@ -43,6 +44,10 @@ def user_errors() -> Iterator[None]:
         message = exc.args[0] if exc.args else str(exc)
         err_console.print(f"[bold red]Error[/]: {escape(str(message))}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    except KeyboardInterrupt as exc:  # the output folder's claim says what became of it
+        message = str(exc) or "interrupted"
+        err_console.print(escape(message), highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def load_context(

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from planner.cli.app import app
+from planner.cli.common import user_errors
+from planner.cli.output import output_folder
 from planner.generator import (
     REALISTIC_DEMAND_RATIO,
     REGIONS,
@@ -92,12 +94,18 @@ def generate_command(
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    write_csv(dataset, out)
-    if crm_export:
-        for xlsx in (False, True):
-            write_crm_export(
-                out / "accounts.csv", out / "managers.csv", out / "crm-export", seed=seed, xlsx=xlsx
-            )
+    # Refused unless new, empty or written by `generate` before; replaced whole (planner.io.outdir).
+    with user_errors(), output_folder(out, "generated") as target, target.replace() as scratch:
+        write_csv(dataset, scratch)
+        if crm_export:
+            for xlsx in (False, True):
+                write_crm_export(
+                    scratch / "accounts.csv",
+                    scratch / "managers.csv",
+                    scratch / "crm-export",
+                    seed=seed,
+                    xlsx=xlsx,
+                )
     typer.echo(
         f"wrote {accounts} accounts and {managers} managers ({n_regions} regions, seed {seed}) "
         f"to {out / 'accounts.csv'} and {out / 'managers.csv'}"

@@ -10,6 +10,7 @@ import typer
 
 from planner.cli.app import app
 from planner.cli.common import EXIT_NO_PLAN, EXIT_VIOLATIONS, console, err_console, user_errors
+from planner.cli.output import output_folder
 from planner.compare.sources import DataFiles
 from planner.solvers import Progress
 
@@ -40,24 +41,26 @@ def run(
     """Apply the scenario's changes, solve, and write plan.csv, summary.json and scenario.resolved.yaml."""
     from planner.cli.assign import print_outcome
     from planner.scenario import load_and_resolve, solve_scenario, write_plan_dir
+    from planner.scenario.run import input_paths
 
     with user_errors():
         resolved = load_and_resolve(file)
-        for note in resolved.notes:
-            err_console.print(f"  {note}", highlight=False)
-        with err_console.status("solving…", spinner="dots") as status:
+        with output_folder(out, "plan", input_paths(resolved)) as target:
+            for note in resolved.notes:
+                err_console.print(f"  {note}", highlight=False)
+            with err_console.status("solving…", spinner="dots") as status:
 
-            def progress(p: Progress) -> None:
-                status.update(f"solving… {p.elapsed_seconds:5.1f}s  best {p.objective / 100:,.2f}")
+                def progress(p: Progress) -> None:
+                    status.update(f"solving… {p.elapsed_seconds:5.1f}s  best {p.objective / 100:,.2f}")
 
-            outcome = solve_scenario(resolved, on_progress=progress)
-        if outcome.evaluation is None:
-            err_console.print(
-                f"[bold red]No plan found[/] within {resolved.spec.solver.time_limit_seconds:g} s "
-                f"({outcome.result.status.value}); raise solver.time_limit_seconds in {file}."
-            )
-            raise typer.Exit(EXIT_NO_PLAN)
-        write_plan_dir(out, resolved, outcome)
+                outcome = solve_scenario(resolved, on_progress=progress)
+            if outcome.evaluation is None:
+                err_console.print(
+                    f"[bold red]No plan found[/] within {resolved.spec.solver.time_limit_seconds:g} s "
+                    f"({outcome.result.status.value}); raise solver.time_limit_seconds in {file}."
+                )
+                raise typer.Exit(EXIT_NO_PLAN)
+            write_plan_dir(target, resolved, outcome)
     if not quiet:
         print_outcome(outcome)
     settings = resolved.spec.solver
@@ -126,12 +129,14 @@ def alternatives(
     from planner.scenario import load_and_resolve, solve_scenario
     from planner.scenario.alternatives import sweep
     from planner.scenario.front_dir import write_alternatives
+    from planner.scenario.run import input_paths
 
     with user_errors():
         resolved = load_and_resolve(file)
-        with err_console.status("solving alternatives…", spinner="dots"):
-            result = sweep(resolved, count, solve_scenario)
-        points = write_alternatives(out, resolved.spec.name, result)
+        with output_folder(out, "alternatives", input_paths(resolved)) as target:
+            with err_console.status("solving alternatives…", spinner="dots"):
+                result = sweep(resolved, count, solve_scenario)
+            points = write_alternatives(target, resolved.spec.name, result)
     from rich.table import Table
 
     table = Table(title=f"Alternatives for {resolved.spec.name}")

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from planner.errors import InputError, InputProblem
@@ -29,30 +24,6 @@ PLAN_COLUMNS = (
     "travel_hours",
     "match_score",
 )
-
-
-@contextmanager
-def atomic_directory(target: Path) -> Iterator[Path]:
-    """Yield a scratch directory that replaces `target` only if the block succeeds.
-
-    A crash or a bad input half-way leaves the old `target` (or nothing) in place,
-    never a half-written one.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
-        yield scratch
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
-    old = None
-    if target.exists():
-        old = target.parent / f".{target.name}.old-{os.getpid()}"
-        target.rename(old)
-    scratch.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_plan_csv(path: Path, evaluation: Evaluation) -> None:

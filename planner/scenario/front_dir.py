@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from planner.io.plan_dir import atomic_directory, write_json
+from planner.io.outdir import OutputDir, atomic_directory
+from planner.io.plan_dir import write_json
 from planner.scenario.alternatives import Alternative, Sweep
-from planner.scenario.run import write_plan_dir
+from planner.scenario.run import input_paths, write_plan_dir
 
 
 def plan_dir_name(rank: int, alt: Alternative) -> str:
@@ -16,7 +17,7 @@ def plan_dir_name(rank: int, alt: Alternative) -> str:
     return f"{rank:02d}-moves-{moves:04d}" + ("-as-written" if alt.budget is None else "")
 
 
-def write_alternatives(out: Path, scenario_name: str, result: Sweep) -> list[dict[str, Any]]:
+def write_alternatives(out: Path | OutputDir, scenario_name: str, result: Sweep) -> list[dict[str, Any]]:
     from planner.reports import charts
     from planner.reports.front_page import front_html
 
@@ -26,7 +27,8 @@ def write_alternatives(out: Path, scenario_name: str, result: Sweep) -> list[dic
     dropped = [{"budget": b, "reason": r} for b, r in result.dropped]
     fig = charts.pareto_front(points)
     svg = charts.to_svg(fig, "front")
-    with atomic_directory(Path(out)) as scratch:
+    inputs = [path for alt in result.alternatives for path in input_paths(alt.resolved)]
+    with atomic_directory(out, "alternatives", inputs) as scratch:
         for alt, point in zip(result.alternatives, points, strict=True):
             write_plan_dir(scratch / point["dir"], alt.resolved, alt.outcome)
         write_json(scratch / "front.json", {"scenario": scenario_name, "plans": points, "dropped": dropped})

@@ -16,7 +16,8 @@ import yaml
 from planner.assign import AssignmentOutcome, run_assignment
 from planner.context import Context
 from planner.io.loader import load_dataset
-from planner.io.plan_dir import atomic_directory, write_json, write_plan_csv
+from planner.io.outdir import OutputDir, atomic_directory
+from planner.io.plan_dir import write_json, write_plan_csv
 from planner.io.recorded import record_inputs
 from planner.report import summary
 from planner.scenario.resolve import RESOLVED_FILE, Resolved
@@ -67,16 +68,24 @@ def summary_inputs(resolved: Resolved) -> dict[str, Any]:
     }
 
 
-def write_plan_dir(out: Path, resolved: Resolved, outcome: AssignmentOutcome) -> None:
-    """plan.csv, summary.json and scenario.resolved.yaml, replacing `out` only once all are written."""
+def write_plan_dir(out: Path | OutputDir, resolved: Resolved, outcome: AssignmentOutcome) -> None:
+    """plan.csv, summary.json and scenario.resolved.yaml, replacing `out` only once all are written.
+
+    `out` is a path, or a folder the caller claimed before solving (planner.io.outdir)."""
     if outcome.evaluation is None:
         raise ValueError("no plan to write: the solver found none")
-    with atomic_directory(Path(out)) as scratch:
+    with atomic_directory(out, "plan", input_paths(resolved)) as scratch:
         write_plan_csv(scratch / "plan.csv", outcome.evaluation)
         inputs = summary_inputs(resolved)
         inputs["files"] = record_scenario_inputs(scratch, resolved)
         write_json(scratch / "summary.json", summary(outcome, inputs))
         write_resolved(scratch / RESOLVED_FILE, resolved)
+
+
+def input_paths(resolved: Resolved) -> list[str]:
+    """Every file the scenario was made from: an output folder must not hold any of them."""
+    records = [resolved.scenario_file, *resolved.inputs.values()]
+    return [record["path"] for record in records if record]
 
 
 def write_resolved(path: Path, resolved: Resolved) -> None:

@@ -231,6 +231,10 @@ def configure(solver: cp_model.CpSolver, options: SolveOptions) -> None:
         params.max_time_in_seconds = max(60.0, 10.0 * float(options.time_limit_seconds))
     params.relative_gap_limit = float(options.relative_gap)
     params.log_search_progress = bool(options.log)
+    # Ctrl-C is the caller's. CP-SAT would catch it, end the search and return it as an
+    # ordinary result (an interrupted plan written as if finished), then leave SIGINT at its
+    # default action, so a later Ctrl-C kills the process without any clean-up.
+    params.catch_sigint_signal = False
 
 
 class CpSatSolver:
