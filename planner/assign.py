@@ -66,7 +66,7 @@ def run_assignment(
         )
     if not result.status.has_solution or result.unit_agent is None:
         return AssignmentOutcome(compiled, result, None, None, {}, budget)
-    plan = compiled.to_plan(result.unit_agent)
+    plan = compiled.to_plan(result.unit_agent, result.unit_level)
     evaluation = evaluate(ctx, plan, max_moves=budget)
     if result.objective is not None and evaluation.objective_cp != round(result.objective):
         # The evaluator is the source of truth; a mismatch is a bug in a backend or the compiler.

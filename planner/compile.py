@@ -4,6 +4,11 @@ Parent groups become single units: their members share a manager by
 construction, so the group rule needs no constraint, and a unit's hours, cost
 and moves are the sums over its members. A unit may only go to a manager every
 member may go to.
+
+When a shortfall is allowed (policy `allow_unassigned`), every (unit, manager) pair comes
+once per service level the unit may get: level l serves each member at its tier's level l,
+or its last one (a strategic account in a group stays at full service while a standard one
+is reduced). A unit may also stay unserved, at the value of its members' whole service.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ from planner.models import Plan
 from planner.objective import (
     balance_cp_per_permille,
     balanced_managers,
+    level_counts,
+    level_names,
     pair_metrics,
-    unassigned_cp,
+    plan_level_index,
+    unserved_cp,
 )
 from planner.problem import AssignmentProblem
 from planner.rules import eligible
@@ -30,14 +38,30 @@ class Compiled:
     problem: AssignmentProblem
     account_eligible: np.ndarray  # (N, M) bool, before grouping
 
-    def to_plan(self, unit_agent: np.ndarray) -> Plan:
+    def to_plan(self, unit_agent: np.ndarray, unit_level: np.ndarray | None = None) -> Plan:
         ids = self.ctx.manager_ids
+        counts = level_counts(self.ctx)
         assignment: dict[str, str | None] = {}
+        service: dict[str, str] = {}
         for u, members in enumerate(self.ctx.groups):
             agent = int(unit_agent[u])
+            level = 0 if unit_level is None or agent < 0 else int(unit_level[u])
             for i in members:
-                assignment[self.ctx.account_ids[i]] = ids[agent] if agent >= 0 else None
-        return Plan(assignment={a: assignment[a] for a in self.ctx.account_ids})
+                account_id = self.ctx.account_ids[i]
+                assignment[account_id] = ids[agent] if agent >= 0 else None
+                tier = int(self.ctx.tier[i])
+                own = min(level, int(counts[tier]) - 1)
+                if own > 0:
+                    service[account_id] = level_names(self.ctx, tier)[own]
+        return Plan(assignment={a: assignment[a] for a in self.ctx.account_ids}, service=service)
+
+    def from_plan_levels(self, plan: Plan) -> np.ndarray:
+        """Unit -> level vector of a plan: the largest level index among its members."""
+        out = np.zeros(self.problem.n_units, dtype=np.int64)
+        index = plan_level_index(self.ctx, plan)
+        for u, members in enumerate(self.ctx.groups):
+            out[u] = max(int(index[i]) for i in members)
+        return out
 
     def from_plan(self, plan: Plan) -> np.ndarray:
         """Unit -> agent vector of a plan (e.g. the current one, as a hint); -1 where unknown or split."""
@@ -59,23 +83,39 @@ def compile_problem(
     a_idx = np.arange(n)[:, None]
     m_idx = np.arange(m)[None, :]
     ok = eligible(ctx, a_idx, m_idx)
+    allow = policy.allow_unassigned if allow_unassigned is None else allow_unassigned
 
     groups = ctx.groups
     order, starts = ctx.group_order
     unit_ok = np.logical_and.reduceat(ok[order], starts, axis=0) if n else np.zeros((0, m), bool)
     pu, pa = np.nonzero(unit_ok)  # row-major, so the keys pu * m + pa come out sorted
+    # Levels a unit may be served at: as many as its member with the most.
+    counts = level_counts(ctx)
+    unit_levels = np.ones(len(groups), dtype=np.int64)
+    if allow and n:
+        np.maximum.at(unit_levels, ctx.group_of, counts[ctx.tier])
+    width = int(unit_levels.max(initial=1))
+    # Pairs level-major within each (unit, agent): key = (unit * m + agent) * width + level.
+    pl = np.tile(np.arange(width), pu.size)
+    pu, pa = np.repeat(pu, width), np.repeat(pa, width)
+    keep = pl < unit_levels[pu]
+    pu, pa, pl = pu[keep], pa[keep], pl[keep]
 
     # Workload and cost only where a unit may go: at 20,000 x 500 that is about a tenth of
     # the grid, and the trigonometry of the travel times is most of the compile time.
     ai, aj = np.nonzero(unit_ok[ctx.group_of]) if n else (np.zeros(0, np.int64), np.zeros(0, np.int64))
-    metrics = pair_metrics(ctx, ai, aj)
-    slot = np.searchsorted(pu * m + pa, ctx.group_of[ai] * m + aj)
+    keys = (pu * m + pa) * width + pl
     pair_hours = np.zeros(pu.size, dtype=np.int64)
     pair_cost = np.zeros(pu.size, dtype=np.int64)
     pair_moves = np.zeros(pu.size, dtype=np.int64)
-    np.add.at(pair_hours, slot, metrics.hours_ch)
-    np.add.at(pair_cost, slot, metrics.cost_cp)
-    np.add.at(pair_moves, slot, metrics.moved.astype(np.int64))
+    for level in range(width):
+        on = unit_levels[ctx.group_of[ai]] > level
+        li, lj = ai[on], aj[on]
+        metrics = pair_metrics(ctx, li, lj, None if width == 1 else np.full(li.size, level))
+        slot = np.searchsorted(keys, (ctx.group_of[li] * m + lj) * width + level)
+        np.add.at(pair_hours, slot, metrics.hours_ch)
+        np.add.at(pair_cost, slot, metrics.cost_cp)
+        np.add.at(pair_moves, slot, metrics.moved.astype(np.int64))
 
     capacity = ctx.capacity_ch.copy()
     lower = None
@@ -83,7 +123,6 @@ def compile_problem(
         lo, hi = policy.utilisation_band
         capacity = np.minimum(capacity, np.floor(ctx.capacity_ch * hi).astype(np.int64))
         lower = np.where(ctx.active, np.ceil(ctx.capacity_ch * lo).astype(np.int64), 0)
-    allow = policy.allow_unassigned if allow_unassigned is None else allow_unassigned
     unit_size = np.array([len(g) for g in groups], dtype=np.int64)
     budget = policy.max_moves if max_moves is None else max_moves
 
@@ -109,9 +148,17 @@ def compile_problem(
         balance_coef=balance_cp_per_permille(ctx),
         balance_agents=balanced_managers(ctx),
         balance_capacity=ctx.capacity_ch.copy(),
-        unassigned_cost=(unassigned_cp(ctx) * unit_size) if allow else None,
+        unassigned_cost=_unserved_per_unit(ctx) if allow else None,
         hint=current_units,
+        pair_level=pl.astype(np.int64) if width > 1 else None,
         unit_names=[ctx.account_ids[g[0]] for g in groups],
         agent_names=list(ctx.manager_ids),
     )
     return Compiled(ctx, problem, ok)
+
+
+def _unserved_per_unit(ctx: Context) -> np.ndarray:
+    out = np.zeros(len(ctx.groups), dtype=np.int64)
+    if ctx.n_accounts:
+        np.add.at(out, ctx.group_of, unserved_cp(ctx, np.arange(ctx.n_accounts)))
+    return out

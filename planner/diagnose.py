@@ -139,6 +139,7 @@ def _capacity_shortfalls(compiled: Compiled) -> list[str]:
                 out.append(
                     f"{label} has {accounts} accounts but its managers' max_accounts add up to {int(limits.sum())}"
                 )
+        out += _sole_manager_overloads(compiled, units, min_hours)
         too_big = [u for u in units if min_hours[u] > prob.capacity[agents].max()]
         for u in too_big[:5]:
             out.append(
@@ -146,6 +147,25 @@ def _capacity_shortfalls(compiled: Compiled) -> list[str]:
                 f"per month; no eligible manager has that much capacity"
             )
     return out
+
+
+def _sole_manager_overloads(compiled: Compiled, units: list[int], min_hours: np.ndarray) -> list[str]:
+    """Units only one manager may serve must fit that manager's hours: a bottleneck a whole
+    region's total hides (20,000 accounts, 7 of them tied to one full manager)."""
+    ctx, prob = compiled.ctx, compiled.problem
+    keys = np.unique(prob.pair_unit * prob.n_agents + prob.pair_agent)  # distinct (unit, agent)
+    unit_of, agent_of = keys // prob.n_agents, keys % prob.n_agents
+    tied = np.bincount(unit_of, minlength=prob.n_units) == 1
+    mine = np.zeros(prob.n_units, dtype=bool)
+    mine[units] = True
+    pick = tied[unit_of] & mine[unit_of]
+    need = np.bincount(agent_of[pick], weights=min_hours[unit_of[pick]], minlength=prob.n_agents)
+    count = np.bincount(agent_of[pick], weights=prob.unit_size[unit_of[pick]], minlength=prob.n_agents)
+    return [
+        f"{int(count[a])} account(s) may only be served by {ctx.manager_ids[a]}, who has "
+        f"{_hours(int(prob.capacity[a]))} h per month; they need at least {_hours(int(need[a]))} h"
+        for a in np.nonzero(need > prob.capacity)[0].tolist()
+    ]
 
 
 _SWITCH = re.compile(r"^(\w+)\[(\d+)\]$")

@@ -7,7 +7,7 @@ a backend's reported objective must equal `evaluate(...).objective_cp`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -17,7 +17,8 @@ from planner.objective import (
     balance_cp_per_permille,
     balanced_managers,
     pair_metrics,
-    unassigned_cp,
+    plan_level_index,
+    unserved_cp,
     util_permille_ceil,
     util_permille_floor,
 )
@@ -58,6 +59,7 @@ class AccountRow:
     account_name: str = ""
     manager_name: str = ""
     move_reason: str | None = None
+    service: str = "full"  # 'full', a reduced level's name, or 'unserved'
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,19 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
     if unassigned and not policy.allow_unassigned:
         for a in unassigned:
             violations.append(Violation("assign_exactly_one", a, None, f"account {a} has no manager"))
+    elif unassigned:
+        # Unserved is a decision a plan writes down (a row with no manager); an account the plan
+        # does not mention at all is data the plan was not made for.
+        for a in unassigned:
+            if a not in plan.assignment:
+                violations.append(
+                    Violation(
+                        "assign_exactly_one",
+                        a,
+                        None,
+                        f"account {a} is not in the plan (give it a row; a blank manager leaves it unserved)",
+                    )
+                )
 
     # Pair rules on the plan's own pairs.
     a_idx, m_idx = assigned, agent[assigned]
@@ -141,7 +156,20 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
                 Violation(rule_name, acc, mgr, _pair_message(ctx, rule_name, int(a_idx[i]), int(m_idx[i])))
             )
 
-    metrics = pair_metrics(ctx, a_idx, m_idx)
+    try:
+        level = plan_level_index(ctx, plan)
+    except KeyError as exc:
+        violations.append(Violation("service_level", None, None, str(exc.args[0])))
+        level = np.zeros(n, dtype=np.int64)
+    if not policy.allow_unassigned:
+        for i in np.nonzero((level > 0) & (agent >= 0))[0]:
+            a = ctx.account_ids[i]
+            violations.append(
+                Violation(
+                    "full_service", a, None, f"account {a} gets reduced service; full service is required"
+                )
+            )
+    metrics = pair_metrics(ctx, a_idx, m_idx, level[a_idx])
     load = np.bincount(m_idx, weights=metrics.hours_ch, minlength=ctx.n_managers).astype(np.int64)
     travel = np.bincount(m_idx, weights=metrics.travel_ch, minlength=ctx.n_managers).astype(np.int64)
     count = np.bincount(m_idx, minlength=ctx.n_managers)
@@ -230,11 +258,14 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
         "travel": int(metrics.travel_cp.sum()),
         "moves": int(metrics.move_cp.sum()),
         "balance": int(balance),
-        "unassigned": unassigned_cp(ctx) * len(unassigned) if policy.allow_unassigned else 0,
+        "reduced_service": int(metrics.reduced_cp.sum()),
+        "unassigned": int(unserved_cp(ctx, np.nonzero(agent < 0)[0]).sum()) if policy.allow_unassigned else 0,
     }
 
     reasons = move_reasons(ctx, agent)
     account_rows = _account_rows(ctx, agent, a_idx, metrics, reasons)
+    for k in np.nonzero((level > 0) | (agent < 0))[0].tolist():
+        account_rows[k] = replace(account_rows[k], service=plan.service_of(account_rows[k].account_id))
     manager_rows = _manager_rows(ctx, agent, load, travel, count, value)
     moved = np.array([r is not None for r in reasons], dtype=bool)
     by_leaver = np.array([r == MANAGER_LEFT for r in reasons], dtype=bool)

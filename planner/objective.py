@@ -6,7 +6,9 @@ same objective to the last digit:
 - cost in centi-points (cp): round(points x 100) per account-manager pair;
 - utilisation in per-mille of capacity: the spread term uses ceil(max) - floor(min).
 
-Per pair (a, m), with v = visits per month of a's tier and t = one-way travel hours:
+Per pair (a, m) at service level l, with v = visits per month of a's tier at level l (level 0
+is the tier's full service, 1.. its reduced levels, a tier with fewer levels stays at its last)
+and t = one-way travel hours:
     travel_hours  = v x 2t
     hours         = v x hours_per_visit + travel_hours + admin_hours_per_month
     match         = (w_ind x [m knows a's industry] + w_sen x seniority_fit) / (w_ind + w_sen)
@@ -14,7 +16,11 @@ Per pair (a, m), with v = visits per month of a's tier and t = one-way travel ho
     cost          = value_match x value(a) x (1 - match)           (value left unserved)
                   + travel_hour x travel_hours
                   + move x move_weight(tier) x (10 + value(a)) x [a has an active current manager != m]
-Plan objective = sum of pair costs + unassigned x #unassigned + balance_cp x (ceil max util - floor min util),
+                  + lost(a) x (v_full - v) x hours_per_visit                   (reduced service)
+    lost(a)       = unassigned x service_weight(tier) x (1 + value(a) / 100)   points per service hour
+    unserved(a)   = lost(a) x (v_full x hours_per_visit + admin_hours_per_month)
+Plan objective = sum of pair costs + sum of unserved(a) over accounts left unserved
+               + balance_cp x (ceil max util - floor min util),
 util in per-mille over active managers with capacity > 0, balance_cp = round(balance x 100 / 1000).
 The 10 in the move term makes even a low-value account's move cost something.
 """
@@ -26,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.context import Context, haversine_km
+from planner.models import TIER_ORDER, Plan
 from planner.problem import UTIL_SCALE
 
 
@@ -38,10 +45,66 @@ class PairMetrics:
     travel_cp: np.ndarray  # int64
     move_cp: np.ndarray  # int64, 0 unless this pair moves the account voluntarily
     moved: np.ndarray  # bool: a voluntary move (current manager may stay and is not m)
+    reduced_cp: np.ndarray  # int64, value of the service a reduced level leaves undone
 
     @property
     def cost_cp(self) -> np.ndarray:
-        return self.value_cp + self.travel_cp + self.move_cp
+        return self.value_cp + self.travel_cp + self.move_cp + self.reduced_cp
+
+
+def level_visits(ctx: Context) -> np.ndarray:
+    """(tiers, levels) visits per month: column 0 full service, then each tier's reduced
+    levels, a tier with fewer levels repeating its last."""
+    rules = [ctx.dataset.policy.tiers[t] for t in TIER_ORDER]
+    width = 1 + max(len(r.reduced_levels) for r in rules)
+    table = np.zeros((len(rules), width))
+    for k, rule in enumerate(rules):
+        visits = [rule.visits_per_month] + [lv.visits_per_month for lv in rule.reduced_levels]
+        table[k] = visits + [visits[-1]] * (width - len(visits))
+    return table
+
+
+def level_counts(ctx: Context) -> np.ndarray:
+    """Number of service levels of each tier (1 = full service only)."""
+    return np.array([1 + len(ctx.dataset.policy.tiers[t].reduced_levels) for t in TIER_ORDER])
+
+
+def level_names(ctx: Context, tier: int) -> list[str]:
+    """Names of a tier's levels, index = level: "full", then its reduced levels'."""
+    rule = ctx.dataset.policy.tiers[TIER_ORDER[tier]]
+    return ["full"] + [lv.name for lv in rule.reduced_levels]
+
+
+def plan_level_index(ctx: Context, plan: Plan) -> np.ndarray:
+    """Each account's service level index in a plan (0 = full); KeyError names an unknown level."""
+    out = np.zeros(ctx.n_accounts, dtype=np.int64)
+    for account_id, name in plan.service.items():
+        i = ctx.account_index.get(account_id)
+        if i is None:
+            continue
+        names = level_names(ctx, int(ctx.tier[i]))
+        if name not in names:
+            raise KeyError(
+                f"account {account_id}: unknown service level {name!r} (its tier has {', '.join(names)})"
+            )
+        out[i] = names.index(name)
+    return out
+
+
+def lost_points_per_hour(ctx: Context, a: np.ndarray) -> np.ndarray:
+    """Points per hour of on-site service per month left undone for account(s) a."""
+    w = ctx.dataset.policy.weights
+    return w.unassigned * ctx.tier_param("service_weight")[ctx.tier[a]] * (1.0 + ctx.value[a] / 100.0)
+
+
+def unserved_cp(ctx: Context, a: np.ndarray) -> np.ndarray:
+    """Cost of leaving account(s) a unserved: their whole monthly service, priced per hour."""
+    tier = ctx.tier[a]
+    service_h = (
+        ctx.tier_param("visits_per_month")[tier] * ctx.tier_param("hours_per_visit")[tier]
+        + ctx.tier_param("admin_hours_per_month")[tier]
+    )
+    return np.rint(lost_points_per_hour(ctx, a) * service_h * 100).astype(np.int64)
 
 
 def one_way_hours(ctx: Context, a: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -64,10 +127,17 @@ def match_score(ctx: Context, a: np.ndarray, m: np.ndarray) -> np.ndarray:
     return (weights.industry * industry + weights.seniority * fit) / (weights.industry + weights.seniority)
 
 
-def pair_metrics(ctx: Context, a: np.ndarray, m: np.ndarray) -> PairMetrics:
+def pair_metrics(ctx: Context, a: np.ndarray, m: np.ndarray, level: np.ndarray | None = None) -> PairMetrics:
+    """Metrics of serving a by m at `level` (None: full service; a level past the tier's last
+    counts as its last)."""
     w = ctx.dataset.policy.weights
     tier = ctx.tier[a]
-    visits = ctx.tier_param("visits_per_month")[tier]
+    full_visits = ctx.tier_param("visits_per_month")[tier]
+    if level is None:
+        visits = full_visits
+    else:
+        level = np.minimum(level, level_counts(ctx)[tier] - 1)
+        visits = level_visits(ctx)[tier, level]
     travel_h = visits * 2 * one_way_hours(ctx, a, m)
     hours = (
         visits * ctx.tier_param("hours_per_visit")[tier]
@@ -86,15 +156,18 @@ def pair_metrics(ctx: Context, a: np.ndarray, m: np.ndarray) -> PairMetrics:
         travel_cp=np.rint(w.travel_hour * travel_h * 100).astype(np.int64),
         move_cp=np.where(moved, np.rint(move_points * 100), 0).astype(np.int64),
         moved=np.asarray(moved, dtype=bool),
+        reduced_cp=np.rint(
+            lost_points_per_hour(ctx, a)
+            * (full_visits - visits)
+            * ctx.tier_param("hours_per_visit")[tier]
+            * 100
+        ).astype(np.int64)
+        * np.ones(np.shape(a), dtype=np.int64),
     )
 
 
 def balance_cp_per_permille(ctx: Context) -> int:
     return round(ctx.dataset.policy.weights.balance * 100 / UTIL_SCALE)
-
-
-def unassigned_cp(ctx: Context) -> int:
-    return round(ctx.dataset.policy.weights.unassigned * 100)
 
 
 def balanced_managers(ctx: Context) -> np.ndarray:

@@ -4,6 +4,11 @@ Units (parent groups of accounts, or GAP jobs) go to agents (managers). Only
 eligible (unit, agent) pairs exist, so sparse eligibility costs nothing. Every
 number is an integer; the objective is a cost to minimise.
 
+A pair is an option: with service levels (`pair_level`), one (unit, agent) has one pair per
+level the unit may be served at (0 = full service, 1.. = reduced, fewer hours and a cost for
+the value lost), so "every unit gets exactly one of its pairs" is a multiple-choice assignment.
+A solution is a unit -> agent vector plus, with levels, a unit -> level vector.
+
     min  sum_p cost[p] x[p] + sum_u unassigned_cost[u] y[u] + balance_coef (U_max - U_min)
     s.t. sum_{p in u} x[p] + y[u] = 1                        for every unit u   (y only if allowed)
          sum_{p in m} weight[p] x[p] <= capacity[m]           for every agent m
@@ -45,6 +50,8 @@ class AssignmentProblem:
     balance_capacity: np.ndarray | None = None  # (M,) utilisation denominator; capacity when None
     unassigned_cost: np.ndarray | None = None  # (U,) allowed when not None
     hint: np.ndarray | None = None  # (U,) agent index or -1
+    pair_level: np.ndarray | None = None  # (P,) service level of the option; None: all full (0)
+    hint_level: np.ndarray | None = None  # (U,) level of the hinted pair; None: full
     unit_names: list[str] | None = None
     agent_names: list[str] | None = None
 
@@ -55,6 +62,32 @@ class AssignmentProblem:
     @property
     def n_pairs(self) -> int:
         return int(self.pair_unit.size)
+
+    @property
+    def has_levels(self) -> bool:
+        return self.pair_level is not None and bool(self.pair_level.any())
+
+    @property
+    def has_options(self) -> bool:
+        """Reduced levels or unserved units: a shortfall the model may choose."""
+        return self.has_levels or self.unassigned_cost is not None
+
+    def full_service(self) -> AssignmentProblem:
+        """The problem where every unit is served at full level (no reduced or unserved option)."""
+        if not self.has_options:
+            return self
+        keep = np.ones(self.n_pairs, dtype=bool) if self.pair_level is None else self.pair_level == 0
+        return replace(self.with_pairs(keep), pair_level=None, hint_level=None, unassigned_cost=None)
+
+    def read_choice(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Unit -> agent (and unit -> level, with levels) from a mask or list of chosen pairs."""
+        unit_agent = np.full(self.n_units, -1, dtype=np.int64)
+        unit_agent[self.pair_unit[chosen]] = self.pair_agent[chosen]
+        if self.pair_level is None:
+            return unit_agent, None
+        unit_level = np.zeros(self.n_units, dtype=np.int64)
+        unit_level[self.pair_unit[chosen]] = self.pair_level[chosen]
+        return unit_agent, unit_level
 
     def pairs_of_unit(self) -> list[np.ndarray]:
         order = np.argsort(self.pair_unit, kind="stable")
@@ -70,14 +103,23 @@ class AssignmentProblem:
             pair_cost=self.pair_cost[keep],
             pair_weight=self.pair_weight[keep],
             pair_moves=None if self.pair_moves is None else self.pair_moves[keep],
+            pair_level=None if self.pair_level is None else self.pair_level[keep],
         )
 
-    def pair_index(self, unit_agent: np.ndarray) -> np.ndarray:
-        """Pair index of each unit's agent; -1 where unassigned. KeyError if a pair does not exist."""
+    def pair_index(self, unit_agent: np.ndarray, unit_level: np.ndarray | None = None) -> np.ndarray:
+        """Pair index of each unit's agent (at its level); -1 where unassigned. KeyError if a
+        pair does not exist."""
+        levels = 1 if self.pair_level is None else int(self.pair_level.max(initial=0)) + 1
         keys = self.pair_unit * self.n_agents + self.pair_agent
+        if levels > 1:
+            assert self.pair_level is not None
+            keys = keys * levels + self.pair_level
         order = np.argsort(keys, kind="stable")
         units = np.nonzero(unit_agent >= 0)[0]
         wanted = units * self.n_agents + unit_agent[units]
+        if levels > 1:
+            chosen = np.zeros(units.size, dtype=np.int64) if unit_level is None else unit_level[units]
+            wanted = wanted * levels + chosen
         pos = np.searchsorted(keys[order], wanted)
         pos = np.minimum(pos, max(len(order) - 1, 0))
         if units.size and (len(order) == 0 or not np.array_equal(keys[order][pos], wanted)):
@@ -86,9 +128,9 @@ class AssignmentProblem:
         out[units] = order[pos]
         return out
 
-    def objective_of(self, unit_agent: np.ndarray) -> int:
+    def objective_of(self, unit_agent: np.ndarray, unit_level: np.ndarray | None = None) -> int:
         """Objective of a unit -> agent vector (-1 = unassigned), with the tight balance term."""
-        pairs = self.pair_index(unit_agent)
+        pairs = self.pair_index(unit_agent, unit_level)
         used = pairs[pairs >= 0]
         total = int(self.pair_cost[used].sum())
         if (pairs < 0).any():
@@ -103,9 +145,9 @@ class AssignmentProblem:
             total += self.balance_coef * int((-(-scaled // cap)).max() - (scaled // cap).min())
         return total
 
-    def load_of(self, unit_agent: np.ndarray) -> np.ndarray:
+    def load_of(self, unit_agent: np.ndarray, unit_level: np.ndarray | None = None) -> np.ndarray:
         """Resource used on each agent by a unit -> agent vector (-1 = unassigned), int64."""
-        pairs = self.pair_index(unit_agent)
+        pairs = self.pair_index(unit_agent, unit_level)
         used = pairs[pairs >= 0]
         return np.bincount(
             self.pair_agent[used], weights=self.pair_weight[used], minlength=self.n_agents

@@ -8,6 +8,7 @@ from typing import Any
 from planner import __version__
 from planner.assign import AssignmentOutcome
 from planner.evaluate import Evaluation
+from planner.shortfall_report import shortfall
 from planner.solvers import SolveResult
 
 
@@ -60,4 +61,5 @@ def summary(outcome: AssignmentOutcome, inputs: dict[str, Any] | None = None) ->
         payload["unassigned"] = [
             {"account_id": a, "reason": r} for a, r in outcome.unassigned_reasons.items()
         ]
+        payload["shortfall"] = shortfall(outcome)
     return payload

@@ -28,6 +28,7 @@ PLAN_COLUMNS = [
     "account_name",
     "manager_name",
     "tier",
+    "service",
     "previous_manager_id",
     "moved",
     "move_reason",
@@ -231,7 +232,9 @@ def test_bad_value_that_looks_like_markup_is_reported_verbatim(tmp_path: Path) -
 def test_infeasible_exits_3_with_reasons_and_no_output(tmp_path: Path, run_cli: RunCli) -> None:
     accounts, managers = toy_files(tmp_path, language="ja")
     out = tmp_path / "out"
-    done = run_cli("assign", "-a", accounts, "-m", managers, "-o", out, "--time-limit", 2)
+    done = run_cli(
+        "assign", "-a", accounts, "-m", managers, "-o", out, "--time-limit", 2, "--require-full-service"
+    )
     assert_clean_exit(done, 3)
     assert "No plan satisfies every rule" in done.stderr
     assert "3 accounts in region '' need a manager who speaks ja; there is none (A0, A1, A2)" in done.stderr
@@ -257,9 +260,27 @@ def test_assign_allow_unassigned_lists_what_is_left_out(left_out_plan: tuple[Pat
     summary = json.loads((plan_dir / "summary.json").read_text(encoding="utf-8"))
     # The status is not asserted here: this toy is the one of test_solvers.py's known
     # unrounded-bound bug (a proven optimum reported "feasible").
-    assert summary["solver"]["objective"] == summary["evaluation"]["objective"] == 10_048.0
+    # Two in full (24 points of match each) and one left out: its 0.5 h of service at 100
+    # points an hour x (1 + value 40 / 100) = 70 points (test_solvers.py derives why).
+    assert summary["solver"]["objective"] == summary["evaluation"]["objective"] == 118.0
     assert len(summary["unassigned"]) == 1 and "capacity" in summary["unassigned"][0]["reason"]
+    shortfall = summary["shortfall"]
+    assert shortfall["has_shortfall"] and shortfall["accounts_unserved"] == 1
+    assert shortfall["hours_needed_for_full_service"] == 1.5 and shortfall["hours_available"] == 1.0
     assert summary["evaluation"]["hard_rule_violations"] == 0
+
+
+def test_without_flags_a_shortfall_still_writes_a_plan_and_says_what_is_missing(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    accounts, managers = toy_files(tmp_path, language="ja")
+    out = tmp_path / "out"
+    done = run_cli("assign", "-a", accounts, "-m", managers, "-o", out, "--time-limit", 2)
+    assert_clean_exit(done, 0)
+    assert "Not enough hours for full service" in done.stdout
+    assert "speaking ja" in done.stdout  # the profile a hire would need
+    rows = read_plan_rows(out / "plan.csv")[1]
+    assert {r["service"] for r in rows} == {"unserved"}
 
 
 def test_check_with_a_policy_allowing_unassigned(

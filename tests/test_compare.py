@@ -25,7 +25,8 @@ def data(tmp_path: Path) -> Path:
     managers = [{"manager_id": "M1", "capacity_hours": 10}, {"manager_id": "M2", "capacity_hours": 10}]
     accounts = [*standard_accounts(2, "M1"), *standard_accounts(2, "M2")]
     accounts[2]["account_id"], accounts[3]["account_id"] = "A3", "A4"
-    return write_data(tmp_path / "data", managers, accounts)
+    # Full service required: an account left without a manager is a hard-rule violation here.
+    return write_data(tmp_path / "data", managers, accounts, policy={"allow_unassigned": False})
 
 
 @pytest.fixture
@@ -45,6 +46,7 @@ def test_kpis_of_a_hand_made_plan(plans: tuple[Path, Path]) -> None:
         "travel": 0.0,
         "moves": 25.0,
         "balance": 0.0,
+        "reduced_service": 0.0,
         "unassigned": 0.0,
     }
     assert k["value_served_match"] == 64.0

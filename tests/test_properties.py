@@ -9,6 +9,7 @@ such plan is scored by `evaluate`. The minimum over violation-free plans is the 
 from __future__ import annotations
 
 import itertools
+import math
 from collections import defaultdict
 
 import pytest
@@ -119,6 +120,21 @@ def groups_by_parent(ds: Dataset) -> list[list[str]]:
     return list(out.values())
 
 
+def service_levels(ctx: Context, members: list[str]) -> list[dict[str, str]]:
+    """A group's service options: level l serves each member at its tier's level l, or its
+    last (full service only, unless a shortfall is allowed); as Plan.service entries."""
+    if not ctx.dataset.policy.allow_unassigned:
+        return [{}]
+    names = {}
+    for a in members:
+        rule = ctx.dataset.policy.tiers[ctx.tiering.tier_of(ctx.account_index[a])]
+        names[a] = ["full"] + [lv.name for lv in rule.reduced_levels]
+    width = max(len(n) for n in names.values())
+    return [
+        {a: n[min(k, len(n) - 1)] for a, n in names.items() if min(k, len(n) - 1) > 0} for k in range(width)
+    ]
+
+
 def true_optimum(ctx: Context, limit: int = 5000) -> tuple[int | None, int]:
     """(best evaluator objective over violation-free plans or None, plans scored)."""
     ds = ctx.dataset
@@ -133,17 +149,20 @@ def true_optimum(ctx: Context, limit: int = 5000) -> tuple[int | None, int]:
     choices = []
     groups = groups_by_parent(ds)
     for members in groups:
-        common: list[str | None] = sorted(set.intersection(*(allowed[a] for a in members)))
+        common = sorted(set.intersection(*(allowed[a] for a in members)))
+        levels = service_levels(ctx, members)
+        options: list[tuple[str | None, dict[str, str]]] = [(m, lv) for m in common for lv in levels]
         if ds.policy.allow_unassigned:
-            common.append(None)
-        choices.append(common)
+            options.append((None, {}))
+        choices.append(options)
+    assume(math.prod(len(c) for c in choices) <= limit)  # enumeration within this test's budget
     best: int | None = None
     scored = 0
     for combo in itertools.product(*choices):
         scored += 1
-        assert scored <= limit, "enumeration too large for this test's budget"
-        assignment = {a: m for members, m in zip(groups, combo, strict=True) for a in members}
-        ev = evaluate(ctx, Plan(assignment=assignment))
+        assignment = {a: m for members, (m, _) in zip(groups, combo, strict=True) for a in members}
+        service = {a: name for _, (_, lv) in zip(groups, combo, strict=True) for a, name in lv.items()}
+        ev = evaluate(ctx, Plan(assignment=assignment, service=service))
         if not ev.violations and (best is None or ev.objective_cp < best):
             best = ev.objective_cp
     return best, scored

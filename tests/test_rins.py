@@ -21,7 +21,8 @@ from planner.solvers.rins import improve, neighbourhood
 
 @pytest.fixture(scope="module")
 def problem() -> AssignmentProblem:
-    return compile_problem(Context.build(generate(400, 16, seed=3))).problem
+    # The full-service model: these tests are about the neighbourhood, not the shortfall options.
+    return compile_problem(Context.build(generate(400, 16, seed=3)), allow_unassigned=False).problem
 
 
 def test_neighbourhood_keeps_every_units_own_pair_and_frees_only_where_the_lp_disagrees(

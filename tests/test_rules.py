@@ -266,7 +266,9 @@ def test_unassigned_is_allowed_and_priced_when_the_policy_says_so() -> None:
     ev = evaluate(ctx, plan(A1="M1", A2=None))
     assert ev.violations == []
     assert ev.unassigned == ["A2"]
-    assert ev.parts_cp["unassigned"] == 10_000 * 100  # default weight: 10 000 points per account
+    # Default price: 100 points per hour of lost service x service weight 1 (standard) x
+    # (1 + value 40 / 100); a toy standard account has 0.5 h of service a month: 70 points.
+    assert ev.parts_cp["unassigned"] == 7_000
 
 
 def test_unknown_manager_and_unknown_account() -> None:

@@ -282,9 +282,23 @@ def test_at_least_four_worked_scenarios_ship() -> None:
 
 
 def test_infeasible_scenario_exits_3_with_reasons(tmp_path: Path) -> None:
-    write_data(tmp_path, [{"manager_id": "M1", "capacity_hours": 10}], standard_accounts(1, "M1"))
+    write_data(
+        tmp_path,
+        [{"manager_id": "M1", "capacity_hours": 10}],
+        standard_accounts(1, "M1"),
+        policy={"allow_unassigned": False},  # full service required: a shortfall is infeasible
+    )
     scenario = write_scenario(tmp_path, [{"kind": "remove_manager", "manager_id": "M1"}])
     result = CliRunner().invoke(app, ["scenario", "run", str(scenario), "--out", str(tmp_path / "o")])
     assert result.exit_code == 3
     assert "A1" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_scenario_that_leaves_an_account_without_anyone_still_plans_and_says_so(tmp_path: Path) -> None:
+    write_data(tmp_path, [{"manager_id": "M1", "capacity_hours": 10}], standard_accounts(1, "M1"))
+    scenario = write_scenario(tmp_path, [{"kind": "remove_manager", "manager_id": "M1"}])
+    result = CliRunner().invoke(app, ["scenario", "run", str(scenario), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "unserved A1" in result.output
+    assert "Not enough hours for full service" in result.output

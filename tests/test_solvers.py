@@ -149,12 +149,15 @@ SCENARIOS = {
         expected_cp=UNSERVED,
         policy={"weights": weights(balance=1000.0)},
     ),
-    # One manager with 1 h, three 0.5 h accounts, unassigned allowed: two fit (2 x 2400), one is left
-    # out at 10 000 points = 1 000 000 cp.
+    # One manager with 1 h, three 0.5 h accounts, a shortfall allowed: two fit in full (2 x 2400),
+    # one is left out. Its lost service: 0.5 h at 100 points an hour x service weight 1 x
+    # (1 + 40/100) = 70 points = 7000 cp. The other ways to use the hour cost more: all three
+    # at the reduced level (1/6 visit x 1.5 h = 0.25 h each, 0.25 h lost = 35 points each)
+    # is 3 x 2400 + 3 x 3500 = 17 700; one full and two reduced, 3 x 2400 + 2 x 3500 = 14 200.
     "allow-unassigned-places-what-fits": Scenario(
         [mgr("M1", 1.0)],
         [acc("A1"), acc("A2"), acc("A3")],
-        expected_cp=2 * UNSERVED + 1_000_000,
+        expected_cp=2 * UNSERVED + 7_000,
         policy={"allow_unassigned": True},
     ),
     # Strategic A1 (10 h) needs a senior: the junior Mj is cheaper on paper (it is not) but illegal.

@@ -50,7 +50,10 @@ def pairs(*items: tuple[str, str]) -> list[Pair]:
 
 
 def dataset(managers: Iterable[Manager], accounts: Iterable[Account], **policy: Any) -> Dataset:
+    """Toys test the full-service model (every account served in full) unless they say
+    otherwise; the shortfall toys pass allow_unassigned=True."""
     policy.setdefault("weights", weights())
+    policy.setdefault("allow_unassigned", False)
     return Dataset(managers=tuple(managers), accounts=tuple(accounts), policy=Policy(**policy))
 
 
@@ -107,4 +110,5 @@ def random_dataset(seed: int, n_accounts: int, n_managers: int, **policy: Any) -
         for i in range(n_accounts)
     ]
     policy.setdefault("weights", Weights())
+    policy.setdefault("allow_unassigned", False)
     return Dataset(managers=tuple(managers), accounts=tuple(accounts), policy=Policy(**policy))

@@ -21,7 +21,7 @@ def main() -> None:
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`; kept here, not at module
     # top, so `import planner.cli` stays cheap and free of cycles.
-    from planner.cli import assign, bench, calendar, generate, scenario, serve  # noqa: F401
+    from planner.cli import advise, assign, bench, calendar, generate, scenario, serve  # noqa: F401
 
     # The PVRP yardstick is the calendar engine's; it sits beside `bench gap` under `planner bench`.
     bench.bench.command("pvrp")(calendar.pvrp_command)

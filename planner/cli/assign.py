@@ -28,6 +28,7 @@ from planner.io.plan_dir import read_plan, write_json, write_plan_csv
 from planner.io.recorded import record_inputs
 from planner.plan_data import plan_files
 from planner.report import evaluation_block, summary
+from planner.shortfall_report import shortfall
 from planner.solvers import DEFAULT_SOLVER, SOLVERS, Progress, SolveOptions
 
 AccountsOpt = Annotated[Path, typer.Option("--accounts", "-a", help="accounts.csv or .xlsx")]
@@ -36,7 +37,11 @@ MaxMovesOpt = Annotated[
     int | None, typer.Option("--max-moves", help="disruption budget the plan was made with")
 ]
 AllowUnassignedOpt = Annotated[
-    bool | None, typer.Option("--allow-unassigned/--require-all", help="whether accounts may stay unassigned")
+    bool | None,
+    typer.Option(
+        "--allow-unassigned/--require-full-service",
+        help="whether accounts may be reduced or unserved when hours fall short (default: as recorded)",
+    ),
 ]
 UtilBandOpt = Annotated[str | None, typer.Option("--util-band", help="LOW,HIGH utilisation band")]
 PolicyOpt = Annotated[
@@ -82,8 +87,16 @@ def assign(
             "each) instead of wall-clock seconds, so a slow or busy machine may take longer",
         ),
     ] = False,
+    require_full_service: Annotated[
+        bool,
+        typer.Option(
+            "--require-full-service",
+            help="every account served in full, or exit 3 with why (default: when hours fall short, "
+            "keep the most valuable service and report the shortfall)",
+        ),
+    ] = False,
     allow_unassigned: Annotated[
-        bool, typer.Option("--allow-unassigned", help="place what fits and list the rest with reasons")
+        bool, typer.Option("--allow-unassigned", help="the default; kept for older scripts", hidden=True)
     ] = False,
     util_band: Annotated[
         str | None, typer.Option("--util-band", help="LOW,HIGH utilisation band, e.g. 0.3,0.95")
@@ -92,8 +105,9 @@ def assign(
 ) -> None:
     """Tier the accounts and assign each to a manager; write plan.csv and summary.json."""
     with user_errors(), output_folder(out, "plan", [accounts, managers, policy]) as target:
+        shortfall_allowed = False if require_full_service else (True if allow_unassigned else None)
         ctx = load_context(
-            accounts, managers, policy, allow_unassigned=allow_unassigned, utilisation_band=util_band
+            accounts, managers, policy, allow_unassigned=shortfall_allowed, utilisation_band=util_band
         )
         if max_moves is not None and max_moves < 0:
             raise ValueError("--max-moves must be 0 or more")
@@ -134,7 +148,7 @@ def assign(
             "solver": backend,
             "deterministic": deterministic,
             # Recorded so `check` and `explain` judge the plan by the rules it was made under.
-            "allow_unassigned": allow_unassigned,
+            "allow_unassigned": ctx.dataset.policy.allow_unassigned,
             "util_band": util_band,
             "max_moves": max_moves,
         }
@@ -258,7 +272,7 @@ def _context_for_plan(
         files.accounts,
         files.managers,
         files.policy,
-        allow_unassigned=bool(pick(allow_unassigned, "allow_unassigned")),
+        allow_unassigned=pick(allow_unassigned, "allow_unassigned"),
         utilisation_band=pick(util_band, "util_band"),
     )
     budget = pick(max_moves, "max_moves")
@@ -278,8 +292,48 @@ def print_outcome(outcome: AssignmentOutcome) -> None:
     )
     assert outcome.evaluation is not None
     print_evaluation(outcome.evaluation)
-    for account_id, reason in outcome.unassigned_reasons.items():
-        console.print(f"  [yellow]unassigned[/] {escape(account_id)}: {escape(reason)}", highlight=False)
+    print_shortfall(shortfall(outcome))
+
+
+def print_shortfall(s: dict[str, Any], shown: int = 15) -> None:
+    """The shortfall first in words, then the accounts it touches (the first `shown` of each kind)."""
+    if not s["has_shortfall"]:
+        return
+    tiers = s["by_tier"]
+    console.print(
+        f"[bold yellow]Not enough hours for full service[/]: full service needs about "
+        f"{s['hours_needed_for_full_service']:,.0f} h a month, the team has {s['hours_available']:,.0f} h. "
+        f"{s['accounts_reduced']} account(s) get fewer visits, {s['accounts_unserved']} get none "
+        f"(strategic {tiers['strategic']['reduced']}/{tiers['strategic']['unserved']}, "
+        f"key {tiers['key']['reduced']}/{tiers['key']['unserved']}, "
+        f"standard {tiers['standard']['reduced']}/{tiers['standard']['unserved']} reduced/unserved); "
+        f"{s['revenue_full_service_share']:.1%} of revenue keeps full service.",
+        highlight=False,
+    )
+    for row in s["hours_missing"][:5]:
+        console.print(
+            f"  missing: {row['hours_per_month']:,.1f} h a month in region {escape(row['region'] or '(none)')} "
+            f"for a {row['min_seniority']} (or more senior) manager speaking {escape(row['language'])} "
+            f"({row['accounts']} account(s))",
+            highlight=False,
+        )
+    for row in s["reduced"][:shown]:
+        console.print(
+            f"  [yellow]reduced[/] {escape(row['account_id'])} {escape(row['name'])} ({row['tier']}): "
+            f"{escape(row['level'])}",
+            highlight=False,
+        )
+    for row in s["unserved"][:shown]:
+        console.print(
+            f"  [yellow]unserved[/] {escape(row['account_id'])} {escape(row['name'])} ({row['tier']}): "
+            f"{escape(row['reason'])}",
+            highlight=False,
+        )
+    more = max(len(s["reduced"]) - shown, 0) + max(len(s["unserved"]) - shown, 0)
+    if more:
+        console.print(
+            f"  … and {more} more in summary.json (section 'shortfall') and plan.csv (column 'service')"
+        )
 
 
 def print_evaluation(ev: Evaluation) -> None:

@@ -55,7 +55,7 @@ def load_context(
     managers: Path,
     policy: Path | None,
     *,
-    allow_unassigned: bool = False,
+    allow_unassigned: bool | None = None,
     utilisation_band: str | None = None,
 ) -> Context:
     loaded = read_dataset(accounts, managers, policy)
@@ -70,10 +70,13 @@ def load_context(
     return Context.build(dataset, base_dir=policy.parent if policy else None)
 
 
-def with_overrides(dataset: Dataset, *, allow_unassigned: bool, utilisation_band: str | None) -> Dataset:
+def with_overrides(
+    dataset: Dataset, *, allow_unassigned: bool | None, utilisation_band: str | None
+) -> Dataset:
+    """The data set with the command line's overrides; None keeps the policy's own value."""
     update: dict[str, object] = {}
-    if allow_unassigned:
-        update["allow_unassigned"] = True
+    if allow_unassigned is not None:
+        update["allow_unassigned"] = allow_unassigned
     if utilisation_band:
         try:
             lo, hi = (float(x) for x in utilisation_band.split(","))

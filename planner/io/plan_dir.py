@@ -17,6 +17,7 @@ PLAN_COLUMNS = (
     "account_name",
     "manager_name",
     "tier",
+    "service",  # full | a reduced level's name (fewer visits) | unserved
     "previous_manager_id",
     "moved",
     "move_reason",  # voluntary | manager_left | rule: <rule name> | unassigned; blank when not moved
@@ -38,6 +39,7 @@ def write_plan_csv(path: Path, evaluation: Evaluation) -> None:
                     row.account_name,
                     row.manager_name,
                     row.tier,
+                    row.service,
                     row.previous_manager_id or "",
                     "true" if row.moved else "false",
                     row.move_reason or "",
@@ -75,6 +77,7 @@ def read_plan(plan_dir: Path) -> Plan:
     if problems:
         raise InputError(problems)
     assignment: dict[str, str | None] = {}
+    service: dict[str, str] = {}
     for number, row in table.rows:
         account = row.get("account_id", "")
         if not account:
@@ -86,9 +89,12 @@ def read_plan(plan_dir: Path) -> Plan:
             )
             continue
         assignment[account] = row.get("manager_id") or None
+        level = row.get("service", "")
+        if assignment[account] is not None and level not in ("", "full", "unserved"):
+            service[account] = level  # a name the evaluator checks against the account's tier
     if problems:
         raise InputError(problems)
-    return Plan(assignment=assignment)
+    return Plan(assignment=assignment, service=service)
 
 
 def read_summary(plan_dir: Path) -> dict[str, object]:

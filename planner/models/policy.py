@@ -46,6 +46,20 @@ class TieringCriteria(_Frozen):
         return self
 
 
+class ServiceLevel(_Frozen):
+    """A reduced level of service: fewer visits, chosen only when the hours run short.
+
+    The value lost is priced like the tier's unserved accounts, per hour of on-site service
+    (visits x hours per visit) the level leaves undone, so a level is a step between full
+    service and none (`Weights.unassigned` documents the price).
+    """
+
+    name: str = Field(min_length=1)
+    visits_per_month: float = Field(ge=0, allow_inf_nan=False)
+    # The calendar's spacing at this level (`planner calendar`).
+    visit_every_weeks: float = Field(gt=0, allow_inf_nan=False)
+
+
 class TierRule(_Frozen):
     """What one tier costs to serve and who may serve it."""
 
@@ -61,6 +75,21 @@ class TierRule(_Frozen):
     # Calendar rules (used by `planner calendar`).
     visit_every_weeks: float = Field(default=4, gt=0)
     min_spacing_days: int = Field(default=7, ge=0)
+    # Scarcity: how much a lost hour of this tier's service weighs against other tiers'
+    # (see Weights.unassigned), and the reduced levels it may fall to, mildest first.
+    service_weight: float = Field(default=1.0, ge=0, allow_inf_nan=False)
+    reduced_levels: list[ServiceLevel] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _levels_reduce(self) -> TierRule:
+        last = self.visits_per_month
+        for level in self.reduced_levels:
+            if not level.visits_per_month < last:
+                raise ValueError(
+                    f"reduced level {level.name!r}: visits_per_month must be below the level before it ({last:g})"
+                )
+            last = level.visits_per_month
+        return self
 
 
 def _default_tiers() -> dict[Tier, TierRule]:
@@ -74,6 +103,7 @@ def _default_tiers() -> dict[Tier, TierRule]:
             move_weight=3.0,
             visit_every_weeks=2,
             min_spacing_days=7,
+            service_weight=100.0,
         ),
         Tier.key: TierRule(
             visits_per_month=1,
@@ -84,6 +114,8 @@ def _default_tiers() -> dict[Tier, TierRule]:
             move_weight=2.0,
             visit_every_weeks=4,
             min_spacing_days=14,
+            service_weight=10.0,
+            reduced_levels=[ServiceLevel(name="every 2 months", visits_per_month=0.5, visit_every_weeks=8)],
         ),
         Tier.standard: TierRule(
             visits_per_month=1 / 3,
@@ -94,6 +126,10 @@ def _default_tiers() -> dict[Tier, TierRule]:
             move_weight=1.0,
             visit_every_weeks=13,
             min_spacing_days=28,
+            service_weight=1.0,
+            reduced_levels=[
+                ServiceLevel(name="every 26 weeks", visits_per_month=1 / 6, visit_every_weeks=26)
+            ],
         ),
     }
 
@@ -127,7 +163,17 @@ class Weights(_Frozen):
     travel_hour  points per travel hour per month
     move         points per unit of (10 + value score) x tier move_weight for a voluntary move
     balance      points per 1.0 (=100 percentage points) of utilisation spread (max - min)
-    unassigned   points per account left unassigned (only with allow_unassigned)
+    unassigned   points per hour of on-site service per month left undone, by an account left
+                 unserved or served at a reduced level, times the tier's service_weight and
+                 (1 + value score / 100); only when a shortfall is allowed.
+
+    Why per hour of service: a director trades hours, so the price of a lost hour must rank the
+    tiers whatever an account's size. With the defaults (service_weight 100 / 10 / 1) an hour of
+    strategic service outweighs an hour of key service, which outweighs an hour of standard
+    service, at any value score (the (1 + value/100) factor is at most 2, under the factor 10
+    between tiers), so the plan drops or reduces standard service before key, and key before
+    strategic. At 100 points an hour, a standard account's lost service still outweighs what
+    serving it costs in travel, match and balance, so nothing is dropped while hours are left.
     """
 
     # Each at most 1,000,000 points: the objective is summed in integer centi-points (objective.py).
@@ -135,7 +181,7 @@ class Weights(_Frozen):
     travel_hour: float = Field(default=2.0, ge=0, le=1e6)
     move: float = Field(default=0.5, ge=0, le=1e6)
     balance: float = Field(default=1000.0, ge=0, le=1e6)
-    unassigned: float = Field(default=10000.0, ge=0, le=1e6)
+    unassigned: float = Field(default=100.0, ge=0, le=1e6)
 
 
 class Pair(_Frozen):
@@ -158,7 +204,10 @@ class Policy(_Frozen):
     max_moves: int | None = Field(default=None, ge=0)
     # Utilisation band every active manager must fall in, e.g. [0.3, 0.95].
     utilisation_band: tuple[float, float] | None = None
-    allow_unassigned: bool = False
+    # When the hours fall short, accounts may be served at a tier's reduced levels or not at all
+    # (most valuable service kept first; `Weights.unassigned`). False: every account must be
+    # served in full, and a shortfall is reported as infeasible (`--require-full-service`).
+    allow_unassigned: bool = True
     # Working days and hours for `planner calendar` (planner.calendar.policy documents each field).
     calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
 

@@ -63,6 +63,8 @@ class SolveResult:
     time_to_best_seconds: float | None = None
     message: str = ""
     statistics: dict[str, float | int | str] = field(default_factory=dict)
+    # (U,) service level per unit (0 = full), for problems with levels; None: all full.
+    unit_level: np.ndarray | None = None
 
     @property
     def gap(self) -> float | None:

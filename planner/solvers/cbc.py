@@ -97,8 +97,7 @@ class CbcSolver:
         if lp.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
             return SolveResult(Status.TIMEOUT, self.name, None, None, None, runtime, statistics=stats)
         chosen = np.array([(v.value() or 0) > 0.5 for v in x], dtype=bool)
-        unit_agent = np.full(problem.n_units, -1, dtype=np.int64)
-        unit_agent[problem.pair_unit[chosen]] = problem.pair_agent[chosen]
+        unit_agent, unit_level = problem.read_choice(chosen)
         value = pulp.value(lp.objective)
         obj = float(round(value)) if value is not None else None
         stopped = bool(_STOPPED.search(log_text)) or lp.sol_status == pulp.LpSolutionIntegerFeasible
@@ -108,7 +107,9 @@ class CbcSolver:
         elif bound is not None and obj is not None:
             bound = min(bound, obj)
         status = Status.OPTIMAL if (not stopped and options.relative_gap == 0) else Status.FEASIBLE
-        return SolveResult(status, self.name, unit_agent, obj, bound, runtime, statistics=stats)
+        return SolveResult(
+            status, self.name, unit_agent, obj, bound, runtime, statistics=stats, unit_level=unit_level
+        )
 
 
 def _parse_bound(log_text: str) -> float | None:

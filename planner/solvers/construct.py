@@ -16,7 +16,16 @@ from planner.problem import AssignmentProblem
 
 
 def construct(problem: AssignmentProblem, respect_budget: bool = False) -> np.ndarray:
-    """Unit -> agent (-1 where nothing fits). Respects capacity and max_units, not lower bounds.
+    """Unit -> agent (-1 where nothing fits); see `construct_choice`."""
+    return construct_choice(problem, respect_budget)[0]
+
+
+def construct_choice(
+    problem: AssignmentProblem, respect_budget: bool = False
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Unit -> agent (-1 where nothing fits) and, with service levels, unit -> level: the
+    cheapest pair that fits, so a reduced level where only it fits. Respects capacity and
+    max_units, not lower bounds.
 
     With `respect_budget`, also the disruption budget (problem.max_moves): a unit that can
     only be placed with one voluntary move too many stays unplaced. Off by default, because an
@@ -38,6 +47,8 @@ def construct(problem: AssignmentProblem, respect_budget: bool = False) -> np.nd
         for u, pairs in enumerate(pairs_of):
             if problem.hint[u] >= 0:
                 hit = pairs[agent_of_pair[pairs] == problem.hint[u]]
+                if hit.size and problem.pair_level is not None and problem.hint_level is not None:
+                    hit = hit[problem.pair_level[hit] == problem.hint_level[u]]
                 if hit.size:
                     chosen[u] = hit[0]
     _shed_overload(problem, pairs_of, chosen, cap, slots)
@@ -78,9 +89,7 @@ def construct(problem: AssignmentProblem, respect_budget: bool = False) -> np.nd
             ):
                 state.place(u, p)
                 break
-    out = np.full(problem.n_units, -1, dtype=np.int64)
-    out[chosen >= 0] = agent_of_pair[chosen[chosen >= 0]]
-    return out
+    return problem.read_choice(chosen[chosen >= 0])
 
 
 class _State:

@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 
 from planner.problem import UTIL_SCALE, AssignmentProblem
 from planner.solvers.base import Progress, SolveOptions, SolveResult, Status
-from planner.solvers.construct import construct
+from planner.solvers.construct import construct_choice
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,9 @@ def _write_hint(
     solution at once, while completing a partial one can fail on a large model."""
     assert problem.hint is not None
     chosen = problem.hint[problem.pair_unit] == problem.pair_agent
+    if problem.pair_level is not None:
+        hinted = np.zeros(problem.n_units, np.int64) if problem.hint_level is None else problem.hint_level
+        chosen &= hinted[problem.pair_unit] == problem.pair_level
     variables = [np.arange(problem.n_pairs)]
     values = [chosen.astype(np.int64)]
     if problem.unassigned_cost is not None:
@@ -247,8 +250,9 @@ class CpSatSolver:
         start = time.perf_counter()
         # A complete feasible hint lets CP-SAT start improving at once instead of searching
         # for a first solution, which at 20,000 accounts can take longer than the limit.
-        if problem.hint is None or not satisfies(problem, problem.hint):
-            problem = replace(problem, hint=construct(problem))
+        if problem.hint is None or not satisfies(problem, problem.hint, problem.hint_level):
+            hint, hint_level = construct_choice(problem)
+            problem = replace(problem, hint=hint, hint_level=hint_level)
         # A floor keeps a slow construction from leaving CP-SAT no time at all, but never
         # above what the caller asked for (a re-plan answering a request has well under 1 s).
         floor = min(0.5, options.time_limit_seconds)
@@ -286,10 +290,10 @@ class CpSatSolver:
             "deterministic_time": round(solver.response_proto.deterministic_time, 3),
         }
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            unit_agent = _read(problem, built, solver)
+            unit_agent, unit_level = _read(problem, built, solver)
             # The solver's own objective may carry slack in the spread variables when the
             # search stops early; the tight value of the same plan is what the evaluator sees.
-            objective = float(problem.objective_of(unit_agent))
+            objective = float(problem.objective_of(unit_agent, unit_level))
             # Every objective coefficient is an integer, so the bound may round up.
             bound = float(math.ceil(solver.best_objective_bound - 1e-6))
             proven = code == cp_model.OPTIMAL and objective <= bound
@@ -302,6 +306,7 @@ class CpSatSolver:
                 runtime,
                 callback.best_time,
                 statistics=stats,
+                unit_level=unit_level,
             )
         if code == cp_model.INFEASIBLE:
             return SolveResult(Status.INFEASIBLE, self.name, None, None, None, runtime, statistics=stats)
@@ -324,26 +329,29 @@ def _fall_back_to_hint(problem: AssignmentProblem, result: SolveResult) -> Solve
     """The search ran out of time before it even accepted its start; the start itself,
     if it satisfies every constraint, is still a plan worth returning (never as optimal)."""
     assert problem.hint is not None
-    if not satisfies(problem, problem.hint):
+    if not satisfies(problem, problem.hint, problem.hint_level):
         return result
-    objective = float(problem.objective_of(problem.hint))
+    objective = float(problem.objective_of(problem.hint, problem.hint_level))
     bound = None if result.bound is None else min(result.bound, objective)
     return replace(
         result,
         status=Status.FEASIBLE,
         unit_agent=problem.hint.copy(),
+        unit_level=None if problem.hint_level is None else problem.hint_level.copy(),
         objective=objective,
         bound=bound,
         message="time ran out in the exact search; this is the constructed start plan",
     )
 
 
-def satisfies(problem: AssignmentProblem, unit_agent: np.ndarray) -> bool:
-    """Every hard constraint of the problem holds for this unit -> agent vector."""
+def satisfies(
+    problem: AssignmentProblem, unit_agent: np.ndarray, unit_level: np.ndarray | None = None
+) -> bool:
+    """Every hard constraint of the problem holds for this unit -> agent (-> level) vector."""
     if (unit_agent < 0).any() and problem.unassigned_cost is None:
         return False
     try:
-        pairs = problem.pair_index(unit_agent)
+        pairs = problem.pair_index(unit_agent, unit_level)
     except KeyError:
         return False
     used = pairs[pairs >= 0]
@@ -364,8 +372,8 @@ def satisfies(problem: AssignmentProblem, unit_agent: np.ndarray) -> bool:
     return True
 
 
-def _read(problem: AssignmentProblem, built: CpModel, solver: cp_model.CpSolver) -> np.ndarray:
+def _read(
+    problem: AssignmentProblem, built: CpModel, solver: cp_model.CpSolver
+) -> tuple[np.ndarray, np.ndarray | None]:
     chosen = np.asarray(list(solver.response_proto.solution), dtype=np.int64)[: built.n_pairs] > 0
-    out = np.full(problem.n_units, -1, dtype=np.int64)
-    out[problem.pair_unit[chosen]] = problem.pair_agent[chosen]
-    return out
+    return problem.read_choice(chosen)

@@ -12,6 +12,13 @@ to (`planner.solvers.rins`: balance and caps included), and, up to 300,000 pairs
 are the start for one CP-SAT run on the whole problem, which polishes in the time
 left.
 
+Shortfall: when the policy lets accounts be reduced or unserved (the default), the problem is
+first tried at full service: if the construction places every unit at full level, the plan is
+optimised among full-service plans as below (service first, then cost: every reduced or
+unserved option costs more than the travel, match and balance it could save, by the policy's
+weights); otherwise the hours fall short and `planner.solvers.shortfall` plans the
+multiple-choice model with its own LP bound.
+
 Bound: every part's bound is a bound of a relaxation of that part (terms and
 constraints dropped, never added), so their sum is a lower bound of the whole
 objective (balance >= 0). Meanwhile HiGHS solves the LP relaxation of the whole
@@ -38,6 +45,7 @@ from planner.solvers.decompose import components, restrict
 from planner.solvers.gap_engine import EngineSettings, GapEngineSolver
 from planner.solvers.lp_bound import BackgroundBound
 from planner.solvers.rins import improve
+from planner.solvers.shortfall import with_shortfall
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +82,9 @@ class DecomposedSolver:
         return None
 
     def solve(self, problem: AssignmentProblem, options: SolveOptions) -> SolveResult:
+        return with_shortfall(problem, options, self._solve_full, self.name)
+
+    def _solve_full(self, problem: AssignmentProblem, options: SolveOptions) -> SolveResult:
         start = time.perf_counter()
         splittable = (
             problem.n_pairs >= SPLIT_MIN_PAIRS

@@ -61,6 +61,7 @@ from planner.gap.restricted import RestrictedModel, restrict
 from planner.problem import AssignmentProblem
 from planner.solvers.base import Progress, SolveOptions, SolveResult, Status
 from planner.solvers.cpsat import CpSatSolver, build_model, configure
+from planner.solvers.shortfall import with_shortfall
 
 log = logging.getLogger(__name__)
 
@@ -427,6 +428,10 @@ class GapEngineSolver:
         return None
 
     def solve(self, problem: AssignmentProblem, options: SolveOptions) -> SolveResult:
+        # The engine places units at one level: a shortfall goes to the options model.
+        return with_shortfall(problem, options, self._solve_full, self.name)
+
+    def _solve_full(self, problem: AssignmentProblem, options: SolveOptions) -> SolveResult:
         start = time.perf_counter()
         other = side_constraints(problem)
         if other:

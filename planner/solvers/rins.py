@@ -49,6 +49,7 @@ class Outcome:
     plan: np.ndarray
     objective: float
     rounds: list[Round] = field(default_factory=list)
+    level: np.ndarray | None = None  # unit -> service level, for problems with levels
 
     @property
     def seconds(self) -> float:
@@ -62,11 +63,12 @@ def neighbourhood(
     reduced_cost: np.ndarray | None = None,
     extra: int = 0,
     free_units: np.ndarray | None = None,
+    level: np.ndarray | None = None,
 ) -> np.ndarray:
     """Mask of the pairs the MIP may use: each unit's own pair, and for every unit the LP
-    does not place wholly on its agent (or in `free_units`), its pairs with LP weight and its
+    does not place wholly on its pair (or in `free_units`), its pairs with LP weight and its
     `extra` pairs of lowest reduced cost."""
-    own = problem.pair_index(plan)
+    own = problem.pair_index(plan, level)
     keep = np.zeros(problem.n_pairs, dtype=bool)
     keep[own[own >= 0]] = True
     free = np.ones(problem.n_units, dtype=bool)
@@ -93,37 +95,48 @@ def improve(
     lp: LpBound,
     deadline: float,
     free_units: np.ndarray | None = None,
+    level: np.ndarray | None = None,
+    rounds: tuple[int, ...] = ROUNDS,
 ) -> Outcome:
     """Rounds of the neighbourhood MIP until `deadline`; never returns a worse plan.
 
     `plan` may break rules where `free_units` says (a region whose heuristic found nothing
-    valid): those units are free in every round, and the first valid plan found wins."""
-    valid = satisfies(problem, plan)
-    best = Outcome(plan, float(problem.objective_of(plan)) if valid else math.inf)
+    valid): those units are free in every round, and the first valid plan found wins.
+    With service levels, `level` is the plan's unit -> level vector."""
+    valid = satisfies(problem, plan, level)
+    best = Outcome(plan, float(problem.objective_of(plan, level)) if valid else math.inf, level=level)
     if lp.x is None:
         return best
-    for extra in ROUNDS:
+    for extra in rounds:
         left = deadline - time.perf_counter()
         if left < MIN_ROUND_SECONDS:
             break
         started = time.perf_counter()
-        keep = neighbourhood(problem, best.plan, lp.x, lp.reduced_cost, extra, None if valid else free_units)
+        keep = neighbourhood(
+            problem, best.plan, lp.x, lp.reduced_cost, extra, None if valid else free_units, best.level
+        )
         # HiGHS refuses a start that breaks a row ("kError"), so only a valid plan goes in.
-        found, reason = _solve(problem, keep, best.plan if valid else None, left)
-        value = float(problem.objective_of(found)) if found is not None else None
+        found, reason, _ = solve_mip(problem, keep, (best.plan, best.level) if valid else None, left)
+        value = float(problem.objective_of(*found)) if found is not None else None
         best.rounds.append(
             Round(extra, int(keep.sum()), reason, value, round(time.perf_counter() - started, 3))
         )
         if found is not None and value is not None and value < best.objective:
-            best.plan, best.objective, valid = found, value, True
+            (best.plan, best.level), best.objective, valid = found, value, True
         if reason not in ("optimal", "infeasible"):
             break  # the time ran out in this round: a wider one would not get further
     return best
 
 
-def _solve(
-    problem: AssignmentProblem, keep: np.ndarray, start: np.ndarray | None, seconds: float
-) -> tuple[np.ndarray | None, str]:
+Choice = tuple[np.ndarray, np.ndarray | None]  # unit -> agent, unit -> level (None: all full)
+
+
+def solve_mip(
+    problem: AssignmentProblem, keep: np.ndarray, start: Choice | None, seconds: float
+) -> tuple[Choice | None, str, float | None]:
+    """HiGHS on the MIP restricted to the pairs in `keep` (all of them: the whole model).
+    Returns the plan if it keeps every rule exactly, HiGHS' termination reason, and its dual
+    bound (a bound of the whole problem only when `keep` holds every pair)."""
     sub = replace(problem.with_pairs(keep), hint=None)
     began = time.perf_counter()
     proto = relaxation_proto(sub, integer=True)
@@ -131,30 +144,31 @@ def _solve(
         answer = solve_proto(
             proto,
             seconds - (time.perf_counter() - began),
-            hint=None if start is None else _hint(sub, start),
+            hint=None if start is None else _hint(sub, *start),
             exact_gap=True,
         )
     except StatusNotOk as exc:
         log.warning("neighbourhood MIP refused: %s", exc)
-        return None, "refused"
+        return None, "refused", None
     reason = result_pb2.TerminationReasonProto.Name(answer.termination.reason)
     reason = reason.removeprefix("TERMINATION_REASON_").lower()
+    dual = float(answer.termination.objective_bounds.dual_bound)
+    bound = dual if math.isfinite(dual) else None
     if not answer.solutions or not answer.solutions[0].HasField("primal_solution"):
-        return None, reason
+        return None, reason, bound
     chosen = dense_values(answer.solutions[0].primal_solution.variable_values, sub.n_pairs) > 0.5
-    found = np.full(problem.n_units, -1, dtype=np.int64)
-    found[sub.pair_unit[chosen]] = sub.pair_agent[chosen]
+    found = sub.read_choice(chosen)
     # HiGHS works in floating point: only a plan that keeps every rule exactly counts.
-    if not satisfies(problem, found):
+    if not satisfies(problem, *found):
         log.warning("neighbourhood MIP returned a plan that breaks a rule; ignored")
-        return None, reason
-    return found, reason
+        return None, reason, bound
+    return found, reason, bound
 
 
-def _hint(sub: AssignmentProblem, plan: np.ndarray) -> dict[int, float]:
+def _hint(sub: AssignmentProblem, plan: np.ndarray, level: np.ndarray | None = None) -> dict[int, float]:
     """The plan as a complete MIP start: every x, y, U_max and U_min."""
     hint = dict.fromkeys(range(sub.n_pairs), 0.0)
-    own = sub.pair_index(plan)
+    own = sub.pair_index(plan, level)
     for p in own[own >= 0].tolist():
         hint[p] = 1.0
     n = sub.n_pairs
@@ -163,7 +177,7 @@ def _hint(sub: AssignmentProblem, plan: np.ndarray) -> dict[int, float]:
             hint[n + u] = float(own[u] < 0)
         n += sub.n_units
     if sub.balance_coef and sub.balance_agents is not None and sub.balance_agents.any():
-        util = UTIL_SCALE * sub.load_of(plan) / sub.capacity_for_balance()
+        util = UTIL_SCALE * sub.load_of(plan, level) / sub.capacity_for_balance()
         util = util[sub.balance_agents]
         hint[n], hint[n + 1] = float(util.max()), float(util.min())
     return hint
