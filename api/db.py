@@ -88,6 +88,8 @@ class PlanRow(Base):
     scenario_dataset: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     max_moves: Mapped[int | None] = mapped_column(Integer, default=None)
     assignment: Mapped[dict[str, Any]]
+    # Also holds the plan's reduced service levels under "service" (account_id -> level name;
+    # absent = full), as a key rather than a column: create_all adds no column to an old table.
     summary: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=now)
     created_by: Mapped[str] = mapped_column(String(100))

@@ -134,6 +134,8 @@ class AssignmentRowOut(BaseModel):
     manager_name: str = ""
     # Why the manager changed: voluntary | manager_left | rule: <rule name> | unassigned; null if not moved.
     move_reason: str | None = None
+    # full | a reduced level's name (fewer visits) | unserved (no manager)
+    service: str = "full"
 
 
 class CompareIn(_In):

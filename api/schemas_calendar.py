@@ -152,6 +152,8 @@ class ShortfallOut(BaseModel):
     planned: int
     missing: int
     reason: str
+    # The plan's service level the visits are due at: "full" or a reduced level's name.
+    level: str = "full"
 
 
 class CalendarOut(BaseModel):

@@ -46,7 +46,7 @@ def _run(store: Store, calendar_id: str) -> str:
         spec = CalendarIn.model_validate(row.request)
         plans = PlanService(store, DatasetCache(size=1))
         plan = plans.get(row.plan_id)
-        inputs = calendar_inputs(plans.dataset_of(plan), plan.assignment, spec)
+        inputs = calendar_inputs(plans.dataset_of(plan), plan.assignment, spec, plans.plan_of(plan).service)
         # One process: the pool's size is the server's whole budget for CPU-bound work.
         planned = plan_calendar(
             inputs,

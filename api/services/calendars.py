@@ -44,7 +44,9 @@ class CalendarService:
 
     def submit(self, plan_id: str, spec: CalendarIn, actor: str) -> CalendarRow:
         plan = self._plans.get(plan_id)
-        calendar_inputs(self._plans.dataset_of(plan), plan.assignment, spec)
+        calendar_inputs(
+            self._plans.dataset_of(plan), plan.assignment, spec, self._plans.plan_of(plan).service
+        )
         with self._submit_lock:
             active = self._store.active_calendar(plan_id)
             if active is not None:
@@ -99,8 +101,14 @@ class CalendarService:
         self._store.update_active_calendar(calendar_id, status="failed", error=reason, finished_at=now())
 
 
-def calendar_inputs(dataset: Dataset, assignment: dict[str, str | None], spec: CalendarIn) -> CalendarInputs:
-    """The library's calendar inputs for a stored plan; InputError names the request field."""
+def calendar_inputs(
+    dataset: Dataset,
+    assignment: dict[str, str | None],
+    spec: CalendarIn,
+    service: dict[str, str] | None = None,
+) -> CalendarInputs:
+    """The library's calendar inputs for a stored plan; InputError names the request field.
+    `service`: the plan's reduced levels (account_id -> level name; absent = full service)."""
     if spec.settings is not None:
         policy = dataset.policy.model_copy(update={"calendar": spec.settings})
         dataset = dataset.model_copy(update={"policy": policy})
@@ -144,6 +152,7 @@ def calendar_inputs(dataset: Dataset, assignment: dict[str, str | None], spec: C
         manager_of={a: m for a, m in assignment.items() if m},
         tier_of={},  # the plan's tiers are the computed ones, as in its plan.csv
         unassigned=tuple(a for a, m in assignment.items() if not m),
+        level_of={a: lv for a, lv in (service or {}).items() if assignment.get(a) and lv != "full"},
     )
     return make_inputs(dataset, plan, work, {m: frozenset(d) for m, d in leave.items()}, availability)
 

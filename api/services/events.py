@@ -173,6 +173,7 @@ class EventService:
                 "max_moves": budget,
                 "notes": out.notes,
                 "evaluation": evaluation_block(result.evaluation),
+                "service": dict(result.plan.service),  # read back by PlanService.plan_of
             }
         )
         plan = PlanRow(

@@ -37,9 +37,15 @@ class PlanService:
         assert version is not None
         return self._cache.get((row.dataset_id, row.dataset_version), version.payload)
 
+    def plan_of(self, row: PlanRow) -> Plan:
+        """The stored plan: its assignment, and the reduced service levels kept in its summary
+        (plans stored before service levels existed have none: full service)."""
+        service = row.summary.get("service") if isinstance(row.summary, dict) else None
+        return Plan(assignment=row.assignment, service=service if isinstance(service, dict) else {})
+
     def evaluated(self, row: PlanRow) -> tuple[Context, Plan, Evaluation]:
         ctx = Context.build(self.dataset_of(row))
-        plan = Plan(assignment=row.assignment)
+        plan = self.plan_of(row)
         return ctx, plan, evaluate(ctx, plan, max_moves=row.max_moves)
 
     def rows(self, plan_id: str) -> list[dict[str, Any]]:

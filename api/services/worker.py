@@ -82,6 +82,8 @@ def _run(store: Store, job_id: str) -> str:
 
     block = summary(outcome, inputs={"dataset_id": job.dataset_id, "dataset_version": job.dataset_version})
     block["notes"] = notes
+    if outcome.plan is not None:
+        block["service"] = dict(outcome.plan.service)  # read back by PlanService.plan_of
     block = finite(block)
     final = _progress_of(block["solver"])
     if outcome.plan is None:

@@ -10,6 +10,10 @@ Time windows are minutes after the day starts. A missed visit costs
     10^4 x (100 x (2 - tier index) + value score + 1)
 so a strategic visit outranks a key one, key outranks standard, and within a tier the more
 valuable account is kept first; any such cost dwarfs a day's travel (at most 1,440 minutes).
+
+Service levels: an account the plan serves at a reduced level (plan.csv's `service`) is due
+every `visit_every_weeks` of that level instead of its tier's; an account the plan leaves
+unserved (no manager) is in no manager's problem, so it gets no visit and no shortfall.
 """
 
 from __future__ import annotations
@@ -52,6 +56,21 @@ class CalendarInputs:
     @property
     def policy(self) -> Policy:
         return self.dataset.policy
+
+    def level_of(self, account_id: str) -> str:
+        """'full', the reduced level's name, or 'unserved' (no manager: no visits are due)."""
+        if account_id not in self.assignment.manager_of:
+            return "unserved"
+        return self.assignment.level_of.get(account_id, "full")
+
+    def visit_every_weeks(self, account_id: str) -> float:
+        """The spacing the account is due at: its level's, else its tier's."""
+        rule = self.policy.tiers[self.tier[account_id]]
+        name = self.assignment.level_of.get(account_id)
+        for level in rule.reduced_levels:
+            if level.name == name:
+                return level.visit_every_weeks
+        return rule.visit_every_weeks
 
 
 @dataclass(frozen=True)
@@ -113,9 +132,32 @@ def make_inputs(
     for i, a in enumerate(dataset.accounts):
         tier[a.account_id] = assignment.tier_of.get(a.account_id, tiering.tier_of(i))
         value[a.account_id] = float(tiering.value_score[i])
+    _check_levels(dataset.policy, assignment, tier)
     return CalendarInputs(
         dataset, dataset.policy.calendar, work, assignment, leave, availability, tier, value
     )
+
+
+def _check_levels(policy: Policy, assignment: Assignment, tier: dict[str, Tier]) -> None:
+    """Every reduced level the plan names must be one of the account's tier (the evaluator's
+    rule `service_level`): an unknown name would otherwise be planned at full frequency."""
+    problems = []
+    for account_id, name in assignment.level_of.items():
+        rule = policy.tiers[tier[account_id]]
+        names = [level.name for level in rule.reduced_levels]
+        if name not in names:
+            known = ", ".join(repr(n) for n in ["full", *names])
+            problems.append(
+                InputProblem(
+                    assignment.source,
+                    assignment.row_of.get(account_id),
+                    "service",
+                    f"account {account_id!r}: unknown service level {name!r} for tier "
+                    f"{tier[account_id].value} (it has {known})",
+                )
+            )
+    if problems:
+        raise InputError(problems)
 
 
 def manager_off_days(inputs: CalendarInputs, manager_id: str) -> tuple[str | None, ...]:
@@ -166,7 +208,8 @@ def build_manager(inputs: CalendarInputs, manager_id: str) -> ManagerProblem:
         allowed = (
             np.ones(n_days, dtype=bool) if avail.weekdays is None else np.isin(weekday, list(avail.weekdays))
         )
-        windows = visit_windows(n_days, required_visits(horizon.weeks, rule.visit_every_weeks))
+        every_weeks = inputs.visit_every_weeks(a.account_id)
+        windows = visit_windows(n_days, required_visits(horizon.weeks, every_weeks))
         rules.append(WindowRule(windows, rule.min_spacing_days, allowed))
         if avail.window is not None:
             any_window = True

@@ -7,11 +7,13 @@ checked on their own, because a person may have moved a visit without moving the
 
 Rules (stable names):
     unknown_manager, unknown_account   ids not in the managers / accounts files
-    wrong_manager     the plan gives the account to somebody else (or to nobody)
+    wrong_manager     the plan gives the account to somebody else (or to nobody: unserved)
     outside_horizon   date outside --start .. --start + --weeks
     not_working_day / holiday / leave / manager_inactive   a visit on a day the manager is off
     duplicate_visit   the same account twice on one day
-    frequency         a visit window with no visit, or with more than one
+    frequency         a visit window with no visit, or with more than one; the windows follow
+                      the account's service level in the plan (its tier's visit_every_weeks, or
+                      the reduced level's), and an unserved account needs none
     spacing           two visits of one account closer than the tier's min_spacing_days
     availability      a visit on a weekday the account is not available
     time_window       a visit starting before or ending after the account's window
@@ -71,14 +73,16 @@ def check_calendar(inputs: CalendarInputs, visits: list[Visit]) -> list[Calendar
                 )
             )
         elif inputs.assignment.manager_of.get(v.account_id) != v.manager_id:
-            owner = inputs.assignment.manager_of.get(v.account_id) or "nobody"
+            owner = inputs.assignment.manager_of.get(v.account_id)
             found.append(
                 CalendarViolation(
                     "wrong_manager",
                     v.manager_id,
                     v.account_id,
                     v.date,
-                    f"the plan assigns this account to {owner}",
+                    f"the plan assigns this account to {owner}"
+                    if owner
+                    else "the plan leaves this account unserved (no manager)",
                 )
             )
         elif not horizon.contains(v.date):
@@ -146,16 +150,19 @@ def _check_manager(
     for c in report.missed:
         window_rule = p.rules[c - 1]
         assert isinstance(window_rule, WindowRule)
-        visited = {horizon.day(v.date) for v in visits if v.account_id == built.account_ids[c - 1]}
+        account = built.account_ids[c - 1]
+        visited = {horizon.day(v.date) for v in visits if v.account_id == account}
+        level = inputs.level_of(account)
+        at_level = "" if level == "full" else f" (service level {level!r})"
         for lo, hi in window_rule.windows:
             if not any(lo <= d <= hi for d in visited):
                 found.append(
                     CalendarViolation(
                         "frequency",
                         mid,
-                        built.account_ids[c - 1],
+                        account,
                         horizon.date(lo),
-                        f"no visit between {horizon.date(lo)} and {horizon.date(hi)}",
+                        f"no visit between {horizon.date(lo)} and {horizon.date(hi)}{at_level}",
                     )
                 )
     for d, day_visits in sorted(ordered.items()):

@@ -1,6 +1,7 @@
 """How often an account must be seen over a horizon, as windows of days.
 
-A tier rule `visit_every_weeks = E` over a horizon of N weeks asks for
+A tier rule `visit_every_weeks = E` (or, for an account the plan serves at a reduced level,
+that level's `visit_every_weeks`) over a horizon of N weeks asks for
     n = floor(N / E + 1/2)   visits   (13 weeks: strategic E=2 -> 7, key E=4 -> 3, standard E=13 -> 1)
 and the horizon's 7N days are cut into n consecutive windows of (nearly) equal length,
 window k = [floor(k 7N / n), floor((k+1) 7N / n) - 1]; the account gets one visit in each.

@@ -1,7 +1,10 @@
 """The calendar's side files, read with row-aware errors: plan.csv, leave.csv, availability.
 
-- plan.csv (from `planner assign`): account_id, manager_id (blank = unassigned), optional tier;
-  other columns are ignored.
+- plan.csv (from `planner assign`): account_id, manager_id (blank = unassigned: the plan leaves
+  the account unserved, so it gets no visits), optional tier, optional service (`full`, a
+  reduced level's name such as `every 2 months`, or `unserved`; blank = full); other columns
+  are ignored. As in `planner check`, a level on an account without a manager is ignored, and
+  `unserved` on one with a manager means full service.
 - leave.csv: manager_id plus either `date` or `start` and `end` (inclusive), ISO dates.
 - availability (a side file, or the same columns in accounts.csv): account_id, `weekdays`
   such as `mon;tue;thu`, and optional `window_start` / `window_end` (HH:MM) bounding the
@@ -11,7 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner.calendar.policy import parse_clock, parse_weekdays
@@ -26,6 +29,10 @@ class Assignment:
     manager_of: dict[str, str]  # account_id -> manager_id, assigned accounts only
     tier_of: dict[str, Tier]  # tiers given in plan.csv
     unassigned: tuple[str, ...]
+    # account_id -> the reduced service level the plan chose (assigned accounts only; absent = full).
+    level_of: dict[str, str] = field(default_factory=dict)
+    source: str = "plan"  # where it was read, for messages (plan.csv's name, or "plan")
+    row_of: dict[str, int] = field(default_factory=dict)  # account_id -> its row there, if read from a file
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ def read_plan(plan: Path, dataset: Dataset) -> Assignment:
     known_managers = dataset.manager_by_id
     manager_of: dict[str, str] = {}
     tier_of: dict[str, Tier] = {}
+    level_of: dict[str, str] = {}
     unassigned: list[str] = []
     seen: dict[str, int] = {}
     for number, row in table.rows:
@@ -97,6 +105,9 @@ def read_plan(plan: Path, dataset: Dataset) -> Assignment:
                 )
         if manager:
             manager_of[account] = manager
+            level = row.get("service", "")
+            if level not in ("", "full", "unserved"):
+                level_of[account] = level  # checked against the account's tier in make_inputs
         else:
             unassigned.append(account)
     missing = [a for a in known_accounts if a not in seen]
@@ -114,7 +125,7 @@ def read_plan(plan: Path, dataset: Dataset) -> Assignment:
         )
     if problems:
         raise InputError(problems)
-    return Assignment(manager_of, tier_of, tuple(unassigned))
+    return Assignment(manager_of, tier_of, tuple(unassigned), level_of, table.name, seen)
 
 
 def read_leave(path: Path, dataset: Dataset, horizon: Horizon | None = None) -> dict[str, frozenset[dt.date]]:

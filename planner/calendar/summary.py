@@ -7,6 +7,11 @@ Shortfall reasons, per account window left without a visit, first that applies:
                         or the account's time window is shorter than the visit
     not enough time     the days were there, but filled with more valuable visits (or the
                         tier's spacing left no day for it)
+
+Visits are due at each account's service level in the plan: `visits.required_by_level` counts
+them per level ("full", or a reduced level's name), `reduced_accounts` lists the accounts the
+plan serves at a reduced level (fewer visits by decision, not a shortfall), and accounts the
+plan leaves unserved are listed in `unassigned_accounts`: no visit is due, none is missing.
 """
 
 from __future__ import annotations
@@ -33,6 +38,10 @@ def build_summary(
     cal = inputs.calendar
     required = dict.fromkeys((t.value for t in TIER_ORDER), 0)
     planned = dict.fromkeys((t.value for t in TIER_ORDER), 0)
+    level_names = ["full"] + [lv.name for t in TIER_ORDER for lv in inputs.policy.tiers[t].reduced_levels]
+    required_by_level = dict.fromkeys(level_names, 0)
+    planned_by_level = dict.fromkeys(level_names, 0)
+    reduced_accounts: list[dict[str, Any]] = []
     managers: list[dict[str, Any]] = []
     short_accounts: list[dict[str, Any]] = []
     busiest: dict[str, Any] | None = None
@@ -69,9 +78,25 @@ def build_summary(
         for c in range(1, p.n_customers + 1):
             account = built.account_ids[c - 1]
             tier = inputs.tier[account].value
+            level = inputs.level_of(account)
             rule = p.rules[c - 1]
             required[tier] += rule.required
             planned[tier] += visits_of.get(c, 0)
+            required_by_level[level] += rule.required
+            planned_by_level[level] += visits_of.get(c, 0)
+            if level != "full":
+                reduced_accounts.append(
+                    {
+                        "account_id": account,
+                        "manager_id": built.manager_id,
+                        "tier": tier,
+                        "level": level,
+                        "visit_every_weeks": inputs.visit_every_weeks(account),
+                        "tier_visit_every_weeks": inputs.policy.tiers[inputs.tier[account]].visit_every_weeks,
+                        "required": rule.required,
+                        "planned": visits_of.get(c, 0),
+                    }
+                )
             missing = rule.required - visits_of.get(c, 0)
             if missing > 0:
                 missed_visits += missing
@@ -81,6 +106,7 @@ def build_summary(
                         "account_id": account,
                         "manager_id": built.manager_id,
                         "tier": tier,
+                        "level": level,
                         "required": rule.required,
                         "planned": visits_of.get(c, 0),
                         "missing": missing,
@@ -126,6 +152,8 @@ def build_summary(
         "visits": {
             "required_by_tier": required,
             "planned_by_tier": planned,
+            "required_by_level": required_by_level,
+            "planned_by_level": planned_by_level,
             "required": sum(required.values()),
             "planned": sum(planned.values()),
             "rows_in_visits_csv": len(visits),
@@ -150,6 +178,8 @@ def build_summary(
             ],
             "accounts": sorted(short_accounts, key=lambda a: (a["manager_id"], a["account_id"])),
         },
+        "reduced_accounts": sorted(reduced_accounts, key=lambda a: (a["manager_id"], a["account_id"])),
+        # Unserved by the plan (no manager): no visit is due, so none is counted as missing.
         "unassigned_accounts": list(inputs.assignment.unassigned),
         "managers": managers,
         "check": {"violations": len(violations), "by_rule": by_rule},

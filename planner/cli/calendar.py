@@ -204,6 +204,13 @@ def _print_summary(summary: dict, out: Path) -> None:
             f"({busiest['visits']} visits). Days over capacity: {summary['days_over_capacity']}.",
             highlight=False,
         )
+    reduced, unserved = summary["reduced_accounts"], summary["unassigned_accounts"]
+    if reduced or unserved:
+        console.print(
+            f"By the plan's service levels: {len(reduced)} account(s) visited less often "
+            f"(reduced level), {len(unserved)} unserved (no visits); see summary.json.",
+            highlight=False,
+        )
     short = summary["shortfall"]["managers"]
     if short:
         console.print(
