@@ -57,7 +57,7 @@ def main() -> int:
         change = RemoveManager(kind="remove_manager", manager_id=str(leaver))
         t0 = time.perf_counter()
         changed = apply_changes(current, [change], source="benchmark").dataset
-        result = replan(changed, args.max_moves, args.repair_seconds)
+        result = replan(changed, args.max_moves, args.repair_seconds, service=first.plan.service)
         seconds = time.perf_counter() - t0
         ev = result.evaluation
         held = sum(1 for m in first.plan.assignment.values() if m == leaver)

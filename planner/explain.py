@@ -60,7 +60,8 @@ def explain_account(
         moved = dict(plan.assignment)
         for k in group:
             moved[ctx.account_ids[k]] = mid
-        alt = evaluate(ctx, Plan(assignment=moved), max_moves=max_moves)
+        # The same service level with another manager: only who serves it changes.
+        alt = evaluate(ctx, Plan(assignment=moved, service=plan.service), max_moves=max_moves)
         new_rules = sorted({v.rule for v in alt.violations} - {v.rule for v in base.violations})
         alternatives.append(
             {

@@ -5,15 +5,19 @@ returns a plan, and says plainly which accounts it could not cover and why, rath
 refusing the change.
 
 Order of work, cheapest first:
-1. Construction (`construct` with the disruption budget): every account keeps the manager
-   the plan in force gives it wherever that is still allowed; only the rest is re-placed,
-   with one-step ejections and never more voluntary moves than the budget. Most changes
-   end here, in milliseconds.
-2. If that start leaves an account uncovered (or breaks a lower utilisation bound), CP-SAT
-   repairs only the connected parts of the eligibility graph the change touched, starting
-   from that start, within the budget and a short time limit. Uncovered accounts are allowed
-   in this repair at a cost larger than any other part of the objective can make up, so
-   covering comes first and the start is always a valid answer.
+1. Construction (`construct_choice` with the disruption budget): every account keeps the
+   manager the plan in force gives it wherever that is still allowed, and its service level
+   (a team short of hours serves some accounts at a reduced level: re-planning at full
+   service would not fit what fitted before); only the rest is re-placed, with one-step
+   ejections and never more voluntary moves than the budget. Most changes end here, in
+   milliseconds.
+2. If that start leaves an account uncovered (or breaks a lower utilisation bound), or a
+   manager now has the hours to serve a reduced account better, CP-SAT repairs only the
+   connected parts of the eligibility graph the change touched, starting from that start,
+   within the budget and a short time limit. Uncovered accounts are allowed in this repair
+   (at the policy's price of the service lost when a shortfall is allowed, else at a cost
+   larger than any other part of the objective can make up, so covering comes first), and
+   the start is always a valid answer.
 3. Accounts still uncovered are reported with the reasons the pre-solve diagnosis finds
    (nobody may serve them, or their region has no hours left within the budget).
 """
@@ -21,19 +25,20 @@ Order of work, cheapest first:
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from planner.compile import compile_problem
+from planner.compile import Compiled, compile_problem
 from planner.context import Context
 from planner.diagnose import why_nobody_serves
 from planner.evaluate import Evaluation, evaluate
 from planner.models import Dataset, Plan
-from planner.objective import UTIL_SCALE
+from planner.objective import UTIL_SCALE, level_names
 from planner.problem import AssignmentProblem
 from planner.solvers.base import SolveOptions, Status
-from planner.solvers.construct import construct
+from planner.solvers.construct import construct_choice
 from planner.solvers.cpsat import CpSatSolver, satisfies
 from planner.solvers.decompose import components, restrict
 
@@ -43,7 +48,7 @@ EVALUATE_RESERVE_SECONDS = 0.15  # kept for the evaluator and the diagnosis afte
 
 @dataclass(frozen=True)
 class Replanned:
-    plan: Plan
+    plan: Plan  # with the service level of each account (Plan.service)
     evaluation: Evaluation
     method: str  # "construct" or "construct+cpsat"
     status: str  # "feasible": every rule holds; "uncovered": some accounts have no manager
@@ -64,9 +69,18 @@ def with_current(dataset: Dataset, assignment: dict[str, str | None]) -> Dataset
     return dataset.model_copy(update={"accounts": accounts})
 
 
-def replan(dataset: Dataset, max_moves: int | None, time_limit_seconds: float = 0.8) -> Replanned:
+def replan(
+    dataset: Dataset,
+    max_moves: int | None,
+    time_limit_seconds: float = 0.8,
+    service: Mapping[str, str] | None = None,
+) -> Replanned:
     """Re-plan `dataset` (whose current managers are the plan in force, already changed)
     moving at most `max_moves` accounts voluntarily (None: the policy's budget).
+
+    `service`: the reduced service levels of the plan in force (account_id -> level name, as
+    in `Plan.service`; absent = full). Each account keeps its level where its manager keeps
+    it, as it keeps its manager; a name its tier no longer has counts as full service.
 
     `time_limit_seconds` bounds the whole re-plan; the CP-SAT repair gets what compile and
     construction leave of it. (Only a plan that breaks a lower utilisation bound may take
@@ -75,9 +89,9 @@ def replan(dataset: Dataset, max_moves: int | None, time_limit_seconds: float = 
     deadline = time.perf_counter() + time_limit_seconds
     ctx = Context.build(dataset)
     compiled = compile_problem(ctx, max_moves=max_moves)
-    problem = compiled.problem
+    problem = replace(compiled.problem, hint_level=current_levels(compiled, service or {}))
     clock.lap("compile")
-    start = construct(problem, respect_budget=True)
+    start, level = construct_choice(problem, respect_budget=True)
     clock.lap("construct")
     method = "construct"
     cover = covering(problem)
@@ -85,20 +99,20 @@ def replan(dataset: Dataset, max_moves: int | None, time_limit_seconds: float = 
     # unless a lower utilisation bound breaks; CP-SAT then needs longer to meet it. Accounts
     # nobody may serve are no reason to search.
     has_pairs = np.bincount(problem.pair_unit, minlength=problem.n_units) > 0
-    valid = satisfies(cover, start)
-    if not valid or ((start < 0) & has_pairs).any():
+    valid = satisfies(cover, start, level)
+    if not valid or ((start < 0) & has_pairs).any() or _could_serve_better(problem, start, level).any():
         method = "construct+cpsat"
         left = deadline - time.perf_counter() - EVALUATE_RESERVE_SECONDS
         seconds = left if valid else max(left, 5.0)
         if seconds >= MIN_REPAIR_SECONDS:
-            start = _repair(cover, start, seconds)
+            start, level = _repair(cover, start, level, seconds)
         clock.lap("cpsat")
-    plan = compiled.to_plan(start)
+    plan = compiled.to_plan(start, level)
     evaluation = evaluate(ctx, plan, max_moves=problem.max_moves)
     uncovered = list(evaluation.unassigned)
     reasons: list[str] = []
     if uncovered:
-        reasons = uncovered_reasons(compiled.ctx, problem, start, uncovered)
+        reasons = uncovered_reasons(compiled.ctx, problem, start, uncovered, level)
         value = {row.account_id: row.value_score for row in evaluation.accounts}
         uncovered.sort(key=lambda a: (-value[a], a))
     clock.lap("evaluate")
@@ -106,12 +120,32 @@ def replan(dataset: Dataset, max_moves: int | None, time_limit_seconds: float = 
     return Replanned(plan, evaluation, method, status, uncovered, reasons, clock.laps)
 
 
+def current_levels(compiled: Compiled, service: Mapping[str, str]) -> np.ndarray | None:
+    """Unit -> level index of the plan in force (None when the problem has no reduced levels:
+    a shortfall is not allowed, or no tier has one). Level names the tiers no longer have,
+    and accounts no longer in the data, are ignored."""
+    ctx = compiled.ctx
+    if compiled.problem.pair_level is None:
+        return None
+    known = {
+        account_id: name
+        for account_id, name in service.items()
+        if account_id in ctx.account_index
+        and name in level_names(ctx, int(ctx.tier[ctx.account_index[account_id]]))
+    }
+    return compiled.from_plan_levels(Plan(assignment={}, service=known))
+
+
 def uncovered_reasons(
-    ctx: Context, problem: AssignmentProblem, unit_agent: np.ndarray, uncovered: list[str]
+    ctx: Context,
+    problem: AssignmentProblem,
+    unit_agent: np.ndarray,
+    uncovered: list[str],
+    unit_level: np.ndarray | None = None,
 ) -> list[str]:
     """Why the uncovered accounts have no manager, grouped: no manager may serve them at all
     (which rule), or those who may have too few hours left (how many, against how many)."""
-    free = np.maximum(problem.capacity - problem.load_of(unit_agent), 0)
+    free = np.maximum(problem.capacity - problem.load_of(unit_agent, unit_level), 0)
     pairs_of = problem.pairs_of_unit()
     nobody: dict[str, list[str]] = {}
     short: dict[tuple[str, int, int], list[tuple[str, int]]] = {}  # (region, managers, free) -> ids, need
@@ -160,42 +194,78 @@ def covering(problem: AssignmentProblem) -> AssignmentProblem:
     return replace(problem, unassigned_cost=per_unit * problem.unit_size)
 
 
-def _repair(problem: AssignmentProblem, start: np.ndarray, seconds: float) -> np.ndarray:
-    """CP-SAT on the parts the change touched, each from `start`; other parts keep `start`.
+def _repair(
+    problem: AssignmentProblem, start: np.ndarray, start_level: np.ndarray | None, seconds: float
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """CP-SAT on the parts the change touched, each from `start` (at `start_level`); other
+    parts keep theirs. Returns unit -> agent and, with service levels, unit -> level.
 
     The disruption budget is global, so each part gets what the rest of the plan leaves.
     """
     out = start.copy()
+    out_level = None if start_level is None else start_level.copy()
     deadline = time.perf_counter() + seconds
-    touched = _touched_parts(problem, start)
+    touched = _touched_parts(problem, start, start_level)
     for k, (units, agents) in enumerate(touched):
         share = (deadline - time.perf_counter()) / (len(touched) - k)
         if share < MIN_REPAIR_SECONDS:
             break
-        sub = restrict(replace(problem, hint=out), units, agents, scale=1)
+        sub = restrict(replace(problem, hint=out, hint_level=out_level), units, agents, scale=1)
         if problem.max_moves is not None:
-            moves = _unit_moves(problem, out)
+            moves = _unit_moves(problem, out, out_level)
             sub = replace(sub, max_moves=max(problem.max_moves - int(moves.sum() - moves[units].sum()), 0))
         result = CpSatSolver().solve(sub, SolveOptions(time_limit_seconds=share, threads=2))
         if result.unit_agent is None or result.status not in (Status.OPTIMAL, Status.FEASIBLE):
             continue  # keep the start for this part: valid, if not the best
         out[units] = np.where(result.unit_agent >= 0, agents[np.maximum(result.unit_agent, 0)], -1)
+        if out_level is not None:
+            got = result.unit_level if result.unit_level is not None else np.zeros(units.size, np.int64)
+            out_level[units] = np.where(result.unit_agent >= 0, got, 0)
+    return out, out_level
+
+
+def _could_serve_better(
+    problem: AssignmentProblem, unit_agent: np.ndarray, unit_level: np.ndarray | None
+) -> np.ndarray:
+    """Units served at a reduced level that some manager who may serve them now has the hours
+    to serve at a better one (their own manager counting the hours the unit frees): e.g. after
+    a hire, or a capacity raise. Only a reason to search; CP-SAT weighs moves and the budget."""
+    out = np.zeros(problem.n_units, dtype=bool)
+    if problem.pair_level is None or unit_level is None:
+        return out
+    pairs = problem.pair_index(unit_agent, unit_level)
+    room = problem.capacity - problem.load_of(unit_agent, unit_level)
+    unit = problem.pair_unit
+    reduced = (pairs[unit] >= 0) & (unit_level[unit] > 0)
+    own = np.where(problem.pair_agent == unit_agent[unit], problem.pair_weight[np.maximum(pairs[unit], 0)], 0)
+    better = reduced & (problem.pair_level < unit_level[unit])
+    better &= problem.pair_weight - own <= room[problem.pair_agent]
+    out[unit[better]] = True
     return out
 
 
-def _unit_moves(problem: AssignmentProblem, unit_agent: np.ndarray) -> np.ndarray:
-    pairs = problem.pair_index(unit_agent)
+def _unit_moves(
+    problem: AssignmentProblem, unit_agent: np.ndarray, unit_level: np.ndarray | None = None
+) -> np.ndarray:
+    pairs = problem.pair_index(unit_agent, unit_level)
     out = np.zeros(problem.n_units, dtype=np.int64)
     if problem.pair_moves is not None:
         out[pairs >= 0] = problem.pair_moves[pairs[pairs >= 0]]
     return out
 
 
-def _touched_parts(problem: AssignmentProblem, start: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Parts where the start moved or dropped a unit, or broke an agent's bounds."""
+def _touched_parts(
+    problem: AssignmentProblem, start: np.ndarray, start_level: np.ndarray | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Parts where the start moved, dropped or changed the level of a unit, broke an agent's
+    bounds, or could serve a reduced unit better."""
     hint = problem.hint if problem.hint is not None else np.full(problem.n_units, -1)
-    changed_units = set(np.nonzero((start != hint) | (start < 0))[0].tolist())
-    load = problem.load_of(start)
+    changed = (start != hint) | (start < 0) | _could_serve_better(problem, start, start_level)
+    if start_level is not None:
+        hinted = problem.hint_level if problem.hint_level is not None else np.zeros_like(start_level)
+        changed |= start_level != hinted
+    changed_units = set(np.nonzero(changed)[0].tolist())
+    load = problem.load_of(start, start_level)
     broken = load > problem.capacity
     if problem.lower is not None:
         broken |= load < problem.lower

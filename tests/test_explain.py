@@ -9,6 +9,7 @@ from toys import UNSERVED_JUNIOR_NO_INDUSTRY_CP, acc, context, mgr, random_datas
 
 from planner.context import Context
 from planner.explain import explain_account
+from planner.models import Plan
 
 
 def test_runner_up_of_an_optimal_plan_costs_more() -> None:
@@ -95,3 +96,20 @@ def test_no_feasible_single_move_improves_an_optimal_plan() -> None:
         for alt in info["alternatives"]:
             if not alt["would_break"]:
                 assert alt["objective_change"] >= 0, (account_id, alt)
+
+
+def test_the_runner_up_serves_a_reduced_account_at_the_same_level() -> None:
+    # A (3.25 h) serves K1 in full (3 h) and A1 reduced (0.25 h of its 0.5 h); B has 0.3 h.
+    # Moving A1 to B at its reduced level fits; at full service it would not, so a runner-up
+    # judged at full service would wrongly break B's hours.
+    ctx = context(
+        [mgr("A", 3.25), mgr("B", 0.3)],
+        [acc("K1", tier="key", current_manager_id="A"), acc("A1", current_manager_id="A")],
+        allow_unassigned=True,
+    )
+    plan = Plan(assignment={"K1": "A", "A1": "A"}, service={"A1": "every 26 weeks"})
+    runner = explain_account(ctx, plan, "A1")["runner_up"]
+    assert runner["manager_id"] == "B"
+    assert runner["would_break"] == []
+    assert runner["change_by_part"]["reduced_service"] == 0.0  # same level, only the move costs
+    assert runner["objective_change"] == pytest.approx(runner["change_by_part"]["moves"])

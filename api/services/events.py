@@ -33,6 +33,7 @@ from api.schemas import (
     PlanDiff,
 )
 from api.services.datasets import DatasetCache, counts, payload
+from api.services.plans import stored_service
 from api.store import Store
 from planner.errors import InputError, InputProblem
 from planner.evaluate import Evaluation
@@ -147,7 +148,8 @@ class EventService:
         limit = self._time_limit if event.time_limit_seconds is None else event.time_limit_seconds
         # The limit counts from the request's arrival; loading and applying came out of it.
         limit = max(limit - (time.perf_counter() - started), 0.2)
-        result = replan(changed, budget, limit)
+        # Accounts keep the service level the plan in force gives them, as they keep their manager.
+        result = replan(changed, budget, limit, service=stored_service(previous) if previous else None)
         out.timing_seconds = {"load_and_apply": round(loaded - started, 4), **result.timing_seconds}
         out.plan_id = new_id()
         out.diff = diff(assignment, result.evaluation)

@@ -19,6 +19,13 @@ from planner.fairness import fairness_report
 from planner.models import Dataset, Plan
 
 
+def stored_service(row: PlanRow) -> dict[str, str]:
+    """A stored plan's reduced service levels (account_id -> level name), kept in its summary;
+    plans stored before service levels existed have none: full service."""
+    service = row.summary.get("service") if isinstance(row.summary, dict) else None
+    return dict(service) if isinstance(service, dict) else {}
+
+
 class PlanService:
     def __init__(self, store: Store, cache: DatasetCache):
         self._store = store
@@ -38,10 +45,8 @@ class PlanService:
         return self._cache.get((row.dataset_id, row.dataset_version), version.payload)
 
     def plan_of(self, row: PlanRow) -> Plan:
-        """The stored plan: its assignment, and the reduced service levels kept in its summary
-        (plans stored before service levels existed have none: full service)."""
-        service = row.summary.get("service") if isinstance(row.summary, dict) else None
-        return Plan(assignment=row.assignment, service=service if isinstance(service, dict) else {})
+        """The stored plan: its assignment, and the reduced service levels kept in its summary."""
+        return Plan(assignment=row.assignment, service=stored_service(row))
 
     def evaluated(self, row: PlanRow) -> tuple[Context, Plan, Evaluation]:
         ctx = Context.build(self.dataset_of(row))
