@@ -21,8 +21,8 @@ import numpy as np
 from planner.calendar.build import load_inputs
 from planner.calendar.output import write_calendar
 from planner.calendar.solve import plan_calendar
-from planner.context import haversine_km
 from planner.generator import generate, write_csv
+from planner.geo import haversine_km
 from planner.models import Dataset
 
 

@@ -1,7 +1,7 @@
 """GAP benchmark: the engine against textbook CP-SAT and HiGHS on the C, D and E instances.
 
 Not a test. Reads ../shared/benchmarks/gap/yagiura (or --data), runs every instance (or the
-ones named) through `planner.gap.bench.run_instance` at one time limit, prints a table and the
+ones named) through `planner.bench.gap.run_instance` at one time limit, prints a table and the
 aggregate lines, and writes every row as JSON.
 
     .venv/bin/python benchmarks/gap_bench.py --time-limit 30 --peers --json out.json \
@@ -24,10 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from planner.gap.bench import run_instance, summary, summary_lines, table_lines  # noqa: E402
-from planner.gap.instance import read_best_known, read_gap_file  # noqa: E402
+from planner.bench.gap import run_instance, summary, summary_lines, table_lines  # noqa: E402
+from planner.bench.gap_instance import read_best_known, read_gap_file  # noqa: E402
+from planner.bench.gap_peers import PEERS  # noqa: E402
 from planner.gap.local_search import HAVE_NUMBA, warm_up  # noqa: E402
-from planner.gap.peers import PEERS  # noqa: E402
 from planner.solvers.base import SolveOptions  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "benchmarks" / "gap"

@@ -17,7 +17,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from planner.pvrp.bench import BenchRow, best_known_values, run_instance, write_solution
+from planner.bench.pvrp import BenchRow, best_known_values, run_instance, write_solution
 
 ROOT = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "pvrp"
 

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 
+from planner.geo import radian_coords
+from planner.groups import parent_groups
 from planner.models import TIER_ORDER, Dataset
 from planner.tiering import Tiering, compute_tiers
-
-EARTH_RADIUS_KM = 6371.0088
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,21 +79,8 @@ class Context:
         return np.array([idx.get(a.current_manager_id, -1) for a in self.dataset.accounts], dtype=np.int64)
 
     @cached_property
-    def current_may_stay(self) -> np.ndarray:
-        """True where the account's current manager may still serve it (active, and every pair
-        rule allows the pair): only then is moving it a choice, a voluntary move. A manager who
-        left, an account whose language changed, a ban or a pin elsewhere force the move."""
-        from planner.rules import eligible  # rules build on this module
-
-        cur = self.current
-        out = cur >= 0
-        rows = np.nonzero(out)[0]
-        out[rows] = eligible(self, rows, cur[rows])
-        return out
-
-    @cached_property
     def acc_lat_lon(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return _coords([(a.lat, a.lon) for a in self.dataset.accounts])
+        return radian_coords([(a.lat, a.lon) for a in self.dataset.accounts])
 
     # --- manager attributes ------------------------------------------------------------
     @cached_property
@@ -118,7 +104,7 @@ class Context:
 
     @cached_property
     def mgr_lat_lon(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return _coords([(m.home_lat, m.home_lon) for m in self.dataset.managers])
+        return radian_coords([(m.home_lat, m.home_lon) for m in self.dataset.managers])
 
     # --- tier rule lookups ---------------------------------------------------------------
     def tier_param(self, name: str) -> np.ndarray:
@@ -205,19 +191,7 @@ class Context:
     @cached_property
     def groups(self) -> list[list[int]]:
         """Accounts linked by parent_id, transitively; every account is in exactly one group."""
-        # Only accounts with a parent link go into the graph; most accounts stand alone and
-        # building thousands of one-node components costs more than the rest of a re-plan.
-        graph = nx.Graph()
-        idx = self.account_index
-        for i, a in enumerate(self.dataset.accounts):
-            if a.parent_id:
-                # A parent_id naming no account is a group key (a holding company that is not a
-                # row): one extra node per key joins the accounts that share it.
-                graph.add_edge(i, idx.get(a.parent_id, ("key", a.parent_id)))
-        comps = [sorted(n for n in c if isinstance(n, int)) for c in nx.connected_components(graph)]
-        comps.extend([i] for i in range(self.n_accounts) if i not in graph)
-        comps.sort(key=lambda c: c[0])
-        return comps
+        return parent_groups(self.dataset.accounts)
 
     @cached_property
     def group_order(self) -> tuple[np.ndarray, np.ndarray]:
@@ -242,18 +216,3 @@ class Context:
         out = np.empty(self.n_accounts, dtype=np.int64)
         out[members] = np.repeat(np.arange(len(self.groups), dtype=np.int64), sizes)
         return out
-
-
-def _coords(pairs: list[tuple[float | None, float | None]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    known = np.array([lat is not None and lon is not None for lat, lon in pairs], dtype=bool)
-    lat = np.radians(np.array([lat or 0.0 for lat, _ in pairs], dtype=float))
-    lon = np.radians(np.array([lon or 0.0 for _, lon in pairs], dtype=float))
-    return lat, lon, known
-
-
-def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Great-circle distance; inputs in radians, broadcastable."""
-    dlat = lat2 - lat1
-    dlon = lon2 - lon1
-    h = np.sin(dlat / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))

@@ -22,7 +22,7 @@ from planner.objective import (
     util_permille_ceil,
     util_permille_floor,
 )
-from planner.rules import PAIR_RULES
+from planner.rules import PAIR_RULES, current_may_stay
 
 # Why an account changed manager (plan.csv's move_reason). A rule reason reads "rule: <rule name>".
 VOLUNTARY = "voluntary"  # today's manager could have kept it: a choice, counted against the budget
@@ -337,9 +337,9 @@ def move_reasons(ctx: Context, agent: np.ndarray) -> list[str | None]:
     cur = ctx.current
     moved = (cur >= 0) & (cur != agent)
     out: list[str | None] = [None] * ctx.n_accounts
-    for i in np.nonzero(moved & ctx.current_may_stay)[0].tolist():
+    for i in np.nonzero(moved & current_may_stay(ctx))[0].tolist():
         out[i] = VOLUNTARY if agent[i] >= 0 else UNASSIGNED
-    forced = np.nonzero(moved & ~ctx.current_may_stay)[0]
+    forced = np.nonzero(moved & ~current_may_stay(ctx))[0]
     if forced.size:
         pending = np.ones(forced.size, dtype=bool)
         for name, rule in PAIR_RULES.items():
@@ -367,7 +367,7 @@ def _account_rows(
     travel = per_account(metrics.travel_ch / 100)
     match = per_account(np.round(metrics.match, 4))
     cost = per_account(metrics.cost_cp / 100)
-    voluntary = ctx.current_may_stay.copy()
+    voluntary = current_may_stay(ctx).copy()
     voluntary[a_idx] = metrics.moved
     current = ctx.current.tolist()
     agents = agent.tolist()

@@ -81,14 +81,14 @@ The ``--realistic`` preset of ``planner generate`` turns on all three: ``demand_
 
 from __future__ import annotations
 
-import csv
 import logging
 import math
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
+from planner.geo import EARTH_RADIUS_KM, haversine_km
+from planner.io.dataset_csv import write_dataset_csv
 from planner.models import TIER_ORDER, Account, Dataset, Manager, Policy, Seniority
 
 logger = logging.getLogger(__name__)
@@ -181,7 +181,6 @@ HOME_SCATTER_KM = 5.0
 MIN_REVENUE_CNY = 10_000_000
 REVENUE_PARETO_SHAPE = 1.2
 FLAT_TRAVEL_HOURS_PER_VISIT = 1.5
-EARTH_RADIUS_KM = 6371.0088
 TARGET_UTILISATION = (0.72, 0.78)
 # The `--realistic` preset: over-subscribed regions, wide regions, managers in the big cities.
 REALISTIC_DEMAND_RATIO = (1.05, 1.30)
@@ -196,13 +195,6 @@ _SURNAMES = ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu"
              "Xu", "Sun", "Ma", "Zhu", "Hu", "Guo", "He", "Lin", "Gao", "Luo")  # fmt: skip
 _GIVEN = ("Wei", "Fang", "Na", "Min", "Jing", "Qiang", "Lei", "Jun", "Yang", "Yong", "Yan", "Jie",
           "Tao", "Ming", "Chao", "Xia", "Ping", "Gang", "Hui", "Hao", "Yu", "Xin", "Lina", "Bo")  # fmt: skip
-
-
-MANAGER_COLUMNS = ("manager_id", "name", "seniority", "industries", "languages", "region", "home_lat",
-                   "home_lon", "capacity_hours", "max_accounts", "active")  # fmt: skip
-ACCOUNT_COLUMNS = ("account_id", "name", "industry", "language", "region", "lat", "lon", "annual_revenue",
-                   "contract_value", "years_as_customer", "strategic_importance", "parent_id",
-                   "current_manager_id", "tier")  # fmt: skip
 
 
 def default_n_regions(n_managers: int, max_regions: int = len(REGIONS)) -> int:
@@ -281,25 +273,8 @@ def generate(
     return _to_dataset(acc, mgr, regions, policy)
 
 
-def write_csv(dataset: Dataset, out_dir: Path) -> None:
-    """Write `managers.csv` and `accounts.csv` (UTF-8, header row) into `out_dir`, creating it."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    manager_rows = [
-        [m.manager_id, m.name, m.seniority.value, ";".join(sorted(m.industries)),
-         ";".join(sorted(m.languages)), m.region, _num(m.home_lat), _num(m.home_lon),
-         _num(m.capacity_hours), "" if m.max_accounts is None else str(m.max_accounts),
-         "true" if m.active else "false"]
-        for m in dataset.managers
-    ]  # fmt: skip
-    account_rows = [
-        [a.account_id, a.name, a.industry, a.language, a.region, _num(a.lat), _num(a.lon),
-         _num(a.annual_revenue), _num(a.contract_value), _num(a.years_as_customer),
-         str(a.strategic_importance), a.parent_id, a.current_manager_id, a.tier.value if a.tier else ""]
-        for a in dataset.accounts
-    ]  # fmt: skip
-    _write(out_dir / "managers.csv", MANAGER_COLUMNS, manager_rows)
-    _write(out_dir / "accounts.csv", ACCOUNT_COLUMNS, account_rows)
+# A generated data set is written as the loader reads it: `managers.csv` and `accounts.csv`.
+write_csv = write_dataset_csv
 
 
 def _n_inactive(n_managers: int) -> int:
@@ -450,8 +425,7 @@ def _travel_hours_per_visit(
     """(accounts, managers) round-trip hours per visit, with the policy's travel formula."""
     lat1, lon1 = np.radians(lat)[:, None], np.radians(lon)[:, None]
     lat2, lon2 = np.radians(home_lat)[None, :], np.radians(home_lon)[None, :]
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    km = haversine_km(lat1, lon1, lat2, lon2)
     return 2 * km * policy.travel.road_factor / policy.travel.speed_kmh
 
 
@@ -687,17 +661,3 @@ _ACCOUNT_FIELDS = ("brand", "industry", "language", "region", "city", "lat", "lo
 def _columns(arrays: dict[str, np.ndarray], fields: tuple[str, ...]) -> list[list]:
     # Python scalars, not numpy ones, so pydantic sees plain ints and floats.
     return [arrays[f].tolist() for f in fields]
-
-
-def _num(x: float | None) -> str:
-    # Whole numbers without a trailing ".0" keep the CSVs readable; repr round-trips everything else.
-    if x is None:
-        return ""
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
-
-
-def _write(path: Path, header: tuple[str, ...], rows: list[list[str]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)

@@ -31,9 +31,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.context import Context, haversine_km
+from planner.context import Context
+from planner.geo import haversine_km
 from planner.models import TIER_ORDER, Plan
 from planner.problem import UTIL_SCALE
+from planner.rules import current_may_stay
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ def pair_metrics(ctx: Context, a: np.ndarray, m: np.ndarray, level: np.ndarray |
     )
     match = match_score(ctx, a, m)
     value = ctx.value[a]
-    moved = ctx.current_may_stay[a] & (ctx.current[a] != m)
+    moved = current_may_stay(ctx)[a] & (ctx.current[a] != m)
     move_points = w.move * ctx.tier_param("move_weight")[tier] * (10.0 + value)
     return PairMetrics(
         hours_ch=np.rint(hours * 100).astype(np.int64),

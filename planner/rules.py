@@ -10,6 +10,7 @@ so that violations, infeasibility cores and explanations use one vocabulary.
 from __future__ import annotations
 
 from collections.abc import Callable
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -92,3 +93,23 @@ def failed_pair_rules(ctx: Context, a: int, m: int) -> list[str]:
     """Names of the pair rules that forbid manager m for account a."""
     aa, mm = np.array(a), np.array(m)
     return [name for name, rule in PAIR_RULES.items() if not bool(rule(ctx, aa, mm))]
+
+
+_CURRENT_MAY_STAY: WeakKeyDictionary[Context, np.ndarray] = WeakKeyDictionary()
+
+
+def current_may_stay(ctx: Context) -> np.ndarray:
+    """True where the account's current manager may still serve it (active, and every pair
+    rule allows the pair): only then is moving it a choice, a voluntary move. A manager who
+    left, an account whose language changed, a ban or a pin elsewhere force the move.
+
+    Computed once per context (the objective asks for it on every pair it prices); callers
+    must not write to the array."""
+    out = _CURRENT_MAY_STAY.get(ctx)
+    if out is None:
+        cur = ctx.current
+        out = cur >= 0
+        rows = np.nonzero(out)[0]
+        out[rows] = eligible(ctx, rows, cur[rows])
+        _CURRENT_MAY_STAY[ctx] = out
+    return out

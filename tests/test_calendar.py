@@ -411,8 +411,8 @@ def test_policy_with_an_embedded_calendar_section_is_read_the_same(tmp_path, mon
     from pydantic import Field
 
     import planner.calendar.settings as settings
-    from planner.calendar.policy import CalendarPolicy
     from planner.models import Policy
+    from planner.models.calendar_policy import CalendarPolicy
 
     class Embedded(Policy):
         calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)

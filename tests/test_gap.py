@@ -16,9 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 import planner.cli.bench  # noqa: F401  (registers `bench` on the app)
+from planner.bench.gap import read_solution
+from planner.bench.gap_instance import GapFormatError, parse_gap, read_best_known, read_gap_file
 from planner.cli.app import app
-from planner.gap.bench import read_solution
-from planner.gap.instance import GapFormatError, parse_gap, read_best_known, read_gap_file
 from planner.gap.local_search import warm_up
 from planner.problem import AssignmentProblem
 from planner.solvers.base import SolveOptions, Status
@@ -187,7 +187,7 @@ def test_cli_table_and_peers() -> None:
 
 
 def test_summary_counts_against_all_peers() -> None:
-    from planner.gap.bench import BenchRow, PeerRow, summary
+    from planner.bench.gap import BenchRow, PeerRow, summary
 
     def row(name: str, ours: float, cpsat: float | None, highs: float) -> BenchRow:
         r = BenchRow(name, "min", 2, 4, "feasible", ours, None, None, None, None, None, 1.0)

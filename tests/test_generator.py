@@ -16,10 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from planner.cli.generate import generate_command
-from planner.context import haversine_km
 from planner.generator import (
-    ACCOUNT_COLUMNS,
-    MANAGER_COLUMNS,
     REALISTIC_DEMAND_RATIO,
     WIDE_REGIONS,
     WIDE_SPREAD_KM,
@@ -28,6 +25,8 @@ from planner.generator import (
     region_table,
     write_csv,
 )
+from planner.geo import haversine_km
+from planner.io.dataset_csv import ACCOUNT_COLUMNS, MANAGER_COLUMNS
 from planner.io.loader import load_dataset
 from planner.models import TIER_ORDER, Account, Dataset
 from planner.tiering import compute_tiers

@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from planner.bench.cordeau import decode_combo, format_solution, read_instance, read_solution
+from planner.bench.pvrp import best_known_values, run_instance
 from planner.cli.calendar import pvrp_command
-from planner.pvrp.bench import best_known_values, run_instance
 from planner.pvrp.check import check
-from planner.pvrp.cordeau import decode_combo, format_solution, read_instance, read_solution
 from planner.pvrp.improve import improve_route
 from planner.pvrp.problem import INF, DayCombos, PeriodicProblem, PeriodicSolution
 from planner.pvrp.search import SearchParams, _Engine, solve

@@ -27,13 +27,13 @@ from pydantic import ValidationError
 
 from planner.calendar.frequency import required_visits, visit_windows
 from planner.calendar.inputs import Assignment, Availability, read_availability, read_leave, read_plan
-from planner.calendar.policy import CalendarPolicy
 from planner.calendar.settings import load_policies
 from planner.calendar.workdays import WorkCalendar, make_calendar
-from planner.context import haversine_km
 from planner.errors import InputError, InputProblem
+from planner.geo import haversine_km, radian_coords
 from planner.io.loader import load_dataset
 from planner.models import TIER_ORDER, Dataset, Policy, Tier
+from planner.models.calendar_policy import CalendarPolicy
 from planner.plan_data import plan_files
 from planner.pvrp.problem import PeriodicProblem, WindowRule
 from planner.tiering import compute_tiers
@@ -235,9 +235,7 @@ def travel_minutes(
     places: list[tuple[float | None, float | None]], road_factor: float, speed_kmh: float
 ) -> np.ndarray:
     """Whole minutes between every pair of places, rounded up; 0 to or from an unknown place."""
-    known = np.array([lat is not None and lon is not None for lat, lon in places])
-    lat = np.radians([lat or 0.0 for lat, _ in places])
-    lon = np.radians([lon or 0.0 for _, lon in places])
+    lat, lon, known = radian_coords(places)
     km = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
     minutes = np.ceil(km * road_factor / speed_kmh * 60 - 1e-9)
     minutes[~(known[:, None] & known[None, :])] = 0

@@ -30,8 +30,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from planner.calendar.build import CalendarInputs, ManagerProblem, build_manager
-from planner.calendar.policy import format_clock
 from planner.calendar.visits import Visit
+from planner.models.calendar_policy import format_clock
 from planner.pvrp.check import check, route_times
 from planner.pvrp.problem import PeriodicSolution, WindowRule
 

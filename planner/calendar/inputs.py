@@ -17,11 +17,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from planner.calendar.policy import parse_clock, parse_weekdays
 from planner.calendar.workdays import Horizon
 from planner.errors import InputError, InputProblem
 from planner.io.tables import Table, read_table
 from planner.models import Dataset, Tier
+from planner.models.calendar_policy import parse_clock, parse_weekdays
 
 
 @dataclass(frozen=True)

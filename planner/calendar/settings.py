@@ -1,12 +1,12 @@
-"""Read the policy YAML with its optional `calendar:` section (see `policy.CalendarPolicy`)."""
+"""Read the policy YAML with its optional `calendar:` section (`planner.models.calendar_policy`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from planner.calendar.policy import CalendarPolicy
 from planner.io.loader import load_policy
 from planner.models import Policy
+from planner.models.calendar_policy import CalendarPolicy
 
 
 def load_policies(path: Path | None) -> tuple[Policy, CalendarPolicy]:

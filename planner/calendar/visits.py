@@ -12,10 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.calendar.policy import format_clock, parse_clock
 from planner.calendar.solve import CalendarPlan
 from planner.errors import InputError, InputProblem
 from planner.io.tables import read_table
+from planner.models.calendar_policy import format_clock, parse_clock
 from planner.pvrp.check import route_times
 
 VISIT_COLUMNS = ("manager_id", "date", "start", "end", "account_id", "sequence", "travel_minutes_before")

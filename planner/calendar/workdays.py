@@ -16,8 +16,8 @@ from functools import cached_property
 
 import holidays
 
-from planner.calendar.policy import WEEKDAYS
 from planner.errors import InputError, InputProblem
+from planner.models.calendar_policy import WEEKDAYS
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from rich.markup import escape
 
 from planner.advice import advise_hires
 from planner.assign import run_assignment
-from planner.cli.app import app
 from planner.cli.common import console, err_console, load_context, user_errors
+from planner.cli.root import app
 from planner.shortfall_report import shortfall
 from planner.solvers import SolveOptions
 

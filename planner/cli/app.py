@@ -1,16 +1,8 @@
-"""The typer application; command modules register themselves on import below."""
+"""The `planner` command: the typer application (`planner.cli.root`) with every command module registered."""
 
 from __future__ import annotations
 
-import typer
-
-app = typer.Typer(
-    name="planner",
-    help="Key-account planner: tiering, account-to-manager assignment, visit calendars.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+from planner.cli.root import app
 
 
 def main() -> None:
@@ -20,7 +12,8 @@ def main() -> None:
 
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`; kept here, not at module
-    # top, so `import planner.cli` stays cheap and free of cycles.
+    # top, so `import planner.cli` stays cheap. The command modules import `app` from
+    # `planner.cli.root`, never from here, so there is no cycle either way.
     from planner.cli import advise, assign, bench, calendar, generate, scenario, serve  # noqa: F401
 
     # The PVRP yardstick is the calendar engine's; it sits beside `bench gap` under `planner bench`.

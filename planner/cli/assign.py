@@ -11,7 +11,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from planner.assign import AssignmentOutcome, run_assignment
-from planner.cli.app import app
 from planner.cli.common import (
     EXIT_NO_PLAN,
     EXIT_VIOLATIONS,
@@ -21,6 +20,7 @@ from planner.cli.common import (
     user_errors,
 )
 from planner.cli.output import output_folder
+from planner.cli.root import app
 from planner.context import Context
 from planner.evaluate import Evaluation, evaluate
 from planner.explain import explain_account

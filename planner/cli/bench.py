@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from planner.cli.app import app
+from planner.cli.root import app
 
 bench = typer.Typer(help="Benchmarks: run the solvers on public instance sets.", no_args_is_help=True)
 app.add_typer(bench, name="bench")
@@ -55,10 +55,10 @@ def gap_command(
     seed: Annotated[int, typer.Option("--seed", help="Random seed for every solver.")] = 0,
 ) -> None:
     """Solve every problem in FILES; one row each: objective, bound, gaps, times."""
-    from planner.gap.bench import BenchRow, run_instance, summary, summary_lines, table_lines
-    from planner.gap.instance import GapFormatError, read_best_known, read_gap_file
+    from planner.bench.gap import BenchRow, run_instance, summary, summary_lines, table_lines
+    from planner.bench.gap_instance import GapFormatError, read_best_known, read_gap_file
+    from planner.bench.gap_peers import PEERS
     from planner.gap.local_search import warm_up
-    from planner.gap.peers import PEERS
     from planner.solvers.base import SolveOptions
 
     if sense not in ("min", "max"):

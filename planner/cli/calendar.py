@@ -10,15 +10,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from planner.bench.pvrp import best_known_values, run_instance, write_solution
 from planner.calendar.build import load_inputs
 from planner.calendar.check import check_calendar, count_by_rule
 from planner.calendar.output import write_calendar
 from planner.calendar.solve import plan_calendar
 from planner.calendar.visits import read_visits
-from planner.cli.app import app
 from planner.cli.common import EXIT_VIOLATIONS, console, err_console, user_errors
 from planner.cli.output import output_folder
-from planner.pvrp.bench import best_known_values, run_instance, write_solution
+from planner.cli.root import app
 
 PlanOpt = Annotated[
     Path, typer.Option("--plan", help="plan directory from `planner assign` (or its plan.csv)")

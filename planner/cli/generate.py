@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from planner.cli.app import app
 from planner.cli.common import user_errors
 from planner.cli.output import output_folder
+from planner.cli.root import app
 from planner.generator import (
     REALISTIC_DEMAND_RATIO,
     REGIONS,

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from planner.cli.app import app
 from planner.cli.common import EXIT_NO_PLAN, EXIT_VIOLATIONS, console, err_console, user_errors
 from planner.cli.output import output_folder
+from planner.cli.root import app
 from planner.compare.sources import DataFiles
 from planner.solvers import Progress
 
@@ -104,7 +104,7 @@ def compare(
         names = _unique_names(plans)
         report = comparison([load_source(p, files, name) for p, name in zip(plans, names, strict=True)])
         if html is not None:
-            from planner.reports.compare_page import comparison_html
+            from planner.compare.page import comparison_html
 
             _write_html(html, comparison_html(report))
     if as_json:

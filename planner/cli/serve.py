@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from planner.cli.app import app
+from planner.cli.root import app
 
 
 @app.command("serve")

@@ -1,6 +1,7 @@
-"""The generalized assignment problem: benchmark files, bound, heuristics, and the bench runner.
+"""The generalized assignment problem engine's pieces, below `planner.solvers.gap_engine`.
 
-`instance` reads OR-Library / Yagiura files into `planner.problem.AssignmentProblem`;
 `dense`, `lagrange`, `local_search` and `restricted` are the pieces of the engine backend
-(`planner.solvers.gap_engine`); `peers` and `bench` compare it with textbook models.
+(`planner.solvers.gap_engine`); `highs` is the textbook model on HiGHS, which the engine runs
+beside its local search. The public benchmark files and the bench runner sit above the
+engines, in `planner.bench`.
 """

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from planner.context import Context
+from planner.groups import parent_groups
 from planner.io.headers import ALIASES, header_key
 from planner.io.loader import ACCOUNT_SCHEMA, load_dataset
 from planner.models import Account, Dataset, Manager
@@ -90,11 +90,11 @@ def write_crm_export(
 
 def _group_keys(dataset: Dataset, pattern: str) -> dict[str, str]:
     """account_id -> its group's holding-company key, for accounts in a group of two or more."""
-    ctx = Context.build(dataset)
-    taken = set(ctx.account_ids)
+    ids = [a.account_id for a in dataset.accounts]
+    taken = set(ids)
     out: dict[str, str] = {}
     n = 0
-    for members in ctx.groups:
+    for members in parent_groups(dataset.accounts):
         if len(members) < 2 and not dataset.accounts[members[0]].parent_id:
             continue
         n += 1
@@ -102,7 +102,7 @@ def _group_keys(dataset: Dataset, pattern: str) -> dict[str, str]:
         while key in taken:
             key += "X"
         for i in members:
-            out[ctx.account_ids[i]] = key
+            out[ids[i]] = key
     return out
 
 

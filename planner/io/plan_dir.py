@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 from planner.errors import InputError, InputProblem
-from planner.evaluate import Evaluation
 from planner.io.tables import read_table
 from planner.models import Plan
 
@@ -27,7 +28,44 @@ PLAN_COLUMNS = (
 )
 
 
-def write_plan_csv(path: Path, evaluation: Evaluation) -> None:
+class PlanRow(Protocol):
+    """One account's row of plan.csv, as `planner.evaluate.AccountRow` carries it."""
+
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def manager_id(self) -> str | None: ...
+    @property
+    def account_name(self) -> str: ...
+    @property
+    def manager_name(self) -> str: ...
+    @property
+    def tier(self) -> str: ...
+    @property
+    def service(self) -> str: ...
+    @property
+    def previous_manager_id(self) -> str | None: ...
+    @property
+    def moved(self) -> bool: ...
+    @property
+    def move_reason(self) -> str | None: ...
+    @property
+    def workload_hours(self) -> float: ...
+    @property
+    def travel_hours(self) -> float: ...
+    @property
+    def match_score(self) -> float: ...
+
+
+class PlanRows(Protocol):
+    """What plan.csv is written from: an evaluation (`planner.evaluate.Evaluation`), whose
+    rows the io layer reads without importing the evaluator."""
+
+    @property
+    def accounts(self) -> Sequence[PlanRow]: ...
+
+
+def write_plan_csv(path: Path, evaluation: PlanRows) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(PLAN_COLUMNS)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import yaml
 
 from planner.errors import InputError, InputProblem
+from planner.io.dataset_csv import write_dataset_csv
 from planner.models import Dataset, Policy
 
 INPUTS_DIR = "inputs"
@@ -104,13 +106,9 @@ def _entry(
 
 
 def _write_table(dataset: Dataset, name: str, path: Path) -> None:
-    # The generator's writer round-trips every field the loader reads.
-    import tempfile
-
-    from planner.generator import write_csv
-
+    # The data set writer round-trips every field the loader reads.
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-        write_csv(dataset, Path(tmp))
+        write_dataset_csv(dataset, Path(tmp))
         shutil.move(str(Path(tmp) / f"{name}.csv"), path)
 
 

@@ -1,5 +1,6 @@
 """Pure domain model: pydantic only, no solver and no web framework imported here."""
 
+from planner.models.calendar_policy import CalendarPolicy
 from planner.models.dataset import Dataset
 from planner.models.entities import TIER_ORDER, Account, Manager, Seniority, Tier
 from planner.models.plan import Plan
@@ -16,6 +17,7 @@ from planner.models.policy import (
 __all__ = [
     "TIER_ORDER",
     "Account",
+    "CalendarPolicy",
     "Dataset",
     "Manager",
     "MatchModel",

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from planner.calendar.policy import CalendarPolicy
+from planner.models.calendar_policy import CalendarPolicy
 from planner.models.entities import Seniority, Tier
 
 
@@ -208,7 +208,7 @@ class Policy(_Frozen):
     # (most valuable service kept first; `Weights.unassigned`). False: every account must be
     # served in full, and a shortfall is reported as infeasible (`--require-full-service`).
     allow_unassigned: bool = True
-    # Working days and hours for `planner calendar` (planner.calendar.policy documents each field).
+    # Working days and hours for `planner calendar` (planner.models.calendar_policy documents each field).
     calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
 
     @model_validator(mode="before")

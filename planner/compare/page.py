@@ -1,4 +1,4 @@
-"""The comparison of plans as one self-contained HTML page."""
+"""The comparison of plans as one self-contained HTML page (drawn with `planner.reports`)."""
 
 from __future__ import annotations
 

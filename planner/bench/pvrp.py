@@ -13,7 +13,7 @@ import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from planner.pvrp.cordeau import format_solution, read_instance
+from planner.bench.cordeau import format_solution, read_instance
 from planner.pvrp.problem import DayCombos, PeriodicProblem
 from planner.pvrp.search import SearchParams, SearchResult, solve
 

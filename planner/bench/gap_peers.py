@@ -1,6 +1,6 @@
 """The textbook GAP model on two general-purpose solvers, for comparison with the engine.
 
-Both solve `planner.gap.instance`'s model as written (x[i][j] binary, one agent per job,
+Both solve `planner.bench.gap_instance`'s model as written (x[i][j] binary, one agent per job,
 a knapsack per agent) with no GAP-specific help, on the full pair set:
 - "cpsat": the planner's own CP-SAT backend (`planner.solvers.cpsat`), which is exactly
   that model for a problem without side constraints;

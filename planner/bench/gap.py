@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from planner.gap.instance import GapInstance, Sense
-from planner.gap.peers import PEERS
+from planner.bench.gap_instance import GapInstance, Sense
+from planner.bench.gap_peers import PEERS
 from planner.solvers.base import SolveOptions, SolveResult
 from planner.solvers.gap_engine import GapEngineSolver
 

@@ -1,0 +1,31 @@
+"""Geometry on the sphere: great-circle distances between points given in degrees.
+
+Below everything that measures travel: the solver context (`planner.context`), the objective's
+travel hours (`planner.objective`) and the calendar's distance matrices (`planner.calendar.build`).
+Imports nothing from `planner`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def radian_coords(
+    pairs: list[tuple[float | None, float | None]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lat, lon) pairs in degrees, None where unknown -> (lat radians, lon radians, known);
+    an unknown coordinate is 0 in the arrays and False in `known`."""
+    known = np.array([lat is not None and lon is not None for lat, lon in pairs], dtype=bool)
+    lat = np.radians(np.array([lat or 0.0 for lat, _ in pairs], dtype=float))
+    lon = np.radians(np.array([lon or 0.0 for _, lon in pairs], dtype=float))
+    return lat, lon, known
+
+
+def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle distance; inputs in radians, broadcastable."""
+    dlat = lat2 - lat1
+    dlon = lon2 - lon1
+    h = np.sin(dlat / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))

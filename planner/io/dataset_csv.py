@@ -1,0 +1,54 @@
+"""A data set as the two CSV files the loader reads: `managers.csv` and `accounts.csv`.
+
+Every field the loader reads round-trips (numbers in full precision, lists `;`-joined,
+UTF-8, one header row). The generator writes its data sets with it; a plan directory's
+recorded inputs use it for a data set a scenario changed (`planner.io.recorded`).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from planner.models import Dataset
+
+MANAGER_COLUMNS = ("manager_id", "name", "seniority", "industries", "languages", "region", "home_lat",
+                   "home_lon", "capacity_hours", "max_accounts", "active")  # fmt: skip
+ACCOUNT_COLUMNS = ("account_id", "name", "industry", "language", "region", "lat", "lon", "annual_revenue",
+                   "contract_value", "years_as_customer", "strategic_importance", "parent_id",
+                   "current_manager_id", "tier")  # fmt: skip
+
+
+def write_dataset_csv(dataset: Dataset, out_dir: Path) -> None:
+    """Write `managers.csv` and `accounts.csv` (UTF-8, header row) into `out_dir`, creating it."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manager_rows = [
+        [m.manager_id, m.name, m.seniority.value, ";".join(sorted(m.industries)),
+         ";".join(sorted(m.languages)), m.region, _num(m.home_lat), _num(m.home_lon),
+         _num(m.capacity_hours), "" if m.max_accounts is None else str(m.max_accounts),
+         "true" if m.active else "false"]
+        for m in dataset.managers
+    ]  # fmt: skip
+    account_rows = [
+        [a.account_id, a.name, a.industry, a.language, a.region, _num(a.lat), _num(a.lon),
+         _num(a.annual_revenue), _num(a.contract_value), _num(a.years_as_customer),
+         str(a.strategic_importance), a.parent_id, a.current_manager_id, a.tier.value if a.tier else ""]
+        for a in dataset.accounts
+    ]  # fmt: skip
+    _write(out_dir / "managers.csv", MANAGER_COLUMNS, manager_rows)
+    _write(out_dir / "accounts.csv", ACCOUNT_COLUMNS, account_rows)
+
+
+def _num(x: float | None) -> str:
+    # Whole numbers without a trailing ".0" keep the CSVs readable; repr round-trips everything else.
+    if x is None:
+        return ""
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _write(path: Path, header: tuple[str, ...], rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
