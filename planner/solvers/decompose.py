@@ -74,6 +74,8 @@ def restrict(
         balance_capacity=pick(problem.balance_capacity, agents),
         unassigned_cost=None if problem.unassigned_cost is None else problem.unassigned_cost[units] * scale,
         hint=hint,
+        pair_level=pick(problem.pair_level, keep),
+        hint_level=pick(problem.hint_level, units),
         unit_names=None,
         agent_names=None,
     )
