@@ -13,7 +13,8 @@ from api import dashboard, errors
 from api.db import make_engine, make_sessions
 from api.deps import Services
 from api.limits import BodySizeLimit
-from api.routers import calendars, datasets, events, health, jobs, plans
+from api.routers import advice, calendars, datasets, events, health, jobs, plans
+from api.services.advice import AdviceService
 from api.services.calendars import CalendarService
 from api.services.datasets import DatasetCache
 from api.services.events import EventService
@@ -36,7 +37,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         store = Store(make_sessions(engine))
         # No worker survives a restart, so a job still marked active can never finish.
-        failed = store.fail_unfinished_jobs(RESTART_REASON) + store.fail_unfinished_calendars(RESTART_REASON)
+        failed = (
+            store.fail_unfinished_jobs(RESTART_REASON)
+            + store.fail_unfinished_calendars(RESTART_REASON)
+            + store.fail_unfinished_advice(RESTART_REASON)
+        )
         if failed:
             log.warning("marked %d unfinished job(s) failed after a restart", failed)
         if not settings.api_keys:
@@ -54,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             plans=plan_service,
             events=EventService(store, cache, settings.event_time_limit_seconds),
             calendars=CalendarService(store, plan_service, job_service),
+            advice=AdviceService(store, job_service),
         )
         try:
             yield
@@ -64,13 +70,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Key-account planner API",
         version=__version__,
-        description="Data sets, solve jobs, plans, visit calendars and staff-change events. Send an API key in X-API-Key.",
+        description="Data sets, solve jobs, plans, visit calendars, staff-change events and hire advice. Send an API key in X-API-Key.",
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     errors.install(app)
     app.include_router(health.router)
-    for module in (datasets, jobs, plans, calendars, events):
+    for module in (datasets, jobs, plans, calendars, events, advice):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(dashboard.router)  # the offline dashboard at /, over the same JSON API
     return app

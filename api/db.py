@@ -1,6 +1,6 @@
 """Tables and the engine. Rows are appended, never overwritten: data set versions, plans and
-events are history; only a job's status (a calendar's with its result) and a data set's
-current-plan pointer change in place."""
+events are history; only a job's status (a calendar's and a hire advice's with its result) and
+a data set's current-plan pointer change in place."""
 
 from __future__ import annotations
 
@@ -127,6 +127,26 @@ class CalendarRow(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # summary.json
     visits: Mapped[list[Any] | None] = mapped_column(JSON, default=None)  # the rows of visits.csv
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class AdviceRow(Base):
+    """A hire-advice job for a data set version: its request, status, and the advice once done.
+
+    A table of its own, like calendars: create_all adds a missing table to an existing database.
+    """
+
+    __tablename__ = "hire_advice"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
+    dataset_version: Mapped[int] = mapped_column(Integer)
+    request: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # HireAdviceOut
     created_at: Mapped[datetime] = mapped_column(default=now)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader
 
 from api.auth import ApiKey, Scope, find_key
+from api.services.advice import AdviceService
 from api.services.calendars import CalendarService
 from api.services.datasets import DatasetCache
 from api.services.events import EventService
@@ -28,6 +29,7 @@ class Services:
     plans: PlanService
     events: EventService
     calendars: CalendarService
+    advice: AdviceService
 
 
 def get_services(request: Request) -> Services:

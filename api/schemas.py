@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas_scarcity import ServiceShortfallOut
 from planner.models import Account, Manager
 from planner.scenario.spec import Change, Hire, SolverSettings
 
@@ -114,6 +115,12 @@ class PlanOut(BaseModel):
     created_at: datetime
     created_by: str
     summary: dict[str, Any]
+    shortfall: ServiceShortfallOut | None = Field(
+        default=None,
+        description="what the plan leaves undone when the hours fall short (summary.shortfall, typed; "
+        "has_shortfall false when every account gets full service); null for plans without it: "
+        "made before service levels existed, or by a staff-change event (see the event's `uncovered`)",
+    )
 
 
 class AssignmentRowOut(BaseModel):

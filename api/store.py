@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import CalendarRow, DatasetRow, DatasetVersionRow, EventRow, JobRow, PlanRow, now
+from api.db import AdviceRow, CalendarRow, DatasetRow, DatasetVersionRow, EventRow, JobRow, PlanRow, now
 
 ACTIVE_JOB_STATES = ("queued", "running")
 
@@ -218,6 +218,44 @@ class Store:
             res = s.execute(
                 update(CalendarRow)
                 .where(CalendarRow.status.in_(ACTIVE_JOB_STATES))
+                .values(status="failed", error=reason, finished_at=now())
+            )
+            return rows_changed(res)
+
+    # --- hire advice -------------------------------------------------------------------------------
+    def create_advice(self, dataset_id: str, version: int, request: dict[str, Any], actor: str) -> AdviceRow:
+        with self.session() as s:
+            row = AdviceRow(
+                dataset_id=dataset_id,
+                dataset_version=version,
+                request=request,
+                status="queued",
+                created_by=actor,
+            )
+            s.add(row)
+            s.flush()
+            return row
+
+    def advice(self, advice_id: str) -> AdviceRow | None:
+        with self.session() as s:
+            return s.get(AdviceRow, advice_id)
+
+    def update_active_advice(self, advice_id: str, **values: Any) -> bool:
+        """Change an advice job that is still queued or running; False once it has finished, so
+        a cancel that lands mid-run wins over the result."""
+        with self.session() as s:
+            res = s.execute(
+                update(AdviceRow)
+                .where(AdviceRow.id == advice_id, AdviceRow.status.in_(ACTIVE_JOB_STATES))
+                .values(**values)
+            )
+            return rows_changed(res) > 0
+
+    def fail_unfinished_advice(self, reason: str) -> int:
+        with self.session() as s:
+            res = s.execute(
+                update(AdviceRow)
+                .where(AdviceRow.status.in_(ACTIVE_JOB_STATES))
                 .values(status="failed", error=reason, finished_at=now())
             )
             return rows_changed(res)

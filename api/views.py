@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from urllib.parse import quote
 
-from api.db import CalendarRow, DatasetRow, DatasetVersionRow, JobRow, PlanRow
+from api.db import AdviceRow, CalendarRow, DatasetRow, DatasetVersionRow, JobRow, PlanRow
 from api.schemas import DatasetOut, DatasetVersionOut, JobOut, PlanOut, Progress
 from api.schemas_calendar import CalendarManagerOut, CalendarOut, DayOffOut, ShortfallOut, VisitOut
+from api.schemas_scarcity import AdviceJobOut, ServiceShortfallOut
 
 
 def dataset_out(row: DatasetRow, latest: int) -> DatasetOut:
@@ -63,6 +65,27 @@ def plan_out(row: PlanRow, current_plan_id: str | None) -> PlanOut:
         created_at=row.created_at,
         created_by=row.created_by,
         summary=row.summary,
+        shortfall=_shortfall(row.summary),
+    )
+
+
+def _shortfall(summary: dict[str, Any]) -> ServiceShortfallOut | None:
+    """The plan's shortfall section; plans made before it existed, or by staff-change events, have none."""
+    block = summary.get("shortfall") if isinstance(summary, dict) else None
+    return ServiceShortfallOut.model_validate(block) if isinstance(block, dict) else None
+
+
+def advice_job_out(row: AdviceRow) -> AdviceJobOut:
+    return AdviceJobOut(
+        id=row.id,
+        status=row.status,  # type: ignore[arg-type]
+        dataset_id=row.dataset_id,
+        dataset_version=row.dataset_version,
+        error=row.error,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        created_by=row.created_by,
     )
 
 

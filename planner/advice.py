@@ -19,15 +19,17 @@ import logging
 import math
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from planner.assign import AssignmentOutcome, run_assignment
 from planner.context import Context
+from planner.errors import Cancelled
 from planner.models import Dataset, Manager, Seniority
 from planner.shortfall_report import full_service_hours, shortfall
-from planner.solvers import SolveOptions
+from planner.solvers import DEFAULT_SOLVER, SolveOptions
 
 log = logging.getLogger(__name__)
 
@@ -87,14 +89,23 @@ def advise_hires(
     options: SolveOptions,
     base: AssignmentOutcome | None = None,
     budget_seconds: float = 120.0,
+    solver: str = DEFAULT_SOLVER,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Advice:
-    """Hires that restore full service to `dataset`, each claim checked by a re-plan."""
+    """Hires that restore full service to `dataset`, each claim checked by a re-plan with
+    `solver`. `should_stop` is asked before every plan; when it says so, `Cancelled` is raised."""
     started = time.perf_counter()
     dataset = dataset.model_copy(
         update={"policy": dataset.policy.model_copy(update={"allow_unassigned": True})}
     )
+
+    def replan(hires: list[Manager]) -> AssignmentOutcome:
+        if should_stop is not None and should_stop():
+            raise Cancelled("hire advice stopped by request")
+        return _replan(dataset, hires, options, solver)
+
     if base is None:
-        base = run_assignment(Context.build(dataset), options=options)
+        base = replan([])
     short = _short_accounts(base)
     if not short:
         return Advice([], [], 0.0, [], 0, time.perf_counter() - started)
@@ -105,7 +116,7 @@ def advise_hires(
     replans = 0
     outcome = base
     while replans < MAX_ROUNDS and time.perf_counter() - started < budget_seconds:
-        outcome = _replan(dataset, [m for _, m in hires], options)
+        outcome = replan([m for _, m in hires])
         replans += 1
         left = _short_accounts(outcome)
         if not left:
@@ -121,7 +132,7 @@ def advise_hires(
             if time.perf_counter() - started >= budget_seconds:
                 break
             trial = hires[:k] + hires[k + 1 :]
-            attempt = _replan(dataset, [m for _, m in trial], options)
+            attempt = replan([m for _, m in trial])
             replans += 1
             if not _short_accounts(attempt):
                 hires, outcome = trial, attempt
@@ -221,9 +232,9 @@ def _hire(dataset: Dataset, outcome: AssignmentOutcome, profile: Profile, number
     )
 
 
-def _replan(dataset: Dataset, hires: list[Manager], options: SolveOptions) -> AssignmentOutcome:
+def _replan(dataset: Dataset, hires: list[Manager], options: SolveOptions, solver: str) -> AssignmentOutcome:
     grown = dataset.model_copy(update={"managers": (*dataset.managers, *hires)})
-    return run_assignment(Context.build(grown), options=options)
+    return run_assignment(Context.build(grown), solver, options=options)
 
 
 def _by_profile(

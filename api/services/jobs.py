@@ -17,6 +17,7 @@ from api.services.scenario import resolve
 from api.store import Store
 from planner.errors import InputError, InputProblem
 from planner.models import Dataset
+from planner.scenario.spec import SolverSettings
 from planner.solvers import SOLVERS
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class JobService:
         version = self._store.version(spec.dataset_id, spec.dataset_version)
         if version is None:
             raise LookupError(f"data set {spec.dataset_id!r} has no version {spec.dataset_version}")
-        _check_settings(spec)
+        check_solver(spec.solver)
         # Resolve once here so a bad override or change is a 422 now, not a failed job later.
         resolve(Dataset.model_validate(version.payload), spec.policy_overrides, spec.changes, spec.as_of)
         row = self._store.create_job(spec.dataset_id, version.version, spec.model_dump(mode="json"), actor)
@@ -102,13 +103,14 @@ class JobService:
             fail(row_id, f"the solve worker stopped: {type(exc).__name__}: {exc}")
 
 
-def _check_settings(spec: JobIn) -> None:
+def check_solver(solver: SolverSettings) -> None:
+    """The solver settings of a job (a solve, a hire advice) within what the server allows."""
     problems = []
-    if spec.solver.name not in SOLVERS:
-        problems.append(f"unknown solver {spec.solver.name!r}; choose one of: {', '.join(sorted(SOLVERS))}")
-    if spec.solver.time_limit_seconds > MAX_TIME_LIMIT_SECONDS:
+    if solver.name not in SOLVERS:
+        problems.append(f"unknown solver {solver.name!r}; choose one of: {', '.join(sorted(SOLVERS))}")
+    if solver.time_limit_seconds > MAX_TIME_LIMIT_SECONDS:
         problems.append(f"time_limit_seconds must be at most {MAX_TIME_LIMIT_SECONDS:g}")
-    if spec.solver.threads > MAX_THREADS:
+    if solver.threads > MAX_THREADS:
         problems.append(f"threads must be at most {MAX_THREADS}")
     if problems:
         raise InputError([InputProblem("request", None, "solver", p) for p in problems])

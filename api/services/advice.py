@@ -1,0 +1,56 @@
+"""Hire advice for stored data sets, as a job.
+
+Advice re-plans the data several times (the data as it is, then with each set of hires), so it
+takes as long as a few solves: POST stores the request and hands it to the solve worker pool,
+the job is polled, its result read back, and it can be cancelled, like a solve job. The data
+set version, the policy overrides and the solver settings are checked before anything is
+queued, so a bad request is a 422 at once, not a failed job later.
+"""
+
+from __future__ import annotations
+
+from api.db import AdviceRow, now
+from api.schemas_scarcity import AdviceIn
+from api.services.jobs import JobService, check_solver
+from api.services.scenario import resolve
+from api.store import Store
+from planner.models import Dataset
+
+
+class AdviceService:
+    def __init__(self, store: Store, jobs: JobService):
+        self._store = store
+        self._jobs = jobs
+
+    def submit(self, dataset_id: str, spec: AdviceIn, actor: str) -> AdviceRow:
+        if self._store.dataset(dataset_id) is None:
+            raise LookupError(f"data set {dataset_id!r} not found")
+        version = self._store.version(dataset_id, spec.dataset_version)
+        if version is None:
+            raise LookupError(f"data set {dataset_id!r} has no version {spec.dataset_version}")
+        check_solver(spec.solver)
+        resolve(Dataset.model_validate(version.payload), spec.policy_overrides, [], None)
+        row = self._store.create_advice(dataset_id, version.version, spec.model_dump(mode="json"), actor)
+        from api.services.advice_worker import run_advice
+
+        self._jobs.dispatch(row.id, run_advice, self._fail)
+        return row
+
+    def get(self, advice_id: str) -> AdviceRow:
+        row = self._store.advice(advice_id)
+        if row is None:
+            raise LookupError(f"hire advice {advice_id!r} not found")
+        return row
+
+    def cancel(self, advice_id: str) -> AdviceRow:
+        """Cancel the advice if it is unfinished. A queued one never starts; a running one stops
+        before its next plan and its result is discarded either way."""
+        self.get(advice_id)
+        if self._store.update_active_advice(
+            advice_id, status="cancelled", finished_at=now(), error="cancelled by request"
+        ):
+            self._jobs.withdraw(advice_id)
+        return self.get(advice_id)
+
+    def _fail(self, advice_id: str, reason: str) -> None:
+        self._store.update_active_advice(advice_id, status="failed", error=reason, finished_at=now())
