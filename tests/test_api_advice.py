@@ -204,3 +204,41 @@ def test_a_queued_advice_is_not_finished_and_can_be_cancelled(server: Server, sh
         assert result.json()["advice"] is None and result.json()["error"] == "cancelled by request"
         # Cancelling a finished job changes nothing.
         assert c.delete(f"/api/v1/advice/{advice_id}", headers=WRITE).json()["status"] == "cancelled"
+
+
+def test_staff_change_events_keep_reduced_levels_and_restore_full_service(server: Server) -> None:
+    # East: M1 has 3.25 h for K1 (key, 3 h) and E01 (standard, 0.5 h; 0.25 h reduced): the plan
+    # keeps the key account in full and serves E01 every 26 weeks. West: M2 and W1, hours to spare.
+    accounts = (
+        "account_id,tier,region,current_manager_id\n"
+        "K1,key,east,M1\nE01,standard,east,M1\nW1,standard,west,M2\n"
+    )
+    managers = "manager_id,seniority,region,capacity_hours\nM1,senior,east,3.25\nM2,junior,west,50\n"
+    with server.client() as c:
+        files = {
+            "accounts": ("a.csv", accounts.encode()),
+            "managers": ("m.csv", managers.encode()),
+            # Without the utilisation-spread term, so reducing E01 is cheaper than dropping it.
+            "policy": ("policy.yaml", b"weights:\n  balance: 0\n"),
+        }
+        dataset_id = c.post(
+            "/api/v1/datasets/upload", headers=WRITE, data={"name": "events"}, files=files
+        ).json()["id"]
+        _solve(c, {"dataset_id": dataset_id, "adopt": True})
+
+        def event(body: dict[str, Any]) -> dict[str, str]:
+            r = c.post(f"/api/v1/datasets/{dataset_id}/events", headers=WRITE, json=body)
+            assert r.status_code == 200, r.text
+            plan = c.get(f"/api/v1/plans/{r.json()['plan_id']}", headers=READ).json()
+            assert plan["summary"]["evaluation"]["hard_rule_violations"] == 0, plan["summary"]["evaluation"]
+            rows = c.get(f"/api/v1/plans/{plan['id']}/assignments", headers=READ).json()
+            return {row["account_id"]: row["service"] for row in rows}
+
+        before = c.get(f"/api/v1/datasets/{dataset_id}/current-plan", headers=READ).json()
+        assert before["shortfall"]["accounts_reduced"] == 1
+        # A change in the west leaves the east as it was: E01 stays reduced, nothing breaks.
+        west = {"type": "capacity_changed", "idempotency_key": "w", "manager_id": "M2", "capacity_hours": 40}
+        assert event(west) == {"K1": "full", "E01": "every 26 weeks", "W1": "full"}
+        # M1 gets the quarter hour E01 lacked: the re-plan restores its full service.
+        east = {"type": "capacity_changed", "idempotency_key": "e", "manager_id": "M1", "capacity_hours": 3.5}
+        assert event({**east, "time_limit_seconds": 5}) == {"K1": "full", "E01": "full", "W1": "full"}
