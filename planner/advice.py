@@ -60,7 +60,8 @@ class Advice:
 
     def summary(self) -> list[str]:
         lines = [
-            f"{row['words']} restore full service for {row['accounts']} account(s) "
+            f"{row['words']} {'restores' if row['hires'] == 1 else 'restore'} full service for "
+            f"{row['accounts']} account(s) "
             f"({row['revenue']:,.0f} revenue)"
             for row in self.by_profile
         ]
