@@ -59,7 +59,12 @@ class Advice:
     by_profile: list[dict[str, object]] = field(default_factory=list)
 
     def summary(self) -> list[str]:
+        short = len(self.restored_accounts) + len(self.still_short)
         lines = [
+            f"{len(self.hires)} hire(s) restore full service for {len(self.restored_accounts)} of the "
+            f"{short} account(s) short today ({self.restored_revenue:,.0f} revenue); by profile:"
+        ]
+        lines += [
             f"{row['words']} {'restores' if row['hires'] == 1 else 'restore'} full service for "
             f"{row['accounts']} account(s) "
             f"({row['revenue']:,.0f} revenue)"
@@ -246,13 +251,20 @@ def _by_profile(
 ) -> list[dict[str, object]]:
     counts = Counter(p for p, _ in hires)
     accounts = {a.account_id: a for a in base.ctx.dataset.accounts}
+    # Each restored account is credited to one profile of its region: the one speaking its
+    # language if there is one, else the region's first (an account needing no language, or
+    # one a hire elsewhere freed room for, is restored by the region's hires together).
+    credited: dict[Profile, list[str]] = {profile: [] for profile in counts}
+    for a in restored:
+        account = accounts[a]
+        here = [pr for pr in counts if pr.region == account.region]
+        if not here:
+            continue
+        same = [pr for pr in here if pr.language == (account.language or "any")]
+        credited[(same or here)[0]].append(a)
     rows = []
     for profile, count in counts.most_common():
-        mine = [
-            a
-            for a in restored
-            if accounts[a].region == profile.region and (accounts[a].language or "any") == profile.language
-        ]
+        mine = credited[profile]
         rows.append(
             {
                 "region": profile.region,
