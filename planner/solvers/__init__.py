@@ -7,11 +7,13 @@ from planner.solvers.cbc import CbcSolver
 from planner.solvers.cpsat import CpSatSolver
 from planner.solvers.decomposed import DecomposedSolver
 from planner.solvers.gap_engine import GapEngineSolver
+from planner.solvers.shortfall import ServiceFirst
 
 SOLVERS: dict[str, AssignmentSolver] = {
     "auto": DecomposedSolver(),
-    "cpsat": CpSatSolver(),
-    "cbc": CbcSolver(),
+    # Full service first when it fits (planner.solvers.shortfall); auto and engine do it themselves.
+    "cpsat": ServiceFirst(CpSatSolver()),
+    "cbc": ServiceFirst(CbcSolver()),
     "engine": GapEngineSolver(),
 }
 DEFAULT_SOLVER = "auto"

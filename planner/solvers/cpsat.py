@@ -296,6 +296,8 @@ class CpSatSolver:
             objective = float(problem.objective_of(unit_agent, unit_level))
             # Every objective coefficient is an integer, so the bound may round up.
             bound = float(math.ceil(solver.best_objective_bound - 1e-6))
+            if (problem.pair_cost >= 0).all():
+                bound = max(bound, 0.0)  # every term is >= 0 (balance: U_max >= U_min)
             proven = code == cp_model.OPTIMAL and objective <= bound
             return SolveResult(
                 Status.OPTIMAL if proven else Status.FEASIBLE,

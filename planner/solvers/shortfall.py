@@ -37,7 +37,7 @@ from dataclasses import replace
 import numpy as np
 
 from planner.problem import AssignmentProblem
-from planner.solvers.base import SolveOptions, SolveResult, Status
+from planner.solvers.base import AssignmentSolver, SolveOptions, SolveResult, Status
 from planner.solvers.construct import construct
 from planner.solvers.cpsat import satisfies
 from planner.solvers.decompose import components, restrict
@@ -249,6 +249,12 @@ def value_first(
     return problem.read_choice(chosen[chosen >= 0])
 
 
+def _spent(start: float, options: SolveOptions) -> float:
+    """Seconds used so far, as the limit counts them: a deterministic run's limit is work, not
+    wall time, so what the clock says must not change what the solver is given."""
+    return 0.0 if options.deterministic else time.perf_counter() - start
+
+
 def short_of_hours(full: AssignmentProblem) -> bool:
     """Counting arguments that prove full service cannot fit: a unit nobody may serve, a
     connected part (region) whose units need more hours or account slots than its managers
@@ -289,12 +295,14 @@ def with_shortfall(
     options: SolveOptions,
     solve_full: Callable[[AssignmentProblem, SolveOptions], SolveResult],
     name: str,
+    solve_short: Callable[[AssignmentProblem, SolveOptions], SolveResult] | None = None,
 ) -> SolveResult:
     """Solve a problem that may have reduced or unserved options with a backend built for
     full service (`solve_full`): if the construction places every unit at full level, the
     plan is optimised among full-service plans (service first, then cost: by the policy's
     weights every reduced or unserved option costs more than the travel, match and balance
-    it could save); otherwise the hours fall short and `ShortfallSolver` plans the options."""
+    it could save); otherwise the hours fall short and `solve_short` (default: `ShortfallSolver`)
+    plans the options."""
     if not problem.has_options:
         return solve_full(problem, options)
     start = time.perf_counter()
@@ -307,7 +315,7 @@ def with_shortfall(
         # gets a share of the time to find a plan before the shortfall model takes over.
         fits = satisfies(full, plan)
         share = 1.0 if fits else FULL_TRY_SHARE
-        left = limit * share - (time.perf_counter() - start)
+        left = limit * share - _spent(start, options)
         tried = solve_full(
             replace(full, hint=plan) if fits else full, replace(options, time_limit_seconds=left)
         )
@@ -315,8 +323,9 @@ def with_shortfall(
             result, service = tried, "full service fits"
     if result is None:
         log.info("full service does not fit; planning the shortfall (%d options)", problem.n_pairs)
-        left = limit - (time.perf_counter() - start)
-        result = ShortfallSolver().solve(problem, replace(options, time_limit_seconds=left))
+        left = limit - _spent(start, options)
+        short = solve_short if solve_short is not None else ShortfallSolver().solve
+        result = short(problem, replace(options, time_limit_seconds=left))
         service = "shortfall"
     return replace(
         result,
@@ -458,3 +467,20 @@ def _cheapest(problem: AssignmentProblem) -> float:
     if problem.unassigned_cost is not None:
         cheapest = np.minimum(cheapest, problem.unassigned_cost)
     return float(cheapest[cheapest < np.iinfo(np.int64).max].sum())
+
+
+class ServiceFirst:
+    """A backend that models the options itself (CP-SAT, CBC), asked for full service first:
+    on the options model CP-SAT proves little (a bound far below zero on the demo with one
+    leaver, where the full-service model is optimal in a second), so it gets that model
+    whenever full service fits, like every other backend."""
+
+    def __init__(self, inner: AssignmentSolver) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    def supports(self, problem: AssignmentProblem) -> str | None:
+        return self.inner.supports(problem)
+
+    def solve(self, problem: AssignmentProblem, options: SolveOptions) -> SolveResult:
+        return with_shortfall(problem, options, self.inner.solve, self.name, solve_short=self.inner.solve)
