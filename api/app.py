@@ -37,11 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         store = Store(make_sessions(engine))
         # No worker survives a restart, so a job still marked active can never finish.
-        failed = (
-            store.fail_unfinished_jobs(RESTART_REASON)
-            + store.fail_unfinished_calendars(RESTART_REASON)
-            + store.fail_unfinished_advice(RESTART_REASON)
-        )
+        failed = store.fail_unfinished(RESTART_REASON)
         if failed:
             log.warning("marked %d unfinished job(s) failed after a restart", failed)
         if not settings.api_keys:

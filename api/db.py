@@ -59,9 +59,23 @@ class DatasetVersionRow(Base):
     created_by: Mapped[str] = mapped_column(String(100))
 
 
-class JobRow(Base):
+class JobRecord:
+    """The columns every kind of job shares (solve jobs, calendars, hire advice): the key first,
+    then, after the kind's own columns, when it was asked for, started and finished, and by whom.
+
+    A mixin rather than repeated lines; SQLAlchemy places a mixin's columns after the class's own
+    ones, and `sort_order` keeps the key first, so each table's columns stay in their old order.
+    """
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id, sort_order=-1)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class JobRow(JobRecord, Base):
     __tablename__ = "jobs"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
     dataset_version: Mapped[int] = mapped_column(Integer)
     request: Mapped[dict[str, Any]]
@@ -70,10 +84,6 @@ class JobRow(Base):
     reasons: Mapped[list[Any]] = mapped_column(default=list)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     plan_id: Mapped[str | None] = mapped_column(String(32), default=None)
-    created_at: Mapped[datetime] = mapped_column(default=now)
-    started_at: Mapped[datetime | None] = mapped_column(default=None)
-    finished_at: Mapped[datetime | None] = mapped_column(default=None)
-    created_by: Mapped[str] = mapped_column(String(100))
 
 
 class PlanRow(Base):
@@ -111,7 +121,7 @@ class EventRow(Base):
     response: Mapped[dict[str, Any]]
 
 
-class CalendarRow(Base):
+class CalendarRow(JobRecord, Base):
     """A visit calendar for a plan: a job while it is built, then its visits and summary.
 
     A table of its own rather than a kind of job: create_all adds a missing table to an existing
@@ -120,37 +130,27 @@ class CalendarRow(Base):
     """
 
     __tablename__ = "calendars"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
     request: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(20), index=True)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # summary.json
     visits: Mapped[list[Any] | None] = mapped_column(JSON, default=None)  # the rows of visits.csv
-    created_at: Mapped[datetime] = mapped_column(default=now)
-    started_at: Mapped[datetime | None] = mapped_column(default=None)
-    finished_at: Mapped[datetime | None] = mapped_column(default=None)
-    created_by: Mapped[str] = mapped_column(String(100))
 
 
-class AdviceRow(Base):
+class AdviceRow(JobRecord, Base):
     """A hire-advice job for a data set version: its request, status, and the advice once done.
 
     A table of its own, like calendars: create_all adds a missing table to an existing database.
     """
 
     __tablename__ = "hire_advice"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
     dataset_version: Mapped[int] = mapped_column(Integer)
     request: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(20), index=True)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # HireAdviceOut
-    created_at: Mapped[datetime] = mapped_column(default=now)
-    started_at: Mapped[datetime | None] = mapped_column(default=None)
-    finished_at: Mapped[datetime | None] = mapped_column(default=None)
-    created_by: Mapped[str] = mapped_column(String(100))
 
 
 def make_engine(url: str, *, pooled: bool = True) -> Engine:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,6 +13,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.db import AdviceRow, CalendarRow, DatasetRow, DatasetVersionRow, EventRow, JobRow, PlanRow, now
 
 ACTIVE_JOB_STATES = ("queued", "running")
+
+T = TypeVar("T")
+RecordT = TypeVar("RecordT", JobRow, CalendarRow, AdviceRow)
+JobKind = type[JobRow] | type[CalendarRow] | type[AdviceRow]
+JOB_KINDS: tuple[JobKind, ...] = (JobRow, CalendarRow, AdviceRow)
+
+
+def found(row: T | None, what: str) -> T:
+    """The row asked for; LookupError (answered 404) naming `what` when there is none."""
+    if row is None:
+        raise LookupError(f"{what} not found")
+    return row
 
 
 def rows_changed(result: Any) -> int:
@@ -105,55 +117,65 @@ class Store:
         with self.session() as s:
             self.set_current_plan(s, dataset_id, plan_id)
 
-    # --- jobs --------------------------------------------------------------------------------------
-    def create_job(self, dataset_id: str, version: int, request: dict[str, Any], actor: str) -> JobRow:
+    # --- job records: solve jobs, calendars, hire advice -------------------------------------------
+    # Each kind is a table of its own with one life cycle: queued -> running -> an end. A write to a
+    # record is conditional on it still being queued or running, so a cancel that lands mid-run wins
+    # over the result.
+    def create_record(
+        self, kind: type[RecordT], request: dict[str, Any], actor: str, **columns: Any
+    ) -> RecordT:
+        """A queued record of `kind`; `columns` are the kind's own (what it is for)."""
         with self.session() as s:
-            row = JobRow(
-                dataset_id=dataset_id,
-                dataset_version=version,
-                request=request,
-                status="queued",
-                created_by=actor,
-            )
+            row = kind(**columns, request=request, status="queued", created_by=actor)
             s.add(row)
             s.flush()
             return row
 
-    def job(self, job_id: str) -> JobRow | None:
+    def record(self, kind: type[RecordT], record_id: str) -> RecordT | None:
         with self.session() as s:
-            return s.get(JobRow, job_id)
+            return s.get(kind, record_id)
+
+    def update_active(self, kind: JobKind, record_id: str, **values: Any) -> bool:
+        """Change a record that is still queued or running; False once it has finished."""
+        with self.session() as s:
+            res = s.execute(
+                update(kind).where(kind.id == record_id, kind.status.in_(ACTIVE_JOB_STATES)).values(**values)
+            )
+            return rows_changed(res) > 0
+
+    def cancel(self, kind: JobKind, record_id: str) -> bool:
+        """Mark an unfinished record cancelled; False when it had already finished."""
+        return self.update_active(
+            kind, record_id, status="cancelled", finished_at=now(), error="cancelled by request"
+        )
+
+    def fail(self, kind: JobKind, record_id: str, reason: str) -> bool:
+        return self.update_active(kind, record_id, status="failed", error=reason, finished_at=now())
+
+    def fail_unfinished(self, reason: str) -> int:
+        """Mark every queued or running record of every kind failed; how many there were."""
+        failed = 0
+        for kind in JOB_KINDS:
+            with self.session() as s:
+                res = s.execute(
+                    update(kind)
+                    .where(kind.status.in_(ACTIVE_JOB_STATES))
+                    .values(status="failed", error=reason, finished_at=now())
+                )
+                failed += rows_changed(res)
+        return failed
+
+    # --- jobs --------------------------------------------------------------------------------------
+    def create_job(self, dataset_id: str, version: int, request: dict[str, Any], actor: str) -> JobRow:
+        return self.create_record(JobRow, request, actor, dataset_id=dataset_id, dataset_version=version)
+
+    def job(self, job_id: str) -> JobRow | None:
+        return self.record(JobRow, job_id)
 
     def jobs(self, limit: int, offset: int) -> list[JobRow]:
         with self.session() as s:
             q = select(JobRow).order_by(JobRow.created_at.desc(), JobRow.id).limit(limit).offset(offset)
             return list(s.scalars(q))
-
-    def cancel_job(self, job_id: str) -> bool:
-        """Mark an unfinished job cancelled; False when it had already finished."""
-        with self.session() as s:
-            res = s.execute(
-                update(JobRow)
-                .where(JobRow.id == job_id, JobRow.status.in_(ACTIVE_JOB_STATES))
-                .values(status="cancelled", finished_at=now(), error="cancelled by request")
-            )
-            return rows_changed(res) > 0
-
-    def fail_unfinished_jobs(self, reason: str) -> int:
-        with self.session() as s:
-            res = s.execute(
-                update(JobRow)
-                .where(JobRow.status.in_(ACTIVE_JOB_STATES))
-                .values(status="failed", error=reason, finished_at=now())
-            )
-            return rows_changed(res)
-
-    def fail_job(self, job_id: str, reason: str) -> None:
-        with self.session() as s:
-            s.execute(
-                update(JobRow)
-                .where(JobRow.id == job_id, JobRow.status.in_(ACTIVE_JOB_STATES))
-                .values(status="failed", error=reason, finished_at=now())
-            )
 
     # --- plans -------------------------------------------------------------------------------------
     def add_plan(self, s: Session, row: PlanRow, *, make_current: bool) -> str:
@@ -178,15 +200,10 @@ class Store:
 
     # --- calendars ---------------------------------------------------------------------------------
     def create_calendar(self, plan_id: str, request: dict[str, Any], actor: str) -> CalendarRow:
-        with self.session() as s:
-            row = CalendarRow(plan_id=plan_id, request=request, status="queued", created_by=actor)
-            s.add(row)
-            s.flush()
-            return row
+        return self.create_record(CalendarRow, request, actor, plan_id=plan_id)
 
     def calendar(self, calendar_id: str) -> CalendarRow | None:
-        with self.session() as s:
-            return s.get(CalendarRow, calendar_id)
+        return self.record(CalendarRow, calendar_id)
 
     def latest_calendar(self, plan_id: str, status: str | None = None) -> CalendarRow | None:
         with self.session() as s:
@@ -202,63 +219,12 @@ class Store:
             )
             return s.scalar(q.limit(1))
 
-    def update_active_calendar(self, calendar_id: str, **values: Any) -> bool:
-        """Change a calendar that is still queued or running; False once it has finished, so a
-        cancel that lands mid-build wins over the result."""
-        with self.session() as s:
-            res = s.execute(
-                update(CalendarRow)
-                .where(CalendarRow.id == calendar_id, CalendarRow.status.in_(ACTIVE_JOB_STATES))
-                .values(**values)
-            )
-            return rows_changed(res) > 0
-
-    def fail_unfinished_calendars(self, reason: str) -> int:
-        with self.session() as s:
-            res = s.execute(
-                update(CalendarRow)
-                .where(CalendarRow.status.in_(ACTIVE_JOB_STATES))
-                .values(status="failed", error=reason, finished_at=now())
-            )
-            return rows_changed(res)
-
     # --- hire advice -------------------------------------------------------------------------------
     def create_advice(self, dataset_id: str, version: int, request: dict[str, Any], actor: str) -> AdviceRow:
-        with self.session() as s:
-            row = AdviceRow(
-                dataset_id=dataset_id,
-                dataset_version=version,
-                request=request,
-                status="queued",
-                created_by=actor,
-            )
-            s.add(row)
-            s.flush()
-            return row
+        return self.create_record(AdviceRow, request, actor, dataset_id=dataset_id, dataset_version=version)
 
     def advice(self, advice_id: str) -> AdviceRow | None:
-        with self.session() as s:
-            return s.get(AdviceRow, advice_id)
-
-    def update_active_advice(self, advice_id: str, **values: Any) -> bool:
-        """Change an advice job that is still queued or running; False once it has finished, so
-        a cancel that lands mid-run wins over the result."""
-        with self.session() as s:
-            res = s.execute(
-                update(AdviceRow)
-                .where(AdviceRow.id == advice_id, AdviceRow.status.in_(ACTIVE_JOB_STATES))
-                .values(**values)
-            )
-            return rows_changed(res) > 0
-
-    def fail_unfinished_advice(self, reason: str) -> int:
-        with self.session() as s:
-            res = s.execute(
-                update(AdviceRow)
-                .where(AdviceRow.status.in_(ACTIVE_JOB_STATES))
-                .values(status="failed", error=reason, finished_at=now())
-            )
-            return rows_changed(res)
+        return self.record(AdviceRow, advice_id)
 
     # --- events ------------------------------------------------------------------------------------
     def event_by_key(self, dataset_id: str, key: str) -> EventRow | None:

@@ -35,21 +35,28 @@ def version_out(row: DatasetVersionRow) -> DatasetVersionOut:
     )
 
 
+def _record(row: JobRow | CalendarRow | AdviceRow) -> dict[str, Any]:
+    """The fields every kind of job answers with: its id, status and error, when and by whom."""
+    return {
+        "id": row.id,
+        "status": row.status,
+        "error": row.error,
+        "created_at": row.created_at,
+        "started_at": row.started_at,
+        "finished_at": row.finished_at,
+        "created_by": row.created_by,
+    }
+
+
 def job_out(row: JobRow) -> JobOut:
     return JobOut(
-        id=row.id,
-        status=row.status,  # type: ignore[arg-type]
+        **_record(row),
         dataset_id=row.dataset_id,
         dataset_version=row.dataset_version,
         name=str(row.request.get("name", "")),
         progress=Progress.model_validate(row.progress or {}),
         plan_id=row.plan_id,
         reasons=list(row.reasons or []),
-        error=row.error,
-        created_at=row.created_at,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        created_by=row.created_by,
     )
 
 
@@ -76,32 +83,11 @@ def _shortfall(summary: dict[str, Any]) -> ServiceShortfallOut | None:
 
 
 def advice_job_out(row: AdviceRow) -> AdviceJobOut:
-    return AdviceJobOut(
-        id=row.id,
-        status=row.status,  # type: ignore[arg-type]
-        dataset_id=row.dataset_id,
-        dataset_version=row.dataset_version,
-        error=row.error,
-        created_at=row.created_at,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        created_by=row.created_by,
-    )
+    return AdviceJobOut(**_record(row), dataset_id=row.dataset_id, dataset_version=row.dataset_version)
 
 
 def calendar_out(row: CalendarRow, dataset_id: str) -> CalendarOut:
-    out = CalendarOut(
-        id=row.id,
-        plan_id=row.plan_id,
-        dataset_id=dataset_id,
-        status=row.status,  # type: ignore[arg-type]
-        request=row.request,
-        error=row.error,
-        created_at=row.created_at,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        created_by=row.created_by,
-    )
+    out = CalendarOut(**_record(row), plan_id=row.plan_id, dataset_id=dataset_id, request=row.request)
     if row.status != "succeeded" or row.summary is None:
         return out
     base = f"/api/v1/plans/{row.plan_id}/calendar"

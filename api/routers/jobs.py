@@ -4,9 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import ReadKey, ServicesDep, WriteKey
+from api.db import JobRow
+from api.deps import ReadKey, Services, ServicesDep, WriteKey
 from api.routers.responses import INVALID, NOT_FOUND
 from api.schemas import JobIn, JobOut, JobResultOut
+from api.store import found
 from api.views import job_out, plan_out
 
 router = APIRouter(prefix="/jobs", tags=["solve jobs"])
@@ -31,17 +33,12 @@ def list_jobs(
 
 @router.get("/{job_id}", responses=NOT_FOUND)
 def status(job_id: str, services: ServicesDep, _: ReadKey) -> JobOut:
-    row = services.store.job(job_id)
-    if row is None:
-        raise LookupError(f"job {job_id!r} not found")
-    return job_out(row)
+    return job_out(_job(services, job_id))
 
 
 @router.get("/{job_id}/result", responses={**NOT_FOUND, 409: {"description": "job not finished yet"}})
 def result(job_id: str, services: ServicesDep, _: ReadKey, response: Response) -> JobResultOut:
-    row = services.store.job(job_id)
-    if row is None:
-        raise LookupError(f"job {job_id!r} not found")
+    row = _job(services, job_id)
     plan = services.store.plan(row.plan_id) if row.plan_id else None
     if row.status in ("queued", "running"):
         response.status_code = 409
@@ -57,7 +54,10 @@ def result(job_id: str, services: ServicesDep, _: ReadKey, response: Response) -
 
 @router.delete("/{job_id}", responses=NOT_FOUND)
 def cancel(job_id: str, services: ServicesDep, _: WriteKey) -> JobOut:
-    if services.store.job(job_id) is None:
-        raise LookupError(f"job {job_id!r} not found")
+    _job(services, job_id)
     services.jobs.cancel(job_id)
-    return job_out(services.store.job(job_id))  # type: ignore[arg-type]
+    return job_out(_job(services, job_id))
+
+
+def _job(services: Services, job_id: str) -> JobRow:
+    return found(services.store.job(job_id), f"job {job_id!r}")

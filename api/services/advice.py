@@ -9,11 +9,11 @@ queued, so a bad request is a 422 at once, not a failed job later.
 
 from __future__ import annotations
 
-from api.db import AdviceRow, now
+from api.db import AdviceRow
 from api.schemas_scarcity import AdviceIn
-from api.services.jobs import JobService, check_solver
+from api.services.jobs import JobService, check_solver, stored_version
 from api.services.scenario import resolve
-from api.store import Store
+from api.store import Store, found
 from planner.models import Dataset
 
 
@@ -23,34 +23,22 @@ class AdviceService:
         self._jobs = jobs
 
     def submit(self, dataset_id: str, spec: AdviceIn, actor: str) -> AdviceRow:
-        if self._store.dataset(dataset_id) is None:
-            raise LookupError(f"data set {dataset_id!r} not found")
-        version = self._store.version(dataset_id, spec.dataset_version)
-        if version is None:
-            raise LookupError(f"data set {dataset_id!r} has no version {spec.dataset_version}")
+        version = stored_version(self._store, dataset_id, spec.dataset_version)
         check_solver(spec.solver)
         resolve(Dataset.model_validate(version.payload), spec.policy_overrides, [], None)
         row = self._store.create_advice(dataset_id, version.version, spec.model_dump(mode="json"), actor)
         from api.services.advice_worker import run_advice
 
-        self._jobs.dispatch(row.id, run_advice, self._fail)
+        self._jobs.dispatch(AdviceRow, row.id, run_advice)
         return row
 
     def get(self, advice_id: str) -> AdviceRow:
-        row = self._store.advice(advice_id)
-        if row is None:
-            raise LookupError(f"hire advice {advice_id!r} not found")
-        return row
+        return found(self._store.advice(advice_id), f"hire advice {advice_id!r}")
 
     def cancel(self, advice_id: str) -> AdviceRow:
         """Cancel the advice if it is unfinished. A queued one never starts; a running one stops
         before its next plan and its result is discarded either way."""
         self.get(advice_id)
-        if self._store.update_active_advice(
-            advice_id, status="cancelled", finished_at=now(), error="cancelled by request"
-        ):
+        if self._store.cancel(AdviceRow, advice_id):
             self._jobs.withdraw(advice_id)
         return self.get(advice_id)
-
-    def _fail(self, advice_id: str, reason: str) -> None:
-        self._store.update_active_advice(advice_id, status="failed", error=reason, finished_at=now())

@@ -15,7 +15,7 @@ import datetime as dt
 import threading
 from typing import Any
 
-from api.db import CalendarRow, now
+from api.db import CalendarRow
 from api.schemas_calendar import CalendarIn
 from api.services.jobs import JobService
 from api.services.plans import PlanService
@@ -57,7 +57,7 @@ class CalendarService:
             row = self._store.create_calendar(plan_id, spec.model_dump(mode="json"), actor)
         from api.services.calendar_worker import run_calendar
 
-        self._jobs.dispatch(row.id, run_calendar, self._fail)
+        self._jobs.dispatch(CalendarRow, row.id, run_calendar)
         return row
 
     def latest(self, plan_id: str, status: str | None = None) -> CalendarRow:
@@ -74,9 +74,7 @@ class CalendarService:
         self.latest(plan_id)
         active = self._store.active_calendar(plan_id)
         if active is not None:
-            self._store.update_active_calendar(
-                active.id, status="cancelled", finished_at=now(), error="cancelled by request"
-            )
+            self._store.cancel(CalendarRow, active.id)
             self._jobs.withdraw(active.id)
         return self.latest(plan_id)
 
@@ -96,9 +94,6 @@ class CalendarService:
         timezone = row.summary["settings"]["timezone"]
         cal = manager_calendar(manager_id, visits, self._plans.dataset_of(plan), timezone, ics_stamp(start))
         return ics_filename(manager_id), cal.to_ical()
-
-    def _fail(self, calendar_id: str, reason: str) -> None:
-        self._store.update_active_calendar(calendar_id, status="failed", error=reason, finished_at=now())
 
 
 def calendar_inputs(

@@ -1,7 +1,7 @@
 """Solve jobs: stored first, then handed to a process pool so CP-SAT never runs on the event loop.
 
-Visit calendars go through the same pool (`dispatch`): one pool, so PLANNER_SOLVE_WORKERS bounds
-all the CPU-bound work the server does at once."""
+Visit calendars and hire advice go through the same pool (`dispatch`): one pool, so
+PLANNER_SOLVE_WORKERS bounds all the CPU-bound work the server does at once."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from api.db import JobRow
+from api.db import DatasetVersionRow, JobRow
 from api.schemas import JobIn
 from api.services.scenario import resolve
-from api.store import Store
+from api.store import JobKind, Store
 from planner.errors import InputError, InputProblem
 from planner.models import Dataset
 from planner.scenario.spec import SolverSettings
@@ -36,29 +36,23 @@ class JobService:
         self._guard = threading.Lock()
 
     def submit(self, spec: JobIn, actor: str) -> JobRow:
-        if self._store.dataset(spec.dataset_id) is None:
-            raise LookupError(f"data set {spec.dataset_id!r} not found")
-        version = self._store.version(spec.dataset_id, spec.dataset_version)
-        if version is None:
-            raise LookupError(f"data set {spec.dataset_id!r} has no version {spec.dataset_version}")
+        version = stored_version(self._store, spec.dataset_id, spec.dataset_version)
         check_solver(spec.solver)
         # Resolve once here so a bad override or change is a 422 now, not a failed job later.
         resolve(Dataset.model_validate(version.payload), spec.policy_overrides, spec.changes, spec.as_of)
         row = self._store.create_job(spec.dataset_id, version.version, spec.model_dump(mode="json"), actor)
         from api.services.worker import run_job
 
-        self.dispatch(row.id, run_job, self._store.fail_job)
+        self.dispatch(JobRow, row.id, run_job)
         return row
 
-    def dispatch(
-        self, row_id: str, target: Callable[[str, str], str], fail: Callable[[str, str], None]
-    ) -> None:
+    def dispatch(self, kind: JobKind, row_id: str, target: Callable[[str, str], str]) -> None:
         """Run `target(database_url, row_id)` in a worker process; the target writes its own status.
-        `fail(row_id, reason)` records a worker that died before it could."""
+        A worker that dies before it could leaves the record of `kind` failed."""
         with self._guard:
             future = self._executor().submit(target, self._database_url, row_id)
             self._futures[row_id] = future
-        future.add_done_callback(lambda f: self._finished(row_id, f, fail))
+        future.add_done_callback(lambda f: self._finished(kind, row_id, f))
 
     def withdraw(self, row_id: str) -> None:
         """Keep a queued task from starting (a running one cannot be stopped from here)."""
@@ -70,7 +64,7 @@ class JobService:
     def cancel(self, job_id: str) -> bool:
         """True when the job was still unfinished. A queued job never starts; a running one
         stops at its next progress report and its result is discarded either way."""
-        cancelled = self._store.cancel_job(job_id)
+        cancelled = self._store.cancel(JobRow, job_id)
         self.withdraw(job_id)
         return cancelled
 
@@ -92,7 +86,7 @@ class JobService:
             self._pool = ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
-    def _finished(self, row_id: str, future: Future[str], fail: Callable[[str, str], None]) -> None:
+    def _finished(self, kind: JobKind, row_id: str, future: Future[str]) -> None:
         with self._guard:
             self._futures.pop(row_id, None)
         if future.cancelled():
@@ -100,7 +94,17 @@ class JobService:
         exc = future.exception()
         if exc is not None:  # the worker process died (killed, out of memory) before writing a status
             log.error("worker for %s died: %s", row_id, exc)
-            fail(row_id, f"the solve worker stopped: {type(exc).__name__}: {exc}")
+            self._store.fail(kind, row_id, f"the solve worker stopped: {type(exc).__name__}: {exc}")
+
+
+def stored_version(store: Store, dataset_id: str, version: int | None) -> DatasetVersionRow:
+    """The data set version a job is for (None: the latest); LookupError (404) names what is missing."""
+    if store.dataset(dataset_id) is None:
+        raise LookupError(f"data set {dataset_id!r} not found")
+    row = store.version(dataset_id, version)
+    if row is None:
+        raise LookupError(f"data set {dataset_id!r} has no version {version}")
+    return row
 
 
 def check_solver(solver: SolverSettings) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from api.db import PlanRow
 from api.jsonsafe import finite
 from api.services.datasets import DatasetCache
-from api.store import Store
+from api.store import Store, found
 from planner.compare.diff import plan_diff
 from planner.compare.kpis import plan_kpis
 from planner.context import Context
@@ -32,10 +32,7 @@ class PlanService:
         self._cache = cache
 
     def get(self, plan_id: str) -> PlanRow:
-        row = self._store.plan(plan_id)
-        if row is None:
-            raise LookupError(f"plan {plan_id!r} not found")
-        return row
+        return found(self._store.plan(plan_id), f"plan {plan_id!r}")
 
     def dataset_of(self, row: PlanRow) -> Dataset:
         if row.scenario_dataset is not None:

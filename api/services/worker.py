@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import update
 
-from api.db import JobRow, PlanRow, make_engine, make_sessions, new_id, now
+from api.db import JobRow, PlanRow, new_id, now
 from api.jsonsafe import finite
 from api.schemas import JobIn
+from api.services.job_lifecycle import in_worker
 from api.services.scenario import resolve
 from api.store import ACTIVE_JOB_STATES, Store, rows_changed
 from planner.assign import run_assignment
@@ -37,16 +38,11 @@ class Cancelled(Exception):
 
 def run_job(database_url: str, job_id: str) -> str:
     """Entry point in the worker process; returns the final status (also written to the DB)."""
-    engine = make_engine(database_url, pooled=False)
-    try:
-        store = Store(make_sessions(engine))
-        return _run(store, job_id)
-    finally:
-        engine.dispose()
+    return in_worker(database_url, lambda store: _run(store, job_id))
 
 
 def _run(store: Store, job_id: str) -> str:
-    if not _set(store, job_id, status="running", started_at=now()):
+    if not store.update_active(JobRow, job_id, status="running", started_at=now()):
         return "cancelled"
     job = store.job(job_id)
     assert job is not None
@@ -68,16 +64,16 @@ def _run(store: Store, job_id: str) -> str:
             max_moves=spec.max_moves,
         )
     except InfeasibleError as exc:
-        _set(store, job_id, status="infeasible", reasons=list(exc.reasons), finished_at=now())
+        store.update_active(JobRow, job_id, status="infeasible", reasons=list(exc.reasons), finished_at=now())
         return "infeasible"
     except InputError as exc:
-        _set(store, job_id, status="failed", error=str(exc), finished_at=now())
+        store.fail(JobRow, job_id, str(exc))
         return "failed"
     except Cancelled:
         return "cancelled"
     except Exception as exc:  # a bug must end the job, not leave it "running" forever
         log.exception("job %s failed", job_id)
-        _set(store, job_id, status="failed", error=f"{type(exc).__name__}: {exc}", finished_at=now())
+        store.fail(JobRow, job_id, f"{type(exc).__name__}: {exc}")
         return "failed"
 
     block = summary(outcome, inputs={"dataset_id": job.dataset_id, "dataset_version": job.dataset_version})
@@ -87,8 +83,8 @@ def _run(store: Store, job_id: str) -> str:
     block = finite(block)
     final = _progress_of(block["solver"])
     if outcome.plan is None:
-        _set(
-            store,
+        store.update_active(
+            JobRow,
             job_id,
             status="no_solution",
             progress=final,
@@ -141,7 +137,7 @@ def _reporter(store: Store, job_id: str) -> Any:
                 "solutions": solutions[0],
             }
         )
-        if not _set(store, job_id, progress=progress):
+        if not store.update_active(JobRow, job_id, progress=progress):
             raise Cancelled
 
     return report
@@ -154,11 +150,3 @@ def _progress_of(solver: dict[str, Any]) -> dict[str, Any]:
         "best_bound": solver["best_bound"],
         "gap": solver["gap"],
     }
-
-
-def _set(store: Store, job_id: str, **values: Any) -> bool:
-    with store.session() as s:
-        res = s.execute(
-            update(JobRow).where(JobRow.id == job_id, JobRow.status.in_(ACTIVE_JOB_STATES)).values(**values)
-        )
-        return rows_changed(res) > 0
