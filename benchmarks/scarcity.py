@@ -18,8 +18,9 @@ Each size runs in its own process, so peak memory is that size's alone. Per size
   to the eligible manager (`planner.rules.eligible` for every member) with the least travel hours
   who still has the hours (`planner.objective.pair_metrics`) and the account count room.
 
-For both: revenue served (% of all accounts' annual revenue), accounts left unserved per tier,
-accounts served at a reduced service level (once the planner has them), wall time.
+For both: revenue served (% of all accounts' annual revenue), value kept as a share of the most
+any plan can keep by the LP (`value_ceiling`: the planner's own price of service, per hour and
+tier), accounts left unserved per tier, accounts served at a reduced service level, wall time.
 
 Below each size: the exact workload over capacity (every account with its nearest eligible manager,
 which is what the generator's demand ratio means) and a lower bound on the strategic accounts that no
@@ -176,6 +177,40 @@ def served_metrics(ctx: Context, manager_of: np.ndarray, reduced: int = 0) -> di
     return row
 
 
+def value_ceiling(ctx: Context) -> tuple[float, float]:
+    """(value of every account's full service, the most of it any plan can keep by the LP): the
+    value is the planner's own price of lost service (`planner.objective.unserved_cp`); the LP
+    minimises only lost service (match, travel, moves and balance weighted 0) over every
+    option, so V_total - its optimum bounds what any plan keeps. In centi-points."""
+    from planner.compile import compile_problem
+    from planner.context import Context
+    from planner.objective import unserved_cp
+    from planner.solvers.lp_bound import lp_bound
+
+    total = float(unserved_cp(ctx, np.arange(ctx.n_accounts)).sum())
+    policy = ctx.dataset.policy
+    weights = policy.weights.model_copy(
+        update={"value_match": 0.0, "travel_hour": 0.0, "move": 0.0, "balance": 0.0}
+    )
+    only_value = ctx.dataset.model_copy(
+        update={"policy": policy.model_copy(update={"weights": weights, "allow_unassigned": True})}
+    )
+    relaxed = lp_bound(compile_problem(Context.build(only_value)).problem, 120.0)
+    lost = relaxed.bound if relaxed.bound is not None else 0.0
+    return total, total - lost
+
+
+def value_kept_pct(ctx: Context, plan: Plan, ceiling: tuple[float, float]) -> float:
+    """Value the plan keeps (the planner's price of service, see `value_ceiling`) as a share of
+    the LP's ceiling."""
+    from planner.evaluate import evaluate
+
+    parts = evaluate(ctx, plan).parts_cp
+    total, most = ceiling
+    kept = total - parts["unassigned"] - parts.get("reduced_service", 0)
+    return round(100 * kept / most, 2) if most > 0 else 100.0
+
+
 def _revenue(ctx: Context) -> np.ndarray:
     return np.array([a.annual_revenue or 0.0 for a in ctx.dataset.accounts], dtype=float)
 
@@ -183,6 +218,7 @@ def _revenue(ctx: Context) -> np.ndarray:
 def run_one(size: str, time_limit: float, threads: int, seed: int, queue: mp.Queue) -> None:
     from planner.context import Context
     from planner.generator import REALISTIC_DEMAND_RATIO, WIDE_SPREAD_KM, generate
+    from planner.models import Plan
 
     n_acc, n_mgr = (int(x) for x in size.split("x"))
     t0 = time.perf_counter()
@@ -206,9 +242,19 @@ def run_one(size: str, time_limit: float, threads: int, seed: int, queue: mp.Que
         "unservable_strategic": unservable_strategic(ctx),
     }
 
+    shortfall_ctx = Context.build(
+        dataset.model_copy(update={"policy": dataset.policy.model_copy(update={"allow_unassigned": True})})
+    )
+    ceiling = value_ceiling(shortfall_ctx)
     t1 = time.perf_counter()
     greedy = value_first_greedy(ctx)
     report["greedy"] = {"method": "greedy", **served_metrics(ctx, greedy), "wall_s": _since(t1)}
+    greedy_plan = Plan(
+        assignment={
+            a: (ctx.manager_ids[j] if j >= 0 else None) for a, j in zip(ctx.account_ids, greedy, strict=True)
+        }
+    )
+    report["greedy"]["value_kept_pct_of_lp"] = value_kept_pct(shortfall_ctx, greedy_plan, ceiling)
 
     t2 = time.perf_counter()
     planner_row: dict[str, object] = {"method": "planner", "limit_s": time_limit}
@@ -231,6 +277,7 @@ def run_one(size: str, time_limit: float, threads: int, seed: int, queue: mp.Que
                 [-1 if (mid := run.plan.manager_of(a)) is None else index[mid] for a in ctx.account_ids]
             )
             planner_row.update(served_metrics(ctx, manager_of, reduced=run.reduced_service))
+            planner_row["value_kept_pct_of_lp"] = value_kept_pct(shortfall_ctx, run.plan, ceiling)
     report["planner"] = planner_row
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     queue.put(report)
@@ -271,6 +318,7 @@ COLUMNS = (
     ("size", 8),
     ("method", 7),
     ("revenue_served_pct", 18),
+    ("value_kept_pct_of_lp", 20),
     ("unserved_strategic", 18),
     ("unserved_key", 12),
     ("unserved_standard", 17),
