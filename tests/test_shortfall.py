@@ -23,7 +23,8 @@ from planner.generator import generate
 from planner.models import Dataset
 from planner.solvers import SOLVERS, SolveOptions, Status
 from planner.solvers.cpsat import satisfies
-from planner.solvers.shortfall import ShortfallSolver, value_first
+from planner.solvers.shortfall import ShortfallSolver
+from planner.solvers.value_first import value_first
 
 BACKENDS = ["auto", "cpsat", "cbc", "engine"]
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pulp")

@@ -7,7 +7,7 @@ from planner.solvers.cbc import CbcSolver
 from planner.solvers.cpsat import CpSatSolver
 from planner.solvers.decomposed import DecomposedSolver
 from planner.solvers.gap_engine import GapEngineSolver
-from planner.solvers.shortfall import ServiceFirst
+from planner.solvers.service_first import ServiceFirst
 
 SOLVERS: dict[str, AssignmentSolver] = {
     "auto": DecomposedSolver(),

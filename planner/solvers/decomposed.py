@@ -45,7 +45,7 @@ from planner.solvers.decompose import components, restrict
 from planner.solvers.gap_engine import EngineSettings, GapEngineSolver
 from planner.solvers.lp_bound import BackgroundBound
 from planner.solvers.rins import improve
-from planner.solvers.shortfall import with_shortfall
+from planner.solvers.service_first import with_shortfall
 
 log = logging.getLogger(__name__)
 

@@ -61,7 +61,7 @@ from planner.gap.restricted import RestrictedModel, restrict
 from planner.problem import AssignmentProblem
 from planner.solvers.base import Progress, SolveOptions, SolveResult, Status
 from planner.solvers.cpsat import CpSatSolver, build_model, configure
-from planner.solvers.shortfall import with_shortfall
+from planner.solvers.service_first import with_shortfall
 
 log = logging.getLogger(__name__)
 
