@@ -212,10 +212,28 @@ EventStatus = Literal["applied", "infeasible", "no_solution"]
 class MovedAccount(BaseModel):
     account_id: str
     from_manager_id: str | None
-    to_manager_id: str | None
+    to_manager_id: str | None = Field(description="null: the new plan leaves the account without a manager")
     tier: str
     value_score: float
-    forced: bool
+    forced: bool = Field(description="moved because the manager left or a rule forbids the pair now")
+    reason: str | None = Field(
+        default=None,
+        description="why, as plan.csv's move_reason: voluntary | manager_left | rule: <rule name> | "
+        "unassigned (left without a manager although today's could keep it); null in `served`",
+    )
+
+
+class UnservedAccount(BaseModel):
+    account_id: str
+    from_manager_id: str | None = Field(
+        description="its manager in the plan in force; null: added by the event"
+    )
+    tier: str
+    value_score: float
+    reason: str | None = Field(
+        description="as plan.csv's move_reason: manager_left | rule: <rule name> | unassigned; null: added by the event"
+    )
+    why: str = Field(description="the reason in words")
 
 
 class ManagerChange(BaseModel):
@@ -225,10 +243,35 @@ class ManagerChange(BaseModel):
 
 
 class PlanDiff(BaseModel):
-    moved: list[MovedAccount]
-    moved_count: int
-    forced_moves: int
-    voluntary_moves: int
+    """What the event changed, counted as the plan's evaluation counts moves (summary
+    `evaluation.moves`): moved_count = forced_moves + voluntary_moves + unassigned_moves."""
+
+    moved: list[MovedAccount] = Field(
+        description="every account whose manager changes, to another manager or to none, most valuable first"
+    )
+    moved_count: int = Field(description="evaluation.moves.total")
+    forced_moves: int = Field(
+        description="evaluation.moves.forced: the manager left, or a rule forbids the pair"
+    )
+    voluntary_moves: int = Field(
+        description="evaluation.moves.voluntary: to another manager although today's could keep the account; "
+        "what the disruption budget counts"
+    )
+    unassigned_moves: int = Field(
+        default=0,
+        description="left without a manager although today's could keep the account (its hours no longer "
+        "fit it, e.g. after a capacity cut); not a voluntary move",
+    )
+    unserved: list[UnservedAccount] = Field(
+        default_factory=list,
+        description="accounts the new plan leaves without a manager that the plan in force served, or that "
+        "the event added, with why",
+    )
+    served: list[MovedAccount] = Field(
+        default_factory=list,
+        description="accounts without a manager in the plan in force (unserved, or added by the event) that "
+        "the new plan serves: not moves",
+    )
     managers: list[ManagerChange]
 
 

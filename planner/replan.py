@@ -17,7 +17,11 @@ Order of work, cheapest first:
    within the budget and a short time limit. Uncovered accounts are allowed in this repair
    (at the policy's price of the service lost when a shortfall is allowed, else at a cost
    larger than any other part of the objective can make up, so covering comes first), and
-   the start is always a valid answer.
+   the start is always a valid answer. Either way an account whose manager still holds it,
+   and may keep it, is never dropped to make room for another one: that would get around
+   the disruption budget (see `covering`, `keep_held`). It may be reduced when hours are
+   short; the leaver's account is left uncovered when only a drop or a move beyond the
+   budget would fit it.
 3. Accounts still uncovered are reported with the reasons the pre-solve diagnosis finds
    (nobody may serve them, or their region has no hours left within the budget).
 """
@@ -33,7 +37,7 @@ import numpy as np
 from planner.compile import Compiled, compile_problem
 from planner.context import Context
 from planner.diagnose import why_nobody_serves
-from planner.evaluate import Evaluation, evaluate
+from planner.evaluate import MANAGER_LEFT, RULE_PREFIX, UNASSIGNED, Evaluation, evaluate
 from planner.models import Dataset, Plan
 from planner.objective import UTIL_SCALE, level_names
 from planner.problem import AssignmentProblem
@@ -54,6 +58,7 @@ class Replanned:
     status: str  # "feasible": every rule holds; "uncovered": some accounts have no manager
     uncovered: list[str] = field(default_factory=list)  # account ids, most valuable first
     reasons: list[str] = field(default_factory=list)  # why they are uncovered, in plain words
+    reason_of: dict[str, str] = field(default_factory=dict)  # account id -> the reason about it alone
     timing_seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -111,13 +116,14 @@ def replan(
     evaluation = evaluate(ctx, plan, max_moves=problem.max_moves)
     uncovered = list(evaluation.unassigned)
     reasons: list[str] = []
+    reason_of: dict[str, str] = {}
     if uncovered:
-        reasons = uncovered_reasons(compiled.ctx, problem, start, uncovered, level)
+        reasons, reason_of = explain_uncovered(compiled.ctx, problem, start, uncovered, level)
         value = {row.account_id: row.value_score for row in evaluation.accounts}
         uncovered.sort(key=lambda a: (-value[a], a))
     clock.lap("evaluate")
     status = "uncovered" if uncovered else ("feasible" if evaluation.feasible else "violations")
-    return Replanned(plan, evaluation, method, status, uncovered, reasons, clock.laps)
+    return Replanned(plan, evaluation, method, status, uncovered, reasons, reason_of, clock.laps)
 
 
 def current_levels(compiled: Compiled, service: Mapping[str, str]) -> np.ndarray | None:
@@ -145,31 +151,66 @@ def uncovered_reasons(
 ) -> list[str]:
     """Why the uncovered accounts have no manager, grouped: no manager may serve them at all
     (which rule), or those who may have too few hours left (how many, against how many)."""
+    return explain_uncovered(ctx, problem, unit_agent, uncovered, unit_level)[0]
+
+
+def explain_uncovered(
+    ctx: Context,
+    problem: AssignmentProblem,
+    unit_agent: np.ndarray,
+    uncovered: list[str],
+    unit_level: np.ndarray | None = None,
+) -> tuple[list[str], dict[str, str]]:
+    """`uncovered_reasons`, and the same reason about each account alone (account id -> words)."""
     free = np.maximum(problem.capacity - problem.load_of(unit_agent, unit_level), 0)
     pairs_of = problem.pairs_of_unit()
     nobody: dict[str, list[str]] = {}
     short: dict[tuple[str, int, int], list[tuple[str, int]]] = {}  # (region, managers, free) -> ids, need
+    each: dict[str, str] = {}
+    budget = f"within the disruption budget of {problem.max_moves} voluntary moves"
     for account_id in uncovered:
         i = ctx.account_index[account_id]
         mine = pairs_of[int(ctx.group_of[i])]
         if mine.size == 0:
-            nobody.setdefault(why_nobody_serves(ctx, i), []).append(account_id)
+            why = why_nobody_serves(ctx, i)
+            nobody.setdefault(why, []).append(account_id)
+            each[account_id] = f"nobody may serve it: accounts {why}"
         else:
-            agents = problem.pair_agent[mine]
+            agents = np.unique(problem.pair_agent[mine])  # one pair per service level: count each once
             key = (ctx.dataset.accounts[i].region, int(agents.size), int(free[agents].sum()))
-            short.setdefault(key, []).append((account_id, int(problem.pair_weight[mine].min())))
+            need = int(problem.pair_weight[mine].min())
+            short.setdefault(key, []).append((account_id, need))
+            each[account_id] = (
+                f"it needs {need / 100:.2f} h per month, but the {key[1]} manager(s) who may serve it "
+                f"have {key[2] / 100:.2f} h free in all {budget}"
+            )
     out = [f"{_count(ids)} {why} ({_some(ids)})" for why, ids in nobody.items()]
     for (region, managers, hours_free), rows in short.items():
         needs = [need for _, need in rows]
-        span = f"{min(needs) / 100:.1f}" + (f"-{max(needs) / 100:.1f}" if max(needs) > min(needs) else "")
+        span = f"{min(needs) / 100:.2f}" + (f"-{max(needs) / 100:.2f}" if max(needs) > min(needs) else "")
         ids = [a for a, _ in rows]
         out.append(
             f"{_count(ids)} in region {region!r} need {span} h per month each, but the {managers} "
-            f"manager(s) who may serve them have {hours_free / 100:.1f} h free in all within the "
-            f"disruption budget of {problem.max_moves} voluntary moves; a larger budget, a longer "
-            f"re-plan or a hire would help ({_some(ids)})"
+            f"manager(s) who may serve them have {hours_free / 100:.2f} h free in all {budget}; "
+            f"a larger budget, a longer re-plan or a hire would help ({_some(ids)})"
         )
-    return out
+    return out, each
+
+
+def unserved_words(reason: str | None, previous_manager_id: str | None, detail: str = "") -> str:
+    """Why a re-plan leaves an account without a manager, in words: `reason` is the evaluator's
+    move reason (None: the account had no manager, e.g. it is new), `detail` the re-plan's
+    reason about the account (`Replanned.reason_of`)."""
+    who = previous_manager_id or "its manager"
+    if reason == MANAGER_LEFT:
+        text = f"{who} has left"
+    elif reason is not None and reason.startswith(RULE_PREFIX):
+        text = f"{who} may no longer serve it ({reason.removeprefix(RULE_PREFIX)})"
+    elif reason == UNASSIGNED:
+        text = f"{who} may keep it but no longer has the hours for it"
+    else:
+        text = "it had no manager"
+    return f"{text}; {detail}" if detail else text
 
 
 def _count(ids: list[str]) -> str:
@@ -185,13 +226,54 @@ def covering(problem: AssignmentProblem) -> AssignmentProblem:
     objective can make up: a plan covering one more unit is always better. A unit its
     manager still holds costs more again to drop than covering every other unit gains, so
     the repair never uncovers an account to get around the disruption budget (taking an
-    account away from its active manager would be a move the budget does not count)."""
+    account away from its active manager would be a move the budget does not count).
+
+    With a shortfall allowed, units are left unserved at the policy's price of the service
+    lost, and the same holds for held units by `keep_held`."""
     if problem.unassigned_cost is not None:
-        return problem
+        return keep_held(problem)
     big = int(problem.pair_cost.sum()) + problem.balance_coef * UTIL_SCALE + 1
     held = problem.hint >= 0 if problem.hint is not None else np.zeros(problem.n_units, dtype=bool)
     per_unit = np.where(held, big * (int(problem.unit_size.sum()) + 1), big)
     return replace(problem, unassigned_cost=per_unit * problem.unit_size)
+
+
+HELD_RANK_STEPS = 100  # resolution of the value order among held units that must be dropped
+
+
+def keep_held(problem: AssignmentProblem) -> AssignmentProblem:
+    """`problem` (a shortfall allowed) where leaving a unit its manager still holds, and may
+    keep, unserved costs more than anything else in the objective can make up.
+
+    A staff change elsewhere never takes an account away from the manager who keeps it: the
+    repair would otherwise drop such an account to make room for a leaver's more valuable
+    one without a voluntary move, getting around the disruption budget (the evaluator calls
+    the drop `unassigned`, not a move). It may still reduce the account's service, priced by
+    the service lost like any reduction. Only when the holder's own hours no longer fit it
+    (a capacity cut) is a held unit dropped, and then the least valuable first.
+
+    Formulation: held unit u costs unassigned_cost[u] + B x rank[u] to drop, where
+    B = sum over units of max(dearest option, unassigned cost) + the largest balance term + 1
+    exceeds every other part of any plan's objective (all are >= 0), so a plan dropping less
+    held rank is always better. rank[u] = ceil(unassigned_cost[u] / q) >= 1 with
+    q = max(largest held cost / HELD_RANK_STEPS, smallest held cost): between drops that
+    cannot be avoided the value order holds to 1 / HELD_RANK_STEPS of the dearest (one
+    strategic account outweighs the few standard ones its hours would keep), and the total
+    stays far within 64 bits (rank <= HELD_RANK_STEPS)."""
+    assert problem.unassigned_cost is not None
+    held = problem.hint >= 0 if problem.hint is not None else np.zeros(problem.n_units, dtype=bool)
+    if not held.any():
+        return problem
+    cost = problem.unassigned_cost.astype(np.int64)
+    dearest = np.zeros(problem.n_units, dtype=np.int64)
+    np.maximum.at(dearest, problem.pair_unit, problem.pair_cost)
+    big = int(np.maximum(dearest, cost).sum()) + problem.balance_coef * UTIL_SCALE + 1
+    mine = cost[held]
+    quantum = max(int(mine.max()) // HELD_RANK_STEPS, int(mine.min()), 1)
+    rank = np.maximum(-(-mine // quantum), 1)
+    out = cost.copy()
+    out[held] += big * rank
+    return replace(problem, unassigned_cost=out)
 
 
 def _repair(
@@ -217,11 +299,21 @@ def _repair(
         result = CpSatSolver().solve(sub, SolveOptions(time_limit_seconds=share, threads=2))
         if result.unit_agent is None or result.status not in (Status.OPTIMAL, Status.FEASIBLE):
             continue  # keep the start for this part: valid, if not the best
+        if _worse_than_start(sub, result.unit_agent, result.unit_level):
+            continue  # the search stopped before it matched its start: keep the start
         out[units] = np.where(result.unit_agent >= 0, agents[np.maximum(result.unit_agent, 0)], -1)
         if out_level is not None:
             got = result.unit_level if result.unit_level is not None else np.zeros(units.size, np.int64)
             out_level[units] = np.where(result.unit_agent >= 0, got, 0)
     return out, out_level
+
+
+def _worse_than_start(sub: AssignmentProblem, unit_agent: np.ndarray, unit_level: np.ndarray | None) -> bool:
+    """The search's answer costs more than the valid start it was given (possible when the time
+    runs out before CP-SAT takes up its hint); the costs include `keep_held`'s surcharges."""
+    if sub.hint is None or not satisfies(sub, sub.hint, sub.hint_level):
+        return False
+    return sub.objective_of(unit_agent, unit_level) > sub.objective_of(sub.hint, sub.hint_level)
 
 
 def _could_serve_better(

@@ -38,7 +38,23 @@ def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 @pytest.fixture(scope="module")
 def solved(client: TestClient) -> dict:
     """The demo uploaded and solved once per database; demo solves to optimality in about 1 s."""
-    dataset_id = upload_demo(client)
+    return _solve(client, upload_demo(client))
+
+
+@pytest.fixture(scope="module")
+def solved_shortfall(client: TestClient) -> dict:
+    """The demo with a shortfall allowed (`allow_unassigned: true`, the default; the demo's own
+    policy requires full service), uploaded and solved once per database."""
+    files = demo_files()
+    name, policy = files["policy"]
+    files["policy"] = (name, policy.replace(b"allow_unassigned: false", b"allow_unassigned: true"))
+    assert files["policy"][1] != policy
+    r = client.post("/api/v1/datasets/upload", headers=WRITE, data={"name": "demo-shortfall"}, files=files)
+    assert r.status_code == 201, r.text
+    return _solve(client, r.json()["id"])
+
+
+def _solve(client: TestClient, dataset_id: str) -> dict:
     r = client.post(
         "/api/v1/jobs", headers=WRITE, json={"dataset_id": dataset_id, "solver": {"time_limit_seconds": 10}}
     )
@@ -86,12 +102,22 @@ def test_solve_job_result_and_plan_views(client: TestClient, solved: dict) -> No
     assert fairness.status_code == 200
 
 
-def test_manager_left_event_diff_idempotent_and_compare(client: TestClient, solved: dict) -> None:
-    ds = solved["dataset_id"]
+@pytest.mark.parametrize("data", ["solved", "solved_shortfall"])
+def test_manager_left_event_diff_idempotent_and_compare(
+    client: TestClient, data: str, request: pytest.FixtureRequest
+) -> None:
+    ds = request.getfixturevalue(data)["dataset_id"]
     before = client.get(f"/api/v1/datasets/{ds}/current-plan", headers=READ).json()
     rows = client.get(f"/api/v1/plans/{before['id']}/assignments", headers=READ).json()
     leaver = rows[0]["manager_id"]
+    if data == "solved_shortfall":
+        # The manager with the most accounts: east cannot absorb them, and before the fix the
+        # re-plan dropped accounts other managers held to make room (counted as voluntary moves).
+        leaver = max(
+            sorted({r["manager_id"] for r in rows}), key=lambda m: sum(r["manager_id"] == m for r in rows)
+        )
     held = {r["account_id"] for r in rows if r["manager_id"] == leaver}
+    unserved_before = {r["account_id"] for r in rows if r["manager_id"] is None}
     event = {
         "type": "manager_left",
         "idempotency_key": f"left-{leaver}",
@@ -107,6 +133,30 @@ def test_manager_left_event_diff_idempotent_and_compare(client: TestClient, solv
     assert out["diff"]["forced_moves"] == len(held)
     assert out["diff"]["voluntary_moves"] <= 20  # ... and the rest stayed within the budget
     assert out["previous_plan_id"] == before["id"]
+    # The diff counts moves as the new plan's evaluation does (planner/evaluate.py).
+    d = out["diff"]
+    moves = client.get(f"/api/v1/plans/{out['plan_id']}", headers=READ).json()["summary"]["evaluation"][
+        "moves"
+    ]
+    assert (d["moved_count"], d["forced_moves"], d["voluntary_moves"]) == (
+        moves["total"],
+        moves["forced"],
+        moves["voluntary"],
+    )
+    assert (
+        d["moved_count"]
+        == len(d["moved"])
+        == d["forced_moves"] + d["voluntary_moves"] + d["unassigned_moves"]
+    )
+    assert sum(m["reason"] == "voluntary" for m in d["moved"]) == d["voluntary_moves"]
+    assert d["unassigned_moves"] == 0  # no account its manager keeps is dropped for the leaver's
+    # Accounts left without a manager are listed apart, each with why: only the leaver's.
+    unserved = {u["account_id"]: u for u in d["unserved"]}
+    assert set(unserved) == set(out["uncovered"]) - unserved_before
+    assert set(unserved) <= held
+    for u in unserved.values():
+        assert u["reason"] == "manager_left" and u["from_manager_id"] == leaver
+        assert u["why"].startswith(f"{leaver} has left; "), u["why"]
 
     again = client.post(f"/api/v1/datasets/{ds}/events", headers=WRITE, json=event)
     assert again.status_code == 200 and again.json()["replayed"]
@@ -123,7 +173,7 @@ def test_manager_left_event_diff_idempotent_and_compare(client: TestClient, solv
     after = client.get(f"/api/v1/datasets/{ds}/current-plan", headers=READ).json()
     assert after["id"] == out["plan_id"] and after["dataset_version"] == 2
     cmp = client.post("/api/v1/compare", headers=READ, json={"plan_ids": [before["id"], after["id"]]}).json()
-    assert cmp["diffs"][0]["moved_count"] == out["diff"]["moved_count"]
+    assert cmp["diffs"][0]["moved_count"] == d["moved_count"] + len(d["served"])  # compare: every change
     log = client.get(f"/api/v1/datasets/{ds}/events", headers=READ).json()
     assert [e["event_id"] for e in log] == [out["event_id"]]
 
@@ -151,6 +201,76 @@ def test_leaver_nobody_can_replace_is_applied_with_the_uncovered_accounts_named(
     assert any("ja" in reason for reason in out["reasons"]), out["reasons"]
     moved = {m["account_id"]: m["to_manager_id"] for m in out["diff"]["moved"]}
     assert moved == {"j1": None, "e1": "B"}
+
+
+def test_leaver_event_never_drops_an_account_another_manager_keeps(client: TestClient) -> None:
+    """A shortfall allowed (the default policy). A leaves; only B speaks ja, so only B may take
+    a1 (key: 3 h, 2 h reduced), and B (2 h) holds b1 (standard: 0.5 h, 0.25 h reduced): a1 fits
+    on B only if b1 goes, by a voluntary move to D (none allowed) or by dropping it. b1 stays;
+    a1 is left uncovered, with why. Then B's hours are cut below b1's: b1 is dropped, its
+    manager could have kept it, and the diff says so apart from the moves (not as voluntary)."""
+    body = {
+        "name": "keep-held",
+        "managers": [
+            {"manager_id": "A", "capacity_hours": 100},
+            {"manager_id": "B", "capacity_hours": 2, "languages": ["ja"]},
+            {"manager_id": "D", "capacity_hours": 3, "languages": ["en"]},
+        ],
+        "accounts": [
+            {"account_id": "a1", "tier": "key", "language": "ja", "current_manager_id": "A"},
+            {"account_id": "b1", "tier": "standard", "current_manager_id": "B"},
+        ],
+        "policy": {"weights": {"balance": 0}},  # balance would reduce b1 for its own sake
+    }
+    r = client.post("/api/v1/datasets", headers=WRITE, json=body)
+    assert r.status_code == 201, r.text
+    ds = r.json()["id"]
+
+    def post(event: dict) -> tuple[dict, dict]:
+        r = client.post(f"/api/v1/datasets/{ds}/events", headers=WRITE, json={**event, "max_moves": 0})
+        assert r.status_code == 200, r.text
+        out = r.json()
+        plan = client.get(f"/api/v1/plans/{out['plan_id']}", headers=READ).json()
+        moves = plan["summary"]["evaluation"]["moves"]
+        d = out["diff"]
+        assert (d["moved_count"], d["forced_moves"], d["voluntary_moves"]) == (
+            moves["total"],
+            moves["forced"],
+            moves["voluntary"],
+        )
+        return out, d
+
+    out, d = post({"type": "manager_left", "idempotency_key": "keep-held-A", "manager_id": "A"})
+    assert out["uncovered"] == ["a1"]
+    assert [(m["account_id"], m["to_manager_id"], m["reason"], m["forced"]) for m in d["moved"]] == [
+        ("a1", None, "manager_left", True)
+    ]
+    assert (d["forced_moves"], d["voluntary_moves"], d["unassigned_moves"]) == (1, 0, 0)
+    (gone,) = d["unserved"]
+    assert gone["account_id"] == "a1" and gone["reason"] == "manager_left" and gone["from_manager_id"] == "A"
+    assert gone["why"] == (
+        "A has left; it needs 2.00 h per month, but the 1 manager(s) who may serve it have 1.50 h free "
+        "in all within the disruption budget of 0 voluntary moves"
+    )
+
+    out, d = post(
+        {
+            "type": "capacity_changed",
+            "idempotency_key": "keep-held-B",
+            "manager_id": "B",
+            "capacity_hours": 0.2,
+        }
+    )
+    assert sorted(out["uncovered"]) == ["a1", "b1"]
+    assert [(m["account_id"], m["to_manager_id"], m["reason"], m["forced"]) for m in d["moved"]] == [
+        ("b1", None, "unassigned", False)
+    ]
+    assert (d["moved_count"], d["forced_moves"], d["voluntary_moves"], d["unassigned_moves"]) == (1, 0, 0, 1)
+    (gone,) = d["unserved"]  # a1 was unserved before: not news
+    assert gone["account_id"] == "b1" and gone["reason"] == "unassigned"
+    assert gone["why"].startswith(
+        "B may keep it but no longer has the hours for it; it needs 0.25 h per month"
+    )
 
 
 def test_other_events_chain_versions(client: TestClient, solved: dict) -> None:

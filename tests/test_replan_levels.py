@@ -124,3 +124,60 @@ def test_a_level_the_policy_no_longer_has_counts_as_full_service() -> None:
     out = replan(_left(current, "C"), max_moves=5, service={"A1": "every 99 weeks", "gone": "x"})
     assert out.evaluation.violations == []
     assert set(out.plan.service.values()) <= {KEY_REDUCED, STANDARD_REDUCED}
+
+
+def _leaver_team() -> Dataset:
+    # A leaves. Only B speaks ja, so only B may take A's key account a1 (3 h, 2 h reduced); B has
+    # 2 h and holds b1 (standard, 0.5 h, 0.25 h reduced): a1 reduced + b1 reduced = 2.25 h do not
+    # fit. So a1 fits on B only if b1 goes: moved to D (a voluntary move) or dropped.
+    return dataset(
+        [mgr("A"), mgr("B", 2.0, languages=frozenset({"ja"})), mgr("D", 3.0, languages=frozenset({"en"}))],
+        [acc("a1", tier="key", language="ja", current_manager_id="A"), acc("b1", current_manager_id="B")],
+        allow_unassigned=True,
+    )
+
+
+def test_a_leaver_never_takes_an_account_from_a_manager_who_keeps_it() -> None:
+    # Without a move in the budget, dropping b1 for a1 would gain the most (key service
+    # outweighs standard) but takes b1 from B, who may keep it, without counting as a move.
+    # The re-plan leaves the leaver's account uncovered instead, and says why.
+    strict = replan(_left(_leaver_team(), "A"), max_moves=0, time_limit_seconds=5)
+    assert strict.plan.assignment == {"a1": None, "b1": "B"}
+    assert strict.plan.service == {}  # b1 keeps full service: reducing it would not make room
+    assert strict.uncovered == ["a1"]
+    (reason,) = strict.reasons
+    assert "need 2.00 h per month" in reason and "the 1 manager(s)" in reason and "1.50 h free" in reason
+    assert "disruption budget of 0 voluntary moves" in reason
+    assert "1.50 h free" in strict.reason_of["a1"]
+    rows = {r.account_id: r for r in strict.evaluation.accounts}
+    assert rows["a1"].move_reason == "manager_left" and rows["b1"].move_reason is None
+    assert strict.evaluation.moves["voluntary"] == 0 and strict.evaluation.moves["total"] == 1
+    # With one move allowed, b1 moves to D (voluntary) and B takes a1 at the reduced level.
+    loose = replan(_left(_leaver_team(), "A"), max_moves=1, time_limit_seconds=5)
+    assert loose.plan.assignment == {"a1": "B", "b1": "D"}
+    assert loose.plan.service == {"a1": KEY_REDUCED}
+    assert loose.uncovered == [] and loose.evaluation.violations == []
+    assert loose.evaluation.moves["voluntary"] == 1
+
+
+def test_a_capacity_cut_drops_held_accounts_least_valuable_first() -> None:
+    # Only A speaks ja. A holds S (strategic, 10 h, no reduced level) and s1, s2 (standard,
+    # 0.5 h each, 0.25 h reduced); A's hours are cut to 10 h: A keeps S alone, or s1 and s2.
+    # Dropping S would drop fewer accounts, but the held accounts that must go are chosen by
+    # value, as any shortfall: the strategic account stays, the standard ones are left unserved.
+    ds = dataset(
+        [mgr("A", 20.0, seniority="senior", languages=frozenset({"ja"})), mgr("B", seniority="senior")],
+        [
+            acc("S", tier="strategic", language="ja", current_manager_id="A"),
+            acc("s1", language="ja", current_manager_id="A"),
+            acc("s2", language="ja", current_manager_id="A"),
+            acc("b1", current_manager_id="B"),
+        ],
+        allow_unassigned=True,
+    )
+    out = replan(_capacity(ds, "A", 10.0), max_moves=0, time_limit_seconds=5)
+    assert out.plan.assignment == {"S": "A", "s1": None, "s2": None, "b1": "B"}
+    assert sorted(out.uncovered) == ["s1", "s2"]
+    rows = {r.account_id: r for r in out.evaluation.accounts}
+    assert rows["s1"].move_reason == rows["s2"].move_reason == "unassigned"  # A could keep them
+    assert out.evaluation.moves["voluntary"] == 0 and out.evaluation.violations == []

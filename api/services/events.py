@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,14 +31,15 @@ from api.schemas import (
     ManagerLeft,
     MovedAccount,
     PlanDiff,
+    UnservedAccount,
 )
 from api.services.datasets import DatasetCache, counts, payload
 from api.services.plans import stored_service
 from api.store import Store
 from planner.errors import InputError, InputProblem
-from planner.evaluate import Evaluation
+from planner.evaluate import MANAGER_LEFT, RULE_PREFIX, UNASSIGNED, AccountRow, Evaluation
 from planner.models import Account, Dataset
-from planner.replan import Replanned, replan, with_current
+from planner.replan import Replanned, replan, unserved_words, with_current
 from planner.report import evaluation_block
 from planner.scenario.changes import apply_changes
 from planner.scenario.spec import AddHires, RemoveManager, SetCapacity
@@ -152,7 +153,7 @@ class EventService:
         result = replan(changed, budget, limit, service=stored_service(previous) if previous else None)
         out.timing_seconds = {"load_and_apply": round(loaded - started, 4), **result.timing_seconds}
         out.plan_id = new_id()
-        out.diff = diff(assignment, result.evaluation)
+        out.diff = diff(assignment, result.evaluation, result.reason_of)
         out.uncovered = result.uncovered
         out.reasons = result.reasons
         out.timing_seconds["total"] = round(time.perf_counter() - started, 4)
@@ -192,40 +193,73 @@ class EventService:
         self._store.add_plan(s, plan, make_current=True)
 
 
-def diff(before: dict[str, str | None], after: Evaluation) -> PlanDiff:
-    moved = []
+def diff(
+    before: dict[str, str | None], after: Evaluation, reason_of: Mapping[str, str] | None = None
+) -> PlanDiff:
+    """What changed from the plan in force (`before`) to the new plan, with the moves counted
+    and labelled as the evaluator counts them (planner.evaluate: the one source of truth), so
+    the counts equal the new plan's `evaluation.moves`. `reason_of`: the re-plan's reason for
+    each account it leaves without a manager (`Replanned.reason_of`)."""
+    reason_of = reason_of or {}
+    moved: list[MovedAccount] = []
+    served: list[MovedAccount] = []
+    unserved: list[UnservedAccount] = []
     gained: dict[str, list[str]] = {}
     lost: dict[str, list[str]] = {}
     for row in after.accounts:
         old = before.get(row.account_id)
+        if row.move_reason is not None:  # the evaluator's moved accounts, to a manager or to none
+            moved.append(_moved(row, row.previous_manager_id))
+        elif old is None and row.manager_id is not None:
+            served.append(_moved(row, None))
+        if row.manager_id is None and (old is not None or row.account_id not in before):
+            unserved.append(
+                UnservedAccount(
+                    account_id=row.account_id,
+                    from_manager_id=row.previous_manager_id,
+                    tier=row.tier,
+                    value_score=row.value_score,
+                    reason=row.move_reason,
+                    why=unserved_words(
+                        row.move_reason, row.previous_manager_id, reason_of.get(row.account_id, "")
+                    ),
+                )
+            )
         if old == row.manager_id:
             continue
-        moved.append(
-            MovedAccount(
-                account_id=row.account_id,
-                from_manager_id=old,
-                to_manager_id=row.manager_id,
-                tier=row.tier,
-                value_score=row.value_score,
-                forced=row.moved and not row.voluntary_move,
-            )
-        )
         if old:
             lost.setdefault(old, []).append(row.account_id)
         if row.manager_id:
             gained.setdefault(row.manager_id, []).append(row.account_id)
-    moved.sort(key=lambda m: (-m.value_score, m.account_id))
+    for rows in (moved, served, unserved):
+        rows.sort(key=lambda m: (-m.value_score, m.account_id))
     managers = [
         ManagerChange(manager_id=m, gained=sorted(gained.get(m, [])), lost=sorted(lost.get(m, [])))
         for m in sorted(set(gained) | set(lost))
     ]
-    forced = sum(1 for m in moved if m.forced)
+    moves = after.moves
     return PlanDiff(
         moved=moved,
-        moved_count=len(moved),
-        forced_moves=forced,
-        voluntary_moves=len(moved) - forced,
+        moved_count=int(moves["total"]),
+        forced_moves=int(moves["forced"]),
+        voluntary_moves=int(moves["voluntary"]),
+        unassigned_moves=sum(1 for m in moved if m.reason == UNASSIGNED),
+        unserved=unserved,
+        served=served,
         managers=managers,
+    )
+
+
+def _moved(row: AccountRow, from_manager_id: str | None) -> MovedAccount:
+    reason = row.move_reason
+    return MovedAccount(
+        account_id=row.account_id,
+        from_manager_id=from_manager_id,
+        to_manager_id=row.manager_id,
+        tier=row.tier,
+        value_score=row.value_score,
+        forced=reason == MANAGER_LEFT or (reason is not None and reason.startswith(RULE_PREFIX)),
+        reason=reason,
     )
 
 

@@ -328,8 +328,10 @@ async function previewLeaver(form) {
 }
 
 function diffList(moved) {
-  return h("div", { class: "scroll tall" }, table(["Account", "From", "To", "Tier", "Forced"], moved.map((m) =>
-    h("tr", {}, td(m.account_id), td(m.from || "–"), td(m.to || "–"), td(m.tier), td(m.forced === undefined ? "" : m.forced ? "yes" : "no")))));
+  // Why: the plan's move reason (voluntary, manager_left, rule: …, unassigned); older events only say forced or not.
+  const why = (m) => m.reason ?? (m.forced === undefined ? "" : m.forced ? "forced" : "voluntary");
+  return h("div", { class: "scroll tall" }, table(["Account", "From", "To", "Tier", "Why"], moved.map((m) =>
+    h("tr", {}, td(m.account_id), td(m.from || "–"), td(m.to || "–"), td(m.tier), td(why(m))))));
 }
 
 async function acceptLeaver(manager, f) {
@@ -344,8 +346,9 @@ async function acceptLeaver(manager, f) {
     out.append(h("p", { class: "flag-overload" }, `${e.uncovered.length} account(s) now have no manager: ${e.uncovered.slice(0, 10).join(", ")}${e.uncovered.length > 10 ? " …" : ""}`));
   }
   if (e.diff) {
-    out.append(h("p", {}, `The event moved ${e.diff.moved_count} account(s): ${e.diff.forced_moves} forced, ${e.diff.voluntary_moves} voluntary.`),
-      diffList(e.diff.moved.map((m) => ({ account_id: m.account_id, from: m.from_manager_id, to: m.to_manager_id, tier: m.tier, forced: m.forced }))));
+    const kept = e.diff.unassigned_moves ? `, ${e.diff.unassigned_moves} left without a manager although theirs could keep them` : "";
+    out.append(h("p", {}, `The event moved ${e.diff.moved_count} account(s): ${e.diff.forced_moves} forced, ${e.diff.voluntary_moves} voluntary${kept}.`),
+      diffList(e.diff.moved.map((m) => ({ account_id: m.account_id, from: m.from_manager_id, to: m.to_manager_id, tier: m.tier, forced: m.forced, reason: m.reason }))));
   }
   await selectDataset(state.dataset.id);
 }
