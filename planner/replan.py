@@ -165,7 +165,8 @@ def explain_uncovered(
     free = np.maximum(problem.capacity - problem.load_of(unit_agent, unit_level), 0)
     pairs_of = problem.pairs_of_unit()
     nobody: dict[str, list[str]] = {}
-    short: dict[tuple[str, int, int], list[tuple[str, int]]] = {}  # (region, managers, free) -> ids, need
+    # (region, managers, hours free in all, most free with one manager) -> ids, need
+    short: dict[tuple[str, int, int, int], list[tuple[str, int]]] = {}
     each: dict[str, str] = {}
     budget = f"within the disruption budget of {problem.max_moves} voluntary moves"
     for account_id in uncovered:
@@ -177,24 +178,37 @@ def explain_uncovered(
             each[account_id] = f"nobody may serve it: accounts {why}"
         else:
             agents = np.unique(problem.pair_agent[mine])  # one pair per service level: count each once
-            key = (ctx.dataset.accounts[i].region, int(agents.size), int(free[agents].sum()))
+            key = (
+                ctx.dataset.accounts[i].region,
+                int(agents.size),
+                int(free[agents].sum()),
+                int(free[agents].max()),
+            )
             need = int(problem.pair_weight[mine].min())
             short.setdefault(key, []).append((account_id, need))
             each[account_id] = (
                 f"it needs {need / 100:.2f} h per month, but the {key[1]} manager(s) who may serve it "
-                f"have {key[2] / 100:.2f} h free in all {budget}"
+                f"{_free_words(key[2], key[3])} {budget}"
             )
     out = [f"{_count(ids)} {why} ({_some(ids)})" for why, ids in nobody.items()]
-    for (region, managers, hours_free), rows in short.items():
+    for (region, managers, hours_free, most_free), rows in short.items():
         needs = [need for _, need in rows]
         span = f"{min(needs) / 100:.2f}" + (f"-{max(needs) / 100:.2f}" if max(needs) > min(needs) else "")
         ids = [a for a, _ in rows]
         out.append(
             f"{_count(ids)} in region {region!r} need {span} h per month each, but the {managers} "
-            f"manager(s) who may serve them have {hours_free / 100:.2f} h free in all {budget}; "
+            f"manager(s) who may serve them {_free_words(hours_free, most_free)} {budget}; "
             f"a larger budget, a longer re-plan or a hire would help ({_some(ids)})"
         )
     return out, each
+
+
+def _free_words(in_all: int, most: int) -> str:
+    """The free hours of the managers who may serve an account, so that hours free in all but
+    split between managers (none with enough for one account) do not read as enough."""
+    if most < in_all:
+        return f"have {in_all / 100:.2f} h free in all, at most {most / 100:.2f} h with any one of them,"
+    return f"have {in_all / 100:.2f} h free in all"
 
 
 def unserved_words(reason: str | None, previous_manager_id: str | None, detail: str = "") -> str:

@@ -327,11 +327,31 @@ async function previewLeaver(form) {
   out.append(h("p", {}, h("button", { type: "button", onclick: () => guard(() => acceptLeaver(manager, f)) }, `Accept: post “${manager} left”`)));
 }
 
+const RULE_WORDS = {
+  manager_active: "the manager left",
+  language_match: "language no longer matches",
+  seniority_by_tier: "tier needs a more senior manager",
+  region_eligibility: "region no longer served",
+  pinned_pair: "pinned to another manager",
+  forbidden_pair: "pair no longer allowed",
+};
+
+function reasonWords(reason) {
+  if (reason === "voluntary") return "moved by choice (counts against the move budget)";
+  if (reason === "manager_left") return "the manager left";
+  if (reason === "unassigned") return "left without a manager";
+  if (reason.startsWith("rule: ")) return RULE_WORDS[reason.slice(6)] ?? reason.slice(6).replaceAll("_", " ");
+  return reason;
+}
+
 function diffList(moved) {
-  // Why: the plan's move reason (voluntary, manager_left, rule: …, unassigned); older events only say forced or not.
-  const why = (m) => m.reason ?? (m.forced === undefined ? "" : m.forced ? "forced" : "voluntary");
-  return h("div", { class: "scroll tall" }, table(["Account", "From", "To", "Tier", "Why"], moved.map((m) =>
-    h("tr", {}, td(m.account_id), td(m.from || "–"), td(m.to || "–"), td(m.tier), td(why(m))))));
+  // Why, in a director's words: the plan's move reason (voluntary, manager_left, rule: …, unassigned);
+  // older events only say forced or not.
+  const why = (m) => m.reason ? reasonWords(m.reason) : m.forced === undefined ? "" : m.forced ? "had to move" : "moved by choice";
+  // A preview (a comparison of two plans) knows no reasons: no empty "Why" column then.
+  const withWhy = moved.some((m) => m.reason || m.forced !== undefined);
+  return h("div", { class: "scroll tall" }, table(["Account", "From", "To", "Tier", ...(withWhy ? ["Why"] : [])], moved.map((m) =>
+    h("tr", {}, td(m.account_id), td(m.from || "–"), td(m.to || "–"), td(m.tier), ...(withWhy ? [td(why(m))] : [])))));
 }
 
 async function acceptLeaver(manager, f) {
