@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import ReadKey, ServicesDep, WriteKey
 from api.routers.responses import NOT_FOUND
 from api.schemas import AdoptIn, AssignmentRowOut, CompareIn, PlanOut
+from api.services import exports
 from api.views import plan_out
 
 router = APIRouter(tags=["plans"])
@@ -39,6 +40,47 @@ def get_plan(plan_id: str, services: ServicesDep, _: ReadKey) -> PlanOut:
 def assignments(plan_id: str, services: ServicesDep, _: ReadKey) -> list[AssignmentRowOut]:
     """The rows of plan.csv, re-scored by the evaluator."""
     return [AssignmentRowOut.model_validate(r) for r in services.plans.rows(plan_id)]
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _export_responses(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {"content": {media_type: {}}, "description": what},
+        401: {"description": "missing or unknown API key (header X-API-Key)"},
+        404: {"description": "unknown plan"},
+    }
+
+
+def _attachment(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@router.get(
+    "/plans/{plan_id}/export.csv",
+    response_class=Response,
+    responses=_export_responses(
+        "text/csv", "the plan table, one row per account; UTF-8 with BOM, headers in words"
+    ),
+)
+def export_csv(plan_id: str, services: ServicesDep, _: ReadKey) -> Response:
+    """The dashboard's plan table as CSV: account, tier, region, manager, hours, service, moved and why."""
+    rows = exports.table_rows(services.plans, plan_id)
+    return _attachment(exports.to_csv(rows), "text/csv; charset=utf-8", f"plan-{plan_id[:8]}.csv")
+
+
+@router.get(
+    "/plans/{plan_id}/export.xlsx",
+    response_class=Response,
+    responses=_export_responses(XLSX, "the plan table as one Excel sheet, same rows and columns as the CSV"),
+)
+def export_xlsx(plan_id: str, services: ServicesDep, _: ReadKey) -> Response:
+    """The dashboard's plan table as an Excel workbook (one sheet, header row frozen, filters on)."""
+    rows = exports.table_rows(services.plans, plan_id)
+    return _attachment(exports.to_xlsx(rows), XLSX, f"plan-{plan_id[:8]}.xlsx")
 
 
 @router.get("/plans/{plan_id}/accounts/{account_id}/explain", responses=NOT_FOUND)

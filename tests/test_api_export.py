@@ -1,0 +1,116 @@
+"""The plan export (GET /api/v1/plans/{id}/export.csv and .xlsx): the same rows as the API's
+assignments, in the same order, with headers and reasons in words; CSV in UTF-8 with a BOM."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import pytest
+from api_conftest import READ, WRITE, demo_files, settings_for, wait_for_job
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from api.app import create_app
+from api.services.exports import HEADERS, reason_words, service_words
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'planner.db'}"
+    with TestClient(create_app(settings_for(url, max_body_bytes=2_000_000))) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def plan(client: TestClient) -> dict:
+    """The demo with a shortfall: a shortfall allowed and every manager's hours halved, so the
+    export holds reduced and unserved accounts as well as full service."""
+    files = demo_files()
+    name, policy = files["policy"]
+    files["policy"] = (name, policy.replace(b"allow_unassigned: false", b"allow_unassigned: true"))
+    mname, managers = files["managers"]
+    files["managers"] = (mname, _halve_capacity(managers))
+    r = client.post("/api/v1/datasets/upload", headers=WRITE, data={"name": "short"}, files=files)
+    assert r.status_code == 201, r.text
+    body = {"dataset_id": r.json()["id"], "solver": {"time_limit_seconds": 5}}
+    job = wait_for_job(client, client.post("/api/v1/jobs", headers=WRITE, json=body).json()["id"])
+    assert job["status"] == "succeeded", job
+    rows = client.get(f"/api/v1/plans/{job['plan_id']}/assignments", headers=READ).json()
+    version = client.get(f"/api/v1/datasets/{r.json()['id']}/versions/1", headers=READ).json()
+    regions = {a["account_id"]: a["region"] for a in version["data"]["accounts"]}
+    return {"id": job["plan_id"], "rows": rows, "regions": regions}
+
+
+def _halve_capacity(managers: bytes) -> bytes:
+    table = list(csv.DictReader(io.StringIO(managers.decode("utf-8-sig"))))
+    for m in table:
+        m["capacity_hours"] = str(float(m["capacity_hours"]) / 2)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(table[0]))
+    writer.writeheader()
+    writer.writerows(table)
+    return out.getvalue().encode()
+
+
+def _expected(plan: dict) -> list[list[str]]:
+    return [
+        [
+            r["account_id"],
+            r["account_name"],
+            r["tier"],
+            plan["regions"][r["account_id"]],
+            r["manager_id"] or "",
+            r["manager_name"] if r["manager_id"] else "",
+            str(float(r["workload_hours"])),
+            service_words(r["service"]),
+            "yes" if r["moved"] else "no",
+            reason_words(r["move_reason"]),
+        ]
+        for r in plan["rows"]
+    ]
+
+
+def test_csv_rows_equal_the_plan_assignments(client: TestClient, plan: dict) -> None:
+    r = client.get(f"/api/v1/plans/{plan['id']}/export.csv", headers=READ)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.headers["content-disposition"] == f'attachment; filename="plan-{plan["id"][:8]}.csv"'
+    assert r.content.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert tuple(lines[0]) == HEADERS
+    assert lines[1:] == _expected(plan)
+    services = {r["service"] for r in plan["rows"]}
+    assert "full" in services and len(services) > 1, services  # the shortfall shows in the rows
+
+
+def test_xlsx_rows_equal_the_plan_assignments(client: TestClient, plan: dict) -> None:
+    r = client.get(f"/api/v1/plans/{plan['id']}/export.xlsx", headers=READ)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(r.content), read_only=True).worksheets[0]
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert tuple(values[0]) == HEADERS
+    assert all(isinstance(row[6], float | int) for row in values[1:])  # hours stay numbers
+    shown = [
+        [("" if v is None else str(float(v) if i == 6 else v)) for i, v in enumerate(row)]
+        for row in values[1:]
+    ]
+    assert shown == _expected(plan)
+
+
+def test_export_needs_a_key_and_a_known_plan(client: TestClient, plan: dict) -> None:
+    assert client.get(f"/api/v1/plans/{plan['id']}/export.csv").status_code == 401
+    assert client.get("/api/v1/plans/nope/export.xlsx", headers=READ).status_code == 404
+    spec = client.get("/openapi.json").json()["paths"]
+    for ext in ("csv", "xlsx"):
+        responses = spec[f"/api/v1/plans/{{plan_id}}/export.{ext}"]["get"]["responses"]
+        assert {"200", "401", "404"} <= set(responses)
+
+
+def test_formula_like_text_is_kept_as_text() -> None:
+    from api.services.exports import to_csv
+
+    text = to_csv([["A1", "=cmd()", "key", "", "", "", 1.5, "full service", "no", ""]]).decode("utf-8-sig")
+    assert "'=cmd()" in text
