@@ -1,7 +1,8 @@
 """API keys: `name:key:scope` entries; only SHA-256 digests are kept, compared in constant time.
 
 A key file may hold `name:sha256=<hex digest>:scope` so the plain key never sits on disk.
-Scopes are ordered: a write key may also read.
+Scopes are ordered: a write key may also read. The scope may list several, `|`-separated, as the
+README writes it (`name:key:read|write`); the key gets the widest one listed.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 Scope = Literal["read", "write"]
 _RANK = {"read": 0, "write": 1}
@@ -38,13 +39,26 @@ def parse_keys(text: str, source: str) -> list[ApiKey]:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        parts = line.split(":")
-        if len(parts) != 3 or parts[2] not in _RANK or not parts[0] or not parts[1]:
-            # The entry is not echoed: it may hold a key.
-            raise ValueError(f"{source} entry {number}: expected name:key:scope with scope read or write")
-        name, secret, scope = parts
+        parts = [part.strip() for part in line.split(":")]
+        scopes = [scope.strip() for scope in parts[-1].split("|")] if len(parts) == 3 else []
+        if (
+            len(parts) != 3
+            or not parts[0]
+            or not parts[1]
+            or not scopes
+            or any(s not in _RANK for s in scopes)
+        ):
+            # The entry is not echoed: it may hold a key. Its name is shown only when the entry has
+            # the three fields, so that the first one is a name and not a key typed without one.
+            named = f" (key named {parts[0]!r})" if len(parts) >= 3 and parts[0] else ""
+            raise ValueError(
+                f"{source} entry {number}: expected name:key:scope with scope read, write or "
+                f"read|write{named}"
+            )
+        name, secret = parts[0], parts[1]
+        scope = cast(Scope, max(scopes, key=_RANK.__getitem__))
         hashed = secret.removeprefix("sha256=") if secret.startswith("sha256=") else digest(secret)
-        keys.append(ApiKey(name, hashed.lower(), scope))  # type: ignore[arg-type]
+        keys.append(ApiKey(name, hashed.lower(), scope))
     return keys
 
 

@@ -35,7 +35,17 @@ class Settings:
         return cls(
             database_url=env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DB_FILE}",
             api_keys=tuple(keys),
-            max_body_bytes=int(env.get("PLANNER_MAX_BODY_BYTES", 20 * 1024 * 1024)),
-            solve_workers=int(env.get("PLANNER_SOLVE_WORKERS", 1)),
-            event_time_limit_seconds=float(env.get("PLANNER_EVENT_TIME_LIMIT", 0.7)),
+            max_body_bytes=int(_number(env, "PLANNER_MAX_BODY_BYTES", 20 * 1024 * 1024, int)),
+            solve_workers=int(_number(env, "PLANNER_SOLVE_WORKERS", 1, int)),
+            event_time_limit_seconds=float(_number(env, "PLANNER_EVENT_TIME_LIMIT", 0.7, float)),
         )
+
+
+def _number(env: dict[str, str], name: str, default: float, kind: type[int] | type[float]) -> float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"{name}: expected a number, got {raw!r}") from None

@@ -5,12 +5,26 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import openpyxl
 import pytest
-from api_conftest import DEMO, READ, WRITE, database_url, demo_files, settings_for  # noqa: F401
+from api_conftest import (  # noqa: F401
+    DEMO,
+    READ,
+    ROOT,
+    WRITE,
+    database_url,
+    demo_files,
+    free_port,
+    settings_for,
+)
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -115,3 +129,69 @@ def test_a_bad_keys_file_names_the_entry_but_not_the_key(tmp_path: Path) -> None
     with pytest.raises(ValueError, match=re.escape(f"{keys} entry 2: expected name:key:scope")) as err:
         Settings.from_env({"PLANNER_API_KEYS_FILE": str(keys)})
     assert "top-secret-value" not in str(err.value)
+
+
+def _serve(env_keys: str, tmp_path: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'keys.db'}", "PLANNER_API_KEYS": env_keys}
+    env.pop("PLANNER_API_KEYS_FILE", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "planner", "serve", "--port", str(free_port()), "--log-level", "warning"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+
+
+def test_planner_serve_takes_the_readme_key_syntax(tmp_path: Path) -> None:
+    """`PLANNER_API_KEYS="name:key:read|write,…"` exactly as the README writes it: a key with both
+    scopes may write; a second entry after the comma is read-only."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert 'PLANNER_API_KEYS="name:key:read\\|write,…"' in readme  # the table escapes the bar
+    keys = "crm:crm-readme-key:read|write,auditor:auditor-readme-key:read"
+    settings = Settings.from_env({"PLANNER_API_KEYS": keys})
+    assert [(k.name, k.scope) for k in settings.api_keys] == [("crm", "write"), ("auditor", "read")]
+    proc = _serve(keys, tmp_path)
+    port = int(proc.args[proc.args.index("--port") + 1])  # type: ignore[union-attr, index]
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, proc.communicate()[1].decode(errors="replace")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.1)
+        url = f"http://127.0.0.1:{port}/api/v1/datasets"
+        tiny = {
+            "name": "tiny",
+            "managers": [{"manager_id": "M1", "capacity_hours": 100, "region": "r"}],
+            "accounts": [{"account_id": "A1", "region": "r"}],
+        }
+        assert httpx.post(url, json=tiny, headers={"X-API-Key": "crm-readme-key"}).status_code == 201
+        assert httpx.get(url, headers={"X-API-Key": "auditor-readme-key"}).status_code == 200
+        assert httpx.post(url, json=tiny, headers={"X-API-Key": "auditor-readme-key"}).status_code == 403
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+@pytest.mark.parametrize(
+    ("keys", "entry"),
+    [
+        (
+            "crm:leaky-secret-1:admin",
+            "entry 1: expected name:key:scope with scope read, write or read|write (key named 'crm')",
+        ),
+        ("ok:k1:read,leaky-secret-1:write", "entry 2: expected name:key:scope"),
+        ("ok:k1:read,crm:leaky-secret-1:read|", "entry 2: expected name:key:scope"),
+    ],
+)
+def test_planner_serve_refuses_a_malformed_key_entry(keys: str, entry: str, tmp_path: Path) -> None:
+    proc = _serve(keys, tmp_path)
+    out, err = proc.communicate(timeout=30)
+    text = " ".join((out + err).decode(errors="replace").split())
+    assert proc.returncode == 2, text
+    assert "Traceback" not in text and "leaky-secret-1" not in text
+    assert f"PLANNER_API_KEYS {entry}" in text

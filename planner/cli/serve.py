@@ -7,7 +7,9 @@ import logging
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
+from planner.cli.common import EXIT_BAD_INPUT, err_console
 from planner.cli.root import app
 
 
@@ -25,6 +27,14 @@ def serve_command(
     from api.settings import Settings
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except (ValueError, OSError) as exc:
+        # A malformed key entry, a number that is not one, a keys file that cannot be read: the
+        # message names the variable and entry (never the key), and the server does not start.
+        err_console.print(
+            f"[bold red]Error[/]: {escape(str(exc))}", highlight=False, soft_wrap=True, emoji=False
+        )
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     # uvicorn's access log holds paths and status codes only; X-API-Key is a header and never logged.
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
