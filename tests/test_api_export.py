@@ -27,12 +27,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 def plan(client: TestClient) -> dict:
     """The demo with a shortfall: a shortfall allowed and every manager's hours halved, so the
     export holds reduced and unserved accounts as well as full service."""
-    files = demo_files()
-    name, policy = files["policy"]
-    files["policy"] = (name, policy.replace(b"allow_unassigned: false", b"allow_unassigned: true"))
-    mname, managers = files["managers"]
-    files["managers"] = (mname, _halve_capacity(managers))
-    r = client.post("/api/v1/datasets/upload", headers=WRITE, data={"name": "short"}, files=files)
+    r = client.post("/api/v1/datasets/upload", headers=WRITE, data={"name": "short"}, files=shortfall_files())
     assert r.status_code == 201, r.text
     body = {"dataset_id": r.json()["id"], "solver": {"time_limit_seconds": 5}}
     job = wait_for_job(client, client.post("/api/v1/jobs", headers=WRITE, json=body).json()["id"])
@@ -41,6 +36,16 @@ def plan(client: TestClient) -> dict:
     version = client.get(f"/api/v1/datasets/{r.json()['id']}/versions/1", headers=READ).json()
     regions = {a["account_id"]: a["region"] for a in version["data"]["accounts"]}
     return {"id": job["plan_id"], "rows": rows, "regions": regions}
+
+
+def shortfall_files() -> dict[str, tuple[str, bytes]]:
+    """The demo's files with a shortfall allowed and every manager's capacity_hours halved."""
+    files = demo_files()
+    name, policy = files["policy"]
+    files["policy"] = (name, policy.replace(b"allow_unassigned: false", b"allow_unassigned: true"))
+    mname, managers = files["managers"]
+    files["managers"] = (mname, _halve_capacity(managers))
+    return files
 
 
 def _halve_capacity(managers: bytes) -> bytes:
@@ -55,12 +60,17 @@ def _halve_capacity(managers: bytes) -> bytes:
 
 
 def _expected(plan: dict) -> list[list[str]]:
+    return expected_rows(plan["rows"], plan["regions"])
+
+
+def expected_rows(rows: list[dict], regions: dict[str, str]) -> list[list[str]]:
+    """The export's rows, as text, from the API's assignments and the accounts' regions."""
     return [
         [
             r["account_id"],
             r["account_name"],
             r["tier"],
-            plan["regions"][r["account_id"]],
+            regions[r["account_id"]],
             r["manager_id"] or "",
             r["manager_name"] if r["manager_id"] else "",
             str(float(r["workload_hours"])),
@@ -68,7 +78,7 @@ def _expected(plan: dict) -> list[list[str]]:
             "yes" if r["moved"] else "no",
             reason_words(r["move_reason"]),
         ]
-        for r in plan["rows"]
+        for r in rows
     ]
 
 

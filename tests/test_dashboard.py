@@ -5,6 +5,8 @@ Skips when /usr/bin/chromium or the playwright package is missing (scripts/insta
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from collections.abc import Iterator
@@ -279,6 +281,116 @@ def test_calendar_tab_in_browser(dashboard_server: Server, tmp_path: Path) -> No
             )
             expect(grid.locator("td[data-date='2025-04-27']")).to_have_class("day-makeup")
             page.screenshot(path=str(tmp_path / "dashboard-calendar.png"), full_page=True)
+            assert errors == []
+        finally:
+            browser.close()
+
+
+def _no_sideways_scroll(page: Any) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"the page scrolls sideways: {width} px"
+
+
+def test_plan_table_export_and_shortfall_in_browser(dashboard_server: Server, tmp_path: Path) -> None:
+    """The Plan tab's account table (filter, search, sort), its CSV download equal to the API's
+    plan, and the shortfall panel of a team with half its hours; screenshots at 1280x800 and 390x844."""
+    from test_api_export import expected_rows, shortfall_files
+
+    sync_playwright, expect = _playwright()
+    with dashboard_server.client() as c:
+        full = _solve_demo(c, name="demo")
+        r = c.post(
+            "/api/v1/datasets/upload", headers=WRITE, data={"name": "half hours"}, files=shortfall_files()
+        )
+        assert r.status_code == 201, r.text
+        body = {"dataset_id": r.json()["id"], "adopt": True, "solver": {"time_limit_seconds": 4}}
+        short = wait_for_job(c, c.post("/api/v1/jobs", headers=WRITE, json=body).json()["id"])
+        assert short["status"] == "succeeded", short
+        rows = c.get(f"/api/v1/plans/{full['plan_id']}/assignments", headers=READ).json()
+        version = c.get(f"/api/v1/datasets/{full['dataset_id']}/versions/1", headers=READ).json()
+        short_plan = c.get(f"/api/v1/plans/{short['plan_id']}", headers=READ).json()
+    regions = {a["account_id"]: a["region"] for a in version["data"]["accounts"]}
+    assert short_plan["shortfall"]["has_shortfall"]
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page, errors = _open_logged_in(browser, dashboard_server.url + "/#plan", accept_downloads=True)
+            expect(page.locator("#status")).to_contain_text("300 accounts")
+            page.select_option("#dataset", full["dataset_id"])
+            expect(page.locator("#plan-select")).to_have_value(full["plan_id"])
+            table = page.get_by_test_id("plan-table")
+            expect(table.locator("tbody tr")).to_have_count(len(rows))
+            expect(page.get_by_test_id("shortfall")).to_be_hidden()
+
+            # Filter by a manager: exactly that manager's accounts; then a search within them.
+            manager = rows[0]["manager_id"]
+            mine = [x["account_id"] for x in rows if x["manager_id"] == manager]
+            page.select_option("#pt-manager", manager)
+            expect(table.locator("tbody tr")).to_have_count(len(mine))
+            shown = page.eval_on_selector_all(
+                "[data-testid=plan-table] tbody tr", "rs => rs.map(r => r.dataset.account)"
+            )
+            assert sorted(shown) == sorted(mine)
+            page.fill("#pt-search", mine[0])
+            expect(table.locator("tbody tr")).to_have_count(1)
+            page.click("#pt-clear")
+            page.select_option("#pt-tier", "strategic")
+            expect(table.locator("tbody tr")).to_have_count(sum(x["tier"] == "strategic" for x in rows))
+            page.click("#pt-clear")
+            # Sort by hours, most first (a second click turns the order).
+            page.click("[data-testid=plan-table] button.sort[data-col='5']")
+            page.click("[data-testid=plan-table] button.sort[data-col='5']")
+            first = page.eval_on_selector("[data-testid=plan-table] tbody tr", "r => r.dataset.account")
+            assert (
+                first
+                == max(rows, key=lambda x: (x["workload_hours"], [-ord(ch) for ch in x["account_id"]]))[
+                    "account_id"
+                ]
+            )
+            page.screenshot(path=str(ARTIFACTS / "plan-table-1280.png"), full_page=True)
+
+            # The CSV download: the API's plan, row for row.
+            with page.expect_download() as download:
+                page.click("#pt-csv")
+            assert download.value.suggested_filename == f"plan-{full['plan_id'][:8]}.csv"
+            data = Path(download.value.path()).read_bytes()
+            assert data.startswith(b"\xef\xbb\xbf")
+            lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+            assert lines[1:] == expected_rows(rows, regions)
+
+            # A team with half its hours: the shortfall panel in words, with the API's numbers.
+            page.select_option("#dataset", short["dataset_id"])
+            expect(page.locator("#plan-select")).to_have_value(short["plan_id"])
+            s = short_plan["shortfall"]
+            panel = page.get_by_test_id("shortfall")
+            expect(panel).to_be_visible()
+            expect(panel).to_contain_text("Not enough hours for full service")
+            for tier, counts in s["by_tier"].items():
+                cells = panel.locator(f"[data-testid=shortfall-tiers] tr[data-tier={tier}] td")
+                expect(cells).to_have_text([tier, str(counts["reduced"]), str(counts["unserved"])])
+            expect(panel.locator("[data-testid=hours-missing] tbody tr")).to_have_count(
+                len(s["hours_missing"])
+            )
+            panel.locator("[data-testid=shortfall-accounts] summary").click()
+            expect(panel.locator("[data-testid=shortfall-accounts] tbody tr")).to_have_count(
+                len(s["reduced"]) + len(s["unserved"])
+            )
+            page.select_option("#pt-service", "unserved")
+            expect(page.get_by_test_id("plan-table").locator("tbody tr")).to_have_count(len(s["unserved"]))
+            page.click("#pt-clear")
+            page.screenshot(path=str(ARTIFACTS / "plan-shortfall-1280.png"), full_page=True)
+
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.wait_for_timeout(300)
+            _no_sideways_scroll(page)
+            page.screenshot(path=str(ARTIFACTS / "plan-shortfall-390.png"), full_page=True)
+            page.select_option("#dataset", full["dataset_id"])
+            expect(page.locator("#plan-select")).to_have_value(full["plan_id"])
+            expect(panel).to_be_hidden()
+            _no_sideways_scroll(page)
+            page.screenshot(path=str(ARTIFACTS / "plan-table-390.png"), full_page=True)
             assert errors == []
         finally:
             browser.close()

@@ -3,6 +3,7 @@ import { api, getKey, setKey, runJob } from "./api.js";
 import { hbars, stacked, scatter, utilisationClass, widthOf, PALETTE } from "./charts.js";
 import { $, h, fmt, pct, table, td, status, guard } from "./dom.js";
 import { renderCalendar, wireCalendar } from "./calendar.js";
+import { renderPlanTable, renderShortfall, reasonWords } from "./plantable.js";
 
 const state = { datasets: [], dataset: null, version: null, plans: [], versions: new Map(), cancel: false };
 const TIER_COLOURS = { strategic: "#7b3fa0", key: "#2457c5", standard: "#9fb3d1" };
@@ -113,6 +114,8 @@ async function renderPlan() {
     h("div", { class: "card" }, "moves", h("b", {}, fmt(ev.moves && ev.moves.total))),
     h("div", { class: "card" }, "hard-rule violations", h("b", {}, fmt(ev.hard_rule_violations))),
     h("div", { class: "card" }, "mean utilisation", h("b", {}, ev.fairness ? pct(ev.fairness.utilisation_mean) : "–"))));
+  renderShortfall(plan.shortfall);
+  renderPlanTable(planId, rows, version.data.accounts);
   $("#workload-chart").replaceChildren(hbars(managers.map((m) => ({
     label: `${m.manager_id} ${m.name}`, value: m.hours, max: m.capacity_hours,
     colour: UCOLOUR[utilisationClass(m.utilisation)],
@@ -325,23 +328,6 @@ async function previewLeaver(form) {
     out.append(diffList(c.diffs[0].moved.map((m) => ({ account_id: m.account_id, from: m.from, to: m.to, tier: m.tier }))));
   }
   out.append(h("p", {}, h("button", { type: "button", onclick: () => guard(() => acceptLeaver(manager, f)) }, `Accept: post “${manager} left”`)));
-}
-
-const RULE_WORDS = {
-  manager_active: "the manager left",
-  language_match: "language no longer matches",
-  seniority_by_tier: "tier needs a more senior manager",
-  region_eligibility: "region no longer served",
-  pinned_pair: "pinned to another manager",
-  forbidden_pair: "pair no longer allowed",
-};
-
-function reasonWords(reason) {
-  if (reason === "voluntary") return "moved by choice (counts against the move budget)";
-  if (reason === "manager_left") return "the manager left";
-  if (reason === "unassigned") return "left without a manager";
-  if (reason.startsWith("rule: ")) return RULE_WORDS[reason.slice(6)] ?? reason.slice(6).replaceAll("_", " ");
-  return reason;
 }
 
 function diffList(moved) {
