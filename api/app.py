@@ -13,7 +13,7 @@ from api import dashboard, errors
 from api.db import make_engine, make_sessions
 from api.deps import Services
 from api.limits import BodySizeLimit
-from api.routers import advice, calendars, datasets, events, health, jobs, plans
+from api.routers import advice, calendars, datasets, events, health, jobs, plans, responses
 from api.services.advice import AdviceService
 from api.services.calendars import CalendarService
 from api.services.datasets import DatasetCache
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     for module in (datasets, jobs, plans, calendars, events, advice):
+        responses.document_common(module.router)
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(dashboard.router)  # the offline dashboard at /, over the same JSON API
     return app

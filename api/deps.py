@@ -57,5 +57,7 @@ def _require(scope: Scope) -> Callable[..., ApiKey]:
     return check
 
 
-ReadKey = Annotated[ApiKey, Depends(_require("read"))]
-WriteKey = Annotated[ApiKey, Depends(_require("write"))]
+require_read = _require("read")
+require_write = _require("write")  # api.routers.responses finds the operations needing it by identity
+ReadKey = Annotated[ApiKey, Depends(require_read)]
+WriteKey = Annotated[ApiKey, Depends(require_write)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from api.schemas_scarcity import ServiceShortfallOut
 from planner.models import Account, Manager
@@ -178,7 +178,8 @@ class ManagerJoined(_Event):
 class CapacityChanged(_Event):
     type: Literal["capacity_changed"]
     manager_id: str = Field(min_length=1)
-    capacity_hours: float = Field(ge=0, allow_inf_nan=False)
+    # The loader's bound (planner.models.Manager): a 31-day month round the clock.
+    capacity_hours: float = Field(ge=0, le=744, allow_inf_nan=False)
 
 
 class AccountAdded(_Event):
@@ -309,6 +310,23 @@ class Problem(BaseModel):
 class InputErrorOut(BaseModel):
     detail: str
     problems: list[Problem]
+
+
+class RequestProblem(BaseModel):
+    """One field of a request that does not match the OpenAPI document (FastAPI's own check)."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class RequestErrorOut(BaseModel):
+    detail: list[RequestProblem]
+
+
+class UnprocessableOut(RootModel[InputErrorOut | RequestErrorOut]):
+    """A 422: the request does not match the document (`detail` lists the fields), or its data
+    are bad (`detail` says what, `problems` names file, row and column)."""
 
 
 JobResultOut.model_rebuild()

@@ -11,6 +11,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import AdviceRow, CalendarRow, DatasetRow, DatasetVersionRow, EventRow, JobRow, PlanRow, now
+from api.paging import MAX_VERSION, clamp_offset
 
 ACTIVE_JOB_STATES = ("queued", "running")
 
@@ -80,7 +81,12 @@ class Store:
 
     def datasets(self, limit: int, offset: int) -> list[DatasetRow]:
         with self.session() as s:
-            q = select(DatasetRow).order_by(DatasetRow.created_at, DatasetRow.id).limit(limit).offset(offset)
+            q = (
+                select(DatasetRow)
+                .order_by(DatasetRow.created_at, DatasetRow.id)
+                .limit(limit)
+                .offset(clamp_offset(offset))
+            )
             return list(s.scalars(q))
 
     def latest_versions(self, ids: list[str]) -> dict[str, int]:
@@ -106,6 +112,8 @@ class Store:
             q = select(DatasetVersionRow).where(DatasetVersionRow.dataset_id == dataset_id)
             if version is None:
                 q = q.order_by(DatasetVersionRow.version.desc()).limit(1)
+            elif not 1 <= version <= MAX_VERSION:
+                return None  # no such version, and more than the column can compare against
             else:
                 q = q.where(DatasetVersionRow.version == version)
             return s.scalar(q)
@@ -174,7 +182,12 @@ class Store:
 
     def jobs(self, limit: int, offset: int) -> list[JobRow]:
         with self.session() as s:
-            q = select(JobRow).order_by(JobRow.created_at.desc(), JobRow.id).limit(limit).offset(offset)
+            q = (
+                select(JobRow)
+                .order_by(JobRow.created_at.desc(), JobRow.id)
+                .limit(limit)
+                .offset(clamp_offset(offset))
+            )
             return list(s.scalars(q))
 
     # --- plans -------------------------------------------------------------------------------------
@@ -195,7 +208,7 @@ class Store:
             q = select(PlanRow)
             if dataset_id is not None:
                 q = q.where(PlanRow.dataset_id == dataset_id)
-            q = q.order_by(PlanRow.created_at.desc(), PlanRow.id).limit(limit).offset(offset)
+            q = q.order_by(PlanRow.created_at.desc(), PlanRow.id).limit(limit).offset(clamp_offset(offset))
             return list(s.scalars(q))
 
     # --- calendars ---------------------------------------------------------------------------------
@@ -239,7 +252,7 @@ class Store:
                 .where(EventRow.dataset_id == dataset_id)
                 .order_by(EventRow.created_at, EventRow.id)
                 .limit(limit)
-                .offset(offset)
+                .offset(clamp_offset(offset))
             )
             return list(s.scalars(q))
 

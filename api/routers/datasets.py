@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from api.deps import ReadKey, ServicesDep, WriteKey
+from api.paging import Offset, VersionNumber
 from api.routers.responses import BAD_INPUT, NOT_FOUND
 from api.schemas import (
     DatasetContentOut,
@@ -45,7 +46,7 @@ def list_datasets(
     services: ServicesDep,
     _: ReadKey,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[DatasetOut]:
     rows = services.store.datasets(limit, offset)
     latest = services.store.latest_versions([r.id for r in rows])
@@ -83,7 +84,9 @@ def add_version(
 
 
 @router.get("/{dataset_id}/versions/{version}", responses=NOT_FOUND)
-def get_version(dataset_id: str, version: int, services: ServicesDep, _: ReadKey) -> DatasetContentOut:
+def get_version(
+    dataset_id: str, version: VersionNumber, services: ServicesDep, _: ReadKey
+) -> DatasetContentOut:
     row = services.store.version(dataset_id, version)
     if row is None:
         raise LookupError(f"data set {dataset_id!r} has no version {version}")

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import ReadKey, ServicesDep, WriteKey
+from api.paging import Offset
 from api.schemas import EventIn, EventOut, InputErrorOut
 
 router = APIRouter(prefix="/datasets/{dataset_id}/events", tags=["staff-change events"])
@@ -37,7 +38,7 @@ def audit_log(
     services: ServicesDep,
     _: ReadKey,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[EventOut]:
     """Who (API key name), when and what, oldest first, with each answer as given."""
     if services.store.dataset(dataset_id) is None:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.db import JobRow
 from api.deps import ReadKey, Services, ServicesDep, WriteKey
+from api.paging import Offset
 from api.routers.responses import INVALID, NOT_FOUND
 from api.schemas import JobIn, JobOut, JobResultOut
 from api.store import found
@@ -26,7 +27,7 @@ def list_jobs(
     services: ServicesDep,
     _: ReadKey,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[JobOut]:
     return [job_out(r) for r in services.store.jobs(limit, offset)]
 
