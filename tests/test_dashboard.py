@@ -359,6 +359,10 @@ def test_plan_table_export_and_shortfall_in_browser(dashboard_server: Server, tm
             assert data.startswith(b"\xef\xbb\xbf")
             lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
             assert lines[1:] == expected_rows(rows, regions)
+            with page.expect_download() as download:
+                page.click("#pt-xlsx")
+            assert download.value.suggested_filename == f"plan-{full['plan_id'][:8]}.xlsx"
+            assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # a zip: the .xlsx container
 
             # A team with half its hours: the shortfall panel in words, with the API's numbers.
             page.select_option("#dataset", short["dataset_id"])

@@ -108,12 +108,18 @@ async function renderPlan() {
   const ev = plan.summary.evaluation || {};
   const managers = (ev.managers || []).filter((m) => m.active || m.accounts > 0);
   const s = plan.summary.solver || {};
-  $("#plan-summary").replaceChildren(h("div", { class: "cards" },
-    h("div", { class: "card" }, "objective", h("b", {}, fmt(ev.objective))),
-    h("div", { class: "card" }, "solver", h("b", {}, `${s.name || "–"} ${s.status || ""}`)),
-    h("div", { class: "card" }, "moves", h("b", {}, fmt(ev.moves && ev.moves.total))),
-    h("div", { class: "card" }, "hard-rule violations", h("b", {}, fmt(ev.hard_rule_violations))),
-    h("div", { class: "card" }, "mean utilisation", h("b", {}, ev.fairness ? pct(ev.fairness.utilisation_mean) : "–"))));
+  const mv = ev.moves || {};
+  const proven = s.status === "optimal";
+  // Each KPI in a director's words, with a one-line hint.
+  const kpi = (label, value, hint) => h("div", { class: "card", title: hint }, label, h("b", {}, value), h("small", { class: "muted" }, hint));
+  $("#plan-summary").replaceChildren(h("div", { class: "cards kpis", "data-testid": "plan-kpis" },
+    kpi("accounts changing manager", fmt(mv.total), [`${fmt(mv.voluntary)} by choice`, `${fmt(mv.forced_by_leaver)} because the manager left`, `${fmt(mv.forced_by_rule)} because of a rule`,
+      mv.total > mv.voluntary + mv.forced ? `${fmt(mv.total - mv.voluntary - mv.forced)} left without a manager` : null].filter(Boolean).join(", ")),
+    kpi("rules broken", fmt(ev.hard_rule_violations), "language, seniority, region, hours, pins; 0 = every rule holds"),
+    kpi("average workload", ev.fairness ? pct(ev.fairness.utilisation_mean) : "–", "share of the managers' monthly hours the plan uses"),
+    kpi("plan quality", proven ? "best possible" : s.status === "feasible" ? "good, not proven best" : s.status || "–",
+      proven ? "no better plan exists under these rules" : s.gap != null ? `at most ${pct(s.gap)} better is possible` : "the time limit stopped the search"),
+    kpi("plan cost (points)", fmt(ev.objective), "service lost, travel, moves and uneven workload together; lower is better")));
   renderShortfall(plan.shortfall);
   renderPlanTable(planId, rows, version.data.accounts);
   $("#workload-chart").replaceChildren(hbars(managers.map((m) => ({
