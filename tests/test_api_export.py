@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from api.app import create_app
-from api.services.exports import HEADERS, reason_words, service_words
+from api.services.exports import FAIRNESS_HEADERS, HEADERS, reason_words, service_words
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +124,47 @@ def test_formula_like_text_is_kept_as_text() -> None:
 
     text = to_csv([["A1", "=cmd()", "key", "", "", "", 1.5, "full service", "no", ""]]).decode("utf-8-sig")
     assert "'=cmd()" in text
+
+
+def test_fairness_export_has_one_row_per_manager_of_the_report(client: TestClient, plan: dict) -> None:
+    report = client.get(f"/api/v1/plans/{plan['id']}/fairness", headers=READ).json()
+    r = client.get(f"/api/v1/plans/{plan['id']}/fairness/export.csv", headers=READ)
+    assert r.status_code == 200, r.text
+    assert r.content.startswith(b"\xef\xbb\xbf")
+    lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert tuple(lines[0]) == FAIRNESS_HEADERS
+    assert [(x[0], float(x[5]), int(x[10])) for x in lines[1:]] == [
+        (m["manager_id"], float(m["hours"]), m["accounts"]) for m in report["managers"]
+    ]
+    x = client.get(f"/api/v1/plans/{plan['id']}/fairness/export.xlsx", headers=READ)
+    assert x.status_code == 200
+    sheet = load_workbook(io.BytesIO(x.content), read_only=True).worksheets[0]
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        m["manager_id"] for m in report["managers"]
+    ]
+    assert client.get(f"/api/v1/plans/{plan['id']}/fairness/export.pdf", headers=READ).status_code == 422
+
+
+def test_comparison_export_holds_the_kpis_and_the_moved_accounts(client: TestClient, plan: dict) -> None:
+    r = client.post("/api/v1/datasets/upload", headers=WRITE, data={"name": "full"}, files=demo_files())
+    body = {"dataset_id": r.json()["id"], "solver": {"time_limit_seconds": 4}}
+    other = wait_for_job(client, client.post("/api/v1/jobs", headers=WRITE, json=body).json()["id"])[
+        "plan_id"
+    ]
+    ids = [plan["id"], other]
+    answer = client.post("/api/v1/compare", headers=READ, json={"plan_ids": ids}).json()
+    query = "&".join(f"plan_ids={i}" for i in ids)
+    r = client.get(f"/api/v1/compare/export.csv?{query}", headers=READ)
+    assert r.status_code == 200, r.text
+    lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    blank = lines.index([])
+    kpis, moved = lines[1:blank], lines[blank + 3 :]
+    assert len(lines[0]) == 3 and lines[0][1].startswith("base: ")
+    assert ["accounts changing manager", str(answer["plans"][0]["kpis"]["moves"]["total"])] == kpis[
+        [k[0] for k in kpis].index("accounts changing manager")
+    ][:2]
+    assert [m[0] for m in moved] == [m["account_id"] for m in answer["diffs"][0]["moved"]]
+    x = client.get(f"/api/v1/compare/export.xlsx?{query}", headers=READ)
+    book = load_workbook(io.BytesIO(x.content), read_only=True)
+    assert [ws.title for ws in book.worksheets] == ["KPIs", f"Moved in {other[:8]}"]
+    assert client.get(f"/api/v1/compare/export.csv?plan_ids={ids[0]}", headers=READ).status_code == 422

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
@@ -46,8 +46,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _export_responses(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
+    """`media_type` "both": the {ext} path parameter picks CSV or XLSX."""
+    types = ("text/csv", XLSX) if media_type == "both" else (media_type,)
     return {
-        200: {"content": {media_type: {}}, "description": what},
+        200: {"content": {t: {} for t in types}, "description": what},
         401: {"description": "missing or unknown API key (header X-API-Key)"},
         404: {"description": "unknown plan"},
     }
@@ -81,6 +83,45 @@ def export_xlsx(plan_id: str, services: ServicesDep, _: ReadKey) -> Response:
     """The dashboard's plan table as an Excel workbook (one sheet, header row frozen, filters on)."""
     rows = exports.table_rows(services.plans, plan_id)
     return _attachment(exports.to_xlsx(rows), XLSX, f"plan-{plan_id[:8]}.xlsx")
+
+
+@router.get(
+    "/plans/{plan_id}/fairness/export.{ext}",
+    response_class=Response,
+    responses=_export_responses(
+        "both", "one row per manager: hours, workload, travel, accounts per tier, flag (csv or xlsx)"
+    ),
+)
+def export_fairness(plan_id: str, ext: Literal["csv", "xlsx"], services: ServicesDep, _: ReadKey) -> Response:
+    """The fairness report's manager table as CSV (UTF-8 with BOM) or Excel, headers in words."""
+    rows = exports.fairness_rows(services.plans.fairness(plan_id))
+    name = f"fairness-{plan_id[:8]}.{ext}"
+    if ext == "csv":
+        return _attachment(exports.to_csv(rows, exports.FAIRNESS_HEADERS), "text/csv; charset=utf-8", name)
+    return _attachment(exports.to_xlsx(rows, "Fairness", exports.FAIRNESS_HEADERS), XLSX, name)
+
+
+@router.get(
+    "/compare/export.{ext}",
+    response_class=Response,
+    responses=_export_responses(
+        "both",
+        "the comparison: KPIs side by side (first plan = base), then the accounts each other plan moves "
+        "(csv: tables one after another; xlsx: one sheet each)",
+    ),
+)
+def export_compare(
+    ext: Literal["csv", "xlsx"],
+    services: ServicesDep,
+    _: ReadKey,
+    plan_ids: Annotated[list[str], Query(min_length=2, max_length=10)],
+) -> Response:
+    """What POST /compare answers, as CSV (UTF-8 with BOM) or Excel, KPI names in words."""
+    tables = exports.comparison_tables(services.plans.compare(plan_ids))
+    name = f"compare-{plan_ids[0][:8]}.{ext}"
+    if ext == "csv":
+        return _attachment(exports.tables_to_csv(tables), "text/csv; charset=utf-8", name)
+    return _attachment(exports.tables_to_xlsx(tables), XLSX, name)
 
 
 @router.get("/plans/{plan_id}/accounts/{account_id}/explain", responses=NOT_FOUND)
