@@ -151,6 +151,11 @@ def test_scenario_then_compare_in_browser(dashboard_server: Server, tmp_path: Pa
                 "rows => rows.map(r => [...r.querySelectorAll('td')].slice(0, 3).map(c => c.textContent))",
             )
             assert rows == [[m["account_id"], m["from"] or "–", m["to"] or "–"] for m in moved]
+            # The comparison's CSV download: the same moved accounts, in the same order.
+            with page.expect_download() as download:
+                page.get_by_test_id("compare-csv").click()
+            lines = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+            assert [x[0] for x in lines[lines.index([]) + 3 :]] == [m["account_id"] for m in moved]
             lost = page.locator(f"tr[data-manager={LEAVER}]")
             expect(lost).to_contain_text(f"{len(moved_from(moved, LEAVER))}:")
             page.screenshot(path=str(ARTIFACTS / "dashboard-compare.png"), full_page=True)
@@ -363,6 +368,16 @@ def test_plan_table_export_and_shortfall_in_browser(dashboard_server: Server, tm
                 page.click("#pt-xlsx")
             assert download.value.suggested_filename == f"plan-{full['plan_id'][:8]}.xlsx"
             assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # a zip: the .xlsx container
+
+            # The fairness report's CSV: one row per manager of the API's report.
+            page.click("#tabs button[data-tab=fairness]")
+            with page.expect_download() as download:
+                page.get_by_test_id("fairness-csv").click()
+            lines = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+            with dashboard_server.client() as c:
+                report = c.get(f"/api/v1/plans/{full['plan_id']}/fairness", headers=READ).json()
+            assert [x[0] for x in lines[1:]] == [m["manager_id"] for m in report["managers"]]
+            page.click("#tabs button[data-tab=plan]")
 
             # A team with half its hours: the shortfall panel in words, with the API's numbers.
             page.select_option("#dataset", short["dataset_id"])

@@ -53,6 +53,21 @@ export async function apiFile(url) {
   return { blob: await response.blob(), filename: named ? named[1] : url.split("/").pop() };
 }
 
+// Fetch a file with the key and save it under the server's name (a hidden link's download).
+export async function saveFile(url) {
+  const { blob, filename } = await apiFile(url);
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = href;
+  a.download = filename;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+  return filename;
+}
+
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Submit a solve job and poll it; onProgress sees every status answer.

@@ -1,5 +1,5 @@
 // The dashboard: tabs over the JSON API. State is this one object; every render reads from it.
-import { api, getKey, setKey, runJob } from "./api.js";
+import { api, getKey, setKey, runJob, saveFile } from "./api.js";
 import { hbars, stacked, scatter, utilisationClass, widthOf, PALETTE } from "./charts.js";
 import { $, h, fmt, pct, table, td, status, guard } from "./dom.js";
 import { renderCalendar, wireCalendar } from "./calendar.js";
@@ -279,7 +279,8 @@ async function runCompare(ids) {
         td(`${pct(m.utilisation_before)} → ${pct(m.utilisation_after)}`)))))));
   const violations = c.plans.filter((p) => p.violations.length).map((p) =>
     h("p", { class: "flag-overload" }, `${p.plan_id.slice(0, 8)} breaks: ${p.violations.join("; ")}`));
-  $("#compare-out").replaceChildren(h("h2", {}, "KPIs"), h("div", { class: "scroll" }, kpiTable), ...violations, ...diffs);
+  const query = ids.map((id) => `plan_ids=${encodeURIComponent(id)}`).join("&");
+  $("#compare-out").replaceChildren(downloads("compare", (ext) => `/api/v1/compare/export.${ext}?${query}`), h("h2", {}, "KPIs"), h("div", { class: "scroll" }, kpiTable), ...violations, ...diffs);
   status(`Compared ${ids.length} plans.`);
 }
 
@@ -294,7 +295,7 @@ async function renderFairness() {
   const chartWidth = full > 900 ? Math.round(full / 2 - 24) : full - 20;
   const flags = Object.entries(f.flags).map(([k, v]) => h("div", { class: "card" }, k.replaceAll("_", " "), h("b", {}, String(v.length)),
     h("small", {}, v.join(", ") || "none")));
-  $("#fairness-out").replaceChildren(
+  $("#fairness-out").replaceChildren(downloads("fairness", (ext) => `/api/v1/plans/${planId}/fairness/export.${ext}`),
     h("h2", {}, "Flags"), h("div", { class: "cards", "data-testid": "fairness-flags" }, flags),
     h("div", { class: "grid" },
       h("div", {}, h("h2", {}, `Utilisation (dashed: under-use ${pct(t.underuse_below)}, overload ${pct(t.overload_above)})`),
@@ -363,6 +364,14 @@ async function acceptLeaver(manager, f) {
       diffList(e.diff.moved.map((m) => ({ account_id: m.account_id, from: m.from_manager_id, to: m.to_manager_id, tier: m.tier, forced: m.forced, reason: m.reason }))));
   }
   await selectDataset(state.dataset.id);
+}
+
+// Download buttons for an export the API serves as .csv and .xlsx; `url(ext)` is its path.
+function downloads(what, url) {
+  const save = (ext) => guard(async () => status(`Saved ${await saveFile(url(ext))}.`));
+  return h("p", { class: "downloads" },
+    h("button", { type: "button", "data-testid": `${what}-csv`, onclick: () => save("csv") }, "Download CSV"), " ",
+    h("button", { type: "button", "data-testid": `${what}-xlsx`, onclick: () => save("xlsx") }, "Download Excel"));
 }
 
 // --- tabs and wiring ----------------------------------------------------------------------------------

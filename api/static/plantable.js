@@ -1,6 +1,6 @@
 // The Plan tab's account table (search, filters, sortable columns, CSV/Excel download) and its
 // shortfall panel. The table's columns are the export's (api/services/exports.py), in the same words.
-import { apiFile } from "./api.js";
+import { saveFile } from "./api.js";
 import { $, h, fmt, pct, table, td, guard, status } from "./dom.js";
 
 const RULE_WORDS = {
@@ -99,13 +99,7 @@ function sortBy(i) {
 async function download(ext) {
   if (!pt.planId) return;
   status(`Downloading the plan as .${ext}…`);
-  const { blob, filename } = await apiFile(`/api/v1/plans/${pt.planId}/export.${ext}`);
-  const href = URL.createObjectURL(blob);
-  const a = h("a", { href, download: filename, hidden: true });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+  const filename = await saveFile(`/api/v1/plans/${pt.planId}/export.${ext}`);
   status(`Saved ${filename}: every account of the plan, whatever the filters show.`);
 }
 
