@@ -4,15 +4,28 @@ cause becomes a 500."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.jsonsafe import finite
 from api.services.calendars import CalendarConflict
 from api.services.events import EventConflict
 from planner.errors import InfeasibleError, InputError
 
+log = logging.getLogger(__name__)
+
 
 def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own answer, except that the echoed input may hold Infinity or NaN (Python's
+        # JSON reader takes them), which no JSON response can carry: it was a 500.
+        return JSONResponse({"detail": finite(jsonable_encoder(exc.errors()))}, status_code=422)
+
     @app.exception_handler(InputError)
     async def _input(_: Request, exc: InputError) -> JSONResponse:
         problems = [
@@ -22,6 +35,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(LookupError)
     async def _missing(_: Request, exc: LookupError) -> JSONResponse:
+        # Only the API's own LookupError means a missing resource. A KeyError or IndexError from
+        # deeper down is a bug, not an unknown id: answering 404 with the key hid it (#16).
+        if type(exc) is not LookupError:
+            log.error("unexpected %s", type(exc).__name__, exc_info=exc)
+            return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
         return JSONResponse({"detail": str(exc.args[0]) if exc.args else "not found"}, status_code=404)
 
     @app.exception_handler(InfeasibleError)

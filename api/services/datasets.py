@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,24 @@ def from_json(managers: list[Manager], accounts: list[Account], policy: dict[str
     try:
         return Dataset(managers=tuple(managers), accounts=tuple(accounts), policy=pol)
     except ValidationError as exc:
-        raise InputError(
-            [InputProblem("data set", None, None, str(e["msg"])) for e in exc.errors()]
-        ) from None
+        raise InputError(dataset_problems(exc, "data set")) from None
+
+
+# Fields the data set's cross-entity checks name in their messages, longest first so that
+# "current_manager_id" is not read as "manager_id".
+_CROSS_FIELDS = ("current_manager_id", "parent_id", "manager_id", "account_id")
+
+
+def dataset_problems(exc: ValidationError, file: str, changed: Collection[str] = ()) -> list[InputProblem]:
+    """The data set's cross-entity errors (unknown ids, circles of parents), one problem each,
+    each naming the field it is about: `fields.<name>` when an event changed that field."""
+    problems = []
+    for error in exc.errors():
+        for message in str(error["msg"]).removeprefix("Value error, ").split("; "):
+            field = next((f for f in _CROSS_FIELDS if f in message), None)
+            column = None if field is None else f"fields.{field}" if field in changed else field
+            problems.append(InputProblem(file, None, column, message))
+    return problems
 
 
 def from_files(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,7 @@ from api.schemas import (
     PlanDiff,
     UnservedAccount,
 )
-from api.services.datasets import DatasetCache, counts, payload
+from api.services.datasets import DatasetCache, counts, dataset_problems, payload
 from api.services.plans import stored_service
 from api.store import Store
 from planner.errors import InputError, InputProblem
@@ -325,17 +325,17 @@ def _account_changed(ds: Dataset, e: AccountChanged) -> tuple[Dataset, str]:
             ]
         ) from None
     accounts = tuple(new if a.account_id == e.account_id else a for a in ds.accounts)
-    return _rebuild(ds, accounts=accounts), f"account {e.account_id}: " + ", ".join(
+    return _rebuild(ds, changed=e.fields, accounts=accounts), f"account {e.account_id}: " + ", ".join(
         sorted(e.fields)
     ) + " changed"
 
 
-def _rebuild(ds: Dataset, **update: Any) -> Dataset:
+def _rebuild(ds: Dataset, changed: Collection[str] = (), **update: Any) -> Dataset:
     fields: dict[str, Any] = {"managers": ds.managers, "accounts": ds.accounts, "policy": ds.policy, **update}
     try:
         return Dataset(**fields)
     except ValidationError as exc:
-        raise InputError([InputProblem("event", None, None, str(x["msg"])) for x in exc.errors()]) from None
+        raise InputError(dataset_problems(exc, "event", changed)) from None
 
 
 def _bad(where: str, message: str) -> InputError:

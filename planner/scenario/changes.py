@@ -32,6 +32,9 @@ from planner.scenario.spec import (
     SetWeights,
 )
 
+# The managers file's bound (planner.models.Manager.capacity_hours): a 31-day month round the clock.
+MAX_CAPACITY_HOURS = 744
+
 _T = TypeVar("_T")
 
 
@@ -133,6 +136,13 @@ def _set_capacity(state: _State, change: SetCapacity, where: str) -> str:
     for mid in targets:
         m = state.managers[mid]
         hours = change.hours if change.hours is not None else m.capacity_hours * (change.factor or 0.0)
+        if hours > MAX_CAPACITY_HOURS:  # model_copy does not validate; the solve would overflow later
+            state.problem(
+                f"{where}.factor",
+                f"manager {mid!r}: {m.capacity_hours:g} h x {change.factor:g} = {hours:g} h a month, more than "
+                f"{MAX_CAPACITY_HOURS} (a 31-day month)",
+            )
+            return ""
         state.managers[mid] = m.model_copy(update={"capacity_hours": round(hours, 2)})
     how = f"{change.hours:g} h" if change.hours is not None else f"x {change.factor:g}"
     who = change.manager_id or f"all {len(targets)} active managers"
