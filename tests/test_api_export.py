@@ -168,3 +168,16 @@ def test_comparison_export_holds_the_kpis_and_the_moved_accounts(client: TestCli
     book = load_workbook(io.BytesIO(x.content), read_only=True)
     assert [ws.title for ws in book.worksheets] == ["KPIs", f"Moved in {other[:8]}"]
     assert client.get(f"/api/v1/compare/export.csv?plan_ids={ids[0]}", headers=READ).status_code == 422
+
+
+def test_the_page_and_the_export_name_kpis_alike() -> None:
+    """api/static/words.js holds the comparison page's KPI words: the export's, word for word."""
+    import json
+    import re
+
+    from api.dashboard import STATIC_DIR
+    from api.services.exports import KPI_WORDS
+
+    text = (STATIC_DIR / "words.js").read_text(encoding="utf-8")
+    pairs = re.findall(r'^\s+("[^"]+"): ("[^"]*"),$', text, flags=re.M)
+    assert {json.loads(k): json.loads(v) for k, v in pairs} == KPI_WORDS

@@ -4,6 +4,7 @@ import { hbars, stacked, scatter, utilisationClass, widthOf, PALETTE } from "./c
 import { $, h, fmt, pct, table, td, status, guard } from "./dom.js";
 import { renderCalendar, wireCalendar } from "./calendar.js";
 import { renderPlanTable, renderShortfall, reasonWords } from "./plantable.js";
+import { kpiWords } from "./words.js";
 
 const state = { datasets: [], dataset: null, version: null, plans: [], versions: new Map(), cancel: false };
 const TIER_COLOURS = { strategic: "#7b3fa0", key: "#2457c5", standard: "#9fb3d1" };
@@ -263,7 +264,7 @@ async function runCompare(ids) {
   const c = await api("/compare", { method: "POST", body: { plan_ids: ids } });
   const keys = [...new Set(c.plans.flatMap((p) => flatten(p.kpis)))];
   const head = ["KPI", ...c.plans.map((p, i) => `${i === 0 ? "base " : ""}${p.name || "plan"} ${p.plan_id.slice(0, 8)}`)];
-  const kpiTable = table(head, keys.map((k) => h("tr", { "data-kpi": k }, h("th", {}, k),
+  const kpiTable = table(head, keys.map((k) => h("tr", { "data-kpi": k }, h("th", { title: k }, kpiWords(k)),
     c.plans.map((p) => { const v = pick(p.kpis, k); return td(v, { "data-value": v === undefined ? "" : JSON.stringify(v) }); }))),
   { "data-testid": "kpi-table" });
   const diffs = c.diffs.map((d) => h("div", { "data-testid": "diff", "data-other": d.other },
