@@ -171,6 +171,9 @@ def test_ics_per_manager_parses_back_to_the_visits(client: TestClient, built: di
         assert r.status_code == 200, r.text
         assert r.headers["content-type"].startswith("text/calendar")
         assert f'filename="{manager["manager_id"]}.ics"' in r.headers["content-disposition"]
+        assert f"filename*=UTF-8''{manager['manager_id']}.ics" in r.headers["content-disposition"]
+        # The request names CN and no time zone: times are China's, with its VTIMEZONE (#16).
+        assert b"BEGIN:VTIMEZONE" in r.content and b"DTSTART;TZID=Asia/Shanghai:" in r.content
         cal = Calendar.from_ical(r.content)
         assert str(cal.get("version")) == "2.0" and cal.get("prodid")
         events = set()

@@ -60,11 +60,9 @@ def cancel(plan_id: str, services: ServicesDep, _: WriteKey) -> CalendarOut:
 )
 def ics(plan_id: str, manager_id: str, services: ServicesDep, _: ReadKey) -> Response:
     """One manager's visits for Outlook or Google Calendar, from the latest calendar that succeeded."""
-    filename, content = services.calendars.ics(plan_id, manager_id)
+    disposition, content = services.calendars.ics(plan_id, manager_id)
     return Response(
-        content,
-        media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        content, media_type="text/calendar; charset=utf-8", headers={"Content-Disposition": disposition}
     )
 
 

@@ -21,7 +21,7 @@ from api.services.jobs import JobService
 from api.services.plans import PlanService
 from api.store import Store
 from planner.calendar.build import CalendarInputs, make_inputs
-from planner.calendar.ics import ics_filename, ics_stamp, manager_calendar
+from planner.calendar.ics import calendar_zone, ics_content_disposition, ics_stamp, manager_calendar
 from planner.calendar.inputs import Assignment, Availability
 from planner.calendar.policy import format_clock, parse_clock, parse_weekdays
 from planner.calendar.visits import Visit
@@ -79,7 +79,7 @@ class CalendarService:
         return self.latest(plan_id)
 
     def ics(self, plan_id: str, manager_id: str) -> tuple[str, bytes]:
-        """(file name, RFC 5545 text) of one manager's visits, as `planner calendar` writes it."""
+        """(Content-Disposition, RFC 5545 text) of one manager's visits, as `planner calendar` writes it."""
         plan = self._plans.get(plan_id)
         row = self._store.latest_calendar(plan_id, status="succeeded")
         if row is None:
@@ -91,9 +91,9 @@ class CalendarService:
             raise LookupError(f"manager {manager_id!r} has no accounts in the calendar of plan {plan_id!r}")
         visits = [visit_of(v) for v in row.visits if v["manager_id"] == manager_id]
         start = dt.date.fromisoformat(row.summary["horizon"]["start"])
-        timezone = row.summary["settings"]["timezone"]
+        timezone = calendar_zone(row.summary["settings"]["timezone"], row.summary["horizon"].get("country"))
         cal = manager_calendar(manager_id, visits, self._plans.dataset_of(plan), timezone, ics_stamp(start))
-        return ics_filename(manager_id), cal.to_ical()
+        return ics_content_disposition(manager_id), cal.to_ical()
 
 
 def calendar_inputs(

@@ -1,16 +1,22 @@
 """One iCalendar file (RFC 5545) per manager, one event per visit, for Outlook or Google.
 
-Events carry a stable UID (manager, account, date, sequence), so re-importing an updated
-calendar replaces events instead of duplicating them. Times are floating local times unless
-the calendar policy names a time zone, in which case they carry a TZID and the file embeds
-the VTIMEZONE definition.
+Events carry a stable UID (manager, account, date; a second visit of the same account on the
+same day gets a suffix), so re-publishing a calendar in which a visit keeps its day updates the
+event instead of duplicating it, even when other visits of that day moved. Times carry a TZID
+and the file embeds the VTIMEZONE definition: the calendar policy's time zone, or else the
+principal zone of the calendar's country (zone.tab's first for it: Asia/Shanghai for CN); with
+neither they are floating local times.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.resources
 import re
+import zoneinfo
+from functools import cache
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
@@ -24,6 +30,41 @@ PRODID = "-//keyaccount-planner//planner calendar//EN"
 def ics_filename(manager_id: str) -> str:
     """A file name safe on every system; distinct ids stay distinct except for odd characters."""
     return re.sub(r"[^A-Za-z0-9._-]", "_", manager_id) + ".ics"
+
+
+def ics_content_disposition(manager_id: str) -> str:
+    """RFC 6266: an ASCII fallback name for old clients and the real one, UTF-8 and percent-encoded
+    (RFC 8187), so that 张伟's file is 张伟.ics and not __.ics."""
+    real = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]', "_", manager_id) + ".ics"
+    return f"attachment; filename=\"{ics_filename(manager_id)}\"; filename*=UTF-8''{quote(real, safe='')}"
+
+
+def calendar_zone(timezone: str | None, country: str | None) -> str | None:
+    """The time zone a calendar's times are in: the policy's, else the country's principal zone."""
+    if timezone:
+        return timezone
+    return _principal_zones().get(country.upper()) if country else None
+
+
+@cache
+def _principal_zones() -> dict[str, str]:
+    """Country code -> its first zone in zone.tab, which lists the most populous zone first."""
+    text = None
+    try:
+        text = importlib.resources.files("tzdata").joinpath("zoneinfo/zone.tab").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        for folder in zoneinfo.TZPATH:
+            path = Path(folder) / "zone.tab"
+            if path.is_file():
+                text = path.read_text(encoding="utf-8")
+                break
+    zones: dict[str, str] = {}
+    for line in (text or "").splitlines():
+        if line and not line.startswith("#"):
+            fields = line.split("\t")
+            if len(fields) >= 3:
+                zones.setdefault(fields[0], fields[2])
+    return zones
 
 
 def ics_stamp(start: dt.date) -> dt.datetime:
@@ -42,11 +83,16 @@ def manager_calendar(
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", f"Visits {manager.name or manager_id}" if manager else f"Visits {manager_id}")
-    for v in visits:
+    seen: dict[str, int] = {}
+    for v in sorted(visits, key=lambda v: (v.date, v.start, v.account_id)):
         account = dataset.account_by_id.get(v.account_id)
         name = account.name if account and account.name else v.account_id
         event = Event()
-        event.add("uid", f"{manager_id}-{v.account_id}-{v.date.isoformat()}-{v.sequence}@keyaccount-planner")
+        # Not the visit's place in the day: another visit moving would change it.
+        uid = f"{manager_id}-{v.account_id}-{v.date.isoformat()}"
+        seen[uid] = seen.get(uid, 0) + 1
+        suffix = "" if seen[uid] == 1 else f"-{seen[uid]}"
+        event.add("uid", f"{uid}{suffix}@keyaccount-planner")
         event.add("dtstamp", stamp)
         event.add("dtstart", _at(v.date, v.start, zone))
         event.add("dtend", _at(v.date, v.end, zone))

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.calendar.check import CalendarViolation, check_calendar
-from planner.calendar.ics import ics_stamp, write_ics
+from planner.calendar.ics import calendar_zone, ics_stamp, write_ics
 from planner.calendar.solve import CalendarPlan
 from planner.calendar.summary import build_summary
 from planner.calendar.visits import Visit, plan_visits, write_visits
@@ -31,7 +31,7 @@ def write_calendar(
             visits,
             plan.inputs.dataset,
             [m.built.manager_id for m in plan.managers],
-            plan.inputs.calendar.timezone,
+            calendar_zone(plan.inputs.calendar.timezone, plan.inputs.work.country),
             stamp,
         )
         write_json(scratch / "summary.json", summary)
