@@ -5,6 +5,7 @@ import { $, h, fmt, pct, table, td, status, guard } from "./dom.js";
 import { renderCalendar, wireCalendar } from "./calendar.js";
 import { renderPlanTable, renderShortfall, reasonWords } from "./plantable.js";
 import { kpiWords } from "./words.js";
+import { wireUpload } from "./upload.js";
 
 const state = { datasets: [], dataset: null, version: null, plans: [], versions: new Map(), cancel: false };
 const TIER_COLOURS = { strategic: "#7b3fa0", key: "#2457c5", standard: "#9fb3d1" };
@@ -26,7 +27,11 @@ async function loadDatasets() {
   const select = $("#dataset");
   const keep = state.dataset && state.dataset.id;
   select.replaceChildren(...state.datasets.map((d) => h("option", { value: d.id }, `${d.name} (${d.id.slice(0, 8)}, v${d.latest_version})`)));
-  if (!state.datasets.length) { status("No data sets yet: upload one through the API (POST /api/v1/datasets/upload)."); return; }
+  if (!state.datasets.length) {
+    $("#upload").open = true;
+    status("No data sets yet: upload the accounts and managers files on the Data set tab.");
+    return;
+  }
   select.value = state.datasets.some((d) => d.id === keep) ? keep : state.datasets[0].id;
   await selectDataset(select.value);
 }
@@ -413,6 +418,11 @@ function wire() {
     });
   });
   $("#staff-form").addEventListener("submit", (e) => { e.preventDefault(); guard(() => previewLeaver(e.target)); });
+  wireUpload(async (id) => {
+    await loadDatasets();
+    $("#dataset").value = id;
+    await selectDataset(id);
+  });
   wireCalendar({ versionOf, planOf: async (id) => state.plans.find((p) => p.id === id) || api(`/plans/${id}`) });
   const tab = location.hash.slice(1);
   if (document.querySelector(`#tabs button[data-tab="${tab}"]`)) showTab(tab);
