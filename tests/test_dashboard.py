@@ -160,6 +160,15 @@ def test_scenario_then_compare_in_browser(dashboard_server: Server, tmp_path: Pa
             expect(lost).to_contain_text(f"{len(moved_from(moved, LEAVER))}:")
             page.screenshot(path=str(ARTIFACTS / "dashboard-compare.png"), full_page=True)
             page.screenshot(path=str(tmp_path / "dashboard-compare.png"), full_page=True)
+
+            # Adopt the what-if as the current plan from the Plan tab.
+            page.click("#tabs button[data-tab=plan]")
+            page.select_option("#plan-select", other)
+            page.get_by_test_id("adopt-plan").click()
+            expect(page.get_by_test_id("plan-is-current")).to_be_visible()
+            with dashboard_server.client() as c:
+                now = c.get(f"/api/v1/datasets/{dataset_id}/current-plan", headers=READ).json()["id"]
+            assert now == other
             assert errors == []
         finally:
             browser.close()

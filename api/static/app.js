@@ -126,6 +126,10 @@ async function renderPlan() {
     kpi("plan quality", proven ? "best possible" : s.status === "feasible" ? "good, not proven best" : s.status || "–",
       proven ? "no better plan exists under these rules" : s.gap != null ? `at most ${pct(s.gap)} better is possible` : "the time limit stopped the search"),
     kpi("plan cost (points)", fmt(ev.objective), "service lost, travel, moves and uneven workload together; lower is better")));
+  $("#plan-summary").prepend(plan.is_current
+    ? h("p", { class: "muted", "data-testid": "plan-is-current" }, "This is the data set's current plan: events such as a manager leaving start from it.")
+    : h("p", {}, h("button", { type: "button", "data-testid": "adopt-plan", onclick: () => guard(() => adoptPlan(plan)) }, "Make this the current plan"),
+      h("span", { class: "muted" }, " Events such as a manager leaving will start from it.")));
   renderShortfall(plan.shortfall);
   renderPlanTable(planId, rows, version.data.accounts);
   $("#workload-chart").replaceChildren(hbars(managers.map((m) => ({
@@ -156,6 +160,14 @@ async function renderPlan() {
   $("#scatter").replaceChildren(scatter(points, (id) => guard(() => explainAccount(planId, id)), { width: mapWidth, height: Math.round(mapWidth * 0.72) }),
     h("p", { class: "legend" }, [...colour].filter(([m]) => managers.some((x) => x.manager_id === m)).map(([m, c]) =>
       [h("span", { class: "sw", bg: c }), m]), " · dot size = tier"));
+}
+
+async function adoptPlan(plan) {
+  await api(`/datasets/${plan.dataset_id}/current-plan`, { method: "PUT", body: { plan_id: plan.id } });
+  await loadPlans();
+  renderOverview();
+  status(`Plan ${plan.name || plan.id.slice(0, 8)} is now the current plan.`);
+  await renderPlan();
 }
 
 async function explainAccount(planId, accountId) {
