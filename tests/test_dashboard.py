@@ -419,6 +419,36 @@ def test_plan_table_export_and_shortfall_in_browser(dashboard_server: Server, tm
             expect(panel).to_be_hidden()
             _no_sideways_scroll(page)
             page.screenshot(path=str(ARTIFACTS / "plan-table-390.png"), full_page=True)
+
+            # A what-if with two leavers and two hires: the job the page posts holds all four.
+            page.set_viewport_size({"width": 1280, "height": 800})
+            page.click("#tabs button[data-tab=scenario]")
+            page.select_option("#sc-remove", ["M001", "M002"])
+            page.fill("#scenario-form input[name=hire_id]", "H001")
+            page.select_option("#scenario-form select[name=hire_seniority]", "principal")
+            page.select_option("#sc-region", "north")
+            page.fill("#scenario-form input[name=hire_languages]", "en;ja;zh")
+            page.fill("#scenario-form input[name=hire_industries]", "healthcare")
+            page.click("#add-hire")
+            second = page.locator("#scenario-form fieldset.hire").nth(1)
+            second.locator("input[name=hire_id]").fill("H002")
+            second.locator("select[name=hire_seniority]").select_option("principal")
+            second.locator("select[name=hire_region]").select_option("south")
+            second.locator("input[name=hire_languages]").fill("zh;ja")
+            second.locator("input[name=hire_industries]").fill("healthcare;manufacturing;automotive")
+            with page.expect_request(
+                lambda r: r.url.endswith("/api/v1/jobs") and r.method == "POST"
+            ) as request:
+                page.click("#run-scenario")
+            changes = request.value.post_data_json["changes"]
+            assert [c["manager_id"] for c in changes if c["kind"] == "remove_manager"] == ["M001", "M002"]
+            (hires,) = [c["hires"] for c in changes if c["kind"] == "add_hires"]
+            assert [(x["manager_id"], x["seniority"], x["region"]) for x in hires] == [
+                ("H001", "principal", "north"),
+                ("H002", "principal", "south"),
+            ]
+            expect(page.locator("[data-testid=job-status][data-status=succeeded]")).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "scenario-two-hires-1280.png"), full_page=True)
             assert errors == []
         finally:
             browser.close()

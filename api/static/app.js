@@ -64,11 +64,13 @@ function fillManagerSelects() {
   const managers = state.version.data.managers;
   const opts = (blank) => [h("option", { value: "" }, blank), ...managers.map((m) =>
     h("option", { value: m.manager_id }, `${m.manager_id} ${m.name}${m.active ? "" : " (inactive)"}`))];
-  $("#sc-remove").replaceChildren(...opts("— nobody —"));
+  $("#sc-remove").replaceChildren(...opts("").slice(1));
   $("#sc-cap-manager").replaceChildren(...opts("— nobody —"));
   $("#staff-manager").replaceChildren(...opts("— choose —"));
   const regions = [...new Set(state.version.data.accounts.map((a) => a.region).filter(Boolean))].sort();
-  $("#sc-region").replaceChildren(h("option", { value: "" }, "any"), ...regions.map((r) => h("option", { value: r }, r)));
+  for (const select of document.querySelectorAll("#scenario-form select[name=hire_region]")) {
+    select.replaceChildren(h("option", { value: "" }, "any"), ...regions.map((r) => h("option", { value: r }, r)));
+  }
 }
 
 // --- data set overview ---------------------------------------------------------------------------------
@@ -189,14 +191,16 @@ async function explainAccount(planId, accountId) {
 function scenarioBody(form) {
   const f = new FormData(form);
   const changes = [];
-  if (f.get("remove")) changes.push({ kind: "remove_manager", manager_id: f.get("remove") });
+  for (const id of f.getAll("remove")) if (id) changes.push({ kind: "remove_manager", manager_id: id });
   if (f.get("cap_manager") && f.get("cap_hours") !== "") changes.push({ kind: "set_capacity", manager_id: f.get("cap_manager"), hours: Number(f.get("cap_hours")) });
-  if (f.get("hire_id")) {
-    const list = (k) => String(f.get(k) || "").split(/[;,]/).map((s) => s.trim()).filter(Boolean);
-    changes.push({ kind: "add_hires", hires: [{ manager_id: f.get("hire_id"), name: f.get("hire_name") || "",
-      seniority: f.get("hire_seniority"), region: f.get("hire_region") || "", capacity_hours: Number(f.get("hire_capacity") || 0),
-      languages: list("hire_languages"), industries: list("hire_industries") }] });
-  }
+  // One hire per "Add a hire" box that has an id.
+  const hires = [...form.querySelectorAll("fieldset.hire")].map((box) => {
+    const get = (k) => box.querySelector(`[name=${k}]`).value.trim();
+    const list = (k) => get(k).split(/[;,]/).map((s) => s.trim()).filter(Boolean);
+    return { manager_id: get("hire_id"), name: get("hire_name"), seniority: get("hire_seniority"), region: get("hire_region"),
+      capacity_hours: Number(get("hire_capacity") || 0), languages: list("hire_languages"), industries: list("hire_industries") };
+  }).filter((hire) => hire.manager_id);
+  if (hires.length) changes.push({ kind: "add_hires", hires });
   const body = { dataset_id: state.dataset.id, name: f.get("name") || "", changes,
     solver: { time_limit_seconds: Number(f.get("time_limit") || 5) } };
   if (f.get("max_moves") !== "") body.max_moves = Number(f.get("max_moves"));
@@ -421,6 +425,16 @@ function wire() {
   $("#fairness-plan").addEventListener("change", () => guard(renderFairness));
   $("#compare-run").addEventListener("click", () => guard(() => runCompare(state.compareOrder || [])));
   $("#cancel-job").addEventListener("click", () => { state.cancel = true; });
+  $("#add-hire").addEventListener("click", () => {
+    const boxes = document.querySelectorAll("#scenario-form fieldset.hire");
+    const box = boxes[0].cloneNode(true);
+    box.querySelectorAll("[id]").forEach((n) => n.removeAttribute("id"));
+    box.querySelectorAll("input").forEach((i) => { i.value = i.name === "hire_capacity" ? "120" : ""; });
+    box.querySelector("select[name=hire_region]").value = "";
+    box.querySelector("legend").textContent = `Add a hire (${boxes.length + 1})`;
+    box.append(h("button", { type: "button", class: "secondary", onclick: () => box.remove() }, "Remove this hire"));
+    boxes[boxes.length - 1].after(box);
+  });
   $("#scenario-form").addEventListener("submit", (e) => {
     e.preventDefault();
     if (!state.dataset) { status("Enter an API key and pick a data set first.", true); return; }
