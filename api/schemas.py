@@ -324,9 +324,18 @@ class RequestErrorOut(BaseModel):
     detail: list[RequestProblem]
 
 
+class DetailOut(BaseModel):
+    detail: str
+
+
 class UnprocessableOut(RootModel[InputErrorOut | RequestErrorOut]):
     """A 422: the request does not match the document (`detail` lists the fields), or its data
     are bad (`detail` says what, `problems` names file, row and column)."""
+
+
+class EventConflictOut(RootModel[EventOut | DetailOut]):
+    """A 409 to an event: the diff of an infeasible change, or `detail` when the idempotency key
+    was used for another event."""
 
 
 JobResultOut.model_rebuild()

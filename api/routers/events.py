@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import ReadKey, ServicesDep, WriteKey
 from api.paging import Offset
-from api.schemas import EventIn, EventOut, InputErrorOut
+from api.schemas import EventConflictOut, EventIn, EventOut, InputErrorOut
 
 router = APIRouter(prefix="/datasets/{dataset_id}/events", tags=["staff-change events"])
 
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/datasets/{dataset_id}/events", tags=["staff-change e
     responses={
         404: {"description": "unknown data set"},
         409: {
-            "model": EventOut,
+            "model": EventConflictOut,
             "description": "infeasible, or the idempotency key was used for another event",
         },
         422: {"model": InputErrorOut},
