@@ -300,6 +300,15 @@ def test_calendar_tab_in_browser(dashboard_server: Server, tmp_path: Path) -> No
             browser.close()
 
 
+def _smallest_chart_text(page: Any, within: str) -> float:
+    """The smallest chart text in `within` as shown, in CSS px: font size x the SVG's scale."""
+    return page.eval_on_selector_all(
+        f"{within} svg text",
+        """texts => Math.min(...texts.map(t => { const svg = t.ownerSVGElement;
+             return parseFloat(getComputedStyle(t).fontSize) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width; }))""",
+    )
+
+
 def _no_sideways_scroll(page: Any) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"the page scrolls sideways: {width} px"
@@ -364,6 +373,7 @@ def test_plan_table_export_and_shortfall_in_browser(dashboard_server: Server, tm
                 ]
             )
             page.screenshot(path=str(ARTIFACTS / "plan-table-1280.png"), full_page=True)
+            assert _smallest_chart_text(page, "#tab-plan") >= 11
 
             # The CSV download: the API's plan, row for row.
             with page.expect_download() as download:
@@ -386,6 +396,7 @@ def test_plan_table_export_and_shortfall_in_browser(dashboard_server: Server, tm
             with dashboard_server.client() as c:
                 report = c.get(f"/api/v1/plans/{full['plan_id']}/fairness", headers=READ).json()
             assert [x[0] for x in lines[1:]] == [m["manager_id"] for m in report["managers"]]
+            assert _smallest_chart_text(page, "#tab-fairness") >= 11  # the charts are not shrunk
             page.click("#tabs button[data-tab=plan]")
 
             # A team with half its hours: the shortfall panel in words, with the API's numbers.

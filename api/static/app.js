@@ -313,27 +313,33 @@ async function renderFairness() {
   const f = await api(`/plans/${planId}/fairness`);
   const t = f.thresholds;
   const managers = f.managers.filter((m) => m.active || m.accounts > 0);
-  const full = widthOf($("#fairness-out"), 560);
-  const chartWidth = full > 900 ? Math.round(full / 2 - 24) : full - 20;
   const flags = Object.entries(f.flags).map(([k, v]) => h("div", { class: "card" }, k.replaceAll("_", " "), h("b", {}, String(v.length)),
     h("small", {}, v.join(", ") || "none")));
+  // The charts are drawn at their grid cell's width once the cells are laid out, so an SVG is never
+  // shrunk to fit (its 11 px text stays 11 px).
+  const cells = [0, 1, 2].map(() => h("div", {}));
+  const label = (m) => `${m.manager_id} ${m.name}`;
+  const charts = [
+    [`Utilisation (dashed: under-use ${pct(t.underuse_below)}, overload ${pct(t.overload_above)})`, (width) =>
+      hbars(managers.map((m) => ({ label: label(m), value: m.utilisation * 100, colour: UCOLOUR[utilisationClass(m.utilisation)],
+        marks: [{ at: t.underuse_below * 100, colour: "#2457c5" }, { at: t.overload_above * 100, colour: "#d1432f" }] })), { unit: " %", width })],
+    ["Share of hours spent travelling", (width) =>
+      hbars(managers.map((m) => ({ label: label(m), value: m.travel_share * 100, colour: "#8c6d31" })), { unit: " %", width })],
+    ["Value carried", (width) => hbars(managers.map((m) => ({ label: label(m), value: m.value_carried, colour: "#7b3fa0" })), { width })],
+  ];
   $("#fairness-out").replaceChildren(downloads("fairness", (ext) => `/api/v1/plans/${planId}/fairness/export.${ext}`),
     h("h2", {}, "Flags"), h("div", { class: "cards", "data-testid": "fairness-flags" }, flags),
-    h("div", { class: "grid" },
-      h("div", {}, h("h2", {}, `Utilisation (dashed: under-use ${pct(t.underuse_below)}, overload ${pct(t.overload_above)})`),
-        hbars(managers.map((m) => ({ label: `${m.manager_id} ${m.name}`, value: m.utilisation * 100,
-          colour: UCOLOUR[utilisationClass(m.utilisation)], marks: [{ at: t.underuse_below * 100, colour: "#2457c5" }, { at: t.overload_above * 100, colour: "#d1432f" }] })),
-        { unit: " %", width: chartWidth })),
-      h("div", {}, h("h2", {}, "Share of hours spent travelling"),
-        hbars(managers.map((m) => ({ label: `${m.manager_id} ${m.name}`, value: m.travel_share * 100, colour: "#8c6d31" })), { unit: " %", width: chartWidth })),
-      h("div", {}, h("h2", {}, "Value carried"),
-        hbars(managers.map((m) => ({ label: `${m.manager_id} ${m.name}`, value: m.value_carried, colour: "#7b3fa0" })), { width: chartWidth }))),
+    h("div", { class: "grid" }, cells),
     h("h2", {}, "Statistics"),
     table(["Measure", "Value"], Object.entries(f.statistics).map(([k, v]) => h("tr", {}, td(k.replaceAll("_", " ")), td(v)))),
     h("h2", {}, "Managers"),
     h("div", { class: "scroll" }, table(["Manager", "Seniority", "Region", "Accounts", "Hours", "Capacity", "Utilisation", "Travel", "Flag"],
       f.managers.map((m) => h("tr", {}, td(`${m.manager_id} ${m.name}`), td(m.seniority), td(m.region), td(m.accounts), td(m.hours),
         td(m.capacity_hours), td(pct(m.utilisation)), td(pct(m.travel_share)), td(m.flag || (m.active ? "" : "inactive"), { class: `flag-${m.flag}` }))))));
+  charts.forEach(([heading, draw], i) => {
+    cells[i].append(h("h2", {}, heading));
+    cells[i].append(draw(widthOf(cells[i])));
+  });
 }
 
 // --- staff change -------------------------------------------------------------------------------------

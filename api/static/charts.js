@@ -1,8 +1,12 @@
 // Hand-written SVG charts: horizontal bars and a longitude/latitude scatter. No library.
 // Charts are drawn at their container's width so text keeps its size on a phone.
 export function widthOf(node, fallback = 560) {
-  const w = node && node.clientWidth;
-  return w ? Math.max(300, Math.min(900, w - 4)) : fallback;
+  if (!node || !node.clientWidth) return fallback;
+  // The content box: a chart as wide as its padded box would be shrunk, and its text with it.
+  const cs = getComputedStyle(node);
+  const w = node.getBoundingClientRect().width - ["paddingLeft", "paddingRight", "borderLeftWidth", "borderRightWidth"]
+    .reduce((sum, k) => sum + parseFloat(cs[k]), 0);
+  return Math.max(300, Math.min(900, Math.floor(w)));
 }
 const NS = "http://www.w3.org/2000/svg";
 
