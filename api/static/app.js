@@ -343,6 +343,10 @@ async function renderFairness() {
 }
 
 // --- staff change -------------------------------------------------------------------------------------
+// The preview's solve and the event's re-plan get the same time limit (and the same budget).
+const STAFF_TIME_LIMIT = 5;
+const staffBudget = (f) => (f.get("max_moves") === "" ? 20 : Number(f.get("max_moves")));
+
 async function previewLeaver(form) {
   const f = new FormData(form);
   const manager = f.get("manager");
@@ -350,10 +354,10 @@ async function previewLeaver(form) {
   const out = $("#staff-out");
   const progress = h("div");
   out.replaceChildren(h("h2", {}, `Preview: ${manager} leaves`), progress);
-  const body = { dataset_id: state.dataset.id, name: `preview: ${manager} leaves`, solver: { time_limit_seconds: 5 },
+  const body = { dataset_id: state.dataset.id, name: `preview: ${manager} leaves`, solver: { time_limit_seconds: STAFF_TIME_LIMIT },
     changes: [{ kind: "remove_manager", manager_id: manager, ...(f.get("date") ? { effective_date: f.get("date") } : {}) }] };
-  if (f.get("max_moves") !== "") body.max_moves = Number(f.get("max_moves"));
-  const job = await runJob(body, (j) => progress.replaceChildren(progressView(j, 5)));
+  body.max_moves = staffBudget(f);
+  const job = await runJob(body, (j) => progress.replaceChildren(progressView(j, STAFF_TIME_LIMIT)));
   const result = await api(`/jobs/${job.id}/result`, { okStatuses: [409] });
   await loadPlans();
   const current = state.plans.find((p) => p.is_current);
@@ -362,7 +366,20 @@ async function previewLeaver(form) {
     const c = await api("/compare", { method: "POST", body: { plan_ids: [current.id, result.plan.id] } });
     out.append(diffList(c.diffs[0].moved.map((m) => ({ account_id: m.account_id, from: m.from, to: m.to, tier: m.tier }))));
   }
-  out.append(h("p", {}, h("button", { type: "button", onclick: () => guard(() => acceptLeaver(manager, f)) }, `Accept: post “${manager} left”`)));
+  // Accept posts the same budget and time limit the preview used; once, then the button is done.
+  const accept = h("button", { type: "button", "data-testid": "staff-accept", onclick: () => guard(async () => {
+    accept.disabled = true;
+    accept.textContent = `Posting “${manager} left”…`;
+    try {
+      await acceptLeaver(manager, f);
+      accept.textContent = `Applied: “${manager} left”`;
+    } catch (e) {
+      accept.disabled = false;
+      accept.textContent = `Accept: post “${manager} left”`;
+      throw e;
+    }
+  }) }, `Accept: post “${manager} left”`);
+  out.append(h("p", {}, accept));
 }
 
 function diffList(moved) {
@@ -376,9 +393,9 @@ function diffList(moved) {
 }
 
 async function acceptLeaver(manager, f) {
-  const body = { type: "manager_left", manager_id: manager, idempotency_key: newKey() };
+  const body = { type: "manager_left", manager_id: manager, idempotency_key: newKey(), time_limit_seconds: STAFF_TIME_LIMIT };
   if (f.get("date")) body.effective_date = f.get("date");
-  if (f.get("max_moves") !== "") body.max_moves = Number(f.get("max_moves"));
+  body.max_moves = staffBudget(f);
   status(`Posting the event: ${manager} left…`);
   const e = await api(`/datasets/${state.dataset.id}/events`, { method: "POST", body });
   const out = $("#staff-out");
