@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from api.deps import ReadKey, ServicesDep, WriteKey
+from api.paging import Offset
 from api.routers.responses import NOT_FOUND
 from api.schemas import AdoptIn, AssignmentRowOut, CompareIn, PlanOut
 from api.services import exports
@@ -19,7 +20,7 @@ def list_plans(
     _: ReadKey,
     dataset_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[PlanOut]:
     rows = services.store.plans(dataset_id, limit, offset)
     current = {}
