@@ -163,8 +163,7 @@ def pair_metrics(ctx: Context, a: np.ndarray, m: np.ndarray, level: np.ndarray |
             * (full_visits - visits)
             * ctx.tier_param("hours_per_visit")[tier]
             * 100
-        ).astype(np.int64)
-        * np.ones(np.shape(a), dtype=np.int64),
+        ).astype(np.int64),
     )
 
 

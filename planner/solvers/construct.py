@@ -68,7 +68,7 @@ def construct_choice(
     moves_left: float = float("inf")
     if respect_budget and problem.max_moves is not None and problem.pair_moves is not None:
         moves_left = problem.max_moves - int(problem.pair_moves[chosen[placed]].sum())
-    state = _State(problem, pairs_of, chosen, room, left, moves_left)
+    state = Placement(problem, pairs_of, chosen, room, left, moves_left)
     for u in todo[np.lexsort((-regret, options))]:
         pairs = pairs_of[u]
         agents = agent_of_pair[pairs]
@@ -92,7 +92,7 @@ def construct_choice(
     return problem.read_choice(chosen[chosen >= 0])
 
 
-class _State:
+class Placement:
     """Mutable placement with one-step ejection: move units off an agent to make room."""
 
     def __init__(self, problem, pairs_of, chosen, room, left, moves_left):
@@ -112,6 +112,12 @@ class _State:
         self.room[a] -= self.problem.pair_weight[p]
         self.left[a] -= self.problem.unit_size[u]
         self.moves_left -= int(self.moves_of(p))
+
+    def move(self, u: int, p: int) -> None:
+        """Place u on pair p, first taking it off its current pair if it has one."""
+        if self.chosen[u] >= 0:
+            self.unplace(u)
+        self.place(u, p)
 
     def unplace(self, u: int) -> None:
         p = self.chosen[u]

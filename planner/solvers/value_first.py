@@ -17,6 +17,7 @@ import time
 import numpy as np
 
 from planner.problem import AssignmentProblem
+from planner.solvers.construct import Placement
 from planner.solvers.rins import AGREE
 
 REPAIR_OPTIONS = 3  # a unit that finds no room tries to make some on its 3 cheapest agents
@@ -43,19 +44,19 @@ def value_first(
         if problem.max_units is not None
         else np.full(problem.n_agents, big, dtype=np.int64)
     )
-    moves_left = float(problem.max_moves) if problem.max_moves is not None else math.inf
     chosen = np.full(problem.n_units, -1, dtype=np.int64)
+    # The bookkeeping of room, account slots and moves left is the construction's.
+    state = Placement(
+        problem,
+        pairs_of,
+        chosen,
+        room,
+        slots,
+        float(problem.max_moves) if problem.max_moves is not None else math.inf,
+    )
     if fixed is not None:
-        placed = np.nonzero(fixed >= 0)[0]
-        pairs = fixed[placed]
-        chosen[placed] = pairs
-        room -= np.bincount(agent_of[pairs], weights=weight[pairs], minlength=problem.n_agents).astype(
-            np.int64
-        )
-        slots -= np.bincount(
-            agent_of[pairs], weights=problem.unit_size[placed], minlength=problem.n_agents
-        ).astype(np.int64)
-        moves_left -= int(moves[pairs].sum())
+        for u in np.nonzero(fixed >= 0)[0].tolist():
+            state.place(u, int(fixed[u]))
 
     full_hours = np.full(problem.n_units, np.inf)
     is_full = level == 0
@@ -76,7 +77,7 @@ def value_first(
         agents = agent_of[pairs]
         free_h = room[agents].copy()
         free_n = slots[agents].copy()
-        free_m = moves_left
+        free_m = state.moves_left
         if current >= 0:
             mine = agents == agent_of[current]
             free_h[mine] += weight[current]
@@ -88,25 +89,12 @@ def value_first(
         options = pairs[fits]
         return int(options[np.argmin(cost[options])])
 
-    def move(u: int, new: int) -> None:
-        nonlocal moves_left
-        old = int(chosen[u])
-        if old >= 0:
-            room[agent_of[old]] += weight[old]
-            slots[agent_of[old]] += problem.unit_size[u]
-            moves_left += int(moves[old])
-        chosen[u] = new
-        room[agent_of[new]] -= weight[new]
-        slots[agent_of[new]] -= problem.unit_size[u]
-        moves_left -= int(moves[new])
-
-    def unplace(v: int) -> None:
-        nonlocal moves_left
-        old = int(chosen[v])
-        room[agent_of[old]] += weight[old]
-        slots[agent_of[old]] += problem.unit_size[v]
-        moves_left += int(moves[old])
-        chosen[v] = -1
+    def fits(u: int, p: int) -> bool:
+        """Option p of unit u fits the room, slots and moves left now."""
+        a = agent_of[p]
+        return bool(
+            room[a] >= weight[p] and slots[a] >= problem.unit_size[u] and state.moves_left >= moves[p]
+        )
 
     def relocate_for(u: int) -> bool:
         """Place u by moving units off one of its agents to other agents with room (their
@@ -119,24 +107,23 @@ def value_first(
             here = np.nonzero(owner == a)[0]
             done: list[tuple[int, int]] = []
             for v in here[np.argsort(priority[here], kind="stable")].tolist():
-                if room[a] >= weight[p] and slots[a] >= problem.unit_size[u] and moves_left >= moves[p]:
+                if fits(u, p):
                     break
                 old = int(chosen[v])
                 others = pairs_of[v][agent_of[pairs_of[v]] != a]
                 fit = others[
                     (weight[others] <= room[agent_of[others]])
                     & (problem.unit_size[v] <= slots[agent_of[others]])
-                    & (moves[others] - moves[old] <= moves_left)
+                    & (moves[others] - moves[old] <= state.moves_left)
                 ]
                 if fit.size:
-                    new = int(fit[np.argmin(cost[fit])])
-                    move(v, new)
+                    state.move(v, int(fit[np.argmin(cost[fit])]))
                     done.append((v, old))
-            if room[a] >= weight[p] and slots[a] >= problem.unit_size[u] and moves_left >= moves[p]:
-                move(u, p)
+            if fits(u, p):
+                state.place(u, p)
                 return True
             for v, old in reversed(done):
-                move(v, old)
+                state.move(v, old)
         return False
 
     def eject_for(u: int) -> list[int]:
@@ -153,7 +140,7 @@ def value_first(
             here = here[np.argsort(priority[here], kind="stable")]
             freed_h = room[a] + np.cumsum(weight[chosen[here]])
             freed_n = slots[a] + np.cumsum(problem.unit_size[here])
-            freed_m = moves_left + np.cumsum(moves[chosen[here]])
+            freed_m = state.moves_left + np.cumsum(moves[chosen[here]])
             enough = np.nonzero(
                 (freed_h >= weight[p]) & (freed_n >= problem.unit_size[u]) & (freed_m >= moves[p])
             )[0]
@@ -167,8 +154,8 @@ def value_first(
             return []
         _, p, out = best
         for v in out.tolist():
-            unplace(v)
-        move(u, p)
+            state.unplace(v)
+        state.place(u, p)
         return out.tolist()
 
     # Most valuable first; a unit that finds no room may take it from units worth less
@@ -184,7 +171,7 @@ def value_first(
             continue
         p = best_fit(u, -1)
         if p >= 0:
-            move(u, p)
+            state.place(u, p)
             continue
         if ejections_left > 0 and time.perf_counter() < repair_until:
             ejections_left -= 1
@@ -201,7 +188,7 @@ def value_first(
                 continue
             p = best_fit(u, current)
             if p >= 0 and p != current and (current < 0 or cost[p] < cost[current]):
-                move(u, p)
+                state.move(u, p)
                 changed = True
         if not changed:
             break
