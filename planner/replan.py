@@ -44,7 +44,7 @@ from planner.problem import AssignmentProblem
 from planner.solvers.base import SolveOptions, Status
 from planner.solvers.construct import construct_choice
 from planner.solvers.cpsat import CpSatSolver, satisfies
-from planner.solvers.decompose import components, restrict
+from planner.solvers.decompose import components, place_part, restrict
 
 MIN_REPAIR_SECONDS = 0.1  # below this a CP-SAT run on a region returns little more than its start
 EVALUATE_RESERVE_SECONDS = 0.15  # kept for the evaluator and the diagnosis after the repair
@@ -315,7 +315,7 @@ def _repair(
             continue  # keep the start for this part: valid, if not the best
         if _worse_than_start(sub, result.unit_agent, result.unit_level):
             continue  # the search stopped before it matched its start: keep the start
-        out[units] = np.where(result.unit_agent >= 0, agents[np.maximum(result.unit_agent, 0)], -1)
+        place_part(out, units, agents, result.unit_agent)
         if out_level is not None:
             got = result.unit_level if result.unit_level is not None else np.zeros(units.size, np.int64)
             out_level[units] = np.where(result.unit_agent >= 0, got, 0)

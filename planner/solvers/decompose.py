@@ -40,6 +40,23 @@ def components(problem: AssignmentProblem) -> list[tuple[np.ndarray, np.ndarray]
     return parts
 
 
+def place_part(plan: np.ndarray, units: np.ndarray, agents: np.ndarray, part_plan: np.ndarray) -> None:
+    """Write a part's plan (its own agent numbering, -1 = unassigned) into the whole plan: the
+    inverse of `restrict` for solutions."""
+    plan[units] = np.where(part_plan >= 0, agents[np.maximum(part_plan, 0)], -1)
+
+
+def cheapest_bound(problem: AssignmentProblem) -> float:
+    """Sum over units of their cheapest option (staying unserved included, where allowed): a
+    lower bound of any plan's pair and unserved costs. Units with no option add nothing."""
+    none = np.iinfo(np.int64).max
+    cheapest = np.full(problem.n_units, none, dtype=np.int64)
+    np.minimum.at(cheapest, problem.pair_unit, problem.pair_cost)
+    if problem.unassigned_cost is not None:
+        cheapest = np.minimum(cheapest, problem.unassigned_cost)
+    return float(cheapest[cheapest < none].sum())
+
+
 def restrict(
     problem: AssignmentProblem, units: np.ndarray, agents: np.ndarray, scale: int
 ) -> AssignmentProblem:

@@ -41,7 +41,7 @@ from planner.solvers.balance import lift_minimum
 from planner.solvers.base import SolveOptions, SolveResult, Status
 from planner.solvers.construct import construct
 from planner.solvers.cpsat import CpSatSolver, satisfies
-from planner.solvers.decompose import components, restrict
+from planner.solvers.decompose import cheapest_bound, components, place_part, restrict
 from planner.solvers.gap_engine import EngineSettings, GapEngineSolver
 from planner.solvers.lp_bound import BackgroundBound
 from planner.solvers.rins import improve
@@ -141,7 +141,7 @@ class DecomposedSolver:
                 if fallback.unit_agent is not None:
                     res = replace(res, unit_agent=fallback.unit_agent)
             if res.unit_agent is not None and satisfies(sub, res.unit_agent):
-                _place(hint, units, agents, res.unit_agent)
+                place_part(hint, units, agents, res.unit_agent)
             else:
                 broken[units] = True
             # Each unit at its cheapest agent is a bound no part can fall below, so a part the
@@ -241,7 +241,7 @@ class DecomposedSolver:
                         sub.n_units, seconds)  # fmt: skip
             res = self._cpsat.solve(sub, replace(options, time_limit_seconds=seconds, on_progress=None))
             if res.unit_agent is not None and satisfies(sub, res.unit_agent):
-                _place(out, units, agents, res.unit_agent)
+                place_part(out, units, agents, res.unit_agent)
         return out
 
     def _solve_part(self, sub: AssignmentProblem, options: SolveOptions) -> SolveResult:
@@ -262,21 +262,9 @@ class DecomposedSolver:
         )
 
 
-def _place(plan: np.ndarray, units: np.ndarray, agents: np.ndarray, part_plan: np.ndarray) -> None:
-    """Write a part's plan (its own agent numbering, -1 = unassigned) into the whole plan."""
-    plan[units] = np.where(part_plan >= 0, agents[np.maximum(part_plan, 0)], -1)
-
-
 def _cpsat_seconds(problem: AssignmentProblem) -> float:
     """The least time CP-SAT on `problem` needs to build its model and get anywhere."""
     return MIN_POLISH_SECONDS + BUILD_SECONDS_PER_PAIR * problem.n_pairs
-
-
-def cheapest_bound(problem: AssignmentProblem) -> float:
-    """Sum over units of their cheapest pair: a lower bound of any plan's pair costs."""
-    cheapest = np.full(problem.n_units, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(cheapest, problem.pair_unit, problem.pair_cost)
-    return float(cheapest.sum()) if problem.n_units else 0.0
 
 
 def _as_result(problem: AssignmentProblem, unit_agent: np.ndarray, name: str) -> SolveResult:

@@ -189,8 +189,14 @@ def lp_bound(
         x = dense_values(solution.primal_solution.variable_values, problem.n_pairs)
         if solution.HasField("dual_solution"):
             reduced = dense_values(solution.dual_solution.reduced_costs, problem.n_pairs)
-    bound = float(math.ceil(value - SAFETY * max(abs(value), 1.0)))
+    bound = integer_bound(value)
     return LpBound(bound, time.perf_counter() - start, "optimal", x, reduced)
+
+
+def integer_bound(value: float) -> float:
+    """A float dual bound from HiGHS as a bound of the integer objective: rounded up to the
+    next integer after giving back HiGHS' tolerance (SAFETY, relative)."""
+    return float(math.ceil(value - SAFETY * max(abs(value), 1.0)))
 
 
 def solve_proto(

@@ -38,8 +38,8 @@ import numpy as np
 from planner.problem import AssignmentProblem
 from planner.solvers.base import SolveOptions, SolveResult, Status
 from planner.solvers.cpsat import satisfies
-from planner.solvers.decompose import components, restrict
-from planner.solvers.lp_bound import SAFETY, BackgroundBound, lp_bound
+from planner.solvers.decompose import cheapest_bound, components, place_part, restrict
+from planner.solvers.lp_bound import BackgroundBound, integer_bound, lp_bound
 from planner.solvers.rins import Choice, improve, solve_mip
 from planner.solvers.value_first import lp_start, value_first
 
@@ -119,8 +119,7 @@ class ShortfallSolver:
             stats["lp_seconds"] = round(relaxed.seconds, 3)
         for extra in (mip_bound, parts_bound):
             if extra is not None:
-                # HiGHS' dual bounds are floats: round down by the same margin as the LP's.
-                bounds.append(float(math.ceil(extra - SAFETY * max(abs(extra), 1.0))))
+                bounds.append(integer_bound(extra))
         bound = min(max(bounds), best.objective)
         return SolveResult(
             Status.OPTIMAL if best.objective <= bound else Status.FEASIBLE,
@@ -171,11 +170,11 @@ class ShortfallSolver:
             if relaxed.bound is not None:
                 part_bound = max(part_bound if part_bound is not None else 0.0, relaxed.bound)
             chosen = best.choice() or (np.full(sub.n_units, -1, dtype=np.int64), None)
-            plan[units] = np.where(chosen[0] >= 0, agents[np.maximum(chosen[0], 0)], -1)
+            place_part(plan, units, agents, chosen[0])
             if chosen[1] is not None:
                 level[units] = chosen[1]
             # A part HiGHS had no time to bound still has its cheapest options as one.
-            bound_sum += max(part_bound if part_bound is not None else 0.0, _cheapest(sub))
+            bound_sum += max(part_bound if part_bound is not None else 0.0, cheapest_bound(sub))
         return (plan, level if problem.pair_level is not None else None), bound_sum
 
 
@@ -202,12 +201,3 @@ class _Best:
         value = float(self.problem.objective_of(*choice))
         if value < self.objective:
             self.plan, self.level, self.objective, self.found_by = choice[0], choice[1], value, step
-
-
-def _cheapest(problem: AssignmentProblem) -> float:
-    """Each unit at its cheapest option, or unserved if that is cheaper: a bound of any plan."""
-    cheapest = np.full(problem.n_units, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(cheapest, problem.pair_unit, problem.pair_cost)
-    if problem.unassigned_cost is not None:
-        cheapest = np.minimum(cheapest, problem.unassigned_cost)
-    return float(cheapest[cheapest < np.iinfo(np.int64).max].sum())
