@@ -21,6 +21,7 @@ from planner.compile import Compiled
 from planner.context import Context
 from planner.rules import PAIR_RULES
 from planner.solvers.cpsat import build_model
+from planner.solvers.decompose import sole_agent_load
 
 
 def presolve_diagnosis(compiled: Compiled) -> list[str]:
@@ -139,28 +140,20 @@ def _capacity_shortfalls(compiled: Compiled) -> list[str]:
                 out.append(
                     f"{label} has {accounts} accounts but its managers' max_accounts add up to {int(limits.sum())}"
                 )
-        out += _sole_manager_overloads(compiled, units, min_hours)
         too_big = [u for u in units if min_hours[u] > prob.capacity[agents].max()]
         for u in too_big[:5]:
             out.append(
                 f"account {ctx.account_ids[ctx.groups[u][0]]} (with its parent group) needs at least {min_hours[u] / 100:.1f} h "
                 f"per month; no eligible manager has that much capacity"
             )
-    return out
+    return out + _sole_manager_overloads(compiled)
 
 
-def _sole_manager_overloads(compiled: Compiled, units: list[int], min_hours: np.ndarray) -> list[str]:
+def _sole_manager_overloads(compiled: Compiled) -> list[str]:
     """Units only one manager may serve must fit that manager's hours: a bottleneck a whole
     region's total hides (20,000 accounts, 7 of them tied to one full manager)."""
     ctx, prob = compiled.ctx, compiled.problem
-    keys = np.unique(prob.pair_unit * prob.n_agents + prob.pair_agent)  # distinct (unit, agent)
-    unit_of, agent_of = keys // prob.n_agents, keys % prob.n_agents
-    tied = np.bincount(unit_of, minlength=prob.n_units) == 1
-    mine = np.zeros(prob.n_units, dtype=bool)
-    mine[units] = True
-    pick = tied[unit_of] & mine[unit_of]
-    need = np.bincount(agent_of[pick], weights=min_hours[unit_of[pick]], minlength=prob.n_agents)
-    count = np.bincount(agent_of[pick], weights=prob.unit_size[unit_of[pick]], minlength=prob.n_agents)
+    need, count = sole_agent_load(prob)
     return [
         f"{int(count[a])} account(s) may only be served by {ctx.manager_ids[a]}, who has "
         f"{_hours(int(prob.capacity[a]))} h per month; they need at least {_hours(int(need[a]))} h"

@@ -40,6 +40,21 @@ def components(problem: AssignmentProblem) -> list[tuple[np.ndarray, np.ndarray]
     return parts
 
 
+def sole_agent_load(problem: AssignmentProblem) -> tuple[np.ndarray, np.ndarray]:
+    """(hours, accounts) per agent of the units only that agent may serve, each at its
+    lightest option: what the agent must hold whatever the plan, if those units are served."""
+    keys = np.unique(problem.pair_unit * problem.n_agents + problem.pair_agent)  # distinct (unit, agent)
+    unit_of, agent_of = keys // problem.n_agents, keys % problem.n_agents
+    tied = (np.bincount(unit_of, minlength=problem.n_units) == 1)[unit_of]
+    lightest = np.full(problem.n_units, np.iinfo(np.int64).max)
+    np.minimum.at(lightest, problem.pair_unit, problem.pair_weight)
+    hours = np.bincount(agent_of[tied], weights=lightest[unit_of[tied]], minlength=problem.n_agents)
+    accounts = np.bincount(
+        agent_of[tied], weights=problem.unit_size[unit_of[tied]], minlength=problem.n_agents
+    )
+    return hours.astype(np.int64), accounts.astype(np.int64)
+
+
 def place_part(plan: np.ndarray, units: np.ndarray, agents: np.ndarray, part_plan: np.ndarray) -> None:
     """Write a part's plan (its own agent numbering, -1 = unassigned) into the whole plan: the
     inverse of `restrict` for solutions."""

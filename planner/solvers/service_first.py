@@ -22,7 +22,7 @@ from planner.problem import AssignmentProblem
 from planner.solvers.base import AssignmentSolver, SolveOptions, SolveResult
 from planner.solvers.construct import construct
 from planner.solvers.cpsat import satisfies
-from planner.solvers.decompose import components
+from planner.solvers.decompose import components, sole_agent_load
 from planner.solvers.shortfall import ShortfallSolver
 
 log = logging.getLogger(__name__)
@@ -59,9 +59,7 @@ def short_of_hours(full: AssignmentProblem) -> bool:
         caps = full.max_units[agents] if full.max_units is not None else np.full(agents.size, -1)
         if (caps >= 0).all() and int(full.unit_size[units].sum()) > int(caps.sum()):
             return True
-    sole = per_unit == 1
-    need = np.bincount(full.pair_agent[sole[full.pair_unit]], weights=full.pair_weight[sole[full.pair_unit]],
-                       minlength=full.n_agents)  # fmt: skip
+    need, _ = sole_agent_load(full)
     return bool((need > full.capacity).any())
 
 
