@@ -1,3 +1,8 @@
 """Key-account territory and assignment planner."""
 
-__version__ = "0.1.0"
+# The rule registry, loaded first: rule modules add their policy keys, so any policy read
+# afterwards (by the loader, the API or a test) knows them (planner.models.policy.RULE_SETTINGS).
+import planner.rules  # noqa: F401
+from planner.version import __version__
+
+__all__ = ["__version__"]

@@ -29,7 +29,7 @@ from planner.objective import (
     unserved_cp,
 )
 from planner.problem import AssignmentProblem
-from planner.rules import eligible
+from planner.rules import LIMITS, eligible
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,6 +132,7 @@ def compile_problem(
     keep[keep] = unit_ok[np.nonzero(keep)[0], owner[keep]]
     current_units = np.where(keep, owner, -1).astype(np.int64)
 
+    limit_names, limit_use, limit_upper = _limit_rows(ctx, pu)
     problem = AssignmentProblem(
         n_units=len(groups),
         n_agents=m,
@@ -143,7 +144,9 @@ def compile_problem(
         unit_size=unit_size,
         pair_moves=pair_moves,
         lower=lower,
-        max_units=ctx.max_accounts.copy(),
+        limit_names=limit_names,
+        limit_use=limit_use,
+        limit_upper=limit_upper,
         max_moves=budget,
         balance_coef=balance_cp_per_permille(ctx),
         balance_agents=balanced_managers(ctx),
@@ -155,6 +158,27 @@ def compile_problem(
         agent_names=list(ctx.manager_ids),
     )
     return Compiled(ctx, problem, ok)
+
+
+def _limit_rows(ctx: Context, pair_unit: np.ndarray) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Each registered manager limit that is on, as one row per agent: an option uses the sum of
+    its unit's members' use (a parent group of three takes three account slots)."""
+    names, uses, uppers = [], [], []
+    for name, rule in LIMITS.items():
+        upper = rule.limit(ctx)
+        if upper is None:
+            continue
+        per_unit = np.zeros(len(ctx.groups), dtype=np.int64)
+        if ctx.n_accounts:
+            np.add.at(per_unit, ctx.group_of, rule.use(ctx))
+        names.append(name)
+        uses.append(per_unit[pair_unit])
+        uppers.append(np.asarray(upper, dtype=np.int64))
+    return (
+        tuple(names),
+        np.array(uses, dtype=np.int64).reshape(len(names), pair_unit.size),
+        np.array(uppers, dtype=np.int64).reshape(len(names), ctx.n_managers),
+    )
 
 
 def _unserved_per_unit(ctx: Context) -> np.ndarray:

@@ -13,15 +13,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-import networkx as nx
 import numpy as np
 from ortools.sat.python import cp_model
 
 from planner.compile import Compiled
 from planner.context import Context
-from planner.rules import PAIR_RULES
+from planner.rules import LIMITS, PAIR_RULES
 from planner.solvers.cpsat import build_model
-from planner.solvers.decompose import sole_agent_load
+from planner.solvers.decompose import components, limit_shortfalls, sole_agent_load
 
 
 def presolve_diagnosis(compiled: Compiled) -> list[str]:
@@ -53,35 +52,14 @@ def _unservable_accounts(compiled: Compiled) -> list[str]:
 
 
 def why_nobody_serves(ctx: Context, i: int) -> str:
-    """Apply the pair rules one at a time to say which one leaves nobody."""
-    acc = ctx.dataset.accounts[i]
-    tier = ctx.tiering.tier_of(i)
+    """Apply the pair rules one at a time, in registry order, to say which one leaves nobody."""
     managers = np.arange(ctx.n_managers)
     a = np.full(ctx.n_managers, i)
     left = np.ones(ctx.n_managers, dtype=bool)
-    lang = f" who speaks {acc.language}" if acc.language else ""
-    need_sen = ctx.dataset.policy.tiers[tier].min_seniority.value
-    phrases = {
-        "manager_active": "have no active manager at all",
-        "region_eligibility": f"in region {acc.region!r} have no active manager serving that region",
-        "language_match": f"in region {acc.region!r} need a manager{lang}; there is none",
-        "seniority_by_tier": f"of tier {tier.value} in region {acc.region!r} need a {need_sen} (or higher) manager{lang}; there is none",
-        "pinned_pair": "are pinned to a manager who may not serve them (inactive, other region, language or seniority)",
-        "forbidden_pair": "have every otherwise eligible manager forbidden",
-    }
-    order = [
-        "manager_active",
-        "region_eligibility",
-        "language_match",
-        "seniority_by_tier",
-        "pinned_pair",
-        "forbidden_pair",
-    ]
-    assert set(order) == set(PAIR_RULES)
-    for name in order:
-        left &= PAIR_RULES[name](ctx, a, managers)
+    for rule in PAIR_RULES.values():
+        left &= rule(ctx, a, managers)
         if not left.any():
-            return phrases[name]
+            return rule.none_left(ctx, i)
     return "have no eligible manager"
 
 
@@ -113,16 +91,12 @@ def _capacity_shortfalls(compiled: Compiled) -> list[str]:
     prob = compiled.problem
     if prob.n_pairs == 0:
         return []
-    graph = nx.Graph()
-    graph.add_edges_from(
-        (("u", int(u)), ("m", int(a))) for u, a in zip(prob.pair_unit, prob.pair_agent, strict=True)
-    )
     min_hours = np.full(prob.n_units, np.iinfo(np.int64).max)
     np.minimum.at(min_hours, prob.pair_unit, prob.pair_weight)
     out = []
-    for comp in nx.connected_components(graph):
-        units = [k for kind, k in comp if kind == "u"]
-        agents = [k for kind, k in comp if kind == "m"]
+    for units, agents in components(prob):
+        if units.size == 0:
+            continue
         need = int(min_hours[units].sum())
         have = int(prob.capacity[agents].sum())
         regions = sorted({ctx.dataset.accounts[ctx.groups[u][0]].region for u in units})
@@ -133,13 +107,8 @@ def _capacity_shortfalls(compiled: Compiled) -> list[str]:
                 f"accounts (each served by its cheapest eligible manager), but its {len(agents)} eligible managers have "
                 f"{_hours(have)} h"
             )
-        limits = prob.max_units[agents] if prob.max_units is not None else np.full(len(agents), -1)
-        if (limits >= 0).all():
-            accounts = int(prob.unit_size[units].sum())
-            if accounts > int(limits.sum()):
-                out.append(
-                    f"{label} has {accounts} accounts but its managers' max_accounts add up to {int(limits.sum())}"
-                )
+        for name, need_, have_ in limit_shortfalls(prob, units, agents):
+            out.append(LIMITS[name].short(label, need_, have_))
         too_big = [u for u in units if min_hours[u] > prob.capacity[agents].max()]
         for u in too_big[:5]:
             out.append(

@@ -22,24 +22,13 @@ from planner.objective import (
     util_permille_ceil,
     util_permille_floor,
 )
-from planner.rules import PAIR_RULES, current_may_stay
+from planner.rules import LIMITS, PAIR_RULES, Violation, current_may_stay
 
 # Why an account changed manager (plan.csv's move_reason). A rule reason reads "rule: <rule name>".
 VOLUNTARY = "voluntary"  # today's manager could have kept it: a choice, counted against the budget
 MANAGER_LEFT = "manager_left"  # today's manager is inactive
 UNASSIGNED = "unassigned"  # today's manager could have kept it; the plan leaves it without one
 RULE_PREFIX = "rule: "  # today's manager is active but a hard rule now forbids the pair
-
-
-@dataclass(frozen=True)
-class Violation:
-    rule: str
-    account_id: str | None
-    manager_id: str | None
-    message: str
-
-    def __str__(self) -> str:
-        return f"[{self.rule}] {self.message}"
 
 
 @dataclass(frozen=True)
@@ -210,15 +199,9 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
                     f"manager {mid}: {load[j] / 100:.2f} h per month is below the band's {lower[j] / 100:.2f} h",
                 )
             )
-        if ctx.max_accounts[j] >= 0 and count[j] > ctx.max_accounts[j]:
-            violations.append(
-                Violation(
-                    "max_accounts",
-                    None,
-                    mid,
-                    f"manager {mid}: {count[j]} accounts exceed max_accounts {ctx.max_accounts[j]}",
-                )
-            )
+
+    for limit in LIMITS.values():  # every registered manager limit checks itself
+        violations += limit.check(ctx, agent)
 
     together, _ = ctx.same_in_group(agent)
     for g in np.nonzero(~together)[0]:

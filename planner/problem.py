@@ -13,11 +13,15 @@ A solution is a unit -> agent vector plus, with levels, a unit -> level vector.
     s.t. sum_{p in u} x[p] + y[u] = 1                        for every unit u   (y only if allowed)
          sum_{p in m} weight[p] x[p] <= capacity[m]           for every agent m
          sum_{p in m} weight[p] x[p] >= lower[m]              (utilisation band)
-         sum_{p in m} size[unit p] x[p] <= max_units[m]       where max_units[m] >= 0
+         sum_{p in m} limit_use[r, p] x[p] <= limit_upper[r, m]  per named limit r, where >= 0
          sum_p moves[p] x[p] <= max_moves                     (disruption budget)
          UTIL_SCALE load[m] <= balance_capacity[m] U_max
          UTIL_SCALE load[m] >= balance_capacity[m] U_min      for every agent in balance_agents
 A GAP benchmark instance is the special case with no side constraints.
+
+The named limits are the per-manager rules of `planner.rules` (max_accounts, and any rule
+module added there): every backend writes, and every heuristic keeps, all of them the same way,
+so a new rule reaches the solvers without a line in any of them.
 """
 
 from __future__ import annotations
@@ -43,7 +47,9 @@ class AssignmentProblem:
     )  # (U,) accounts per unit
     pair_moves: np.ndarray | None = None  # (P,) voluntary moves if chosen
     lower: np.ndarray | None = None  # (M,) minimum load
-    max_units: np.ndarray | None = None  # (M,) -1 = no limit; counts unit_size
+    limit_names: tuple[str, ...] = ()  # one per limit row, the rule's name
+    limit_use: np.ndarray | None = None  # (R, P) int64: what an option uses of each limit
+    limit_upper: np.ndarray | None = None  # (R, M) int64: each agent's limit; -1 = none
     max_moves: int | None = None
     balance_coef: int = 0
     balance_agents: np.ndarray | None = None  # (M,) bool
@@ -58,10 +64,51 @@ class AssignmentProblem:
     def __post_init__(self) -> None:
         if self.unit_size.size == 0:
             object.__setattr__(self, "unit_size", np.ones(self.n_units, dtype=np.int64))
+        if self.limit_use is None:
+            object.__setattr__(self, "limit_use", np.zeros((0, self.n_pairs), dtype=np.int64))
+        if self.limit_upper is None:
+            object.__setattr__(self, "limit_upper", np.zeros((0, self.n_agents), dtype=np.int64))
+        assert self.limit_use is not None and self.limit_upper is not None
+        assert self.limit_use.shape == (len(self.limit_names), self.n_pairs), "limit_use is (R, P)"
+        assert self.limit_upper.shape == (len(self.limit_names), self.n_agents), "limit_upper is (R, M)"
 
     @property
     def n_pairs(self) -> int:
         return int(self.pair_unit.size)
+
+    @property
+    def uses(self) -> np.ndarray:
+        """(R, P) limit use, never None (for the type checker; __post_init__ fills it)."""
+        assert self.limit_use is not None
+        return self.limit_use
+
+    @property
+    def uppers(self) -> np.ndarray:
+        """(R, M) limits, -1 = none."""
+        assert self.limit_upper is not None
+        return self.limit_upper
+
+    def resource_use(self) -> np.ndarray:
+        """(1 + R, P): hours first, then each named limit; what a heuristic must keep room for."""
+        return np.vstack([self.pair_weight[None, :], self.uses])
+
+    def resource_room(self) -> np.ndarray:
+        """(1 + R, M) int64: capacity, then each limit (no limit = a room nothing fills)."""
+        big = np.iinfo(np.int64).max // 4
+        return np.vstack([self.capacity[None, :], np.where(self.uppers >= 0, self.uppers, big)]).astype(
+            np.int64
+        )
+
+    def limit_load(self, pairs: np.ndarray) -> np.ndarray:
+        """(R, M) int64: what the chosen pairs use of each limit, per agent."""
+        out = np.zeros(self.uppers.shape, dtype=np.int64)
+        for r in range(len(self.limit_names)):
+            out[r] = np.bincount(self.pair_agent[pairs], weights=self.uses[r, pairs], minlength=self.n_agents)
+        return out
+
+    def limits_hold(self, pairs: np.ndarray) -> bool:
+        """Every named limit holds for the chosen pairs."""
+        return bool(((self.uppers < 0) | (self.limit_load(pairs) <= self.uppers)).all())
 
     @property
     def has_levels(self) -> bool:
@@ -104,6 +151,7 @@ class AssignmentProblem:
             pair_weight=self.pair_weight[keep],
             pair_moves=None if self.pair_moves is None else self.pair_moves[keep],
             pair_level=None if self.pair_level is None else self.pair_level[keep],
+            limit_use=self.uses[:, keep],
         )
 
     def pair_index(self, unit_agent: np.ndarray, unit_level: np.ndarray | None = None) -> np.ndarray:

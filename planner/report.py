@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from planner import __version__
 from planner.assign import AssignmentOutcome
 from planner.evaluate import Evaluation
 from planner.shortfall_report import shortfall
 from planner.solvers import SolveResult
+from planner.version import __version__
 
 
 def solver_block(result: SolveResult) -> dict[str, Any]:

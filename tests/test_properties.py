@@ -11,10 +11,12 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 from toys import solve
 
 from planner.compile import compile_problem
@@ -22,8 +24,9 @@ from planner.context import Context
 from planner.errors import InfeasibleError
 from planner.evaluate import evaluate
 from planner.models import Account, Dataset, Manager, Pair, Plan, Policy, Weights
-from planner.rules import PAIR_RULES
-from planner.solvers import SolveOptions, Status
+from planner.models.policy import RULE_SETTINGS
+from planner.rules import LIMITS, PAIR_RULES
+from planner.solvers import SOLVERS, SolveOptions, Status
 from planner.solvers.lp_bound import lp_bound
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pulp")
@@ -86,6 +89,7 @@ def datasets(draw: st.DrawFn, max_managers: int = 5, max_accounts: int = 12) -> 
     pair = st.builds(Pair, account_id=st.sampled_from(account_ids), manager_id=st.sampled_from(ids))
     pins = draw(st.lists(pair, max_size=1))
     policy = Policy(
+        **rule_settings(draw),
         pins=pins,
         forbidden=draw(st.lists(pair, max_size=2)),
         max_moves=draw(st.none() | st.integers(0, 3)),
@@ -100,6 +104,19 @@ def datasets(draw: st.DrawFn, max_managers: int = 5, max_accounts: int = 12) -> 
         ),
     )
     return Dataset(managers=tuple(managers), accounts=tuple(accounts), policy=policy)
+
+
+def rule_settings(draw: st.DrawFn) -> dict[str, Any]:
+    """A value for every rule module's policy key (planner.rules): its default, or a small number
+    where the key takes one, so a rule added later is in every property below without a line here."""
+    out = {}
+    for key, spec in RULE_SETTINGS.items():
+        value = draw(st.sampled_from([spec.default, spec.default, 0, 1, 2]))
+        try:
+            out[key] = spec.adapter.validate_python(value)
+        except ValidationError:
+            out[key] = spec.default
+    return out
 
 
 def groups_by_parent(ds: Dataset) -> list[list[str]]:
@@ -187,6 +204,32 @@ def test_cpsat_plan_passes_the_evaluator(ds: Dataset) -> None:
     assert r.bound is not None and r.bound <= out.evaluation.objective_cp
     # round(): an unrounded CP-SAT float is a separate, known bug (see test_solvers.py).
     assert round(r.objective) == out.evaluation.objective_cp
+
+
+@settings(PROPERTY_SETTINGS, max_examples=25)
+@given(ds=datasets())
+def test_every_backend_keeps_every_rule(ds: Dataset) -> None:
+    """Every backend's plan passes every registered rule's check (the evaluator runs them all):
+    a rule module added to planner.rules is kept by every solver, or this fails."""
+    ctx = Context.build(ds)
+    for backend in SOLVERS:
+        try:
+            out = solve(ctx, backend, options=OPTIONS)
+        except InfeasibleError:
+            continue
+        assert out.evaluation is not None
+        broken = [str(v) for v in out.evaluation.violations]
+        assert broken == [], (backend, broken)
+        for rule in LIMITS.values():
+            assert rule.check(ctx, _agents(ctx, out.plan)) == [], (backend, rule.name)
+
+
+def _agents(ctx: Context, plan: Plan):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    return np.array(
+        [ctx.manager_index.get(plan.manager_of(a) or "", -1) for a in ctx.account_ids], dtype=np.int64
+    )
 
 
 @settings(PROPERTY_SETTINGS, max_examples=80)

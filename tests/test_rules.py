@@ -14,11 +14,8 @@ from toys import STANDARD_HOURS_CH, acc, context, mgr, pairs, plan
 
 from planner.evaluate import evaluate
 from planner.models import Policy, Seniority, Tier
-from planner.rules import (
-    AGGREGATE_RULES,
-    PAIR_RULES,
-    eligible,
-    failed_pair_rules,
+from planner.rules import AGGREGATE_RULES, LIMITS, PAIR_RULES, eligible, failed_pair_rules
+from planner.rules.pair import (
     forbidden_pair,
     language_match,
     manager_active,
@@ -278,3 +275,30 @@ def test_unknown_manager_and_unknown_account() -> None:
     assert ("unknown_manager", "A1", "M9") in found
     assert ("unknown_account", "A9", "M1") in found
     assert any(v.rule == "assign_exactly_one" and v.account_id == "A1" for v in ev.violations)
+
+
+# --- the registry: every rule brings every part ---------------------------------------------------
+
+
+def test_every_pair_rule_has_words_and_a_diagnosis() -> None:
+    ctx = context([mgr("M1", active=False)], [acc("A1", tier="strategic", language="ja")])
+    for name, rule in PAIR_RULES.items():
+        assert rule.name == name and rule.words.strip(), name
+        assert np.shape(rule(ctx, np.array([0, 0]), np.array([0, 0]))) == (2,), name
+        assert rule.none_left(ctx, 0).strip(), name
+
+
+def test_every_manager_limit_has_every_part() -> None:
+    """A limit module that leaves out a part fails here (an abstract method left out fails at
+    `register`, since the class cannot be made)."""
+    ctx = context([mgr("M1"), mgr("M2")], [acc("A1", tier="strategic"), acc("A2")])
+    assert LIMITS, "no manager limit registered"
+    for name, rule in LIMITS.items():
+        assert rule.name == name and rule.words.strip(), name
+        assert name in AGGREGATE_RULES
+        use = rule.use(ctx)
+        assert use.shape == (2,) and use.dtype.kind == "i" and (use >= 0).all(), name
+        limit = rule.limit(ctx)
+        assert limit is None or (limit.shape == (2,) and limit.dtype.kind == "i"), name
+        assert "7" in rule.over("M1", 7, 5) and "5" in rule.over("M1", 7, 5), name
+        assert "region 'n'" in rule.short("region 'n'", 9, 4) and "9" in rule.short("region 'n'", 9, 4), name

@@ -42,8 +42,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from planner import __version__
 from planner.errors import InputError, InputProblem
+from planner.version import __version__
 
 if sys.platform != "win32":
     import fcntl

@@ -7,9 +7,18 @@ describe each one; the defaults below are the source of truth.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
 from planner.models.calendar_policy import CalendarPolicy
 from planner.models.entities import Seniority, Tier
@@ -184,12 +193,44 @@ class Weights(_Frozen):
     unassigned: float = Field(default=100.0, ge=0, le=1e6)
 
 
+@dataclass(frozen=True)
+class RuleSetting:
+    """A top-level policy key that belongs to a rule module (planner.rules), not to this file."""
+
+    key: str
+    adapter: TypeAdapter[Any]
+    default: Any
+    doc: str
+
+
+# Filled by the rule modules when planner.rules is loaded (planner/__init__.py loads it, so a
+# policy is never read before every rule's key is known). A key here is a policy field like any
+# other: validated, defaulted, written back at the top level.
+RULE_SETTINGS: dict[str, RuleSetting] = {}
+
+
+def register_setting(key: str, annotation: Any, default: Any, doc: str) -> None:
+    if key in RULE_SETTINGS or key in Policy.model_fields:
+        raise ValueError(f"policy key {key!r} is defined twice")
+    RULE_SETTINGS[key] = RuleSetting(key, TypeAdapter(annotation), default, doc)
+
+
 class Pair(_Frozen):
     account_id: str
     manager_id: str
 
 
+def _flat_schema(schema: dict[str, Any]) -> None:
+    """The schema as a policy is written: each rule module's key at the top level."""
+    props = schema.setdefault("properties", {})
+    props.pop("rule_settings", None)
+    for key, spec in RULE_SETTINGS.items():
+        props[key] = {**spec.adapter.json_schema(), "default": spec.default, "description": spec.doc}
+
+
 class Policy(_Frozen):
+    model_config = ConfigDict(json_schema_extra=_flat_schema)
+
     tiering: TieringCriteria = TieringCriteria()
     tiers: dict[Tier, TierRule] = Field(default_factory=_default_tiers)
     travel: TravelModel = TravelModel()
@@ -210,6 +251,43 @@ class Policy(_Frozen):
     allow_unassigned: bool = True
     # Working days and hours for `planner calendar` (planner.models.calendar_policy documents each field).
     calendar: CalendarPolicy = Field(default_factory=CalendarPolicy)
+    # The settings of rule modules, by their top-level key (`RULE_SETTINGS`); read and written at
+    # the top level of a policy file, e.g. `max_strategic_per_manager: 3`.
+    rule_settings: dict[str, Any] = Field(
+        default_factory=lambda: {k: s.default for k, s in RULE_SETTINGS.items()}, exclude=False
+    )
+
+    def setting(self, key: str) -> Any:
+        """The value of a rule module's policy key."""
+        return self.rule_settings[key] if key in self.rule_settings else RULE_SETTINGS[key].default
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rule_settings(cls, data: Any) -> Any:
+        """Lift the rule modules' keys out of the top level into `rule_settings`, validated."""
+        if not isinstance(data, dict):
+            return data
+        given = dict(data.get("rule_settings") or {})
+        rest = {k: v for k, v in data.items() if k != "rule_settings"}
+        for key in list(rest):
+            if key in RULE_SETTINGS:
+                given[key] = rest.pop(key)
+        settings = {}
+        for key, spec in RULE_SETTINGS.items():
+            try:
+                settings[key] = spec.adapter.validate_python(given.pop(key, spec.default))
+            except ValidationError as exc:
+                raise ValueError(f"{key}: {exc.errors()[0]['msg']}") from None
+        if given:
+            raise ValueError(f"unknown policy key(s): {', '.join(sorted(given))}")
+        return {**rest, "rule_settings": settings}
+
+    @model_serializer(mode="wrap")
+    def _flat_settings(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and isinstance(data.get("rule_settings"), dict):
+            data = {**{k: v for k, v in data.items() if k != "rule_settings"}, **data["rule_settings"]}
+        return data
 
     @model_validator(mode="before")
     @classmethod

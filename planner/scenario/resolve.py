@@ -14,13 +14,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from planner import __version__
 from planner.errors import InputError, InputProblem
 from planner.io.loader import load_dataset
 from planner.models import Dataset, Policy
 from planner.scenario.changes import apply_changes
 from planner.scenario.load import field_path, load_scenario
 from planner.scenario.spec import DataFiles, ScenarioSpec
+from planner.version import __version__
 
 RESOLVED_FILE = "scenario.resolved.yaml"
 

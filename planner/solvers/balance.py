@@ -55,10 +55,8 @@ def _lift_to(
     out = unit_agent.copy()
     pairs = problem.pair_index(out)
     load = problem.load_of(out).astype(float)
-    count = np.bincount(
-        out[out >= 0], weights=problem.unit_size[out >= 0], minlength=problem.n_agents
-    ).astype(np.int64)
-    slots = problem.max_units if problem.max_units is not None else np.full(problem.n_agents, -1)
+    count = problem.limit_load(pairs[pairs >= 0])  # (R, M) against every manager limit
+    uses, uppers = problem.uses, problem.uppers
     assert problem.balance_agents is not None
     floor = np.where(problem.balance_agents, level * bc, -np.inf)  # donors may not drop below
     lower = problem.lower if problem.lower is not None else np.zeros(problem.n_agents)
@@ -86,13 +84,13 @@ def _lift_to(
             w_new = problem.pair_weight[p]
             if load[j] + w_new > problem.capacity[j] or load[a] - w_old < max(floor[a], lower[a]):
                 continue
-            if slots[j] >= 0 and count[j] + problem.unit_size[u] > slots[j]:
+            if ((uppers[:, j] >= 0) & (count[:, j] + uses[:, p] > uppers[:, j])).any():
                 continue
             out[u] = j
             load[j] += w_new
             load[a] -= w_old
-            count[j] += problem.unit_size[u]
-            count[a] -= problem.unit_size[u]
+            count[:, j] += uses[:, p]
+            count[:, a] -= uses[:, pairs[u]]
             pairs[u] = p
             current_cost[u] = problem.pair_cost[p]
         if load[j] < level * bc[j]:

@@ -49,7 +49,6 @@ class CbcSolver:
             terms = [x[p] for p in pairs.tolist()] + ([y[u]] if y is not None else [])
             lp += pulp.lpSum(terms) == 1, f"assign_{u}"
 
-        sizes = problem.unit_size[problem.pair_unit]
         loads = []
         for a in range(problem.n_agents):
             mine = np.nonzero(problem.pair_agent == a)[0].tolist()
@@ -58,8 +57,13 @@ class CbcSolver:
             lp += load <= int(problem.capacity[a]), f"capacity_{a}"
             if problem.lower is not None and problem.lower[a] > 0:
                 lp += load >= int(problem.lower[a]), f"band_{a}"
-            if problem.max_units is not None and problem.max_units[a] >= 0 and mine:
-                lp += pulp.lpSum(int(sizes[p]) * x[p] for p in mine) <= int(problem.max_units[a]), f"max_{a}"
+            for r, name in enumerate(problem.limit_names):  # every registered manager limit
+                if problem.uppers[r, a] >= 0 and mine:
+                    use = problem.uses[r]
+                    lp += (
+                        pulp.lpSum(int(use[p]) * x[p] for p in mine if use[p]) <= int(problem.uppers[r, a]),
+                        f"{name}_{a}",
+                    )
         if problem.max_moves is not None and problem.pair_moves is not None:
             moving = np.nonzero(problem.pair_moves)[0].tolist()
             lp += pulp.lpSum(int(problem.pair_moves[p]) * x[p] for p in moving) <= problem.max_moves, "moves"

@@ -4,7 +4,7 @@ Minimal change is the point: units stay with their hinted agent (today's
 manager) wherever that pair is still allowed; overloaded agents shed the units
 that are cheapest to move elsewhere; then every unplaced unit goes, hardest
 first (largest regret between its two cheapest agents with room), to the
-cheapest agent that still has hours and account slots. Balance and the
+cheapest agent that still has hours and room under every manager limit. Balance and the
 disruption budget are left to the exact solver that starts from this.
 """
 
@@ -25,7 +25,7 @@ def construct_choice(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Unit -> agent (-1 where nothing fits) and, with service levels, unit -> level: the
     cheapest pair that fits, so a reduced level where only it fits. Respects capacity and
-    max_units, not lower bounds.
+    every manager limit (`limit_*`), not lower bounds.
 
     With `respect_budget`, also the disruption budget (problem.max_moves): a unit that can
     only be placed with one voluntary move too many stays unplaced. Off by default, because an
@@ -34,13 +34,8 @@ def construct_choice(
     """
     pairs_of = problem.pairs_of_unit()
     agent_of_pair = problem.pair_agent
-    size = problem.unit_size
-    cap = problem.capacity.astype(np.int64).copy()
-    slots = (
-        np.where(problem.max_units >= 0, problem.max_units, np.iinfo(np.int64).max)
-        if problem.max_units is not None
-        else np.full(problem.n_agents, np.iinfo(np.int64).max)
-    ).astype(np.int64)
+    use = problem.resource_use()  # (K, P): hours, then each limit
+    room = problem.resource_room()  # (K, M)
     chosen = np.full(problem.n_units, -1, dtype=np.int64)  # pair index per unit
 
     if problem.hint is not None:
@@ -51,15 +46,13 @@ def construct_choice(
                     hit = hit[problem.pair_level[hit] == problem.hint_level[u]]
                 if hit.size:
                     chosen[u] = hit[0]
-    _shed_overload(problem, pairs_of, chosen, cap, slots)
+    _shed_overload(problem, pairs_of, chosen, use, room)
 
     placed = chosen >= 0
-    load = np.bincount(
-        agent_of_pair[chosen[placed]], weights=problem.pair_weight[chosen[placed]], minlength=problem.n_agents
-    )
-    count = np.bincount(agent_of_pair[chosen[placed]], weights=size[placed], minlength=problem.n_agents)
-    room = cap - load.astype(np.int64)
-    left = slots - count.astype(np.int64)
+    for k in range(room.shape[0]):
+        room[k] -= np.bincount(
+            agent_of_pair[chosen[placed]], weights=use[k, chosen[placed]], minlength=problem.n_agents
+        ).astype(np.int64)
 
     todo = np.nonzero(~placed)[0]
     # Fewest options first (a strategic account only seniors may take), then the largest regret.
@@ -68,15 +61,10 @@ def construct_choice(
     moves_left: float = float("inf")
     if respect_budget and problem.max_moves is not None and problem.pair_moves is not None:
         moves_left = problem.max_moves - int(problem.pair_moves[chosen[placed]].sum())
-    state = Placement(problem, pairs_of, chosen, room, left, moves_left)
+    state = Placement(problem, pairs_of, chosen, room, moves_left)
     for u in todo[np.lexsort((-regret, options))]:
         pairs = pairs_of[u]
-        agents = agent_of_pair[pairs]
-        fits = (
-            (problem.pair_weight[pairs] <= room[agents])
-            & (size[u] <= left[agents])
-            & (state.moves_of(pairs) <= state.moves_left)
-        )
+        fits = state.fits(pairs) & (state.moves_of(pairs) <= state.moves_left)
         if fits.any():
             state.place(u, pairs[fits][np.argmin(problem.pair_cost[pairs[fits]])])
             continue
@@ -84,21 +72,31 @@ def construct_choice(
             reserve = int(state.moves_of(p))
             if reserve > state.moves_left:
                 continue
-            if state.make_room(
-                int(agent_of_pair[p]), int(problem.pair_weight[p]), int(size[u]), exclude=u, reserve=reserve
-            ):
+            if state.make_room(int(agent_of_pair[p]), use[:, p], exclude=u, reserve=reserve):
                 state.place(u, p)
                 break
     return problem.read_choice(chosen[chosen >= 0])
 
 
 class Placement:
-    """Mutable placement with one-step ejection: move units off an agent to make room."""
+    """Mutable placement with one-step ejection: move units off an agent to make room.
 
-    def __init__(self, problem, pairs_of, chosen, room, left, moves_left):
-        self.problem, self.pairs_of, self.chosen, self.room, self.left = problem, pairs_of, chosen, room, left
+    `room` is (K, M): each agent's hours left, then its room under each manager limit, the
+    rows of `problem.resource_use()`; a pair fits where it uses no more than that of each."""
+
+    def __init__(self, problem, pairs_of, chosen, room, moves_left):
+        self.problem, self.pairs_of, self.chosen, self.room = problem, pairs_of, chosen, room
+        self.use = problem.resource_use()
         self.moves_left = moves_left  # voluntary moves still allowed (inf: no budget)
         self._moves = problem.pair_moves if problem.pair_moves is not None else None
+
+    def fits(self, pairs: np.ndarray, freed: int = -1) -> np.ndarray:
+        """Which of `pairs` fit the room now (with pair `freed`'s room given back first)."""
+        agents = self.problem.pair_agent[pairs]
+        room = self.room[:, agents]
+        if freed >= 0:
+            room = room + np.where(agents == self.problem.pair_agent[freed], self.use[:, [freed]], 0)
+        return (self.use[:, pairs] <= room).all(axis=0)
 
     def moves_of(self, p):
         """Voluntary moves of pair(s) p: an int, or an array for an array of pairs."""
@@ -109,8 +107,7 @@ class Placement:
     def place(self, u: int, p: int) -> None:
         a = self.problem.pair_agent[p]
         self.chosen[u] = p
-        self.room[a] -= self.problem.pair_weight[p]
-        self.left[a] -= self.problem.unit_size[u]
+        self.room[:, a] -= self.use[:, p]
         self.moves_left -= int(self.moves_of(p))
 
     def move(self, u: int, p: int) -> None:
@@ -122,13 +119,12 @@ class Placement:
     def unplace(self, u: int) -> None:
         p = self.chosen[u]
         a = self.problem.pair_agent[p]
-        self.room[a] += self.problem.pair_weight[p]
-        self.left[a] += self.problem.unit_size[u]
+        self.room[:, a] += self.use[:, p]
         self.moves_left += int(self.moves_of(p))
         self.chosen[u] = -1
 
-    def make_room(self, a: int, hours: int, units: int, exclude: int, reserve: int = 0) -> bool:
-        """Move units off agent a to agents with room until `hours` and `units` fit, keeping
+    def make_room(self, a: int, need: np.ndarray, exclude: int, reserve: int = 0) -> bool:
+        """Move units off agent a to agents with room until `need` (K,) fits, keeping
         `reserve` voluntary moves for the unit that needs the room; undo if impossible."""
         prob = self.problem
         residents = np.nonzero((self.chosen >= 0) & (prob.pair_agent[np.maximum(self.chosen, 0)] == a))[0]
@@ -146,17 +142,12 @@ class Placement:
                 options.append((extra / max(int(prob.pair_weight[self.chosen[v]]), 1), v))
         for _, unit in sorted(options):
             u = int(unit)
-            if self.room[a] >= hours and self.left[a] >= units:
+            if (self.room[:, a] >= need).all():
                 break
             pairs = self.pairs_of[u]
             others = pairs[prob.pair_agent[pairs] != a]
-            targets = prob.pair_agent[others]
             extra = self.moves_of(others) - self.moves_of(self.chosen[u])
-            fits = (
-                (prob.pair_weight[others] <= self.room[targets])
-                & (prob.unit_size[u] <= self.left[targets])
-                & (extra <= self.moves_left - reserve)
-            )
+            fits = self.fits(others) & (extra <= self.moves_left - reserve)
             if not fits.any():
                 continue
             new = int(others[fits][np.argmin(prob.pair_cost[others[fits]])])
@@ -164,7 +155,7 @@ class Placement:
             self.unplace(u)
             self.place(u, new)
             moves.append((u, old, new))
-        if self.room[a] >= hours and self.left[a] >= units:
+        if (self.room[:, a] >= need).all():
             return True
         for u, old, _ in reversed(moves):
             self.unplace(u)
@@ -176,17 +167,17 @@ def _shed_overload(
     problem: AssignmentProblem,
     pairs_of: list[np.ndarray],
     chosen: np.ndarray,
-    cap: np.ndarray,
-    slots: np.ndarray,
+    use: np.ndarray,
+    room: np.ndarray,
 ) -> None:
-    """Unplace units from over-full agents, those with the cheapest alternative first."""
+    """Unplace units from over-full agents (hours or any limit), those with the cheapest
+    alternative first."""
     placed = np.nonzero(chosen >= 0)[0]
     agents = problem.pair_agent[chosen[placed]]
     for a in np.unique(agents):
         mine = placed[agents == a]
-        load = int(problem.pair_weight[chosen[mine]].sum())
-        count = int(problem.unit_size[mine].sum())
-        if load <= cap[a] and count <= slots[a]:
+        load = use[:, chosen[mine]].sum(axis=1)
+        if (load <= room[:, a]).all():
             continue
         # Extra cost of the unit's best other agent, per hour freed: shed the cheapest first.
         extra = np.array(
@@ -194,10 +185,9 @@ def _shed_overload(
         )
         per_hour = extra / np.maximum(problem.pair_weight[chosen[mine]], 1)
         for u in mine[np.argsort(per_hour, kind="stable")]:
-            if load <= cap[a] and count <= slots[a]:
+            if (load <= room[:, a]).all():
                 break
-            load -= int(problem.pair_weight[chosen[u]])
-            count -= int(problem.unit_size[u])
+            load -= use[:, chosen[u]]
             chosen[u] = -1
 
 

@@ -65,7 +65,6 @@ def build_model(problem: AssignmentProblem, assumptions: bool = False) -> CpMode
 
     order = np.argsort(problem.pair_agent, kind="stable")
     bounds = np.searchsorted(problem.pair_agent[order], np.arange(problem.n_agents + 1))
-    sizes = problem.unit_size[problem.pair_unit]
     # One load variable per agent: capacity, band and balance rows then name a single
     # variable instead of repeating the agent's pair list three more times.
     load_var = np.full(problem.n_agents, -1, dtype=np.int64)
@@ -85,8 +84,11 @@ def build_model(problem: AssignmentProblem, assumptions: bool = False) -> CpMode
             w.linear([], [], 1, 1, switch(f"utilisation_band[{a}]"))  # even every eligible unit falls short
         elif problem.lower is not None and problem.lower[a] > 0:
             w.linear([load_var[a]], [1], int(problem.lower[a]), total, switch(f"utilisation_band[{a}]"))
-        if problem.max_units is not None and 0 <= problem.max_units[a] < int(sizes[pairs].sum()):
-            w.linear(pairs, sizes[pairs], 0, int(problem.max_units[a]), switch(f"max_accounts[{a}]"))
+        for r, name in enumerate(problem.limit_names):  # every registered manager limit
+            use, upper = problem.uses[r, pairs], int(problem.uppers[r, a])
+            if 0 <= upper < int(use.sum()):
+                on = use > 0
+                w.linear(pairs[on], use[on], 0, upper, switch(f"{name}[{a}]"))
 
     if problem.max_moves is not None and problem.pair_moves is not None:
         moving = np.nonzero(problem.pair_moves)[0]
@@ -363,12 +365,8 @@ def satisfies(
         return False
     if problem.lower is not None and (load < problem.lower).any():
         return False
-    if problem.max_units is not None:
-        count = np.bincount(
-            agents, weights=problem.unit_size[problem.pair_unit[used]], minlength=problem.n_agents
-        )
-        if ((problem.max_units >= 0) & (count > problem.max_units)).any():
-            return False
+    if not problem.limits_hold(used):
+        return False
     if problem.max_moves is not None and problem.pair_moves is not None:
         return int(problem.pair_moves[used].sum()) <= problem.max_moves
     return True

@@ -55,6 +55,25 @@ def sole_agent_load(problem: AssignmentProblem) -> tuple[np.ndarray, np.ndarray]
     return hours.astype(np.int64), accounts.astype(np.int64)
 
 
+def limit_shortfalls(
+    problem: AssignmentProblem, units: np.ndarray, agents: np.ndarray
+) -> list[tuple[str, int, int]]:
+    """(limit name, need, have) of each manager limit the part's units cannot all fit under:
+    every agent of the part has that limit, and the units' least use adds up to more than the
+    limits do. The counting argument of every limit rule, in the model's terms."""
+    out = []
+    for r, name in enumerate(problem.limit_names):
+        upper = problem.uppers[r, agents]
+        if agents.size == 0 or (upper < 0).any():
+            continue
+        least = np.full(problem.n_units, np.iinfo(np.int64).max)
+        np.minimum.at(least, problem.pair_unit, problem.uses[r])
+        need = int(least[units].sum()) if units.size else 0
+        if need > int(upper.sum()):
+            out.append((name, need, int(upper.sum())))
+    return out
+
+
 def place_part(plan: np.ndarray, units: np.ndarray, agents: np.ndarray, part_plan: np.ndarray) -> None:
     """Write a part's plan (its own agent numbering, -1 = unassigned) into the whole plan: the
     inverse of `restrict` for solutions."""
@@ -101,7 +120,8 @@ def restrict(
         unit_size=problem.unit_size[units],
         pair_moves=pick(problem.pair_moves, keep),
         lower=pick(problem.lower, agents),
-        max_units=pick(problem.max_units, agents),
+        limit_use=problem.uses[:, keep],
+        limit_upper=problem.uppers[:, agents],
         balance_agents=pick(problem.balance_agents, agents),
         balance_capacity=pick(problem.balance_capacity, agents),
         unassigned_cost=None if problem.unassigned_cost is None else problem.unassigned_cost[units] * scale,

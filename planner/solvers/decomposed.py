@@ -245,16 +245,16 @@ class DecomposedSolver:
         return out
 
     def _solve_part(self, sub: AssignmentProblem, options: SolveOptions) -> SolveResult:
-        # Dropping balance and account caps makes the part a plain GAP for the engine, and
-        # only relaxes it, so the engine's bound stays a bound of the part.
-        relaxed = replace(sub, balance_coef=0, max_units=None)
+        # Dropping balance and the manager limits makes the part a plain GAP for the engine,
+        # and only relaxes it, so the engine's bound stays a bound of the part.
+        relaxed = replace(sub, balance_coef=0, limit_names=(), limit_use=None, limit_upper=None)
         res = self._engine.solve(relaxed, options)
         if res.unit_agent is None or satisfies(sub, res.unit_agent):
             return res
-        # An account cap binds: keep the engine's (still valid) bound and repair its plan
+        # A manager limit binds: keep the engine's (still valid) bound and repair its plan
         # the minimal-change way, shedding units from capped managers to the cheapest room.
         repaired = construct(replace(sub, hint=res.unit_agent))
-        log.info("part with %d units: engine plan broke an account cap; repaired", sub.n_units)
+        log.info("part with %d units: engine plan broke a manager limit; repaired", sub.n_units)
         if not satisfies(sub, repaired):
             return replace(res, unit_agent=None, objective=None)
         return replace(

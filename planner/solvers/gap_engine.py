@@ -111,8 +111,7 @@ def side_constraints(problem: AssignmentProblem) -> list[str]:
         found.append("max_moves")
     if problem.lower is not None and (problem.lower > 0).any():
         found.append("lower")
-    if problem.max_units is not None and (problem.max_units >= 0).any():
-        found.append("max_units")
+    found += [name for r, name in enumerate(problem.limit_names) if (problem.uppers[r] >= 0).any()]
     if problem.unassigned_cost is not None:
         found.append("unassigned_cost")
     if problem.n_units and np.bincount(problem.pair_unit, minlength=problem.n_units).min() == 0:

@@ -92,16 +92,18 @@ def relaxation_proto(problem: AssignmentProblem, integer: bool = False) -> model
     upper += problem.capacity.astype(float).tolist()
     row += M
 
-    if problem.max_units is not None and (problem.max_units >= 0).any():
-        capped = np.nonzero(problem.max_units >= 0)[0]
+    for k in range(len(problem.limit_names)):  # every registered manager limit
+        capped = np.nonzero(problem.uppers[k] >= 0)[0]
+        if capped.size == 0:
+            continue
         where = np.full(M, -1)
         where[capped] = row + np.arange(capped.size)
         keep = where[problem.pair_agent] >= 0
         rows.append(where[problem.pair_agent[keep]])
         cols.append(pairs[keep])
-        coefs.append(problem.unit_size[problem.pair_unit[keep]].astype(float))
+        coefs.append(problem.uses[k, keep].astype(float))
         lower += [-math.inf] * capped.size
-        upper += problem.max_units[capped].astype(float).tolist()
+        upper += problem.uppers[k, capped].astype(float).tolist()
         row += capped.size
 
     if problem.max_moves is not None and problem.pair_moves is not None:

@@ -177,7 +177,8 @@ def _hint(sub: AssignmentProblem, plan: np.ndarray, level: np.ndarray | None = N
             hint[n + u] = float(own[u] < 0)
         n += sub.n_units
     if sub.balance_coef and sub.balance_agents is not None and sub.balance_agents.any():
-        util = UTIL_SCALE * sub.load_of(plan, level) / sub.capacity_for_balance()
-        util = util[sub.balance_agents]
+        # Balanced agents have capacity > 0 (objective.balanced_managers); the others may not.
+        cap = sub.capacity_for_balance()[sub.balance_agents]
+        util = UTIL_SCALE * sub.load_of(plan, level)[sub.balance_agents] / cap
         hint[n], hint[n + 1] = float(util.max()), float(util.min())
     return hint

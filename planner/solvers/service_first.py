@@ -22,7 +22,7 @@ from planner.problem import AssignmentProblem
 from planner.solvers.base import AssignmentSolver, SolveOptions, SolveResult
 from planner.solvers.construct import construct
 from planner.solvers.cpsat import satisfies
-from planner.solvers.decompose import components, sole_agent_load
+from planner.solvers.decompose import components, limit_shortfalls, sole_agent_load
 from planner.solvers.shortfall import ShortfallSolver
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def _spent(start: float, options: SolveOptions) -> float:
 
 def short_of_hours(full: AssignmentProblem) -> bool:
     """Counting arguments that prove full service cannot fit: a unit nobody may serve, a
-    connected part (region) whose units need more hours or account slots than its managers
+    connected part (region) whose units need more hours, or more of a manager limit, than its managers
     have, or units only one manager may serve that need more than that manager's hours."""
     if full.n_units == 0:
         return False
@@ -56,8 +56,7 @@ def short_of_hours(full: AssignmentProblem) -> bool:
             continue
         if int(least[units].sum()) > int(full.capacity[agents].sum()):
             return True
-        caps = full.max_units[agents] if full.max_units is not None else np.full(agents.size, -1)
-        if (caps >= 0).all() and int(full.unit_size[units].sum()) > int(caps.sum()):
+        if limit_shortfalls(full, units, agents):
             return True
     need, _ = sole_agent_load(full)
     return bool((need > full.capacity).any())

@@ -37,23 +37,16 @@ def value_first(
     level = problem.pair_level if problem.pair_level is not None else np.zeros(problem.n_pairs, np.int64)
     weight, agent_of, cost = problem.pair_weight, problem.pair_agent, problem.pair_cost
     moves = problem.pair_moves if problem.pair_moves is not None else np.zeros(problem.n_pairs, np.int64)
-    room = problem.capacity.astype(np.int64).copy()
-    big = np.iinfo(np.int64).max // 4
-    slots = (
-        np.where(problem.max_units >= 0, problem.max_units, big).astype(np.int64)
-        if problem.max_units is not None
-        else np.full(problem.n_agents, big, dtype=np.int64)
-    )
     chosen = np.full(problem.n_units, -1, dtype=np.int64)
-    # The bookkeeping of room, account slots and moves left is the construction's.
+    # The bookkeeping of room (hours and every manager limit) and moves left is the construction's.
     state = Placement(
         problem,
         pairs_of,
         chosen,
-        room,
-        slots,
+        problem.resource_room(),
         float(problem.max_moves) if problem.max_moves is not None else math.inf,
     )
+    room, use = state.room, state.use
     if fixed is not None:
         for u in np.nonzero(fixed >= 0)[0].tolist():
             state.place(u, int(fixed[u]))
@@ -74,27 +67,16 @@ def value_first(
         pairs = pairs_of[u]
         if pairs.size == 0:
             return -1
-        agents = agent_of[pairs]
-        free_h = room[agents].copy()
-        free_n = slots[agents].copy()
-        free_m = state.moves_left
-        if current >= 0:
-            mine = agents == agent_of[current]
-            free_h[mine] += weight[current]
-            free_n[mine] += problem.unit_size[u]
-            free_m += int(moves[current])
-        fits = (weight[pairs] <= free_h) & (problem.unit_size[u] <= free_n) & (moves[pairs] <= free_m)
+        free_m = state.moves_left + (int(moves[current]) if current >= 0 else 0)
+        fits = state.fits(pairs, current) & (moves[pairs] <= free_m)
         if not fits.any():
             return -1
         options = pairs[fits]
         return int(options[np.argmin(cost[options])])
 
     def fits(u: int, p: int) -> bool:
-        """Option p of unit u fits the room, slots and moves left now."""
-        a = agent_of[p]
-        return bool(
-            room[a] >= weight[p] and slots[a] >= problem.unit_size[u] and state.moves_left >= moves[p]
-        )
+        """Option p of unit u fits the room and moves left now."""
+        return bool((use[:, p] <= room[:, agent_of[p]]).all() and state.moves_left >= moves[p])
 
     def relocate_for(u: int) -> bool:
         """Place u by moving units off one of its agents to other agents with room (their
@@ -111,11 +93,7 @@ def value_first(
                     break
                 old = int(chosen[v])
                 others = pairs_of[v][agent_of[pairs_of[v]] != a]
-                fit = others[
-                    (weight[others] <= room[agent_of[others]])
-                    & (problem.unit_size[v] <= slots[agent_of[others]])
-                    & (moves[others] - moves[old] <= state.moves_left)
-                ]
+                fit = others[state.fits(others) & (moves[others] - moves[old] <= state.moves_left)]
                 if fit.size:
                     state.move(v, int(fit[np.argmin(cost[fit])]))
                     done.append((v, old))
@@ -138,12 +116,9 @@ def value_first(
             a = int(agent_of[p])
             here = np.nonzero(owner == a)[0]
             here = here[np.argsort(priority[here], kind="stable")]
-            freed_h = room[a] + np.cumsum(weight[chosen[here]])
-            freed_n = slots[a] + np.cumsum(problem.unit_size[here])
+            freed = room[:, [a]] + np.cumsum(use[:, chosen[here]], axis=1)
             freed_m = state.moves_left + np.cumsum(moves[chosen[here]])
-            enough = np.nonzero(
-                (freed_h >= weight[p]) & (freed_n >= problem.unit_size[u]) & (freed_m >= moves[p])
-            )[0]
+            enough = np.nonzero((freed >= use[:, [p]]).all(axis=0) & (freed_m >= moves[p]))[0]
             if enough.size == 0:
                 continue
             out = here[: enough[0] + 1]

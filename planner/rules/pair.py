@@ -1,22 +1,18 @@
-"""Hard rules, each a small named function.
+"""The pair rules: whether manager m may serve account a at all.
 
-Pair rules decide whether manager m may serve account a at all; they take
-broadcastable index arrays and return a bool array (True = allowed). The
-aggregate rules (capacity, counts, groups, budgets) are checked by the evaluator
-on whole plans and enforced by the solvers as constraints; their names live here
-so that violations, infeasibility cores and explanations use one vocabulary.
+Each takes broadcastable index arrays and returns a bool array (True = allowed), so one
+function serves a single pair, a plan's pairs and the whole account x manager grid. The
+compiler keeps only allowed pairs as columns; nothing downstream re-checks them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from weakref import WeakKeyDictionary
 
 import numpy as np
 
 from planner.context import Context
-
-PairRule = Callable[[Context, np.ndarray, np.ndarray], np.ndarray]
+from planner.rules.base import PAIR_RULES, PairRule
 
 
 def manager_active(ctx: Context, a: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -59,24 +55,35 @@ def forbidden_pair(ctx: Context, a: np.ndarray, m: np.ndarray) -> np.ndarray:
     return ok
 
 
-PAIR_RULES: dict[str, PairRule] = {
-    "manager_active": manager_active,
-    "language_match": language_match,
-    "seniority_by_tier": seniority_by_tier,
-    "region_eligibility": region_eligibility,
-    "pinned_pair": pinned_pair,
-    "forbidden_pair": forbidden_pair,
-}
+def _account(ctx: Context, i: int) -> tuple[str, str, str]:
+    """(region, ' who speaks <language>' or '', tier) of account i, for the words below."""
+    acc = ctx.dataset.accounts[i]
+    return acc.region, f" who speaks {acc.language}" if acc.language else "", ctx.tiering.tier_of(i).value
 
-# Rules over whole plans; enforced as solver constraints, checked by the evaluator.
-AGGREGATE_RULES: dict[str, str] = {
-    "assign_exactly_one": "every account goes to exactly one active manager",
-    "capacity_hours": "a manager's monthly hours (visits + travel + admin) stay within capacity_hours",
-    "max_accounts": "a manager holds at most max_accounts accounts",
-    "parent_group_together": "accounts of one parent group share one manager",
-    "max_moves": "voluntary moves stay within the disruption budget",
-    "utilisation_band": "every active manager's utilisation stays inside the policy band",
-}
+
+def _needs_seniority(ctx: Context, i: int) -> str:
+    region, lang, tier = _account(ctx, i)
+    need = ctx.dataset.policy.tiers[ctx.tiering.tier_of(i)].min_seniority.value
+    return f"of tier {tier} in region {region!r} need a {need} (or higher) manager{lang}; there is none"
+
+
+# In the order the diagnosis applies them (the first that empties an account's list is named)
+# and the evaluator names a forced move's rule.
+for _rule in (
+    PairRule("manager_active", manager_active, "a manager who has left holds no account",
+             lambda ctx, i: "have no active manager at all"),
+    PairRule("region_eligibility", region_eligibility,
+             "a manager serves their own region and the neighbours the policy allows",
+             lambda ctx, i: f"in region {_account(ctx, i)[0]!r} have no active manager serving that region"),
+    PairRule("language_match", language_match, "the manager speaks the language the customer is served in",
+             lambda ctx, i: f"in region {_account(ctx, i)[0]!r} need a manager{_account(ctx, i)[1]}; there is none"),
+    PairRule("seniority_by_tier", seniority_by_tier, "each tier needs a minimum seniority", _needs_seniority),
+    PairRule("pinned_pair", pinned_pair, "a pinned account goes to its pinned manager",
+             lambda ctx, i: "are pinned to a manager who may not serve them (inactive, other region, language or seniority)"),
+    PairRule("forbidden_pair", forbidden_pair, "a forbidden account-manager pair is never used",
+             lambda ctx, i: "have every otherwise eligible manager forbidden"),
+):  # fmt: skip
+    PAIR_RULES[_rule.name] = _rule
 
 
 def eligible(ctx: Context, a: np.ndarray, m: np.ndarray) -> np.ndarray:
