@@ -13,6 +13,7 @@ from api import dashboard, errors
 from api.db import make_engine, make_sessions
 from api.deps import Services
 from api.limits import BodySizeLimit
+from api.migrate import upgrade
 from api.routers import advice, calendars, datasets, events, health, jobs, plans, responses
 from api.services.advice import AdviceService
 from api.services.calendars import CalendarService
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
+        upgrade(engine)  # the schema to head: a new database, or one an older release made
         store = Store(make_sessions(engine))
         # No worker survives a restart, so a job still marked active can never finish.
         failed = store.fail_unfinished(RESTART_REASON)

@@ -1,6 +1,10 @@
 """Tables and the engine. Rows are appended, never overwritten: data set versions, plans and
 events are history; only a job's status (a calendar's and a hire advice's with its result) and
-a data set's current-plan pointer change in place."""
+a data set's current-plan pointer change in place.
+
+Every table but the versions (reached through their data set) has a `workspace`: the API key's,
+which sees nothing outside it. The schema is changed only by the migrations in
+`api/migrations/versions` (`api.migrate`), which the server applies at start."""
 
 from __future__ import annotations
 
@@ -23,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
+
+from api.auth import DEFAULT_WORKSPACE
 
 
 def new_id() -> str:
@@ -50,7 +56,15 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UtcDateTime()}  # noqa: RUF012 (SQLAlchemy reads it once)
 
 
-class DatasetRow(Base):
+class InWorkspace:
+    """The workspace a row lives in (an API key sees only its own). A mixin, so the column comes
+    after the table's own ones, where the migration that added it put it; rows from before
+    workspaces were moved to `default`, as keys without one are."""
+
+    workspace: Mapped[str] = mapped_column(String(100), index=True, server_default=DEFAULT_WORKSPACE)
+
+
+class DatasetRow(InWorkspace, Base):
     __tablename__ = "datasets"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200))
@@ -88,7 +102,7 @@ class JobRecord:
     created_by: Mapped[str] = mapped_column(String(100))
 
 
-class JobRow(JobRecord, Base):
+class JobRow(JobRecord, InWorkspace, Base):
     __tablename__ = "jobs"
     dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
     dataset_version: Mapped[int] = mapped_column(Integer)
@@ -100,7 +114,7 @@ class JobRow(JobRecord, Base):
     plan_id: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
-class PlanRow(Base):
+class PlanRow(InWorkspace, Base):
     __tablename__ = "plans"
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
@@ -119,7 +133,7 @@ class PlanRow(Base):
     created_by: Mapped[str] = mapped_column(String(100))
 
 
-class EventRow(Base):
+class EventRow(InWorkspace, Base):
     """The audit log of staff changes: who (API key name), when, what, and the stored answer."""
 
     __tablename__ = "events"
@@ -135,7 +149,7 @@ class EventRow(Base):
     response: Mapped[dict[str, Any]]
 
 
-class CalendarRow(JobRecord, Base):
+class CalendarRow(JobRecord, InWorkspace, Base):
     """A visit calendar for a plan: a job while it is built, then its visits and summary.
 
     A table of its own rather than a kind of job: create_all adds a missing table to an existing
@@ -152,7 +166,7 @@ class CalendarRow(JobRecord, Base):
     visits: Mapped[list[Any] | None] = mapped_column(JSON, default=None)  # the rows of visits.csv
 
 
-class AdviceRow(JobRecord, Base):
+class AdviceRow(JobRecord, InWorkspace, Base):
     """A hire-advice job for a data set version: its request, status, and the advice once done.
 
     A table of its own, like calendars: create_all adds a missing table to an existing database.
@@ -193,5 +207,5 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_sessions(engine: Engine) -> sessionmaker:
-    Base.metadata.create_all(engine)
+    """Sessions on a database whose schema is already at head (`api.migrate.upgrade`)."""
     return sessionmaker(engine, expire_on_commit=False)

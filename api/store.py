@@ -1,5 +1,10 @@
 """The one place that reads and writes rows. Every method opens its own short transaction, so
-the store is safe to share between request threads and holds no state beyond the session factory."""
+the store is safe to share between request threads and holds no state beyond the session factory.
+
+Workspaces: a lookup by id takes the asking key's `workspace` and finds nothing (None: answered
+404) outside it; lists take it always. `workspace=None` is for the server's own work on a record
+it was handed (a worker, a re-plan), never for a request. A new row gets its workspace from the
+key that made it, or from its parent row (a plan from its data set)."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from api.paging import MAX_VERSION, clamp_offset
 ACTIVE_JOB_STATES = ("queued", "running")
 
 T = TypeVar("T")
+Scoped = TypeVar("Scoped", DatasetRow, PlanRow, JobRow, CalendarRow, AdviceRow)
 RecordT = TypeVar("RecordT", JobRow, CalendarRow, AdviceRow)
 JobKind = type[JobRow] | type[CalendarRow] | type[AdviceRow]
 JOB_KINDS: tuple[JobKind, ...] = (JobRow, CalendarRow, AdviceRow)
@@ -26,6 +32,13 @@ def found(row: T | None, what: str) -> T:
     if row is None:
         raise LookupError(f"{what} not found")
     return row
+
+
+def in_workspace(row: Scoped | None, workspace: str | None) -> Scoped | None:
+    """The row if it lives in `workspace` (None: any); else None, as if there were no such row."""
+    if row is None or workspace is None or row.workspace == workspace:
+        return row
+    return None
 
 
 def rows_changed(result: Any) -> int:
@@ -43,9 +56,11 @@ class Store:
             yield s
 
     # --- data sets ---------------------------------------------------------------------------------
-    def create_dataset(self, name: str, payload: dict[str, Any], actor: str, counts: tuple[int, int]) -> str:
+    def create_dataset(
+        self, name: str, payload: dict[str, Any], actor: str, counts: tuple[int, int], *, workspace: str
+    ) -> str:
         with self.session() as s:
-            row = DatasetRow(name=name, created_by=actor)
+            row = DatasetRow(name=name, created_by=actor, workspace=workspace)
             s.add(row)
             s.flush()
             s.add(_version(row.id, 1, payload, "upload", actor, counts))
@@ -75,14 +90,15 @@ class Store:
         with self.session() as s:
             return self.add_version(s, dataset_id, payload, source, actor, counts)
 
-    def dataset(self, dataset_id: str) -> DatasetRow | None:
+    def dataset(self, dataset_id: str, *, workspace: str | None) -> DatasetRow | None:
         with self.session() as s:
-            return s.get(DatasetRow, dataset_id)
+            return in_workspace(s.get(DatasetRow, dataset_id), workspace)
 
-    def datasets(self, limit: int, offset: int) -> list[DatasetRow]:
+    def datasets(self, limit: int, offset: int, *, workspace: str) -> list[DatasetRow]:
         with self.session() as s:
             q = (
                 select(DatasetRow)
+                .where(DatasetRow.workspace == workspace)
                 .order_by(DatasetRow.created_at, DatasetRow.id)
                 .limit(limit)
                 .offset(clamp_offset(offset))
@@ -139,9 +155,9 @@ class Store:
             s.flush()
             return row
 
-    def record(self, kind: type[RecordT], record_id: str) -> RecordT | None:
+    def record(self, kind: type[RecordT], record_id: str, *, workspace: str | None) -> RecordT | None:
         with self.session() as s:
-            return s.get(kind, record_id)
+            return in_workspace(s.get(kind, record_id), workspace)
 
     def update_active(self, kind: JobKind, record_id: str, **values: Any) -> bool:
         """Change a record that is still queued or running; False once it has finished."""
@@ -174,16 +190,21 @@ class Store:
         return failed
 
     # --- jobs --------------------------------------------------------------------------------------
-    def create_job(self, dataset_id: str, version: int, request: dict[str, Any], actor: str) -> JobRow:
-        return self.create_record(JobRow, request, actor, dataset_id=dataset_id, dataset_version=version)
+    def create_job(
+        self, dataset_id: str, version: int, request: dict[str, Any], actor: str, *, workspace: str
+    ) -> JobRow:
+        return self.create_record(
+            JobRow, request, actor, dataset_id=dataset_id, dataset_version=version, workspace=workspace
+        )
 
-    def job(self, job_id: str) -> JobRow | None:
-        return self.record(JobRow, job_id)
+    def job(self, job_id: str, *, workspace: str | None) -> JobRow | None:
+        return self.record(JobRow, job_id, workspace=workspace)
 
-    def jobs(self, limit: int, offset: int) -> list[JobRow]:
+    def jobs(self, limit: int, offset: int, *, workspace: str) -> list[JobRow]:
         with self.session() as s:
             q = (
                 select(JobRow)
+                .where(JobRow.workspace == workspace)
                 .order_by(JobRow.created_at.desc(), JobRow.id)
                 .limit(limit)
                 .offset(clamp_offset(offset))
@@ -192,31 +213,37 @@ class Store:
 
     # --- plans -------------------------------------------------------------------------------------
     def add_plan(self, s: Session, row: PlanRow, *, make_current: bool) -> str:
+        """Store a plan in its data set's workspace; the data set's current plan if asked or first."""
+        dataset = s.execute(
+            select(DatasetRow.current_plan_id, DatasetRow.workspace).where(DatasetRow.id == row.dataset_id)
+        ).one()
+        row.workspace = dataset.workspace
         s.add(row)
         s.flush()
-        current = s.scalar(select(DatasetRow.current_plan_id).where(DatasetRow.id == row.dataset_id))
-        if make_current or current is None:
+        if make_current or dataset.current_plan_id is None:
             self.set_current_plan(s, row.dataset_id, row.id)
         return row.id
 
-    def plan(self, plan_id: str) -> PlanRow | None:
+    def plan(self, plan_id: str, *, workspace: str | None) -> PlanRow | None:
         with self.session() as s:
-            return s.get(PlanRow, plan_id)
+            return in_workspace(s.get(PlanRow, plan_id), workspace)
 
-    def plans(self, dataset_id: str | None, limit: int, offset: int) -> list[PlanRow]:
+    def plans(self, dataset_id: str | None, limit: int, offset: int, *, workspace: str) -> list[PlanRow]:
         with self.session() as s:
-            q = select(PlanRow)
+            q = select(PlanRow).where(PlanRow.workspace == workspace)
             if dataset_id is not None:
                 q = q.where(PlanRow.dataset_id == dataset_id)
             q = q.order_by(PlanRow.created_at.desc(), PlanRow.id).limit(limit).offset(clamp_offset(offset))
             return list(s.scalars(q))
 
     # --- calendars ---------------------------------------------------------------------------------
-    def create_calendar(self, plan_id: str, request: dict[str, Any], actor: str) -> CalendarRow:
-        return self.create_record(CalendarRow, request, actor, plan_id=plan_id)
+    def create_calendar(
+        self, plan_id: str, request: dict[str, Any], actor: str, *, workspace: str
+    ) -> CalendarRow:
+        return self.create_record(CalendarRow, request, actor, plan_id=plan_id, workspace=workspace)
 
-    def calendar(self, calendar_id: str) -> CalendarRow | None:
-        return self.record(CalendarRow, calendar_id)
+    def calendar(self, calendar_id: str, *, workspace: str | None) -> CalendarRow | None:
+        return self.record(CalendarRow, calendar_id, workspace=workspace)
 
     def latest_calendar(self, plan_id: str, status: str | None = None) -> CalendarRow | None:
         with self.session() as s:
@@ -233,11 +260,15 @@ class Store:
             return s.scalar(q.limit(1))
 
     # --- hire advice -------------------------------------------------------------------------------
-    def create_advice(self, dataset_id: str, version: int, request: dict[str, Any], actor: str) -> AdviceRow:
-        return self.create_record(AdviceRow, request, actor, dataset_id=dataset_id, dataset_version=version)
+    def create_advice(
+        self, dataset_id: str, version: int, request: dict[str, Any], actor: str, *, workspace: str
+    ) -> AdviceRow:
+        return self.create_record(
+            AdviceRow, request, actor, dataset_id=dataset_id, dataset_version=version, workspace=workspace
+        )
 
-    def advice(self, advice_id: str) -> AdviceRow | None:
-        return self.record(AdviceRow, advice_id)
+    def advice(self, advice_id: str, *, workspace: str | None) -> AdviceRow | None:
+        return self.record(AdviceRow, advice_id, workspace=workspace)
 
     # --- events ------------------------------------------------------------------------------------
     def event_by_key(self, dataset_id: str, key: str) -> EventRow | None:

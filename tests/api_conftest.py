@@ -46,11 +46,16 @@ def postgres_url() -> str | None:
 
 
 def reset_postgres(url: str) -> None:
-    """Each PG test starts from empty tables: the server may be shared with earlier runs."""
-    from api.db import Base, make_engine
+    """Each PG test starts from an empty database: the server may be shared with earlier runs.
+    Every table goes, Alembic's version table too, so the app migrates from nothing again."""
+    from sqlalchemy import MetaData
+
+    from api.db import make_engine
 
     engine = make_engine(url, pooled=False)
-    Base.metadata.drop_all(engine)
+    tables = MetaData()
+    tables.reflect(engine)
+    tables.drop_all(engine)
     engine.dispose()
 
 
@@ -112,15 +117,17 @@ def free_port() -> int:
 class Server:
     """`planner serve` in a subprocess: the same code path a user runs."""
 
-    def __init__(self, database_url: str, log: Path):
+    def __init__(self, database_url: str, log: Path, keys: str = KEYS):
         self.database_url = database_url
         self.log = log
+        self.keys = keys  # PLANNER_API_KEYS
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = {**os.environ, "DATABASE_URL": self.database_url, "PLANNER_API_KEYS": KEYS}
+        env = {**os.environ, "DATABASE_URL": self.database_url, "PLANNER_API_KEYS": self.keys}
+        env.pop("PLANNER_API_KEYS_FILE", None)
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [

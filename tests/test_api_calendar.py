@@ -253,7 +253,7 @@ def test_bad_input_is_422_naming_the_field(
 def _second_plan(client: TestClient, built: dict[str, Any]) -> str:
     """Another stored plan of the same data, written directly: no second solve needed."""
     store = client.app.state.services.store  # type: ignore[attr-defined]
-    first = store.plan(built["plan_id"])
+    first = store.plan(built["plan_id"], workspace=None)
     with store.session() as s:
         return store.add_plan(
             s,
@@ -276,7 +276,7 @@ def test_one_build_at_a_time_and_cancel(client: TestClient, built: dict[str, Any
     assert client.get(base, headers=READ).status_code == 404
     # A build that is queued (stored, never handed to a worker, so it stays queued).
     store = client.app.state.services.store  # type: ignore[attr-defined]
-    queued = store.create_calendar(plan, built["request"], "writer")
+    queued = store.create_calendar(plan, built["request"], "writer", workspace="default")
     r = client.post(base, headers=WRITE, json=built["request"])
     assert r.status_code == 409 and "already queued" in r.json()["detail"]
     assert client.get(ics, headers=READ).status_code == 409  # no calendar finished yet
@@ -321,7 +321,9 @@ def test_a_cancel_stops_the_running_search(
 
     store = client.app.state.services.store  # type: ignore[attr-defined]
     plan = _second_plan(client, built)
-    row = store.create_calendar(plan, {**built["request"], "time_limit_seconds": 600}, "writer")
+    row = store.create_calendar(
+        plan, {**built["request"], "time_limit_seconds": 600}, "writer", workspace="default"
+    )
     real = calendar_worker.plan_calendar
     seen: list[BaseException] = []
 
@@ -337,7 +339,7 @@ def test_a_cancel_stops_the_running_search(
     monkeypatch.setattr(calendar_worker, "CHECK_SECONDS", 0.0)
     assert calendar_worker._run(store, row.id) == "cancelled"
     assert [type(e).__name__ for e in seen] == ["Cancelled"]
-    stored = store.calendar(row.id)
+    stored = store.calendar(row.id, workspace=None)
     assert stored.status == "cancelled" and not stored.visits
 
 
@@ -346,7 +348,7 @@ def test_calendars_survive_a_restart(client: TestClient, built: dict[str, Any]) 
     plan = built["plan_id"]
     base = f"/api/v1/plans/{plan}/calendar"
     services = client.app.state.services  # type: ignore[attr-defined]
-    services.store.create_calendar(plan, built["request"], "writer")
+    services.store.create_calendar(plan, built["request"], "writer", workspace="default")
     with TestClient(create_app(settings_for(services.settings.database_url))) as again:
         latest = again.get(base, headers=READ).json()
         assert latest["status"] == "failed" and "server stopped" in latest["error"]

@@ -182,7 +182,8 @@ def test_planner_serve_takes_the_readme_key_syntax(tmp_path: Path) -> None:
     [
         (
             "crm:leaky-secret-1:admin",
-            "entry 1: expected name:key:scope with scope read, write or read|write (key named 'crm')",
+            "entry 1: expected name:key:scope or name:key:scope:workspace, with scope read, write or "
+            "read|write and a workspace of at most 100 letters, digits, '_', '.' or '-' (key named 'crm')",
         ),
         ("ok:k1:read,leaky-secret-1:write", "entry 2: expected name:key:scope"),
         ("ok:k1:read,crm:leaky-secret-1:read|", "entry 2: expected name:key:scope"),

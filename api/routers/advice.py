@@ -36,15 +36,15 @@ def submit(
     each set of hires until every account gets full service; each hire is then taken out once
     and stays out if full service holds without it. Runs in a worker like a solve job, each plan
     within `solver.time_limit_seconds`, the whole within about `budget_seconds`."""
-    row = services.advice.submit(dataset_id, body, key.name)
+    row = services.advice.submit(dataset_id, body, key.name, key.workspace)
     response.headers["Location"] = f"/api/v1/advice/{row.id}"
     return advice_job_out(row)
 
 
 @router.get("/advice/{advice_id}", responses={**UNAUTHORIZED, **UNKNOWN})
-def status(advice_id: str, services: ServicesDep, _: ReadKey) -> AdviceJobOut:
+def status(advice_id: str, services: ServicesDep, key: ReadKey) -> AdviceJobOut:
     """The job's status: queued, running, succeeded, failed (with `error`) or cancelled."""
-    return advice_job_out(services.advice.get(advice_id))
+    return advice_job_out(services.advice.get(advice_id, key.workspace))
 
 
 @router.get(
@@ -56,10 +56,10 @@ def status(advice_id: str, services: ServicesDep, _: ReadKey) -> AdviceJobOut:
         409: {"model": AdviceResultOut, "description": "the job is still queued or running"},
     },
 )
-def result(advice_id: str, services: ServicesDep, _: ReadKey, response: Response) -> AdviceResultOut:
+def result(advice_id: str, services: ServicesDep, key: ReadKey, response: Response) -> AdviceResultOut:
     """The hires, what they restore (accounts, revenue), what stays short, in numbers and words,
     with the shortfall of the data as it is planned today."""
-    row = services.advice.get(advice_id)
+    row = services.advice.get(advice_id, key.workspace)
     if row.status in ("queued", "running"):
         response.status_code = 409
     return AdviceResultOut(
@@ -71,6 +71,6 @@ def result(advice_id: str, services: ServicesDep, _: ReadKey, response: Response
 
 
 @router.delete("/advice/{advice_id}", responses={**UNAUTHORIZED, **FORBIDDEN, **UNKNOWN})
-def cancel(advice_id: str, services: ServicesDep, _: WriteKey) -> AdviceJobOut:
+def cancel(advice_id: str, services: ServicesDep, key: WriteKey) -> AdviceJobOut:
     """Cancel the job if it is unfinished (a finished one stays as it is); its status either way."""
-    return advice_job_out(services.advice.cancel(advice_id))
+    return advice_job_out(services.advice.cancel(advice_id, key.workspace))

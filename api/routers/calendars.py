@@ -28,25 +28,25 @@ def build(
     """Plan dated, sequenced visits for every manager of the plan, as `planner calendar` does.
     The build runs in a worker (up to `time_limit_seconds`); poll the Location until its status
     is no longer queued or running."""
-    row = services.calendars.submit(plan_id, body, key.name)
+    row = services.calendars.submit(plan_id, body, key.name, key.workspace)
     response.headers["Location"] = f"/api/v1/plans/{plan_id}/calendar"
     return _out(row, services)
 
 
 @router.get("", responses=NOT_FOUND)
 def get_calendar(
-    plan_id: str, services: ServicesDep, _: ReadKey, status: CalendarStatus | None = None
+    plan_id: str, services: ServicesDep, key: ReadKey, status: CalendarStatus | None = None
 ) -> CalendarOut:
     """The plan's latest calendar request (with `status`, the latest in that state, e.g. the last
     one that succeeded): its status, and once it succeeded the visits, the per-manager summary
     and the shortfalls."""
-    return _out(services.calendars.latest(plan_id, status), services)
+    return _out(services.calendars.latest(plan_id, key.workspace, status), services)
 
 
 @router.delete("", responses=NOT_FOUND)
-def cancel(plan_id: str, services: ServicesDep, _: WriteKey) -> CalendarOut:
+def cancel(plan_id: str, services: ServicesDep, key: WriteKey) -> CalendarOut:
     """Cancel the build under way, if any; the plan's latest calendar either way."""
-    return _out(services.calendars.cancel(plan_id), services)
+    return _out(services.calendars.cancel(plan_id, key.workspace), services)
 
 
 @router.get(
@@ -58,9 +58,9 @@ def cancel(plan_id: str, services: ServicesDep, _: WriteKey) -> CalendarOut:
         409: {"description": "the first calendar of this plan is still being built"},
     },
 )
-def ics(plan_id: str, manager_id: str, services: ServicesDep, _: ReadKey) -> Response:
+def ics(plan_id: str, manager_id: str, services: ServicesDep, key: ReadKey) -> Response:
     """One manager's visits for Outlook or Google Calendar, from the latest calendar that succeeded."""
-    disposition, content = services.calendars.ics(plan_id, manager_id)
+    disposition, content = services.calendars.ics(plan_id, manager_id, key.workspace)
     return Response(
         content, media_type="text/calendar; charset=utf-8", headers={"Content-Disposition": disposition}
     )

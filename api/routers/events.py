@@ -27,7 +27,7 @@ def post_event(
 ) -> EventOut:
     """Apply a staff change: a new data set version and plan derived from the current one with
     minimal disruption, and the diff. Sending the same event again returns the stored answer."""
-    status, out = services.events.handle(dataset_id, body, key.name)
+    status, out = services.events.handle(dataset_id, body, key.name, key.workspace)
     response.status_code = status
     return out
 
@@ -36,11 +36,11 @@ def post_event(
 def audit_log(
     dataset_id: str,
     services: ServicesDep,
-    _: ReadKey,
+    key: ReadKey,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[EventOut]:
     """Who (API key name), when and what, oldest first, with each answer as given."""
-    if services.store.dataset(dataset_id) is None:
+    if services.store.dataset(dataset_id, workspace=key.workspace) is None:
         raise LookupError(f"data set {dataset_id!r} not found")
     return [EventOut.model_validate(e.response) for e in services.store.events(dataset_id, limit, offset)]

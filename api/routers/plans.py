@@ -17,30 +17,30 @@ router = APIRouter(tags=["plans"])
 @router.get("/plans")
 def list_plans(
     services: ServicesDep,
-    _: ReadKey,
+    key: ReadKey,
     dataset_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[PlanOut]:
-    rows = services.store.plans(dataset_id, limit, offset)
+    rows = services.store.plans(dataset_id, limit, offset, workspace=key.workspace)
     current = {}
     for d in {r.dataset_id for r in rows}:
-        ds = services.store.dataset(d)
+        ds = services.store.dataset(d, workspace=key.workspace)
         current[d] = ds.current_plan_id if ds else None
     return [plan_out(r, current[r.dataset_id]) for r in rows]
 
 
 @router.get("/plans/{plan_id}", responses=NOT_FOUND)
-def get_plan(plan_id: str, services: ServicesDep, _: ReadKey) -> PlanOut:
-    row = services.plans.get(plan_id)
-    ds = services.store.dataset(row.dataset_id)
+def get_plan(plan_id: str, services: ServicesDep, key: ReadKey) -> PlanOut:
+    row = services.plans.within(key.workspace).get(plan_id)
+    ds = services.store.dataset(row.dataset_id, workspace=key.workspace)
     return plan_out(row, ds.current_plan_id if ds else None)
 
 
 @router.get("/plans/{plan_id}/assignments", responses=NOT_FOUND)
-def assignments(plan_id: str, services: ServicesDep, _: ReadKey) -> list[AssignmentRowOut]:
+def assignments(plan_id: str, services: ServicesDep, key: ReadKey) -> list[AssignmentRowOut]:
     """The rows of plan.csv, re-scored by the evaluator."""
-    return [AssignmentRowOut.model_validate(r) for r in services.plans.rows(plan_id)]
+    return [AssignmentRowOut.model_validate(r) for r in services.plans.within(key.workspace).rows(plan_id)]
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -69,9 +69,9 @@ def _attachment(content: bytes, media_type: str, filename: str) -> Response:
         "text/csv", "the plan table, one row per account; UTF-8 with BOM, headers in words"
     ),
 )
-def export_csv(plan_id: str, services: ServicesDep, _: ReadKey) -> Response:
+def export_csv(plan_id: str, services: ServicesDep, key: ReadKey) -> Response:
     """The dashboard's plan table as CSV: account, tier, region, manager, hours, service, moved and why."""
-    rows = exports.table_rows(services.plans, plan_id)
+    rows = exports.table_rows(services.plans.within(key.workspace), plan_id)
     return _attachment(exports.to_csv(rows), "text/csv; charset=utf-8", f"plan-{plan_id[:8]}.csv")
 
 
@@ -80,9 +80,9 @@ def export_csv(plan_id: str, services: ServicesDep, _: ReadKey) -> Response:
     response_class=Response,
     responses=_export_responses(XLSX, "the plan table as one Excel sheet, same rows and columns as the CSV"),
 )
-def export_xlsx(plan_id: str, services: ServicesDep, _: ReadKey) -> Response:
+def export_xlsx(plan_id: str, services: ServicesDep, key: ReadKey) -> Response:
     """The dashboard's plan table as an Excel workbook (one sheet, header row frozen, filters on)."""
-    rows = exports.table_rows(services.plans, plan_id)
+    rows = exports.table_rows(services.plans.within(key.workspace), plan_id)
     return _attachment(exports.to_xlsx(rows), XLSX, f"plan-{plan_id[:8]}.xlsx")
 
 
@@ -93,9 +93,11 @@ def export_xlsx(plan_id: str, services: ServicesDep, _: ReadKey) -> Response:
         "both", "one row per manager: hours, workload, travel, accounts per tier, flag (csv or xlsx)"
     ),
 )
-def export_fairness(plan_id: str, ext: Literal["csv", "xlsx"], services: ServicesDep, _: ReadKey) -> Response:
+def export_fairness(
+    plan_id: str, ext: Literal["csv", "xlsx"], services: ServicesDep, key: ReadKey
+) -> Response:
     """The fairness report's manager table as CSV (UTF-8 with BOM) or Excel, headers in words."""
-    rows = exports.fairness_rows(services.plans.fairness(plan_id))
+    rows = exports.fairness_rows(services.plans.within(key.workspace).fairness(plan_id))
     name = f"fairness-{plan_id[:8]}.{ext}"
     if ext == "csv":
         return _attachment(exports.to_csv(rows, exports.FAIRNESS_HEADERS), "text/csv; charset=utf-8", name)
@@ -114,11 +116,11 @@ def export_fairness(plan_id: str, ext: Literal["csv", "xlsx"], services: Service
 def export_compare(
     ext: Literal["csv", "xlsx"],
     services: ServicesDep,
-    _: ReadKey,
+    key: ReadKey,
     plan_ids: Annotated[list[str], Query(min_length=2, max_length=10)],
 ) -> Response:
     """What POST /compare answers, as CSV (UTF-8 with BOM) or Excel, KPI names in words."""
-    tables = exports.comparison_tables(services.plans.compare(plan_ids))
+    tables = exports.comparison_tables(services.plans.within(key.workspace).compare(plan_ids))
     name = f"compare-{plan_ids[0][:8]}.{ext}"
     if ext == "csv":
         return _attachment(exports.tables_to_csv(tables), "text/csv; charset=utf-8", name)
@@ -126,37 +128,37 @@ def export_compare(
 
 
 @router.get("/plans/{plan_id}/accounts/{account_id}/explain", responses=NOT_FOUND)
-def explain(plan_id: str, account_id: str, services: ServicesDep, _: ReadKey) -> dict[str, Any]:
-    return services.plans.explain(plan_id, account_id)
+def explain(plan_id: str, account_id: str, services: ServicesDep, key: ReadKey) -> dict[str, Any]:
+    return services.plans.within(key.workspace).explain(plan_id, account_id)
 
 
 @router.get("/plans/{plan_id}/fairness", responses=NOT_FOUND)
-def fairness(plan_id: str, services: ServicesDep, _: ReadKey) -> dict[str, Any]:
-    return services.plans.fairness(plan_id)
+def fairness(plan_id: str, services: ServicesDep, key: ReadKey) -> dict[str, Any]:
+    return services.plans.within(key.workspace).fairness(plan_id)
 
 
 @router.post("/compare", responses=NOT_FOUND)
-def compare(body: CompareIn, services: ServicesDep, _: ReadKey) -> dict[str, Any]:
+def compare(body: CompareIn, services: ServicesDep, key: ReadKey) -> dict[str, Any]:
     """KPIs side by side and what moved, each plan against the first."""
-    return services.plans.compare(body.plan_ids)
+    return services.plans.within(key.workspace).compare(body.plan_ids)
 
 
 @router.get("/datasets/{dataset_id}/current-plan", responses=NOT_FOUND)
-def current_plan(dataset_id: str, services: ServicesDep, _: ReadKey) -> PlanOut:
-    ds = services.store.dataset(dataset_id)
+def current_plan(dataset_id: str, services: ServicesDep, key: ReadKey) -> PlanOut:
+    ds = services.store.dataset(dataset_id, workspace=key.workspace)
     if ds is None:
         raise LookupError(f"data set {dataset_id!r} not found")
     if ds.current_plan_id is None:
         raise LookupError(f"data set {dataset_id!r} has no plan yet")
-    return plan_out(services.plans.get(ds.current_plan_id), ds.current_plan_id)
+    return plan_out(services.plans.within(key.workspace).get(ds.current_plan_id), ds.current_plan_id)
 
 
 @router.put("/datasets/{dataset_id}/current-plan", responses=NOT_FOUND)
-def adopt(dataset_id: str, body: AdoptIn, services: ServicesDep, _: WriteKey) -> PlanOut:
-    ds = services.store.dataset(dataset_id)
+def adopt(dataset_id: str, body: AdoptIn, services: ServicesDep, key: WriteKey) -> PlanOut:
+    ds = services.store.dataset(dataset_id, workspace=key.workspace)
     if ds is None:
         raise LookupError(f"data set {dataset_id!r} not found")
-    row = services.plans.get(body.plan_id)
+    row = services.plans.within(key.workspace).get(body.plan_id)
     if row.dataset_id != dataset_id:
         raise LookupError(f"plan {body.plan_id!r} belongs to another data set")
     services.store.adopt(dataset_id, row.id)

@@ -22,23 +22,25 @@ class AdviceService:
         self._store = store
         self._jobs = jobs
 
-    def submit(self, dataset_id: str, spec: AdviceIn, actor: str) -> AdviceRow:
-        version = stored_version(self._store, dataset_id, spec.dataset_version)
+    def submit(self, dataset_id: str, spec: AdviceIn, actor: str, workspace: str) -> AdviceRow:
+        version = stored_version(self._store, dataset_id, spec.dataset_version, workspace)
         check_solver(spec.solver)
         resolve(Dataset.model_validate(version.payload), spec.policy_overrides, [], None)
-        row = self._store.create_advice(dataset_id, version.version, spec.model_dump(mode="json"), actor)
+        row = self._store.create_advice(
+            dataset_id, version.version, spec.model_dump(mode="json"), actor, workspace=workspace
+        )
         from api.services.advice_worker import run_advice
 
         self._jobs.dispatch(AdviceRow, row.id, run_advice)
         return row
 
-    def get(self, advice_id: str) -> AdviceRow:
-        return found(self._store.advice(advice_id), f"hire advice {advice_id!r}")
+    def get(self, advice_id: str, workspace: str) -> AdviceRow:
+        return found(self._store.advice(advice_id, workspace=workspace), f"hire advice {advice_id!r}")
 
-    def cancel(self, advice_id: str) -> AdviceRow:
+    def cancel(self, advice_id: str, workspace: str) -> AdviceRow:
         """Cancel the advice if it is unfinished. A queued one never starts; a running one stops
         before its next plan and its result is discarded either way."""
-        self.get(advice_id)
+        self.get(advice_id, workspace)
         if self._store.cancel(AdviceRow, advice_id):
             self._jobs.withdraw(advice_id)
-        return self.get(advice_id)
+        return self.get(advice_id, workspace)

@@ -42,8 +42,8 @@ class CalendarService:
         # Check-then-insert of "one build per plan at a time"; builds are rare, one lock will do.
         self._submit_lock = threading.Lock()
 
-    def submit(self, plan_id: str, spec: CalendarIn, actor: str) -> CalendarRow:
-        plan = self._plans.get(plan_id)
+    def submit(self, plan_id: str, spec: CalendarIn, actor: str, workspace: str) -> CalendarRow:
+        plan = self._plans.within(workspace).get(plan_id)
         calendar_inputs(
             self._plans.dataset_of(plan), plan.assignment, spec, self._plans.plan_of(plan).service
         )
@@ -54,33 +54,36 @@ class CalendarService:
                     f"a calendar for plan {plan_id!r} is already {active.status} (requested "
                     f"{active.created_at.isoformat()}); GET it, or DELETE it to start over"
                 )
-            row = self._store.create_calendar(plan_id, spec.model_dump(mode="json"), actor)
+            row = self._store.create_calendar(
+                plan_id, spec.model_dump(mode="json"), actor, workspace=plan.workspace
+            )
         from api.services.calendar_worker import run_calendar
 
         self._jobs.dispatch(CalendarRow, row.id, run_calendar)
         return row
 
-    def latest(self, plan_id: str, status: str | None = None) -> CalendarRow:
-        self._plans.get(plan_id)
+    def latest(self, plan_id: str, workspace: str, status: str | None = None) -> CalendarRow:
+        """A plan's calendars are in its workspace: the plan is looked up there first."""
+        self._plans.within(workspace).get(plan_id)
         row = self._store.latest_calendar(plan_id, status)
         if row is None:
             what = f"{status} calendar" if status else "calendar"
             raise LookupError(f"plan {plan_id!r} has no {what} yet")
         return row
 
-    def cancel(self, plan_id: str) -> CalendarRow:
+    def cancel(self, plan_id: str, workspace: str) -> CalendarRow:
         """Cancel the build under way, if any. A queued build never starts; a running one
         finishes its search and its result is discarded."""
-        self.latest(plan_id)
+        self.latest(plan_id, workspace)
         active = self._store.active_calendar(plan_id)
         if active is not None:
             self._store.cancel(CalendarRow, active.id)
             self._jobs.withdraw(active.id)
-        return self.latest(plan_id)
+        return self.latest(plan_id, workspace)
 
-    def ics(self, plan_id: str, manager_id: str) -> tuple[str, bytes]:
+    def ics(self, plan_id: str, manager_id: str, workspace: str) -> tuple[str, bytes]:
         """(Content-Disposition, RFC 5545 text) of one manager's visits, as `planner calendar` writes it."""
-        plan = self._plans.get(plan_id)
+        plan = self._plans.within(workspace).get(plan_id)
         row = self._store.latest_calendar(plan_id, status="succeeded")
         if row is None:
             if self._store.active_calendar(plan_id) is not None:

@@ -69,10 +69,14 @@ class EventService:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
-    def handle(self, dataset_id: str, event: EventIn, actor: str) -> tuple[int, EventOut]:
-        """(HTTP status, answer). Raises LookupError for an unknown data set, InputError for a
-        change that does not fit the data, EventConflict for a reused key."""
+    def handle(self, dataset_id: str, event: EventIn, actor: str, workspace: str) -> tuple[int, EventOut]:
+        """(HTTP status, answer). Raises LookupError for an unknown data set (or one of another
+        workspace), InputError for a change that does not fit the data, EventConflict for a reused key."""
         body = event.model_dump(mode="json")
+        # Before the stored answers are looked up: the key is the data set's, so another
+        # workspace's key may neither replay an event nor learn that its key was used.
+        if self._store.dataset(dataset_id, workspace=workspace) is None:
+            raise LookupError(f"data set {dataset_id!r} not found")
         with self._lock(dataset_id):
             stored = self._store.event_by_key(dataset_id, event.idempotency_key)
             if stored is not None:
@@ -85,6 +89,7 @@ class EventService:
                         EventRow(
                             id=out.event_id,
                             dataset_id=dataset_id,
+                            workspace=workspace,
                             idempotency_key=event.idempotency_key,
                             type=event.type,
                             payload=body,
@@ -116,13 +121,13 @@ class EventService:
     # --- the work ----------------------------------------------------------------------------------
     def _apply(self, dataset_id: str, event: EventIn, actor: str) -> tuple[EventOut, _Pending]:
         started = time.perf_counter()
-        row = self._store.dataset(dataset_id)
+        row = self._store.dataset(dataset_id, workspace=None)  # handle() found it in the key's workspace
         if row is None:
             raise LookupError(f"data set {dataset_id!r} not found")
         version = self._store.version(dataset_id, None)
         assert version is not None
         base = self._cache.get((dataset_id, version.version), version.payload)
-        previous = self._store.plan(row.current_plan_id) if row.current_plan_id else None
+        previous = self._store.plan(row.current_plan_id, workspace=None) if row.current_plan_id else None
         # Without a plan yet, the data's own current managers are the plan in force.
         assignment = (
             previous.assignment

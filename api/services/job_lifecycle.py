@@ -39,7 +39,7 @@ def run_task(
     succeeded, failed (with the error) or cancelled. `what` names the kind in the log."""
     if not store.update_active(kind, record_id, status="running", started_at=now()):
         return "cancelled"
-    row = store.record(kind, record_id)
+    row = store.record(kind, record_id, workspace=None)
     assert row is not None
     try:
         columns = task(row)
@@ -65,7 +65,7 @@ def stop_check(store: Store, kind: type[RecordT], record_id: str, every_seconds:
         if time.monotonic() - last[0] < every_seconds:
             return False
         last[0] = time.monotonic()
-        row = store.record(kind, record_id)
+        row = store.record(kind, record_id, workspace=None)
         return row is None or row.status not in ACTIVE_JOB_STATES
 
     return stop

@@ -35,12 +35,14 @@ class JobService:
         self._futures: dict[str, Future[str]] = {}
         self._guard = threading.Lock()
 
-    def submit(self, spec: JobIn, actor: str) -> JobRow:
-        version = stored_version(self._store, spec.dataset_id, spec.dataset_version)
+    def submit(self, spec: JobIn, actor: str, workspace: str) -> JobRow:
+        version = stored_version(self._store, spec.dataset_id, spec.dataset_version, workspace)
         check_solver(spec.solver)
         # Resolve once here so a bad override or change is a 422 now, not a failed job later.
         resolve(Dataset.model_validate(version.payload), spec.policy_overrides, spec.changes, spec.as_of)
-        row = self._store.create_job(spec.dataset_id, version.version, spec.model_dump(mode="json"), actor)
+        row = self._store.create_job(
+            spec.dataset_id, version.version, spec.model_dump(mode="json"), actor, workspace=workspace
+        )
         from api.services.worker import run_job
 
         self.dispatch(JobRow, row.id, run_job)
@@ -97,9 +99,10 @@ class JobService:
             self._store.fail(kind, row_id, f"the solve worker stopped: {type(exc).__name__}: {exc}")
 
 
-def stored_version(store: Store, dataset_id: str, version: int | None) -> DatasetVersionRow:
-    """The data set version a job is for (None: the latest); LookupError (404) names what is missing."""
-    if store.dataset(dataset_id) is None:
+def stored_version(store: Store, dataset_id: str, version: int | None, workspace: str) -> DatasetVersionRow:
+    """The data set version a job is for (None: the latest); LookupError (404) names what is missing,
+    also for a data set of another workspace."""
+    if store.dataset(dataset_id, workspace=workspace) is None:
         raise LookupError(f"data set {dataset_id!r} not found")
     row = store.version(dataset_id, version)
     if row is None:

@@ -27,12 +27,19 @@ def stored_service(row: PlanRow) -> dict[str, str]:
 
 
 class PlanService:
-    def __init__(self, store: Store, cache: DatasetCache):
+    """Plans of one workspace (`within`), or of all (`workspace` None: the server's own work)."""
+
+    def __init__(self, store: Store, cache: DatasetCache, workspace: str | None = None):
         self._store = store
         self._cache = cache
+        self._workspace = workspace
+
+    def within(self, workspace: str) -> PlanService:
+        """The same service seeing only `workspace`'s plans: any other plan id is not found."""
+        return PlanService(self._store, self._cache, workspace)
 
     def get(self, plan_id: str) -> PlanRow:
-        return found(self._store.plan(plan_id), f"plan {plan_id!r}")
+        return found(self._store.plan(plan_id, workspace=self._workspace), f"plan {plan_id!r}")
 
     def dataset_of(self, row: PlanRow) -> Dataset:
         if row.scenario_dataset is not None:

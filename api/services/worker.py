@@ -44,7 +44,7 @@ def run_job(database_url: str, job_id: str) -> str:
 def _run(store: Store, job_id: str) -> str:
     if not store.update_active(JobRow, job_id, status="running", started_at=now()):
         return "cancelled"
-    job = store.job(job_id)
+    job = store.job(job_id, workspace=None)
     assert job is not None
     spec = JobIn.model_validate(job.request)
     stored = store.version(job.dataset_id, job.dataset_version)
