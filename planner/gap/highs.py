@@ -4,8 +4,10 @@
     s.t. sum_{p of unit u} x[p] = 1             for every unit u
          sum_{p of agent m} weight[p] x[p] <= capacity[m]   for every agent m,  x binary.
 
-The model goes in as a MathOpt `ModelProto` filled from numpy arrays: building 100,000+
-variables through the Python expression API costs more than the solve itself. The separate
+The model goes in as the MathOpt `ModelProto` of the one model definition
+(`solvers.lp_bound.relaxation_proto`, which on a plain GAP has exactly the rows above), filled
+from numpy arrays: building 100,000+ variables through the Python expression API costs more
+than the solve itself. The separate
 `highspy` package must not be imported next to OR-Tools (clashing symbols crash the process).
 HiGHS' solve releases the GIL, so the engine runs it in a thread beside its local search.
 
@@ -23,37 +25,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
-from ortools.math_opt import model_pb2
 from ortools.math_opt.python import mathopt
 from ortools.util.python.solve_interrupter import SolveInterrupter
 
+from planner.linear_model import relaxation_proto
 from planner.problem import AssignmentProblem
-
-
-def textbook_proto(problem: AssignmentProblem) -> model_pb2.ModelProto:
-    """The model above; only for problems without side constraints."""
-    proto = model_pb2.ModelProto(name="gap")
-    P, U, M = problem.n_pairs, problem.n_units, problem.n_agents
-    ids = list(range(P))
-    proto.variables.ids.extend(ids)
-    proto.variables.lower_bounds.extend([0.0] * P)
-    proto.variables.upper_bounds.extend([1.0] * P)
-    proto.variables.integers.extend([True] * P)
-    proto.objective.linear_coefficients.ids.extend(ids)
-    proto.objective.linear_coefficients.values.extend(problem.pair_cost.astype(float).tolist())
-    # Rows 0..U-1: one agent per unit (= 1); rows U..U+M-1: capacities (<= b).
-    proto.linear_constraints.ids.extend(range(U + M))
-    proto.linear_constraints.lower_bounds.extend([1.0] * U + [-math.inf] * M)
-    proto.linear_constraints.upper_bounds.extend([1.0] * U + problem.capacity.astype(float).tolist())
-    rows = np.concatenate([problem.pair_unit, U + problem.pair_agent])
-    cols = np.concatenate([np.arange(P), np.arange(P)])
-    coefs = np.concatenate([np.ones(P), problem.pair_weight.astype(float)])
-    order = np.lexsort((cols, rows))  # the matrix must be sorted row-major
-    matrix = proto.linear_constraint_matrix
-    matrix.row_ids.extend(rows[order].tolist())
-    matrix.column_ids.extend(cols[order].tolist())
-    matrix.coefficients.extend(coefs[order].tolist())
-    return proto
 
 
 @dataclass(frozen=True)
@@ -82,7 +58,7 @@ def solve_highs(
     `hint` (agent per unit, every unit on one of its pairs) becomes a solution hint with a
     value for every variable, so HiGHS need not complete a partial one."""
     start = time.perf_counter()
-    model = mathopt.Model.from_model_proto(textbook_proto(problem))
+    model = mathopt.Model.from_model_proto(relaxation_proto(problem, integer=True))
     model_params = None
     if hint is not None:
         chosen = (hint[problem.pair_unit] == problem.pair_agent).astype(float).tolist()

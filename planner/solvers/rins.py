@@ -24,9 +24,10 @@ import numpy as np
 from ortools.math_opt import result_pb2
 from pybind11_abseil.status import StatusNotOk
 
+from planner.linear_model import relaxation_proto
 from planner.problem import UTIL_SCALE, AssignmentProblem
 from planner.solvers.cpsat import satisfies
-from planner.solvers.lp_bound import LpBound, dense_values, relaxation_proto, solve_proto
+from planner.solvers.lp_bound import LpBound, dense_values, solve_proto
 
 log = logging.getLogger(__name__)
 

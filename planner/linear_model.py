@@ -1,0 +1,141 @@
+"""The one linear model of an AssignmentProblem, as a MathOpt ModelProto built from numpy
+arrays (building 100,000+ variables through a Python expression API costs more than the solve).
+
+Every linear backend reads it: the LP bound and the neighbourhood MIP (HiGHS, through MathOpt),
+the GAP engine's HiGHS phase, and CBC (as MPS, `solvers.cbc`). CP-SAT's writer
+(`solvers.cpsat.build_model`) writes the same rows in its own format; the property tests hold
+the two to the same optima.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from ortools.math_opt import model_pb2
+
+from planner.problem import UTIL_SCALE, AssignmentProblem
+
+
+def relaxation_proto(
+    problem: AssignmentProblem, integer: bool = False, integer_balance: bool = False
+) -> model_pb2.ModelProto:
+    """The model of `planner.problem` with x (and y) in [0, 1]; with `integer`, the MIP itself.
+    This is the one linear model definition: the LP bound, the neighbourhood MIP (HiGHS) and the
+    CBC backend (as MPS) all read it; CP-SAT's writer (solvers.cpsat) has the same rows.
+
+    Variables in order: x (one per pair), y (one per unit, when units may stay unassigned),
+    then U_max and U_min (when balanced), integer too with `integer_balance` (the exact
+    objective; the neighbourhood MIP keeps them continuous, which HiGHS solves faster)."""
+    P, U, M = problem.n_pairs, problem.n_units, problem.n_agents
+    cols: list[np.ndarray] = []  # (row, column, coefficient) blocks of the matrix
+    rows: list[np.ndarray] = []
+    coefs: list[np.ndarray] = []
+    lower: list[float] = []
+    upper: list[float] = []
+    pairs = np.arange(P)
+
+    # Variables: x (P), then y (U) if units may stay unassigned, then U_max, U_min if balanced.
+    n_vars = P
+    y0 = n_vars
+    if problem.unassigned_cost is not None:
+        n_vars += U
+    balance = (
+        bool(problem.balance_coef) and problem.balance_agents is not None and problem.balance_agents.any()
+    )
+    u_max, u_min = n_vars, n_vars + 1
+    if balance:
+        n_vars += 2
+
+    # One row per unit: sum x (+ y) = 1.
+    rows.append(problem.pair_unit)
+    cols.append(pairs)
+    coefs.append(np.ones(P))
+    if problem.unassigned_cost is not None:
+        rows.append(np.arange(U))
+        cols.append(y0 + np.arange(U))
+        coefs.append(np.ones(U))
+    lower += [1.0] * U
+    upper += [1.0] * U
+    row = U
+
+    # One row per agent: lower band <= load <= capacity.
+    rows.append(row + problem.pair_agent)
+    cols.append(pairs)
+    coefs.append(problem.pair_weight.astype(float))
+    low = problem.lower if problem.lower is not None else np.zeros(M)
+    lower += np.asarray(low, dtype=float).tolist()
+    upper += problem.capacity.astype(float).tolist()
+    row += M
+
+    for k in range(len(problem.limit_names)):  # every registered manager limit
+        capped = np.nonzero(problem.uppers[k] >= 0)[0]
+        if capped.size == 0:
+            continue
+        where = np.full(M, -1)
+        where[capped] = row + np.arange(capped.size)
+        keep = where[problem.pair_agent] >= 0
+        rows.append(where[problem.pair_agent[keep]])
+        cols.append(pairs[keep])
+        coefs.append(problem.uses[k, keep].astype(float))
+        lower += [-math.inf] * capped.size
+        upper += problem.uppers[k, capped].astype(float).tolist()
+        row += capped.size
+
+    if problem.max_moves is not None and problem.pair_moves is not None:
+        moving = np.nonzero(problem.pair_moves)[0]
+        rows.append(np.full(moving.size, row))
+        cols.append(moving)
+        coefs.append(problem.pair_moves[moving].astype(float))
+        lower.append(-math.inf)
+        upper.append(float(problem.max_moves))
+        row += 1
+
+    if balance:
+        assert problem.balance_agents is not None
+        cap = problem.capacity_for_balance().astype(float)
+        agents = np.nonzero(problem.balance_agents)[0]
+        # S load - cap U_max <= 0 and S load - cap U_min >= 0, one row each per balanced agent.
+        for u_var, lo, hi in ((u_max, -math.inf, 0.0), (u_min, 0.0, math.inf)):
+            where = np.full(M, -1)
+            where[agents] = row + np.arange(agents.size)
+            keep = where[problem.pair_agent] >= 0
+            rows += [where[problem.pair_agent[keep]], where[agents]]
+            cols += [pairs[keep], np.full(agents.size, u_var)]
+            coefs += [UTIL_SCALE * problem.pair_weight[keep].astype(float), -cap[agents]]
+            lower += [lo] * agents.size
+            upper += [hi] * agents.size
+            row += agents.size
+
+    proto = model_pb2.ModelProto(name="assignment-lp")
+    proto.variables.ids.extend(range(n_vars))
+    proto.variables.lower_bounds.extend([0.0] * n_vars)
+    ub = [1.0] * n_vars
+    if balance:
+        ub[u_max] = ub[u_min] = float(UTIL_SCALE)
+    proto.variables.upper_bounds.extend(ub)
+    # Only x and y are integer in the MIP: U_max and U_min take the extreme utilisations.
+    n_int = n_vars - 2 if balance and not integer_balance else n_vars
+    proto.variables.integers.extend([integer] * n_int + [False] * (n_vars - n_int))
+
+    obj = np.zeros(n_vars)
+    obj[:P] = problem.pair_cost
+    if problem.unassigned_cost is not None:
+        obj[y0 : y0 + U] = problem.unassigned_cost
+    if balance:
+        obj[u_max], obj[u_min] = problem.balance_coef, -problem.balance_coef
+    nz = np.nonzero(obj)[0]
+    proto.objective.linear_coefficients.ids.extend(nz.tolist())
+    proto.objective.linear_coefficients.values.extend(obj[nz].tolist())
+
+    proto.linear_constraints.ids.extend(range(row))
+    proto.linear_constraints.lower_bounds.extend(lower)
+    proto.linear_constraints.upper_bounds.extend(upper)
+    r = np.concatenate(rows)
+    c = np.concatenate(cols)
+    v = np.concatenate(coefs)
+    order = np.lexsort((c, r))  # MathOpt wants the matrix sorted row-major
+    proto.linear_constraint_matrix.row_ids.extend(r[order].tolist())
+    proto.linear_constraint_matrix.column_ids.extend(c[order].tolist())
+    proto.linear_constraint_matrix.coefficients.extend(v[order].tolist())
+    return proto
