@@ -11,7 +11,13 @@ from fastapi.responses import FileResponse
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Explicit types: ES modules must come as JavaScript whatever the host's mimetypes database says.
-MEDIA_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+MEDIA_TYPES = {
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".json": "application/json",  # the message catalogue
+}
 # Only our own origin: a page that tried to load a CDN asset would fail loudly in development.
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",

@@ -170,14 +170,98 @@ def test_comparison_export_holds_the_kpis_and_the_moved_accounts(client: TestCli
     assert client.get(f"/api/v1/compare/export.csv?plan_ids={ids[0]}", headers=READ).status_code == 422
 
 
-def test_the_page_and_the_export_name_kpis_alike() -> None:
-    """api/static/words.js holds the comparison page's KPI words: the export's, word for word."""
+def test_the_page_and_the_export_read_one_catalogue() -> None:
+    """api/static/messages.json is the one place for words: every entry in English and Chinese with the
+    same placeholders, no key twice, the page's scripts ask only for keys it has, and the comparison
+    export's KPI names are its kpi.* entries."""
     import json
     import re
 
     from api.dashboard import STATIC_DIR
-    from api.services.exports import KPI_WORDS
+    from api.services.exports import KPI_WORDS, kpi_words
 
-    text = (STATIC_DIR / "words.js").read_text(encoding="utf-8")
-    pairs = re.findall(r'^\s+("[^"]+"): ("[^"]*"),$', text, flags=re.M)
-    assert {json.loads(k): json.loads(v) for k, v in pairs} == KPI_WORDS
+    def no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        keys = [k for k, _ in pairs]
+        assert len(keys) == len(set(keys)), [k for k in keys if keys.count(k) > 1]
+        return dict(pairs)
+
+    catalogue = json.loads(
+        (STATIC_DIR / "messages.json").read_text(encoding="utf-8"), object_pairs_hook=no_duplicates
+    )
+    for key, entry in catalogue.items():
+        assert set(entry) == {"en", "zh-CN"}, key
+        assert entry["en"].strip() and entry["zh-CN"].strip(), key
+        assert sorted(re.findall(r"\{(\w+)\}", entry["en"])) == sorted(
+            re.findall(r"\{(\w+)\}", entry["zh-CN"])
+        ), key
+    scripts = "\n".join(p.read_text(encoding="utf-8") for p in STATIC_DIR.glob("*.js"))
+    scripts += (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    asked = set(re.findall(r'\bt\("([\w.]+)"', scripts)) | set(
+        re.findall(r'data-i18n(?:-\w+)?="([\w.]+)"', scripts)
+    )
+    assert asked - set(catalogue) == set()
+    assert {k[4:]: v["en"] for k, v in catalogue.items() if k.startswith("kpi.")} == KPI_WORDS
+    assert kpi_words("zh-CN")["moves.total"] == "更换客户经理的客户"
+    assert not (STATIC_DIR / "words.js").exists()  # the old second copy of the KPI words
+
+
+def test_export_words_in_chinese() -> None:
+    from api.services.exports import fairness_headers, plan_headers
+
+    assert plan_headers("zh-CN")[:3] == ("客户编号", "客户名称", "客户等级")
+    assert len(plan_headers("zh-CN")) == len(HEADERS) and len(fairness_headers("zh-CN")) == len(
+        FAIRNESS_HEADERS
+    )
+    assert reason_words("voluntary", "zh-CN") == "主动调整（计入调整上限）"
+    assert reason_words("rule: seniority_by_tier", "zh-CN") == "规则：该等级需要更资深的客户经理"
+    assert service_words("every 26 weeks", "zh-CN") == "减少拜访：每 26 周一次"
+    assert service_words("every 26 weeks") == "reduced: every 26 weeks"
+
+
+@pytest.mark.parametrize(
+    ("lang", "accept", "expected"),
+    [
+        (None, None, "en"),
+        ("zh-CN", None, "zh-CN"),
+        (None, "zh-CN,zh;q=0.9,en;q=0.8", "zh-CN"),
+        (None, "fr-FR, en;q=0.5, zh;q=0.4", "en"),
+        ("en", "zh-CN", "en"),
+        (None, "de", "en"),
+    ],
+)
+def test_export_language_from_query_then_accept_language(
+    lang: str | None, accept: str | None, expected: str
+) -> None:
+    from api.i18n import pick
+
+    assert pick(lang, accept) == expected
+
+
+def test_plan_rows_in_chinese_are_the_same_rows(client: TestClient, plan: dict) -> None:
+    """Only the words change: ids, names, regions, managers and hours are the English export's."""
+    from api.services.exports import table_rows
+
+    services = client.app.state.services  # type: ignore[attr-defined]
+    english, chinese = table_rows(services.plans, plan["id"]), table_rows(services.plans, plan["id"], "zh-CN")
+    same = (0, 1, 3, 4, 5, 6)
+    assert [[r[i] for i in same] for r in chinese] == [[r[i] for i in same] for r in english]
+    assert {r[2] for r in chinese} <= {"战略客户", "重点客户", "标准客户"}
+    assert {r[8] for r in chinese} <= {"是", "否"}
+    assert any(r[7].startswith("减少拜访：") for r in chinese)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="api/routers/plans.py (another session's file) does not pass `lang` to the export yet: "
+    "export routes need `lang: Annotated[Lang, Depends(export_language)]` from api.i18n",
+)
+def test_export_endpoints_take_lang(client: TestClient, plan: dict) -> None:
+    r = client.get(f"/api/v1/plans/{plan['id']}/export.csv?lang=zh-CN", headers=READ)
+    lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert lines[0][:2] == ["客户编号", "客户名称"]
+    x = client.get(
+        f"/api/v1/plans/{plan['id']}/fairness/export.csv", headers={**READ, "Accept-Language": "zh-CN"}
+    )
+    assert x.content.decode("utf-8-sig").startswith("客户经理工号")
+    spec = client.get("/openapi.json").json()["paths"]["/api/v1/plans/{plan_id}/export.csv"]["get"]
+    assert "lang" in [p["name"] for p in spec["parameters"]]

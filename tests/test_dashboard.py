@@ -60,16 +60,19 @@ def _solve_demo(c: Any, **job: Any) -> dict[str, Any]:
     return finished
 
 
-def _open_logged_in(browser: Any, url: str, **page_options: Any) -> tuple[Any, list[str]]:
+def _open_logged_in(
+    browser: Any, url: str, key: str = WRITE["X-API-Key"], **page_options: Any
+) -> tuple[Any, list[str]]:
     """A page at `url` with the write key entered, and the list its errors are collected in:
     uncaught exceptions and console errors (CSP violations, assets that failed to load)."""
-    page = browser.new_page(viewport={"width": 1280, "height": 800}, **page_options)
+    # English unless a test asks for another browser language: the page's default follows it.
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, **{"locale": "en-US", **page_options})
     page.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(url)
-    page.fill("#api-key", WRITE["X-API-Key"])
+    page.fill("#api-key", key)
     page.click("#key-form button")
     return page, errors
 
@@ -540,6 +543,205 @@ def test_staff_change_accept_posts_what_the_preview_solved(dashboard_server: Ser
             assert posted["max_moves"] == preview["max_moves"] == 20
             assert posted["time_limit_seconds"] == preview["solver"]["time_limit_seconds"]
             page.screenshot(path=str(ARTIFACTS / "staff-accepted-1280.png"), full_page=True)
+            assert errors == []
+        finally:
+            browser.close()
+
+
+# Controls that change something: none of them may show for a read-only key.
+WRITE_CONTROLS = (
+    "#upload",
+    "#upload-submit",
+    "#run-scenario",
+    "#add-hire",
+    "#staff-form button[type=submit]",
+    "#calendar-build",
+    "[data-testid=adopt-plan]",
+)
+
+
+def _shoot(page: Any, name: str, size: tuple[int, int]) -> None:
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.wait_for_timeout(150)  # charts are drawn at their box's width once laid out
+    if size[0] < 600:
+        _no_sideways_scroll(page)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{size[0]}.png"), full_page=False)
+
+
+def test_language_switch_in_browser(dashboard_server: Server) -> None:
+    """zh-CN / en: the switch translates labels, KPIs, tables and chart text; the choice is kept
+    across a reload; a browser set to Chinese starts in Chinese; the export asked for carries the
+    language and the same rows; numbers in the locale; screenshots at 1280x800 and 390x844 in both."""
+    sync_playwright, expect = _playwright()
+    with dashboard_server.client() as c:
+        solved = _solve_demo(c, name="baseline")
+        a_plan = c.post(
+            "/api/v1/jobs",
+            headers=WRITE,
+            json={"dataset_id": solved["dataset_id"], "name": "other", "solver": {"time_limit_seconds": 4}},
+        ).json()
+        wait_for_job(c, a_plan["id"])
+        rows = c.get(f"/api/v1/plans/{solved['plan_id']}/assignments", headers=READ).json()
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page, errors = _open_logged_in(browser, dashboard_server.url + "/#plan", accept_downloads=True)
+            expect(page.locator("#status")).to_contain_text("300 accounts")
+            expect(page.locator("html")).to_have_attribute("lang", "en")
+            expect(page.get_by_test_id("key-who")).to_have_text("writer · read and write")
+            expect(page.get_by_test_id("plan-kpis")).to_contain_text("accounts changing manager")
+            for size in ((1280, 800), (390, 844)):
+                _shoot(page, "lang-en-plan", size)
+            page.set_viewport_size({"width": 1280, "height": 800})
+
+            page.select_option("#lang", "zh-CN")
+            expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+            expect(page.locator("#status")).to_contain_text("300 个客户")
+            expect(page.locator("#tabs button[data-tab=plan]")).to_have_text("分配方案")
+            expect(page.locator("#tabs button[data-tab=staff]")).to_have_text("人员变动")
+            expect(page.get_by_test_id("key-who")).to_have_text("writer · 可读写")
+            kpis = page.get_by_test_id("plan-kpis")
+            for words in ("更换客户经理的客户", "违反规则", "平均利用率", "方案质量", "方案成本（分）"):
+                expect(kpis).to_contain_text(words)
+            head = page.locator("[data-testid=plan-table] thead th button")
+            expect(head).to_have_text(
+                ["客户编号 ▲", "客户名称", "客户等级", "区域", "客户经理", "每月工时", "服务水平", "是否调整"]
+            )
+            expect(page.locator("#pt-tier option").first).to_have_text("全部等级")
+            tiers = page.eval_on_selector_all("#pt-tier option", "os => os.map(o => o.textContent)")
+            assert set(tiers[1:]) <= {"战略客户", "重点客户", "标准客户"} and tiers[1:], tiers
+            expect(page.locator("#pt-count")).to_contain_text("个客户")
+            expect(page.locator("#workload-chart + p.legend")).to_contain_text("超出可用工时")
+            chart_text = " ".join(page.locator("#accounts-chart").all_inner_texts())
+            assert "战略客户" in chart_text, chart_text  # the tier legend under the chart
+            assert "小时" in page.locator("#workload-chart svg").inner_html()
+            # The export asked for in Chinese: the language in the query, every account of the plan.
+            with (
+                page.expect_request(lambda r: "/export.csv" in r.url) as request,
+                page.expect_download() as download,
+            ):
+                page.get_by_test_id("export-csv").click()
+            assert request.value.url.endswith("?lang=zh-CN"), request.value.url
+            got = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+            assert [line[0] for line in got[1:]] == [r["account_id"] for r in rows]
+            for size in ((1280, 800), (390, 844)):
+                _shoot(page, "lang-zh-plan", size)
+            page.set_viewport_size({"width": 1280, "height": 800})
+
+            page.click("#tabs button[data-tab=overview]")
+            expect(page.locator("#managers-table thead th").first).to_have_text("工号")
+            expect(page.get_by_test_id("tier-cards")).to_contain_text("战略客户")
+            expect(page.locator("#upload summary")).to_have_text("上传数据集")
+            for size in ((1280, 800), (390, 844)):
+                _shoot(page, "lang-zh-overview", size)
+            page.set_viewport_size({"width": 1280, "height": 800})
+
+            page.click("#tabs button[data-tab=fairness]")
+            expect(page.locator("#fairness-out h2").first).to_have_text("提示")
+            expect(page.locator("#fairness-out")).to_contain_text("路途时间占工时的比例")
+            for size in ((1280, 800), (390, 844)):
+                _shoot(page, "lang-zh-fairness", size)
+            page.set_viewport_size({"width": 1280, "height": 800})
+
+            page.click("#tabs button[data-tab=compare]")
+            page.locator("#compare-picker input").nth(0).check()
+            page.locator("#compare-picker input").nth(1).check()
+            page.click("#compare-run")
+            expect(page.locator("[data-kpi='moves.total'] th")).to_have_text("更换客户经理的客户")
+            expect(page.locator("#compare-out")).to_contain_text("各客户经理的客户增减")
+            for size in ((1280, 800), (390, 844)):
+                _shoot(page, "lang-zh-compare", size)
+            page.set_viewport_size({"width": 1280, "height": 800})
+
+            page.click("#tabs button[data-tab=scenario]")
+            expect(page.locator("#scenario-form legend").first).to_have_text("假设情景")
+            expect(page.locator("#run-scenario")).to_have_text("运行情景")
+            expect(page.locator("select[name=hire_seniority] option")).to_have_text(["初级", "高级", "资深"])
+            _shoot(page, "lang-zh-scenario", (390, 844))
+            page.set_viewport_size({"width": 1280, "height": 800})
+
+            # Kept across a reload (localStorage), and back to English at a click.
+            page.reload()
+            expect(page.locator("#status")).to_contain_text("300 个客户")
+            expect(page.locator("#lang")).to_have_value("zh-CN")
+            page.select_option("#lang", "en")
+            expect(page.locator("#status")).to_contain_text("300 accounts")
+            expect(page.locator("#tabs button[data-tab=scenario]")).to_have_text("Scenario")
+            assert errors == []
+            page.close()
+
+            # A browser set to Chinese, nothing chosen yet: the page starts in Chinese.
+            page, errors = _open_logged_in(browser, dashboard_server.url + "/", locale="zh-CN")
+            expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+            expect(page.locator("#status")).to_contain_text("300 个客户")
+            expect(page.locator("#key-form button")).to_have_text("使用密钥")
+            assert errors == []
+        finally:
+            browser.close()
+
+
+def test_read_only_key_sees_no_write_controls_in_browser(dashboard_server: Server) -> None:
+    """A read-only key (GET /api/v1/me says scope read): no upload, solve, adopt, staff change or
+    calendar build on any tab, a note saying why; reading and downloading still work."""
+    sync_playwright, expect = _playwright()
+    with dashboard_server.client() as c:
+        solved = _solve_demo(c, name="baseline")
+        job = c.post(
+            "/api/v1/jobs",
+            headers=WRITE,
+            json={"dataset_id": solved["dataset_id"], "name": "other", "solver": {"time_limit_seconds": 4}},
+        ).json()
+        other = wait_for_job(c, job["id"])
+        me = c.get("/api/v1/me", headers=READ)
+        assert me.status_code == 200
+        assert me.json() == {"name": "reader", "scope": "read", "can_write": False, "workspace": "default"}
+        assert c.get("/api/v1/me", headers=WRITE).json()["can_write"] is True
+        assert c.get("/api/v1/me").status_code == 401
+        assert c.get("/api/v1/me", headers={"X-API-Key": "nope"}).status_code == 401
+        spec = c.get("/openapi.json").json()["paths"]["/api/v1/me"]["get"]
+        assert {"200", "401"} <= set(spec["responses"])
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page, errors = _open_logged_in(browser, dashboard_server.url + "/", key=READ["X-API-Key"])
+            failed: list[str] = []
+            page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+            expect(page.locator("#status")).to_contain_text("300 accounts")
+            expect(page.get_by_test_id("key-who")).to_have_text("reader · read only")
+            expect(page.get_by_test_id("read-only-note")).to_be_visible()
+            for tab in ("overview", "plan", "scenario", "compare", "fairness", "staff", "calendar"):
+                page.click(f"#tabs button[data-tab={tab}]")
+                if tab == "plan":
+                    expect(page.get_by_test_id("plan-table").locator("tbody tr")).to_have_count(300)
+                    page.select_option("#plan-select", other["plan_id"])  # not current: adopt would show
+                    expect(page.get_by_test_id("plan-kpis")).to_be_visible()
+                    expect(page.get_by_test_id("export-csv")).to_be_visible()
+                for selector in WRITE_CONTROLS:
+                    assert not page.locator(selector).is_visible(), f"{selector} visible on {tab}"
+                expect(page.get_by_test_id("read-only-note")).to_be_visible()
+            page.select_option("#lang", "zh-CN")
+            expect(page.get_by_test_id("read-only-note")).to_contain_text("只读")
+            page.click("#tabs button[data-tab=plan]")
+            _shoot(page, "read-only-zh-plan", (1280, 800))
+            _shoot(page, "read-only-zh-plan", (390, 844))
+            # Nothing the key may not do was tried (no 403); the one failed load is the calendar
+            # tab's "this plan has no calendar yet" (404), which the browser logs as an error.
+            assert [f for f in failed if not f.startswith("404 ") or "/calendar" not in f] == []
+            assert [e for e in errors if "404 (Not Found)" not in e] == []
+            page.close()
+
+            # The write key on the same page sees them again (adopt on a plan that is not current).
+            page, errors = _open_logged_in(browser, dashboard_server.url + "/#plan")
+            expect(page.locator("#status")).to_contain_text("300 accounts")
+            page.select_option("#plan-select", other["plan_id"])
+            expect(page.get_by_test_id("adopt-plan")).to_be_visible()
+            expect(page.get_by_test_id("read-only-note")).to_be_hidden()
+            page.click("#tabs button[data-tab=scenario]")
+            expect(page.locator("#run-scenario")).to_be_visible()
             assert errors == []
         finally:
             browser.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,57 +14,81 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from api.i18n import DEFAULT, has, messages, text
 from api.services.plans import PlanService
 from planner.evaluate import MANAGER_LEFT, RULE_PREFIX, UNASSIGNED, VOLUNTARY
 
-HEADERS = (
-    "Account ID",
-    "Account",
-    "Tier",
-    "Region",
-    "Manager ID",
-    "Manager",
-    "Hours per month",
-    "Service",
-    "Moved",
-    "Why moved",
+# The plan table's columns: catalogue keys (api/static/messages.json, head.*), the page's too.
+_PLAN_COLUMNS = (
+    "account_id",
+    "account",
+    "tier",
+    "region",
+    "manager_id",
+    "manager",
+    "hours",
+    "service",
+    "moved",
+    "why_moved",
 )
-# Column widths in the XLSX (characters), in HEADERS order.
+# Column widths in the XLSX (characters), in _PLAN_COLUMNS order.
 _WIDTHS = (12, 32, 10, 12, 12, 20, 16, 22, 8, 44)
 
-RULE_WORDS = {
-    "manager_active": "the manager left",
-    "language_match": "language no longer matches",
-    "seniority_by_tier": "tier needs a more senior manager",
-    "region_eligibility": "region no longer served",
-    "pinned_pair": "pinned to another manager",
-    "forbidden_pair": "pair no longer allowed",
-}
+
+def plan_headers(lang: str = DEFAULT) -> tuple[str, ...]:
+    """The plan export's header row in `lang`."""
+    return tuple(text(lang, f"head.{c}") for c in _PLAN_COLUMNS)
 
 
-def reason_words(reason: str | None) -> str:
+HEADERS = plan_headers()
+
+
+def _word(lang: str, key: str, fallback: str) -> str:
+    return text(lang, key) if has(key) else fallback
+
+
+def reason_words(reason: str | None, lang: str = DEFAULT) -> str:
     """plan.csv's move_reason as a sales director says it (the page's reasonWords)."""
     if not reason:
         return ""
     if reason == VOLUNTARY:
-        return "moved by choice (counts against the move budget)"
+        return text(lang, "reason.voluntary")
     if reason == MANAGER_LEFT:
-        return "the manager left"
+        return text(lang, "reason.manager_left")
     if reason == UNASSIGNED:
-        return "left without a manager"
+        return text(lang, "reason.unassigned")
     if reason.startswith(RULE_PREFIX):
         rule = reason[len(RULE_PREFIX) :]
-        return "a rule: " + RULE_WORDS.get(rule, rule.replace("_", " "))
+        return text(lang, "reason.rule", rule=_word(lang, f"rule.{rule}", rule.replace("_", " ")))
     return reason
 
 
-def service_words(service: str) -> str:
+_LEVEL = re.compile(r"^every (\d+) (week|month)s?$")
+
+
+def level_words(level: str, lang: str = DEFAULT) -> str:
+    """A reduced level's name from the policy (`every 26 weeks`) in `lang`; other names as written."""
+    match = _LEVEL.match(level)
+    if lang == DEFAULT or not match:
+        return level
+    return text(lang, f"level.every_{match.group(2)}s", n=match.group(1))
+
+
+def service_words(service: str, lang: str = DEFAULT) -> str:
     """`full`, a reduced level's name, or `unserved`, in words (the page's serviceWords)."""
     if service == "full":
-        return "full service"
+        return text(lang, "service.full")
     if service == "unserved":
-        return "not served"
-    return f"reduced: {service}"
+        return text(lang, "service.unserved")
+    return text(lang, "service.reduced", level=level_words(service, lang))
+
+
+def tier_words(tier: str, lang: str = DEFAULT) -> str:
+    return _word(lang, f"tier.{tier}", tier)
+
+
+def _yes_no(value: bool, lang: str) -> str:
+    return text(lang, "word.yes" if value else "word.no")
 
 
 def _safe(value: Any) -> Any:
@@ -73,8 +98,9 @@ def _safe(value: Any) -> Any:
     return value
 
 
-def table_rows(services_plans: PlanService, plan_id: str) -> list[list[Any]]:
-    """The plan's rows in HEADERS order, in the order of the API's assignments."""
+def table_rows(services_plans: PlanService, plan_id: str, lang: str = DEFAULT) -> list[list[Any]]:
+    """The plan's rows in plan_headers() order, in the order of the API's assignments. English keeps the
+    tier as plan.csv writes it (`strategic`), which is also its English word."""
     row = services_plans.get(plan_id)
     regions = {a.account_id: a.region for a in services_plans.dataset_of(row).accounts}
     out: list[list[Any]] = []
@@ -83,14 +109,14 @@ def table_rows(services_plans: PlanService, plan_id: str) -> list[list[Any]]:
             [
                 r["account_id"],
                 r.get("account_name", ""),
-                r["tier"],
+                tier_words(r["tier"], lang),
                 regions.get(r["account_id"], ""),
                 r["manager_id"] or "",
                 r.get("manager_name", "") if r["manager_id"] else "",
                 r["workload_hours"],
-                service_words(r.get("service", "full")),
-                "yes" if r["moved"] else "no",
-                reason_words(r.get("move_reason")),
+                service_words(r.get("service", "full"), lang),
+                _yes_no(bool(r["moved"]), lang),
+                reason_words(r.get("move_reason"), lang),
             ]
         )
     return out
@@ -99,8 +125,9 @@ def table_rows(services_plans: PlanService, plan_id: str) -> list[list[Any]]:
 Table = tuple[str, Sequence[str], Sequence[Sequence[Any]]]  # sheet title, headers, rows
 
 
-def to_csv(rows: Sequence[Sequence[Any]], headers: Sequence[str] = HEADERS) -> bytes:
-    return tables_to_csv([("", headers, rows)])
+def to_csv(rows: Sequence[Sequence[Any]], headers: Sequence[str] | None = None, lang: str = DEFAULT) -> bytes:
+    """One table; without `headers` the plan table's, in `lang`."""
+    return tables_to_csv([("", headers or plan_headers(lang), rows)])
 
 
 def tables_to_csv(tables: Sequence[Table]) -> bytes:
@@ -116,8 +143,21 @@ def tables_to_csv(tables: Sequence[Table]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(rows: Sequence[Sequence[Any]], title: str = "Plan", headers: Sequence[str] = HEADERS) -> bytes:
-    return tables_to_xlsx([(title, headers, rows)], widths=_WIDTHS if headers == HEADERS else None)
+def to_xlsx(
+    rows: Sequence[Sequence[Any]],
+    title: str | None = None,
+    headers: Sequence[str] | None = None,
+    lang: str = DEFAULT,
+) -> bytes:
+    """One sheet; without `headers` the plan table's, in `lang` (the sheet named in `lang` too)."""
+    widths = _WIDTHS if headers is None else None
+    table = (title or text(lang, "sheet.plan"), headers or plan_headers(lang), rows)
+    return tables_to_xlsx([table], widths=widths)
+
+
+def _display_width(value: str) -> int:
+    """Characters as a spreadsheet column counts them: a CJK character takes two."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in value)
 
 
 def tables_to_xlsx(tables: Sequence[Table], widths: Sequence[int] | None = None) -> bytes:
@@ -134,7 +174,7 @@ def tables_to_xlsx(tables: Sequence[Table], widths: Sequence[int] | None = None)
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = ws.dimensions
         for i, header in enumerate(headers, start=1):
-            width = widths[i - 1] if widths else min(40, max(10, len(str(header)) + 2))
+            width = widths[i - 1] if widths else min(40, max(10, _display_width(str(header)) + 2))
             ws.column_dimensions[get_column_letter(i)].width = width
         for cell in ws[1]:
             cell.font = Font(bold=True)
@@ -144,40 +184,41 @@ def tables_to_xlsx(tables: Sequence[Table], widths: Sequence[int] | None = None)
 
 
 # --- the fairness report ---------------------------------------------------------------------------
-FAIRNESS_HEADERS = (
-    "Manager ID",
-    "Manager",
-    "Seniority",
-    "Region",
-    "Still with us",
-    "Hours per month",
-    "Hours available per month",
-    "Workload (share of hours)",
-    "Travel hours per month",
-    "Share of time travelling",
-    "Accounts",
-    "Strategic accounts",
-    "Key accounts",
-    "Standard accounts",
-    "Flag",
+_FAIRNESS_COLUMNS = (
+    "manager_id",
+    "manager",
+    "seniority",
+    "region",
+    "active",
+    "hours",
+    "capacity",
+    "utilisation",
+    "travel_hours",
+    "travel_share",
+    "accounts",
+    "strategic",
+    "key",
+    "standard",
+    "flag",
 )
-FLAG_WORDS = {
-    "over capacity": "more work than hours",
-    "overload": "close to full",
-    "under-use": "has room for more",
-    "left, holds accounts": "has left but still holds accounts",
-}
 
 
-def fairness_rows(report: dict[str, Any]) -> list[list[Any]]:
+def fairness_headers(lang: str = DEFAULT) -> tuple[str, ...]:
+    return tuple(text(lang, f"head.{c}") for c in _FAIRNESS_COLUMNS)
+
+
+FAIRNESS_HEADERS = fairness_headers()
+
+
+def fairness_rows(report: dict[str, Any], lang: str = DEFAULT) -> list[list[Any]]:
     """One row per manager of a fairness report (planner.fairness.fairness_report)."""
     return [
         [
             m["manager_id"],
             m["name"],
-            m["seniority"],
+            _word(lang, f"seniority.{m['seniority']}", m["seniority"]) if lang != DEFAULT else m["seniority"],
             m["region"],
-            "yes" if m["active"] else "no",
+            _yes_no(bool(m["active"]), lang),
             m["hours"],
             m["capacity_hours"],
             m["utilisation"],
@@ -187,49 +228,23 @@ def fairness_rows(report: dict[str, Any]) -> list[list[Any]]:
             m["accounts_by_tier"].get("strategic", 0),
             m["accounts_by_tier"].get("key", 0),
             m["accounts_by_tier"].get("standard", 0),
-            FLAG_WORDS.get(m["flag"], m["flag"]),
+            _word(lang, f"flag.{m['flag']}", m["flag"]),
         ]
         for m in report["managers"]
     ]
 
 
 # --- the comparison ----------------------------------------------------------------------------------
-KPI_WORDS = {
-    "objective": "plan cost (points, lower is better)",
-    "objective_parts.value_match": "cost: value left unmatched by skills (points)",
-    "objective_parts.travel": "cost: travel (points)",
-    "objective_parts.moves": "cost: accounts moved (points)",
-    "objective_parts.balance": "cost: uneven workload (points)",
-    "objective_parts.reduced_service": "cost: visits cut (points)",
-    "objective_parts.unassigned": "cost: accounts without a manager (points)",
-    "value_served_match": "value served, weighted by skill match",
-    "moves.total": "accounts changing manager",
-    "moves.voluntary": "moved by choice",
-    "moves.forced": "moved because they had to",
-    "moves.forced_by_leaver": "moved because the manager left",
-    "moves.forced_by_rule": "moved because of a rule",
-    "moves.strategic_moved": "strategic accounts moved",
-    "moves.strategic_moved_voluntary": "strategic accounts moved by choice",
-    "moves.value_moved": "value moved",
-    "moves.value_moved_voluntary": "value moved by choice",
-    "travel_hours": "travel hours per month",
-    "utilisation.min": "lowest workload (share of hours)",
-    "utilisation.mean": "average workload (share of hours)",
-    "utilisation.max": "highest workload (share of hours)",
-    "utilisation.cv": "workload spread (coefficient of variation)",
-    "hours.cv": "hours spread (coefficient of variation)",
-    "hours.gini": "hours inequality (Gini)",
-    "accounts_per_manager.min": "fewest accounts per manager",
-    "accounts_per_manager.mean": "average accounts per manager",
-    "accounts_per_manager.max": "most accounts per manager",
-    "unassigned": "accounts without a manager",
-    "hard_rule_violations": "rules broken",
-    "solver.name": "solver",
-    "solver.status": "solver status (optimal = proven best)",
-    "solver.gap": "most the plan could still improve (share)",
-    "solver.objective": "solver's plan cost (points)",
-    "solver.runtime_seconds": "solving time (s)",
-}
+def kpi_words(lang: str = DEFAULT) -> dict[str, str]:
+    """The comparison's KPI names in `lang`, by KPI key (`moves.total`): the page's words too."""
+    return {
+        key[4:]: entry.get(lang) or entry[DEFAULT]
+        for key, entry in messages().items()
+        if key.startswith("kpi.")
+    }
+
+
+KPI_WORDS = kpi_words()
 
 
 def _flat(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -240,38 +255,40 @@ def _flat(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def comparison_tables(answer: dict[str, Any]) -> list[Table]:
+def comparison_tables(answer: dict[str, Any], lang: str = DEFAULT) -> list[Table]:
     """The comparison page's content: the KPI table (one column per plan, the first is the base)
     and, for each other plan, the accounts that change manager against the base."""
     plans = answer["plans"]
     flat = [_flat(p["kpis"]) for p in plans]
     keys = list(dict.fromkeys(k for f in flat for k in f))
+    base, plan_word = text(lang, "export.base"), text(lang, "plan.plan")
     names = [
-        f"{'base: ' if i == 0 else ''}{p['name'] or 'plan'} {p['plan_id'][:8]}" for i, p in enumerate(plans)
+        f"{base if i == 0 else ''}{p['name'] or plan_word} {p['plan_id'][:8]}" for i, p in enumerate(plans)
     ]
+    words = kpi_words(lang)
     kpis: Table = (
-        "KPIs",
-        ["KPI", *names],
-        [[KPI_WORDS.get(k, k), *[f.get(k, "") for f in flat]] for k in keys],
+        text(lang, "sheet.kpis"),
+        [text(lang, "head.kpi"), *names],
+        [[words.get(k, k), *[f.get(k, "") for f in flat]] for k in keys],
     )
     tables = [kpis]
-    headers = ["Account ID", "Account", "Tier", "From manager", "To manager"]
+    heads = [text(lang, f"head.{c}") for c in ("account_id", "account", "tier", "from_manager", "to_manager")]
     for d in answer["diffs"]:
         rows = [
             [
                 m["account_id"],
                 m.get("account_name", ""),
-                m["tier"],
-                _who(m["from"], m.get("from_name")),
-                _who(m["to"], m.get("to_name")),
+                tier_words(m["tier"], lang),
+                _who(m["from"], m.get("from_name"), lang),
+                _who(m["to"], m.get("to_name"), lang),
             ]
             for m in d["moved"]
         ]
-        tables.append((f"Moved in {d['other'][:8]}", headers, rows))
+        tables.append((text(lang, "sheet.moved_in", plan=d["other"][:8]), heads, rows))
     return tables
 
 
-def _who(manager_id: str | None, name: str | None) -> str:
+def _who(manager_id: str | None, name: str | None, lang: str = DEFAULT) -> str:
     if not manager_id:
-        return "no manager"
+        return text(lang, "export.no_manager")
     return f"{name} ({manager_id})" if name else manager_id

@@ -4,8 +4,8 @@ import { hbars, stacked, scatter, utilisationClass, widthOf, PALETTE } from "./c
 import { $, h, fmt, pct, table, td, status, guard } from "./dom.js";
 import { renderCalendar, wireCalendar } from "./calendar.js";
 import { renderPlanTable, renderShortfall, reasonWords } from "./plantable.js";
-import { kpiWords } from "./words.js";
-import { wireUpload } from "./upload.js";
+import { t, has, word, lang, setLang, loadMessages, applyPage, dateTime } from "./i18n.js";
+import { wireUpload, showChosen } from "./upload.js";
 
 const state = { datasets: [], dataset: null, version: null, plans: [], versions: new Map(), cancel: false };
 const TIER_COLOURS = { strategic: "#7b3fa0", key: "#2457c5", standard: "#9fb3d1" };
@@ -13,7 +13,11 @@ const UCOLOUR = { "u-low": "#6aa4d9", "u-ok": "#3f9b5a", "u-high": "#e0a526", "u
 
 // --- small helpers -----------------------------------------------------------------------------------
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
-const planLabel = (p) => `${p.name || (p.event_id ? "event" : "plan")} · ${p.id.slice(0, 8)}${p.is_current ? " (current)" : ""} · v${p.dataset_version} · ${new Date(p.created_at + (p.created_at.endsWith("Z") ? "" : "Z")).toLocaleString()}`;
+const planLabel = (p) => `${p.name || t(p.event_id ? "plan.event" : "plan.plan")} · ${p.id.slice(0, 8)}${p.is_current ? t("plan.current_mark") : ""} · v${p.dataset_version} · ${dateTime(new Date(p.created_at + (p.created_at.endsWith("Z") ? "" : "Z")))}`;
+const kpiWords = (key) => (has(`kpi.${key}`) ? t(`kpi.${key}`) : key.replaceAll("_", " ").replaceAll(".", ": "));
+const tierWord = (tier) => word("tier", tier);
+const statusWord = (s) => word("job", s);
+const ruleList = (list) => list.join(t("word.list_sep"));
 
 // --- loading -------------------------------------------------------------------------------------------
 async function versionOf(datasetId, version) {
@@ -22,14 +26,27 @@ async function versionOf(datasetId, version) {
   return state.versions.get(k);
 }
 
+// The key's name and scope (GET /me): a read-only key sees no write controls.
+async function loadMe() {
+  const me = await api("/me");
+  state.me = me;
+  document.body.classList.toggle("can-write", me.scope === "write");
+  document.body.classList.toggle("read-only", me.scope !== "write");
+  showMe();
+}
+function showMe() {
+  $("#key-who").textContent = state.me ? t("key.who", { name: state.me.name, scope: t(`scope.${state.me.scope}`) }) : "";
+}
+
 async function loadDatasets() {
+  await loadMe();
   state.datasets = await api("/datasets");
   const select = $("#dataset");
   const keep = state.dataset && state.dataset.id;
   select.replaceChildren(...state.datasets.map((d) => h("option", { value: d.id }, `${d.name} (${d.id.slice(0, 8)}, v${d.latest_version})`)));
   if (!state.datasets.length) {
     $("#upload").open = true;
-    status("No data sets yet: upload the accounts and managers files on the Data set tab.");
+    status(t("status.no_datasets"));
     return;
   }
   select.value = state.datasets.some((d) => d.id === keep) ? keep : state.datasets[0].id;
@@ -42,7 +59,7 @@ async function selectDataset(id) {
   await loadPlans();
   fillManagerSelects();
   renderOverview();
-  status(`Data set ${state.dataset.name}: ${state.version.accounts} accounts, ${state.version.managers} managers, ${state.plans.length} plan(s).`);
+  status(t("status.dataset", { name: state.dataset.name, accounts: fmt(state.version.accounts), managers: fmt(state.version.managers), plans: fmt(state.plans.length) }));
   if (!$("#tab-plan").hidden) renderPlan();
   if (!$("#tab-fairness").hidden) renderFairness();
   if (!$("#tab-calendar").hidden) guard(renderCalendar);
@@ -63,13 +80,13 @@ async function loadPlans() {
 function fillManagerSelects() {
   const managers = state.version.data.managers;
   const opts = (blank) => [h("option", { value: "" }, blank), ...managers.map((m) =>
-    h("option", { value: m.manager_id }, `${m.manager_id} ${m.name}${m.active ? "" : " (inactive)"}`))];
+    h("option", { value: m.manager_id }, `${m.manager_id} ${m.name}${m.active ? "" : ` ${t("mgr.inactive")}`}`))];
   $("#sc-remove").replaceChildren(...opts("").slice(1));
-  $("#sc-cap-manager").replaceChildren(...opts("— nobody —"));
-  $("#staff-manager").replaceChildren(...opts("— choose —"));
+  $("#sc-cap-manager").replaceChildren(...opts(t("scenario.nobody")));
+  $("#staff-manager").replaceChildren(...opts(t("scenario.choose")));
   const regions = [...new Set(state.version.data.accounts.map((a) => a.region).filter(Boolean))].sort();
   for (const select of document.querySelectorAll("#scenario-form select[name=hire_region]")) {
-    select.replaceChildren(h("option", { value: "" }, "any"), ...regions.map((r) => h("option", { value: r }, r)));
+    select.replaceChildren(h("option", { value: "" }, t("word.any")), ...regions.map((r) => h("option", { value: r }, r)));
   }
 }
 
@@ -78,20 +95,20 @@ function renderOverview() {
   const current = state.plans.find((p) => p.is_current);
   const tiers = current && current.summary.evaluation && current.summary.evaluation.tiers;
   if (tiers) {
-    const t = tiers.thresholds;
+    const th = tiers.thresholds;
     $("#tiers").replaceChildren(h("div", { class: "cards", "data-testid": "tier-cards" },
-      Object.entries(tiers.counts).map(([tier, n]) => h("div", { class: "card" }, tier, h("b", {}, fmt(n)))),
-      h("div", { class: "card" }, "strategic from score", h("b", {}, fmt(t.strategic_min_score))),
-      h("div", { class: "card" }, "key from score", h("b", {}, fmt(t.key_min_score)))),
-      h("p", { class: "muted" }, `From the current plan ${current.id.slice(0, 8)}; ${tiers.overridden_by_data} tier(s) set in the data.`));
+      Object.entries(tiers.counts).map(([tier, n]) => h("div", { class: "card" }, tierWord(tier), h("b", {}, fmt(n)))),
+      h("div", { class: "card" }, t("overview.strategic_from"), h("b", {}, fmt(th.strategic_min_score))),
+      h("div", { class: "card" }, t("overview.key_from"), h("b", {}, fmt(th.key_min_score)))),
+      h("p", { class: "muted" }, t("overview.tiers_from", { plan: current.id.slice(0, 8), n: fmt(tiers.overridden_by_data) })));
   } else {
-    $("#tiers").replaceChildren(h("p", { class: "muted" }, "Tiers are computed when a plan is made: run a solve (Scenario tab) to see counts and thresholds."));
+    $("#tiers").replaceChildren(h("p", { class: "muted" }, t("overview.no_tiers")));
   }
   const managers = state.version.data.managers;
   $("#managers-table").replaceChildren(...table(
-    ["Id", "Name", "Seniority", "Region", "Industries", "Languages", "Capacity h", "Max accounts", "Active"],
-    managers.map((m) => h("tr", {}, td(m.manager_id), td(m.name), td(m.seniority), td(m.region),
-      td(m.industries.join(", ")), td(m.languages.join(", ")), td(m.capacity_hours), td(m.max_accounts), td(m.active ? "yes" : "no")))).childNodes);
+    ["id", "name", "seniority", "region", "industries", "languages", "capacity", "max_accounts", "active"].map((k) => t(`mgr.${k}`)),
+    managers.map((m) => h("tr", {}, td(m.manager_id), td(m.name), td(word("seniority", m.seniority)), td(m.region),
+      td(m.industries.join(", ")), td(m.languages.join(", ")), td(m.capacity_hours), td(m.max_accounts), td(t(m.active ? "word.yes" : "word.no"))))).childNodes);
   renderAccounts();
 }
 
@@ -100,17 +117,17 @@ function renderAccounts() {
   const rows = state.version.data.accounts.filter((a) => !q ||
     [a.account_id, a.name, a.industry, a.region, a.current_manager_id, a.language].some((v) => (v || "").toLowerCase().includes(q)));
   $("#accounts-table").replaceChildren(...table(
-    ["Id", "Name", "Industry", "Region", "Revenue", "Contract", "Years", "Importance", "Manager", "Tier (data)"],
+    ["id", "name", "industry", "region", "revenue", "contract", "years", "importance", "manager", "tier_data"].map((k) => t(`acc.${k}`)),
     rows.slice(0, 500).map((a) => h("tr", {}, td(a.account_id), td(a.name), td(a.industry), td(a.region),
       td(a.annual_revenue), td(a.contract_value), td(a.years_as_customer), td(a.strategic_importance),
-      td(a.current_manager_id), td(a.tier || "")))).childNodes);
-  $("#account-search").title = `${rows.length} matching`;
+      td(a.current_manager_id), td(a.tier ? tierWord(a.tier) : "")))).childNodes);
+  $("#account-search").title = t("overview.matching", { n: fmt(rows.length) });
 }
 
 // --- plan ---------------------------------------------------------------------------------------------
 async function renderPlan() {
   const planId = $("#plan-select").value;
-  if (!planId) { $("#plan-summary").replaceChildren(h("p", { class: "muted" }, "No plan yet: run one from the Scenario tab.")); return; }
+  if (!planId) { $("#plan-summary").replaceChildren(h("p", { class: "muted" }, t("plan.none"))); return; }
   const plan = state.plans.find((p) => p.id === planId) || await api(`/plans/${planId}`);
   const [rows, version] = await Promise.all([api(`/plans/${planId}/assignments`), versionOf(plan.dataset_id, plan.dataset_version)]);
   const ev = plan.summary.evaluation || {};
@@ -121,54 +138,55 @@ async function renderPlan() {
   // Each KPI in a director's words, with a one-line hint.
   const kpi = (label, value, hint) => h("div", { class: "card", title: hint }, label, h("b", {}, value), h("small", { class: "muted" }, hint));
   $("#plan-summary").replaceChildren(h("div", { class: "cards kpis", "data-testid": "plan-kpis" },
-    kpi("accounts changing manager", fmt(mv.total), [`${fmt(mv.voluntary)} by choice`, `${fmt(mv.forced_by_leaver)} because the manager left`, `${fmt(mv.forced_by_rule)} because of a rule`,
-      mv.total > mv.voluntary + mv.forced ? `${fmt(mv.total - mv.voluntary - mv.forced)} left without a manager` : null].filter(Boolean).join(", ")),
-    kpi("rules broken", fmt(ev.hard_rule_violations), "language, seniority, region, hours, pins; 0 = every rule holds"),
-    kpi("average workload", ev.fairness ? pct(ev.fairness.utilisation_mean) : "–", "share of the managers' monthly hours the plan uses"),
-    kpi("plan quality", proven ? "best possible" : s.status === "feasible" ? "good, not proven best" : s.status || "–",
-      proven ? "no better plan exists under these rules" : s.gap != null ? `at most ${pct(s.gap)} better is possible` : "the time limit stopped the search"),
-    kpi("plan cost (points)", fmt(ev.objective), "service lost, travel, moves and uneven workload together; lower is better")));
+    kpi(t("card.moves"), fmt(mv.total), [t("card.moves.voluntary", { n: fmt(mv.voluntary) }), t("card.moves.leaver", { n: fmt(mv.forced_by_leaver) }),
+      t("card.moves.rule", { n: fmt(mv.forced_by_rule) }),
+      mv.total > mv.voluntary + mv.forced ? t("card.moves.unassigned", { n: fmt(mv.total - mv.voluntary - mv.forced) }) : null].filter(Boolean).join(t("word.list_sep"))),
+    kpi(t("card.rules"), fmt(ev.hard_rule_violations), t("card.rules.hint")),
+    kpi(t("card.workload"), ev.fairness ? pct(ev.fairness.utilisation_mean) : "–", t("card.workload.hint")),
+    kpi(t("card.quality"), proven ? t("card.quality.best") : s.status === "feasible" ? t("card.quality.good") : statusWord(s.status) || "–",
+      proven ? t("card.quality.proven") : s.gap != null ? t("card.quality.gap", { share: pct(s.gap) }) : t("card.quality.stopped")),
+    kpi(t("card.cost"), fmt(ev.objective), t("card.cost.hint"))));
   $("#plan-summary").prepend(plan.is_current
-    ? h("p", { class: "muted", "data-testid": "plan-is-current" }, "This is the data set's current plan: events such as a manager leaving start from it.")
-    : h("p", {}, h("button", { type: "button", "data-testid": "adopt-plan", onclick: () => guard(() => adoptPlan(plan)) }, "Make this the current plan"),
-      h("span", { class: "muted" }, " Events such as a manager leaving will start from it.")));
+    ? h("p", { class: "muted", "data-testid": "plan-is-current" }, t("plan.is_current"))
+    : h("p", { class: "write-only" }, h("button", { type: "button", "data-testid": "adopt-plan", onclick: () => guard(() => adoptPlan(plan)) }, t("plan.adopt")),
+      h("span", { class: "muted" }, t("plan.adopt_hint"))));
   renderShortfall(plan.shortfall);
   renderPlanTable(planId, rows, version.data.accounts);
   $("#workload-chart").replaceChildren(hbars(managers.map((m) => ({
     label: `${m.manager_id} ${m.name}`, value: m.hours, max: m.capacity_hours,
     colour: UCOLOUR[utilisationClass(m.utilisation)],
-    tip: `${m.manager_id}: ${m.hours} h of ${m.capacity_hours} h (${pct(m.utilisation)}), travel ${m.travel_hours} h`,
-  })), { unit: " h", width: widthOf($("#workload-chart")) }));
+    tip: t("chart.workload_tip", { who: m.manager_id, hours: fmt(m.hours), capacity: fmt(m.capacity_hours), share: pct(m.utilisation), travel: fmt(m.travel_hours) }),
+  })), { unit: t("unit.h"), width: widthOf($("#workload-chart")) }));
   $("#accounts-chart").replaceChildren(stacked(managers.map((m) => ({
     label: `${m.manager_id} ${m.name}`,
-    parts: ["strategic", "key", "standard"].map((t) => ({ name: t, value: m.accounts_by_tier[t] || 0, colour: TIER_COLOURS[t] })),
-  })), { width: widthOf($("#accounts-chart")) }), h("p", { class: "legend" }, Object.entries(TIER_COLOURS).map(([t, c]) => [h("span", { class: "sw", bg: c }), t])));
+    parts: ["strategic", "key", "standard"].map((tier) => ({ name: tierWord(tier), value: m.accounts_by_tier[tier] || 0, colour: TIER_COLOURS[tier] })),
+  })), { width: widthOf($("#accounts-chart")) }), h("p", { class: "legend" }, Object.entries(TIER_COLOURS).map(([tier, c]) => [h("span", { class: "sw", bg: c }), tierWord(tier)])));
   const colour = new Map(version.data.managers.map((m, i) => [m.manager_id, PALETTE[i % PALETTE.length]]));
   const byId = new Map(version.data.accounts.map((a) => [a.account_id, a]));
   // The accounts sit in a few city clusters; one region at a time spreads a cluster over the chart.
   const regions = [...new Set(version.data.accounts.map((a) => a.region))].sort();
   const regionSelect = $("#scatter-region");
   const keepRegion = regionSelect.value;
-  regionSelect.replaceChildren(h("option", { value: "" }, "all regions"), ...regions.map((r) => h("option", { value: r }, r)));
+  regionSelect.replaceChildren(h("option", { value: "" }, t("plan.all_regions")), ...regions.map((r) => h("option", { value: r }, r)));
   regionSelect.value = regions.includes(keepRegion) ? keepRegion : "";
   const inRegion = (a) => !regionSelect.value || a.region === regionSelect.value;
   const points = rows.filter((r) => byId.has(r.account_id) && inRegion(byId.get(r.account_id))).map((r) => {
     const a = byId.get(r.account_id);
     return { id: r.account_id, x: a.lon, y: a.lat, colour: r.manager_id ? colour.get(r.manager_id) || "#000" : "#bbb",
       r: r.tier === "strategic" ? 6 : r.tier === "key" ? 4.5 : 3.2, ring: !r.manager_id,
-      tip: `${r.account_id} ${a.name} · ${r.tier} · ${r.manager_id || "unassigned"}${r.moved ? " (moved)" : ""}` };
+      tip: `${r.account_id} ${a.name} · ${tierWord(r.tier)} · ${r.manager_id || t("plan.unassigned")}${r.moved ? t("plan.moved_mark") : ""}` };
   });
   const mapWidth = widthOf($("#scatter"), 640);
   $("#scatter").replaceChildren(scatter(points, (id) => guard(() => explainAccount(planId, id)), { width: mapWidth, height: Math.round(mapWidth * 0.72) }),
     h("p", { class: "legend" }, [...colour].filter(([m]) => managers.some((x) => x.manager_id === m)).map(([m, c]) =>
-      [h("span", { class: "sw", bg: c }), m]), " · dot size = tier"));
+      [h("span", { class: "sw", bg: c }), m]), t("plan.dot_size")));
 }
 
 async function adoptPlan(plan) {
   await api(`/datasets/${plan.dataset_id}/current-plan`, { method: "PUT", body: { plan_id: plan.id } });
   await loadPlans();
   renderOverview();
-  status(`Plan ${plan.name || plan.id.slice(0, 8)} is now the current plan.`);
+  status(t("plan.adopted", { name: plan.name || plan.id.slice(0, 8) }));
   await renderPlan();
 }
 
@@ -176,14 +194,14 @@ async function explainAccount(planId, accountId) {
   const x = await api(`/plans/${planId}/accounts/${accountId}/explain`);
   const score = x.score || {};
   $("#explain").replaceChildren(
-    h("h3", {}, `${x.account_id} → ${x.manager_id || "unassigned"}`),
-    h("p", {}, `Tier ${x.tier}, value score ${fmt(x.value_score)}; was with ${x.current_manager_id || "nobody"}.`),
-    h("p", {}, `Match ${fmt(score.match)}, workload ${fmt(score.workload_hours)} h, travel ${fmt(score.travel_hours)} h.`),
-    x.why_not_runner_up ? h("p", { "data-testid": "why" }, h("b", {}, "Why not the runner-up: "), x.why_not_runner_up) : null,
-    h("h4", {}, "Alternatives"),
-    table(["Manager", "Extra points", "Would break"], (x.alternatives || []).map((a) =>
-      h("tr", {}, td(a.manager_id), td(a.objective_change), td((a.would_break || []).join(", ") || "nothing")))),
-    h("p", { class: "muted" }, "Managers ruled out by rule: " +
+    h("h3", {}, `${x.account_id} → ${x.manager_id || t("plan.unassigned")}`),
+    h("p", {}, t("explain.tier", { tier: tierWord(x.tier), score: fmt(x.value_score), who: x.current_manager_id || t("word.nobody") })),
+    h("p", {}, t("explain.score", { match: fmt(score.match), hours: fmt(score.workload_hours), travel: fmt(score.travel_hours) })),
+    x.why_not_runner_up ? h("p", { "data-testid": "why" }, h("b", {}, t("explain.why_not")), x.why_not_runner_up) : null,
+    h("h4", {}, t("explain.alternatives")),
+    table([t("explain.col.manager"), t("explain.col.extra"), t("explain.col.break")], (x.alternatives || []).map((a) =>
+      h("tr", {}, td(a.manager_id), td(a.objective_change), td((a.would_break || []).join(", ") || t("word.nothing"))))),
+    h("p", { class: "muted" }, t("explain.ruled_out") +
       Object.entries(x.ineligible_managers_by_rule || {}).map(([k, v]) => `${k} ${v}`).join(", ")));
 }
 
@@ -211,9 +229,9 @@ function progressView(job, limit) {
   const p = job.progress || {};
   const done = !["queued", "running"].includes(job.status);
   return h("div", { "data-testid": "job-status", "data-status": job.status },
-    h("p", {}, `Job ${job.id.slice(0, 8)}: `, h("b", {}, job.status),
-      p.elapsed_seconds != null ? ` · ${fmt(p.elapsed_seconds)} s` : "",
-      p.objective != null ? ` · objective ${fmt(p.objective)}` : "", p.gap != null ? ` · gap ${pct(p.gap)}` : ""),
+    h("p", {}, t("job.line", { id: job.id.slice(0, 8) }), h("b", {}, statusWord(job.status)),
+      p.elapsed_seconds != null ? ` · ${t("word.seconds", { n: fmt(p.elapsed_seconds) })}` : "",
+      p.objective != null ? t("job.objective", { value: fmt(p.objective) }) : "", p.gap != null ? t("job.gap", { share: pct(p.gap) }) : ""),
     h("progress", done ? { max: 1, value: 1 } : job.status === "queued" ? {} : { max: limit, value: Math.min(limit, p.elapsed_seconds || 0) }));
 }
 
@@ -233,16 +251,16 @@ async function runScenario(form, out, progress) {
 }
 
 function resultView(job, result) {
-  const nodes = [h("h2", {}, `Result: ${result.status}`)];
+  const nodes = [h("h2", {}, t("result.heading", { status: statusWord(result.status) }))];
   if (result.reasons.length) nodes.push(h("ul", {}, result.reasons.map((r) => h("li", {}, r))));
   if (result.plan) {
     const ev = result.plan.summary.evaluation || {};
     nodes.push(h("div", { class: "cards" },
-      h("div", { class: "card" }, "objective", h("b", {}, fmt(ev.objective))),
-      h("div", { class: "card" }, "moves", h("b", {}, fmt(ev.moves && ev.moves.total))),
-      h("div", { class: "card" }, "violations", h("b", {}, fmt(ev.hard_rule_violations)))),
-    h("p", {}, h("button", { type: "button", onclick: () => { $("#plan-select").value = result.plan.id; showTab("plan"); } }, "Show this plan"), " ",
-      h("button", { type: "button", "data-testid": "compare-with-current", onclick: () => compareWithCurrent(result.plan.id) }, "Compare with the current plan")));
+      h("div", { class: "card" }, t("result.objective"), h("b", {}, fmt(ev.objective))),
+      h("div", { class: "card" }, t("result.moves"), h("b", {}, fmt(ev.moves && ev.moves.total))),
+      h("div", { class: "card" }, t("result.violations"), h("b", {}, fmt(ev.hard_rule_violations)))),
+    h("p", {}, h("button", { type: "button", onclick: () => { $("#plan-select").value = result.plan.id; showTab("plan"); } }, t("result.show")), " ",
+      h("button", { type: "button", "data-testid": "compare-with-current", onclick: () => compareWithCurrent(result.plan.id) }, t("result.compare"))));
   }
   return nodes;
 }
@@ -253,13 +271,13 @@ async function compareWithCurrent(planId) {
   showTab("compare");
   renderComparePicker(ids);
   if (ids.length >= 2) await guard(() => runCompare(ids));
-  else status("There is no other current plan to compare with: tick plans below.", true);
+  else status(t("compare.no_current"), true);
 }
 
 // --- compare ------------------------------------------------------------------------------------------
 function renderComparePicker(ticked = null) {
   const keep = ticked || [...document.querySelectorAll("#compare-picker input:checked")].map((i) => i.value);
-  $("#compare-picker").replaceChildren(table(["", "Plan"], state.plans.map((p) => h("tr", {},
+  $("#compare-picker").replaceChildren(table(["", t("col.plan")], state.plans.map((p) => h("tr", {},
     h("td", {}, h("input", { type: "checkbox", value: p.id, id: `cmp-${p.id}`, checked: keep.includes(p.id) })),
     h("td", {}, h("label", { for: `cmp-${p.id}` }, planLabel(p)))))));
   // Ticked order is the comparison order: the first one is the base.
@@ -281,61 +299,62 @@ function flatten(obj, prefix = "", out = []) {
 const pick = (obj, key) => key.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj);
 
 async function runCompare(ids) {
-  if (ids.length < 2) { status("Tick at least two plans.", true); return; }
+  if (ids.length < 2) { status(t("compare.tick_two"), true); return; }
+  state.compared = ids;
   const c = await api("/compare", { method: "POST", body: { plan_ids: ids } });
   const keys = [...new Set(c.plans.flatMap((p) => flatten(p.kpis)))];
-  const head = ["KPI", ...c.plans.map((p, i) => `${i === 0 ? "base " : ""}${p.name || "plan"} ${p.plan_id.slice(0, 8)}`)];
+  const head = [t("compare.kpi"), ...c.plans.map((p, i) => `${i === 0 ? t("compare.base") : ""}${p.name || t("plan.plan")} ${p.plan_id.slice(0, 8)}`)];
   const kpiTable = table(head, keys.map((k) => h("tr", { "data-kpi": k }, h("th", { title: k }, kpiWords(k)),
     c.plans.map((p) => { const v = pick(p.kpis, k); return td(v, { "data-value": v === undefined ? "" : JSON.stringify(v) }); }))),
   { "data-testid": "kpi-table" });
   const diffs = c.diffs.map((d) => h("div", { "data-testid": "diff", "data-other": d.other },
-    h("h2", {}, `${d.other.slice(0, 8)} against ${d.base.slice(0, 8)}: ${d.moved_count} moved account(s), value ${fmt(d.moved_value)}`),
-    h("div", { class: "scroll tall" }, table(["Account", "From", "To", "Tier", "Value"], d.moved.map((m) =>
-      h("tr", { "data-account": m.account_id }, td(m.account_id), td(m.from || "–"), td(m.to || "–"), td(m.tier), td(m.value_score))),
+    h("h2", {}, t("compare.diff", { other: d.other.slice(0, 8), base: d.base.slice(0, 8), n: fmt(d.moved_count), value: fmt(d.moved_value) })),
+    h("div", { class: "scroll tall" }, table(["account", "from", "to", "tier", "value"].map((k) => t(`col.${k}`)), d.moved.map((m) =>
+      h("tr", { "data-account": m.account_id }, td(m.account_id), td(m.from || "–"), td(m.to || "–"), td(tierWord(m.tier)), td(m.value_score))),
     { "data-testid": "moved-table" })),
-    h("h3", {}, "Gained and lost per manager"),
-    h("div", { class: "scroll" }, table(["Manager", "Status", "Gained", "Lost", "Accounts", "Hours", "Utilisation"],
+    h("h3", {}, t("compare.per_manager")),
+    h("div", { class: "scroll" }, table(["manager", "status", "gained", "lost", "accounts", "hours", "utilisation"].map((k) => t(`col.${k}`)),
       d.managers.filter((m) => m.gained.length || m.lost.length || m.status !== "active").map((m) => h("tr", { "data-manager": m.manager_id },
-        td(m.manager_id), td(m.status), td(`${m.gained.length}: ${m.gained.join(", ")}`), td(`${m.lost.length}: ${m.lost.join(", ")}`),
+        td(m.manager_id), td(word("mstatus", m.status)), td(`${m.gained.length}: ${m.gained.join(", ")}`), td(`${m.lost.length}: ${m.lost.join(", ")}`),
         td(`${m.accounts_before} → ${m.accounts_after}`), td(`${fmt(m.hours_before)} → ${fmt(m.hours_after)}`),
         td(`${pct(m.utilisation_before)} → ${pct(m.utilisation_after)}`)))))));
   const violations = c.plans.filter((p) => p.violations.length).map((p) =>
-    h("p", { class: "flag-overload" }, `${p.plan_id.slice(0, 8)} breaks: ${p.violations.join("; ")}`));
+    h("p", { class: "flag-overload" }, t("compare.breaks", { plan: p.plan_id.slice(0, 8), rules: p.violations.join("; ") })));
   const query = ids.map((id) => `plan_ids=${encodeURIComponent(id)}`).join("&");
-  $("#compare-out").replaceChildren(downloads("compare", (ext) => `/api/v1/compare/export.${ext}?${query}`), h("h2", {}, "KPIs"), h("div", { class: "scroll" }, kpiTable), ...violations, ...diffs);
-  status(`Compared ${ids.length} plans.`);
+  $("#compare-out").replaceChildren(downloads("compare", (ext) => `/api/v1/compare/export.${ext}?${query}&lang=${lang()}`), h("h2", {}, t("compare.kpis")), h("div", { class: "scroll" }, kpiTable), ...violations, ...diffs);
+  status(t("compare.done", { n: fmt(ids.length) }));
 }
 
 // --- fairness -----------------------------------------------------------------------------------------
 async function renderFairness() {
   const planId = $("#fairness-plan").value;
-  if (!planId) { $("#fairness-out").replaceChildren(h("p", { class: "muted" }, "No plan yet.")); return; }
+  if (!planId) { $("#fairness-out").replaceChildren(h("p", { class: "muted" }, t("plan.none_short"))); return; }
   const f = await api(`/plans/${planId}/fairness`);
-  const t = f.thresholds;
+  const th = f.thresholds;
   const managers = f.managers.filter((m) => m.active || m.accounts > 0);
-  const flags = Object.entries(f.flags).map(([k, v]) => h("div", { class: "card" }, k.replaceAll("_", " "), h("b", {}, String(v.length)),
-    h("small", {}, v.join(", ") || "none")));
+  const flags = Object.entries(f.flags).map(([k, v]) => h("div", { class: "card" }, has(`fair.flag.${k}`) ? t(`fair.flag.${k}`) : k.replaceAll("_", " "), h("b", {}, fmt(v.length)),
+    h("small", {}, v.join(", ") || t("word.none"))));
   // The charts are drawn at their grid cell's width once the cells are laid out, so an SVG is never
   // shrunk to fit (its 11 px text stays 11 px).
   const cells = [0, 1, 2].map(() => h("div", {}));
   const label = (m) => `${m.manager_id} ${m.name}`;
   const charts = [
-    [`Utilisation (dashed: under-use ${pct(t.underuse_below)}, overload ${pct(t.overload_above)})`, (width) =>
+    [t("fair.util_chart", { low: pct(th.underuse_below), high: pct(th.overload_above) }), (width) =>
       hbars(managers.map((m) => ({ label: label(m), value: m.utilisation * 100, colour: UCOLOUR[utilisationClass(m.utilisation)],
-        marks: [{ at: t.underuse_below * 100, colour: "#2457c5" }, { at: t.overload_above * 100, colour: "#d1432f" }] })), { unit: " %", width })],
-    ["Share of hours spent travelling", (width) =>
+        marks: [{ at: th.underuse_below * 100, colour: "#2457c5" }, { at: th.overload_above * 100, colour: "#d1432f" }] })), { unit: " %", width })],
+    [t("fair.travel_chart"), (width) =>
       hbars(managers.map((m) => ({ label: label(m), value: m.travel_share * 100, colour: "#8c6d31" })), { unit: " %", width })],
-    ["Value carried", (width) => hbars(managers.map((m) => ({ label: label(m), value: m.value_carried, colour: "#7b3fa0" })), { width })],
+    [t("fair.value_chart"), (width) => hbars(managers.map((m) => ({ label: label(m), value: m.value_carried, colour: "#7b3fa0" })), { width })],
   ];
-  $("#fairness-out").replaceChildren(downloads("fairness", (ext) => `/api/v1/plans/${planId}/fairness/export.${ext}`),
-    h("h2", {}, "Flags"), h("div", { class: "cards", "data-testid": "fairness-flags" }, flags),
+  $("#fairness-out").replaceChildren(downloads("fairness", (ext) => `/api/v1/plans/${planId}/fairness/export.${ext}?lang=${lang()}`),
+    h("h2", {}, t("fair.flags")), h("div", { class: "cards", "data-testid": "fairness-flags" }, flags),
     h("div", { class: "grid" }, cells),
-    h("h2", {}, "Statistics"),
-    table(["Measure", "Value"], Object.entries(f.statistics).map(([k, v]) => h("tr", {}, td(k.replaceAll("_", " ")), td(v)))),
-    h("h2", {}, "Managers"),
-    h("div", { class: "scroll" }, table(["Manager", "Seniority", "Region", "Accounts", "Hours", "Capacity", "Utilisation", "Travel", "Flag"],
-      f.managers.map((m) => h("tr", {}, td(`${m.manager_id} ${m.name}`), td(m.seniority), td(m.region), td(m.accounts), td(m.hours),
-        td(m.capacity_hours), td(pct(m.utilisation)), td(pct(m.travel_share)), td(m.flag || (m.active ? "" : "inactive"), { class: `flag-${m.flag}` }))))));
+    h("h2", {}, t("fair.statistics")),
+    table([t("col.measure"), t("col.value")], Object.entries(f.statistics).map(([k, v]) => h("tr", {}, td(has(`stat.${k}`) ? t(`stat.${k}`) : k.replaceAll("_", " ")), td(v)))),
+    h("h2", {}, t("fair.managers")),
+    h("div", { class: "scroll" }, table(["manager", "seniority", "region", "accounts", "hours", "capacity", "utilisation", "travel", "flag"].map((k) => t(`col.${k}`)),
+      f.managers.map((m) => h("tr", {}, td(`${m.manager_id} ${m.name}`), td(word("seniority", m.seniority)), td(m.region), td(m.accounts), td(m.hours),
+        td(m.capacity_hours), td(pct(m.utilisation)), td(pct(m.travel_share)), td(m.flag ? word("flag", m.flag) : m.active ? "" : t("mstatus.inactive"), { class: `flag-${m.flag}` }))))));
   charts.forEach(([heading, draw], i) => {
     cells[i].append(h("h2", {}, heading));
     cells[i].append(draw(widthOf(cells[i])));
@@ -350,18 +369,18 @@ const staffBudget = (f) => (f.get("max_moves") === "" ? 20 : Number(f.get("max_m
 async function previewLeaver(form) {
   const f = new FormData(form);
   const manager = f.get("manager");
-  if (!manager) { status("Choose the manager who leaves.", true); return; }
+  if (!manager) { status(t("staff.choose"), true); return; }
   const out = $("#staff-out");
   const progress = h("div");
-  out.replaceChildren(h("h2", {}, `Preview: ${manager} leaves`), progress);
-  const body = { dataset_id: state.dataset.id, name: `preview: ${manager} leaves`, solver: { time_limit_seconds: STAFF_TIME_LIMIT },
+  out.replaceChildren(h("h2", {}, t("staff.preview_heading", { manager })), progress);
+  const body = { dataset_id: state.dataset.id, name: t("staff.preview_name", { manager }), solver: { time_limit_seconds: STAFF_TIME_LIMIT },
     changes: [{ kind: "remove_manager", manager_id: manager, ...(f.get("date") ? { effective_date: f.get("date") } : {}) }] };
   body.max_moves = staffBudget(f);
   const job = await runJob(body, (j) => progress.replaceChildren(progressView(j, STAFF_TIME_LIMIT)));
   const result = await api(`/jobs/${job.id}/result`, { okStatuses: [409] });
   await loadPlans();
   const current = state.plans.find((p) => p.is_current);
-  if (!result.plan) { out.append(h("p", { class: "flag-overload" }, `No plan: ${result.status}. ${result.reasons.join("; ")}`)); return; }
+  if (!result.plan) { out.append(h("p", { class: "flag-overload" }, t("staff.no_plan", { status: statusWord(result.status), reasons: result.reasons.join("; ") }))); return; }
   if (current) {
     const c = await api("/compare", { method: "POST", body: { plan_ids: [current.id, result.plan.id] } });
     out.append(diffList(c.diffs[0].moved.map((m) => ({ account_id: m.account_id, from: m.from, to: m.to, tier: m.tier }))));
@@ -369,43 +388,43 @@ async function previewLeaver(form) {
   // Accept posts the same budget and time limit the preview used; once, then the button is done.
   const accept = h("button", { type: "button", "data-testid": "staff-accept", onclick: () => guard(async () => {
     accept.disabled = true;
-    accept.textContent = `Posting “${manager} left”…`;
+    accept.textContent = t("staff.posting", { manager });
     try {
       await acceptLeaver(manager, f);
-      accept.textContent = `Applied: “${manager} left”`;
+      accept.textContent = t("staff.applied", { manager });
     } catch (e) {
       accept.disabled = false;
-      accept.textContent = `Accept: post “${manager} left”`;
+      accept.textContent = t("staff.accept", { manager });
       throw e;
     }
-  }) }, `Accept: post “${manager} left”`);
-  out.append(h("p", {}, accept));
+  }) }, t("staff.accept", { manager }));
+  out.append(h("p", { class: "write-only" }, accept));
 }
 
 function diffList(moved) {
   // Why, in a director's words: the plan's move reason (voluntary, manager_left, rule: …, unassigned);
   // older events only say forced or not.
-  const why = (m) => m.reason ? reasonWords(m.reason) : m.forced === undefined ? "" : m.forced ? "had to move" : "moved by choice";
+  const why = (m) => m.reason ? reasonWords(m.reason) : m.forced === undefined ? "" : m.forced ? t("staff.had_to") : t("staff.by_choice");
   // A preview (a comparison of two plans) knows no reasons: no empty "Why" column then.
   const withWhy = moved.some((m) => m.reason || m.forced !== undefined);
-  return h("div", { class: "scroll tall" }, table(["Account", "From", "To", "Tier", ...(withWhy ? ["Why"] : [])], moved.map((m) =>
-    h("tr", {}, td(m.account_id), td(m.from || "–"), td(m.to || "–"), td(m.tier), ...(withWhy ? [td(why(m))] : [])))));
+  return h("div", { class: "scroll tall" }, table(["account", "from", "to", "tier", ...(withWhy ? ["why"] : [])].map((k) => t(`col.${k}`)), moved.map((m) =>
+    h("tr", {}, td(m.account_id), td(m.from || "–"), td(m.to || "–"), td(tierWord(m.tier)), ...(withWhy ? [td(why(m))] : [])))));
 }
 
 async function acceptLeaver(manager, f) {
   const body = { type: "manager_left", manager_id: manager, idempotency_key: newKey(), time_limit_seconds: STAFF_TIME_LIMIT };
   if (f.get("date")) body.effective_date = f.get("date");
   body.max_moves = staffBudget(f);
-  status(`Posting the event: ${manager} left…`);
+  status(t("staff.posting_status", { manager }));
   const e = await api(`/datasets/${state.dataset.id}/events`, { method: "POST", body });
   const out = $("#staff-out");
-  out.append(h("h2", {}, `Event ${e.status}`), h("ul", {}, [...e.notes, ...e.reasons].map((n) => h("li", {}, n))));
+  out.append(h("h2", {}, t("staff.event", { status: statusWord(e.status) })), h("ul", {}, [...e.notes, ...e.reasons].map((n) => h("li", {}, n))));
   if (e.uncovered && e.uncovered.length) {
-    out.append(h("p", { class: "flag-overload" }, `${e.uncovered.length} account(s) now have no manager: ${e.uncovered.slice(0, 10).join(", ")}${e.uncovered.length > 10 ? " …" : ""}`));
+    out.append(h("p", { class: "flag-overload" }, t("staff.uncovered", { n: fmt(e.uncovered.length), accounts: `${e.uncovered.slice(0, 10).join(", ")}${e.uncovered.length > 10 ? " …" : ""}` })));
   }
   if (e.diff) {
-    const kept = e.diff.unassigned_moves ? `, ${e.diff.unassigned_moves} left without a manager although theirs could keep them` : "";
-    out.append(h("p", {}, `The event moved ${e.diff.moved_count} account(s): ${e.diff.forced_moves} forced, ${e.diff.voluntary_moves} voluntary${kept}.`),
+    const kept = e.diff.unassigned_moves ? t("staff.kept", { n: fmt(e.diff.unassigned_moves) }) : "";
+    out.append(h("p", {}, t("staff.moved", { n: fmt(e.diff.moved_count), forced: fmt(e.diff.forced_moves), voluntary: fmt(e.diff.voluntary_moves), kept })),
       diffList(e.diff.moved.map((m) => ({ account_id: m.account_id, from: m.from_manager_id, to: m.to_manager_id, tier: m.tier, forced: m.forced, reason: m.reason }))));
   }
   await selectDataset(state.dataset.id);
@@ -413,10 +432,10 @@ async function acceptLeaver(manager, f) {
 
 // Download buttons for an export the API serves as .csv and .xlsx; `url(ext)` is its path.
 function downloads(what, url) {
-  const save = (ext) => guard(async () => status(`Saved ${await saveFile(url(ext))}.`));
+  const save = (ext) => guard(async () => status(t("status.saved", { file: await saveFile(url(ext)) })));
   return h("p", { class: "downloads" },
-    h("button", { type: "button", "data-testid": `${what}-csv`, onclick: () => save("csv") }, "Download CSV"), " ",
-    h("button", { type: "button", "data-testid": `${what}-xlsx`, onclick: () => save("xlsx") }, "Download Excel"));
+    h("button", { type: "button", "data-testid": `${what}-csv`, onclick: () => save("csv") }, t("export.csv")), " ",
+    h("button", { type: "button", "data-testid": `${what}-xlsx`, onclick: () => save("xlsx") }, t("export.xlsx")));
 }
 
 // --- tabs and wiring ----------------------------------------------------------------------------------
@@ -441,7 +460,7 @@ function wire() {
   $("#dataset").addEventListener("change", (e) => guard(() => selectDataset(e.target.value)));
   $("#account-search").addEventListener("input", () => state.version && renderAccounts());
   $("#plan-select").addEventListener("change", () => {
-    $("#explain").replaceChildren(h("p", { class: "muted" }, "Click an account to see why it sits with its manager."));
+    $("#explain").replaceChildren(h("p", { class: "muted" }, t("explain.hint")));
     guard(renderPlan);
   });
   $("#scatter-region").addEventListener("change", () => guard(renderPlan));
@@ -454,13 +473,16 @@ function wire() {
     box.querySelectorAll("[id]").forEach((n) => n.removeAttribute("id"));
     box.querySelectorAll("input").forEach((i) => { i.value = i.name === "hire_capacity" ? "120" : ""; });
     box.querySelector("select[name=hire_region]").value = "";
-    box.querySelector("legend").textContent = `Add a hire (${boxes.length + 1})`;
-    box.append(h("button", { type: "button", class: "secondary", onclick: () => box.remove() }, "Remove this hire"));
+    const legend = box.querySelector("legend");
+    legend.dataset.i18nN = String(boxes.length + 1);
+    legend.removeAttribute("data-i18n");
+    legend.textContent = t("hire.legend_n", { n: boxes.length + 1 });
+    box.append(h("button", { type: "button", class: "secondary", "data-i18n": "hire.remove", onclick: () => box.remove() }, t("hire.remove")));
     boxes[boxes.length - 1].after(box);
   });
   $("#scenario-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    if (!state.dataset) { status("Enter an API key and pick a data set first.", true); return; }
+    if (!state.dataset) { status(t("status.pick_dataset"), true); return; }
     guard(async () => {
       const { job, result } = await runScenario(e.target, $("#scenario-result"), $("#job-progress"));
       $("#scenario-result").replaceChildren(...resultView(job, result));
@@ -476,7 +498,27 @@ function wire() {
   const tab = location.hash.slice(1);
   if (document.querySelector(`#tabs button[data-tab="${tab}"]`)) showTab(tab);
   if (getKey()) guard(loadDatasets);
-  else status("Enter an API key to start.");
+  else status(t("status.enter_key"));
 }
 
-wire();
+// The language switch: static text at once, then what is on screen drawn again in the new words.
+function wireLanguage() {
+  $("#lang").value = lang();
+  $("#lang").addEventListener("change", (e) => {
+    setLang(e.target.value);
+    for (const legend of document.querySelectorAll("#scenario-form fieldset.hire legend[data-i18n-n]")) legend.textContent = t("hire.legend_n", { n: legend.dataset.i18nN });
+    showMe();
+    showChosen();
+    if (!state.dataset) { status(getKey() ? "" : t("status.enter_key")); return; }
+    guard(async () => {
+      await selectDataset(state.dataset.id);
+      if (!$("#tab-compare").hidden && state.compared) await runCompare(state.compared);
+    });
+  });
+}
+
+loadMessages().then(() => {
+  applyPage();
+  wireLanguage();
+  wire();
+});

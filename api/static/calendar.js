@@ -3,18 +3,13 @@
 import { api, apiFile, ApiError, sleep } from "./api.js";
 import { el, hbars, utilisationClass, widthOf, COLOURS } from "./charts.js";
 import { $, h, fmt, table, td, status, guard } from "./dom.js";
+import { t, has, word, day, date, dateTime, weekdayNames, num } from "./i18n.js";
 
 // deps: {planOf(id), versionOf(datasetId, version)} from app.js; follow: the build being polled.
 const cal = { deps: null, follow: null, cancel: false, shown: null, prefilled: null, previous: {} };
-const DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-// The reasons planner/calendar/summary.py gives, in words a sales director reads.
-const REASONS = {
-  "no working day": "the manager has no working day in that window (leave or public holidays)",
-  "not available": "the account cannot be visited on any of the manager's working days then",
-  "longer than a day": "the trip there and back plus the visit do not fit in one working day (or the account's visiting hours are shorter than the visit)",
-  "not enough time": "the working days were already full with more valuable visits",
-};
+// The reasons planner/calendar/summary.py gives, in words a sales director reads (cal.reason.* in the catalogue).
+const reasonWords = (r) => (has(`cal.reason.${r}`) ? t(`cal.reason.${r}`) : r);
+const tierWord = (tier) => word("tier", tier);
 
 // --- dates: ISO strings, arithmetic in UTC so no time zone shifts a day ------------------------------------
 const DAY_MS = 86_400_000;
@@ -22,7 +17,7 @@ const toDate = (iso) => new Date(`${iso}T00:00:00Z`);
 const isoOf = (d) => d.toISOString().slice(0, 10);
 const addDays = (iso, n) => isoOf(new Date(toDate(iso).getTime() + n * DAY_MS));
 const weekdayOf = (iso) => (toDate(iso).getUTCDay() + 6) % 7; // 0 = Monday
-const dayLabel = (iso) => `${Number(iso.slice(8))} ${MONTHS[Number(iso.slice(5, 7)) - 1]}`;
+const dayLabel = (iso) => day(iso);
 const clock = (hhmm) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 // The API's timestamps are UTC, written without a zone.
 const utc = (stamp) => new Date(stamp + (/Z|[+-]\d\d:\d\d$/.test(stamp) ? "" : "Z"));
@@ -70,13 +65,13 @@ async function follow(planId, first) {
   } finally {
     if (cal.follow === token) { cal.follow = null; setBusy(false); }
   }
-  status(`Calendar ${c.id.slice(0, 8)}: ${c.status}.`, c.status === "failed");
+  status(t("cal.status", { id: c.id.slice(0, 8), status: word("job", c.status) }), c.status === "failed");
   await show(planId, c);
 }
 
 async function build(form) {
   const planId = $("#calendar-plan").value;
-  if (!planId) { status("Pick a plan first.", true); return; }
+  if (!planId) { status(t("cal.pick_plan"), true); return; }
   const f = new FormData(form);
   const body = { start: f.get("start"), weeks: Number(f.get("weeks")), time_limit_seconds: Number(f.get("time_limit")) };
   const country = String(f.get("country") || "").trim();
@@ -94,7 +89,7 @@ async function build(form) {
     throw e;
   }
   cal.previous = c.request;
-  status(`Building the calendar of plan ${planId.slice(0, 8)}…`);
+  status(t("cal.building", { plan: planId.slice(0, 8) }));
   await follow(planId, c);
 }
 
@@ -112,7 +107,7 @@ async function downloadIcs(url) {
 export async function renderCalendar() {
   const planId = $("#calendar-plan").value;
   if (!planId) {
-    $("#calendar-progress").replaceChildren(h("p", { class: "muted" }, "No plan yet: run one from the Scenario tab."));
+    $("#calendar-progress").replaceChildren(h("p", { class: "muted" }, t("plan.none")));
     $("#calendar-out").replaceChildren();
     return;
   }
@@ -132,8 +127,8 @@ function prefill(planId, latest) {
   cal.previous = r;
   const leave = (r.leave || []).length, availability = (r.availability || []).length;
   $("#calendar-keep").hidden = !(leave || availability || r.settings);
-  $("#calendar-keep-text").textContent = `Keep the latest request's ${leave} leave entr${leave === 1 ? "y" : "ies"}, ` +
-    `${availability} availability rule(s)${r.settings ? " and working-time settings" : ""}`;
+  $("#calendar-keep-text").textContent = t("cal.keep", { leave: leave === 1 ? t("cal.leave_one") : t("cal.leave_many", { n: fmt(leave) }),
+    availability: fmt(availability), settings: r.settings ? t("cal.keep_settings") : "" });
   if (cal.prefilled === planId) return;
   cal.prefilled = planId;
   const form = $("#calendar-form").elements;
@@ -148,9 +143,9 @@ function progressView(c) {
   const elapsed = c.started_at ? Math.max(0, (Date.now() - utc(c.started_at)) / 1000) : 0;
   const bar = !active(c) ? { max: 1, value: 1 } : c.status === "queued" ? {} : { max: limit, value: Math.min(limit, elapsed) };
   return h("div", { "data-testid": "calendar-status", "data-status": c.status, "data-id": c.id },
-    h("p", {}, `Latest calendar ${c.id.slice(0, 8)} (requested by ${c.created_by}, ${utc(c.created_at).toLocaleString()}): `,
-      h("b", {}, c.status),
-      c.status === "running" ? ` · ${elapsed.toFixed(0)} s of up to ${fmt(limit)} s` : "",
+    h("p", {}, t("cal.latest", { id: c.id.slice(0, 8), who: c.created_by, when: dateTime(utc(c.created_at)) }),
+      h("b", {}, word("job", c.status)),
+      c.status === "running" ? t("cal.elapsed", { elapsed: num(elapsed, { maximumFractionDigits: 0 }), limit: fmt(limit) }) : "",
       c.error ? ` · ${c.error}` : ""),
     h("progress", bar));
 }
@@ -159,7 +154,7 @@ async function show(planId, latest) {
   const out = $("#calendar-out");
   if (!latest) {
     $("#calendar-progress").replaceChildren(h("p", { "data-testid": "calendar-status", "data-status": "none" },
-      "This plan has no calendar yet: choose a start date and build one."));
+      t("cal.none")));
     out.replaceChildren();
     return;
   }
@@ -167,7 +162,7 @@ async function show(planId, latest) {
   let c = latest, note = null;
   if (latest.status !== "succeeded") {
     c = await latestCalendar(planId, "succeeded");
-    if (c) note = `Below is the last calendar that succeeded (${c.id.slice(0, 8)}, finished ${utc(c.finished_at).toLocaleString()}); its .ics files are the ones served.`;
+    if (c) note = t("cal.last_good", { id: c.id.slice(0, 8), when: dateTime(utc(c.finished_at)) });
   }
   if (!c) { out.replaceChildren(); return; }
   const plan = await cal.deps.planOf(planId);
@@ -196,40 +191,41 @@ function resultView(c, note) {
   const busiest = s.busiest_day;
   return [
     note ? h("p", { class: "note" }, note) : null,
-    h("h2", {}, `Visits ${hz.start} to ${hz.end} (${hz.weeks} week${hz.weeks === 1 ? "" : "s"}; `,
-      hz.country ? `public holidays of ${hz.country})` : "no public holidays)"),
+    h("h2", {}, t("cal.heading", { start: date(hz.start), end: date(hz.end),
+      weeks: hz.weeks === 1 ? t("cal.week_one") : t("cal.week_many", { n: fmt(hz.weeks) }),
+      holidays: hz.country ? t("cal.holidays_of", { country: hz.country }) : t("cal.no_holidays") })),
     h("div", { class: "cards" },
-      h("div", { class: "card" }, "visits planned", h("b", {}, `${fmt(s.visits.planned)} / ${fmt(s.visits.required)}`)),
-      h("div", { class: "card" }, "accounts short of visits", h("b", {}, fmt(c.shortfall.length))),
-      h("div", { class: "card" }, "travel", h("b", {}, `${fmt(s.travel_hours_total)} h`)),
-      h("div", { class: "card" }, "busiest day", h("b", {}, busiest ? `${fmt(busiest.hours)} h` : "–"),
-        busiest ? h("small", {}, `${who(busiest.manager_id)}, ${busiest.date}`) : null),
-      h("div", { class: "card" }, "days over the working day", h("b", {}, fmt(s.days_over_capacity)))),
+      h("div", { class: "card" }, t("cal.planned"), h("b", {}, `${fmt(s.visits.planned)} / ${fmt(s.visits.required)}`)),
+      h("div", { class: "card" }, t("cal.short_accounts"), h("b", {}, fmt(c.shortfall.length))),
+      h("div", { class: "card" }, t("cal.travel"), h("b", {}, t("word.hours", { n: fmt(s.travel_hours_total) }))),
+      h("div", { class: "card" }, t("cal.busiest"), h("b", {}, busiest ? t("word.hours", { n: fmt(busiest.hours) }) : "–"),
+        busiest ? h("small", {}, `${who(busiest.manager_id)}, ${date(busiest.date)}`) : null),
+      h("div", { class: "card" }, t("cal.over_days"), h("b", {}, fmt(s.days_over_capacity)))),
     h("div", { class: "grid" },
-      h("div", {}, h("h2", {}, "Visits planned per manager (line: required by the tiers)"),
+      h("div", {}, h("h2", {}, t("cal.chart")),
         hbars(c.managers.map((m) => ({ label: who(m.manager_id), value: m.planned_visits, max: m.required_visits,
           colour: m.missed_visits ? COLOURS["u-high"] : COLOURS["u-ok"],
-          tip: `${m.manager_id}: ${m.planned_visits} of ${m.required_visits} visits planned` })),
+          tip: t("cal.chart_tip", { manager: m.manager_id, planned: fmt(m.planned_visits), required: fmt(m.required_visits) }) })),
         { width: Math.min(700, widthOf($("#calendar-out"), 560)) }))),
-    h("h2", {}, "Managers"),
+    h("h2", {}, t("cal.managers")),
     h("div", { class: "scroll" }, table(
-      ["Manager", "Accounts", "Working days", "Visits planned", "Required", "Missed", "Travel h", "Visit h", "Accounts short", "Calendar file", ""],
+      [...["manager", "accounts", "working_days", "planned", "required", "missed", "travel", "visit", "short", "file"].map((k) => t(`cal.col.${k}`)), ""],
       c.managers.map((m) => h("tr", { "data-manager": m.manager_id },
         td(who(m.manager_id)), td(m.accounts), td(m.working_days), td(m.planned_visits), td(m.required_visits),
         td(m.missed_visits, { class: m.missed_visits ? "num flag-overload" : "num" }), td(m.travel_hours), td(m.visit_hours),
         td(shortBy.get(m.manager_id) || 0),
         h("td", {}, h("a", { href: m.ics, "data-testid": "ics-link", "data-manager": m.manager_id,
-          onclick: (e) => { e.preventDefault(); guard(() => downloadIcs(m.ics)); } }, "download .ics")),
-        h("td", {}, h("button", { type: "button", class: "secondary", onclick: () => pickManager(m.manager_id) }, "week grid")))),
+          onclick: (e) => { e.preventDefault(); guard(() => downloadIcs(m.ics)); } }, t("cal.ics"))),
+        h("td", {}, h("button", { type: "button", class: "secondary", onclick: () => pickManager(m.manager_id) }, t("cal.week_grid"))))),
       { "data-testid": "calendar-managers" })),
     ...shortfallView(c),
-    h("h2", { id: "calendar-grid-title" }, "Week by week"),
-    h("label", {}, "Manager ", h("select", { id: "calendar-manager", onchange: renderGrid },
+    h("h2", { id: "calendar-grid-title" }, t("cal.by_week")),
+    h("label", {}, `${t("cal.manager")} `, h("select", { id: "calendar-manager", onchange: renderGrid },
       c.managers.map((m) => h("option", { value: m.manager_id }, who(m.manager_id))))),
-    h("p", { class: "legend" }, h("span", { class: "sw day-off" }), "not a working day",
-      h("span", { class: "sw day-holiday" }), "public holiday",
-      h("span", { class: "sw day-leave" }), "leave", h("span", { class: "sw day-makeup" }), "extra working day",
-      " · bar: hours of visits and travel to them against the working day"),
+    h("p", { class: "legend" }, h("span", { class: "sw day-off" }), t("cal.day_off"),
+      h("span", { class: "sw day-holiday" }), t("cal.holiday"),
+      h("span", { class: "sw day-leave" }), t("cal.leave"), h("span", { class: "sw day-makeup" }), t("cal.makeup"),
+      t("cal.bar_legend")),
     h("div", { id: "calendar-grid", class: "scroll" }),
   ];
 }
@@ -242,15 +238,15 @@ function pickManager(managerId) {
 
 function shortfallView(c) {
   const unassigned = c.summary.unassigned_accounts || [];
-  const nodes = [h("h2", {}, `Shortfalls (${c.shortfall.length})`)];
-  if (!c.shortfall.length) nodes.push(h("p", { "data-testid": "calendar-shortfalls" }, "Every account gets all the visits its tier asks for."));
+  const nodes = [h("h2", {}, t("cal.shortfalls", { n: fmt(c.shortfall.length) }))];
+  if (!c.shortfall.length) nodes.push(h("p", { "data-testid": "calendar-shortfalls" }, t("cal.all_visits")));
   else {
     nodes.push(h("ul", { class: "compact scroll tall", "data-testid": "calendar-shortfalls" }, c.shortfall.map((a) => h("li", { "data-account": a.account_id },
-      h("b", {}, accountLabel(a.account_id)), ` (${a.tier}, with ${who(a.manager_id)}) gets ${a.planned} of the ${a.required} visit${a.required === 1 ? "" : "s"} it needs: `,
-      a.reason.split("; ").map((r) => REASONS[r] || r).join("; also "), "."))));
+      h("b", {}, accountLabel(a.account_id)), t("cal.short_line", { tier: tierWord(a.tier), manager: who(a.manager_id), planned: fmt(a.planned), required: fmt(a.required) }),
+      a.reason.split("; ").map(reasonWords).join(t("cal.also")), t("cal.end")))));
   }
   if (unassigned.length) {
-    nodes.push(h("p", { class: "flag-overload" }, `${unassigned.length} account(s) have no manager in this plan and get no visits: ${unassigned.slice(0, 20).join(", ")}${unassigned.length > 20 ? " …" : ""}`));
+    nodes.push(h("p", { class: "flag-overload" }, t("cal.no_manager", { n: fmt(unassigned.length), accounts: `${unassigned.slice(0, 20).join(", ")}${unassigned.length > 20 ? " …" : ""}` })));
   }
   return nodes;
 }
@@ -273,11 +269,20 @@ function renderGrid() {
   const day = { hz, byDate, settings: s.settings, off, extra: new Set(c.extra_working_days || []) };
   const rows = [];
   for (let monday = addDays(hz.start, -weekdayOf(hz.start)); monday <= hz.end; monday = addDays(monday, 7)) {
-    rows.push(h("tr", {}, h("th", {}, `week of ${dayLabel(monday)}`), [0, 1, 2, 3, 4, 5, 6].map((k) => dayCell(addDays(monday, k), day))));
+    rows.push(h("tr", {}, h("th", {}, t("cal.week_of", { day: dayLabel(monday) })), [0, 1, 2, 3, 4, 5, 6].map((k) => dayCell(addDays(monday, k), day))));
   }
   $("#calendar-grid").replaceChildren(
-    h("p", {}, `${who(managerId)}: ${fmt(m.planned_visits)} visit(s) on ${byDate.size} of ${fmt(m.working_days)} working days, ${fmt(m.travel_hours)} h travel.`),
-    table(["", ...DAY_NAMES], rows, { class: "week-grid", "data-testid": "week-grid", "data-manager": managerId }));
+    h("p", {}, t("cal.grid_line", { manager: who(managerId), visits: fmt(m.planned_visits), days: fmt(byDate.size), working: fmt(m.working_days), travel: fmt(m.travel_hours) })),
+    table(["", ...weekdayNames()], rows, { class: "week-grid", "data-testid": "week-grid", "data-manager": managerId }));
+}
+
+// A day off in words: leave, a departed manager, or a holiday (its name as the holiday calendar gives it).
+function dayOffWords(reason) {
+  if (!reason) return "";
+  if (reason === "leave") return t("cal.leave");
+  if (reason === "manager inactive") return t("cal.manager_inactive");
+  if (reason.startsWith("holiday: ")) return t("cal.holiday_named", { name: reason.slice(9) });
+  return reason;
 }
 
 function dayCell(iso, { hz, byDate, settings, off, extra }) {
@@ -286,12 +291,12 @@ function dayCell(iso, { hz, byDate, settings, off, extra }) {
   const reason = off.get(iso);
   const kind = reason === undefined ? (extra.has(iso) ? "makeup" : "")
     : reason.startsWith("holiday") ? "holiday" : reason === "leave" || reason === "manager inactive" ? "leave" : "off";
-  const words = kind === "makeup" ? "extra working day" : kind === "off" ? "not a working day" : reason || "";
+  const words = kind === "makeup" ? t("cal.makeup") : kind === "off" ? t("cal.day_off") : dayOffWords(reason);
   return h("td", { class: kind ? `day-${kind}` : "", "data-date": iso, title: words || null },
     h("div", { class: "day" }, dayLabel(iso), words ? h("small", {}, ` · ${words}`) : null),
     visits.length ? loadBar(visits, settings) : null,
     visits.length ? h("ul", { class: "visits" }, visits.map((v) => h("li", { "data-account": v.account_id,
-      title: `${v.start}–${v.end} ${accountLabel(v.account_id)}; ${v.travel_minutes_before} min travel before` },
+      title: t("cal.visit_tip", { start: v.start, end: v.end, account: accountLabel(v.account_id), minutes: fmt(v.travel_minutes_before) }) },
     h("b", {}, v.start), " ", v.account_id, h("small", {}, ` ${cal.shown.accountName.get(v.account_id) || ""}`)))) : null);
 }
 
@@ -302,13 +307,13 @@ function loadBar(visits, settings) {
   return el("svg", { viewBox: "0 0 100 6", class: "load", role: "img", preserveAspectRatio: "none" },
     el("rect", { x: 0, y: 0, width: 100, height: 6, fill: "#e4e7ec" }),
     el("rect", { x: 0, y: 0, width: (Math.min(1, share) * 100).toFixed(1), height: 6, fill: COLOURS[utilisationClass(share)] }),
-    el("title", {}, `${(busy / 60).toFixed(1)} h of a ${settings.hours_per_day} h working day (visits and travel to them)`));
+    el("title", {}, t("cal.bar_tip", { hours: num(busy / 60, { maximumFractionDigits: 1 }), day: fmt(settings.hours_per_day) })));
 }
 
 export function wireCalendar(deps) {
   cal.deps = deps;
   $("#calendar-plan").addEventListener("change", () => guard(renderCalendar));
-  $("#calendar-cancel").addEventListener("click", () => { cal.cancel = true; status("Cancelling the calendar build…"); });
+  $("#calendar-cancel").addEventListener("click", () => { cal.cancel = true; status(t("cal.cancelling")); });
   $("#calendar-form").addEventListener("submit", (e) => {
     e.preventDefault();
     guard(() => build(e.target));

@@ -1,5 +1,7 @@
 // Hand-written SVG charts: horizontal bars and a longitude/latitude scatter. No library.
 // Charts are drawn at their container's width so text keeps its size on a phone.
+import { t, num } from "./i18n.js";
+
 export function widthOf(node, fallback = 560) {
   if (!node || !node.clientWidth) return fallback;
   // The content box: a chart as wide as its padded box would be shrunk, and its text with it.
@@ -28,7 +30,7 @@ export function utilisationClass(u) {
 export const COLOURS = { "u-low": "#6aa4d9", "u-ok": "#3f9b5a", "u-high": "#e0a526", "u-over": "#d1432f" };
 
 // rows: [{label, value, max?, colour?, tip, marks?: [{at, colour}]}]; bars are value against the shared scale.
-export function hbars(rows, { unit = "", width = 560, format = (v) => v.toFixed(0) } = {}) {
+export function hbars(rows, { unit = "", width = 560, format = (v) => num(v, { maximumFractionDigits: 0 }) } = {}) {
   const rowH = 22, left = Math.min(150, Math.round(width * 0.36)), right = 86, top = 6;
   const scaleMax = Math.max(1e-9, ...rows.map((r) => Math.max(r.value, r.max || 0, ...(r.marks || []).map((m) => m.at))));
   const x = (v) => left + (v / scaleMax) * (width - left - right);
@@ -39,7 +41,7 @@ export function hbars(rows, { unit = "", width = 560, format = (v) => v.toFixed(
     svg.append(el("rect", { x: left, y: y + 3, width: Math.max(0, x(r.value) - left), height: rowH - 7,
       fill: r.colour || "#2457c5", "data-label": r.label }, title(r.tip || `${r.label}: ${format(r.value)}${unit}`)));
     if (r.max !== undefined) svg.append(el("line", { x1: x(r.max), x2: x(r.max), y1: y + 1, y2: y + rowH - 2,
-      stroke: "#1d2433", "stroke-width": 2 }, title(`capacity ${format(r.max)}${unit}`)));
+      stroke: "#1d2433", "stroke-width": 2 }, title(t("chart.capacity", { value: `${format(r.max)}${unit}` }))));
     for (const m of r.marks || []) svg.append(el("line", { x1: x(m.at), x2: x(m.at), y1: y, y2: y + rowH,
       stroke: m.colour, "stroke-dasharray": "3 2" }));
     const text = r.max === undefined ? `${format(r.value)}${unit}` : `${format(r.value)} / ${format(r.max)}${unit}`;
@@ -64,7 +66,7 @@ export function stacked(rows, { width = 560 } = {}) {
         title(`${r.label}: ${p.value} ${p.name}`)));
       at += w(p.value);
     }
-    svg.append(el("text", { x: at + 4, y: y + 14 }, String(total(r))));
+    svg.append(el("text", { x: at + 4, y: y + 14 }, num(total(r))));
   });
   return svg;
 }
@@ -82,9 +84,10 @@ export function scatter(points, onPick, { width = 640, height = 460 } = {}) {
   const k = Math.min((width - 2 * pad) / spanX, (height - 2 * pad) / spanY);
   const px = (lon) => pad + (lon - x0) * Math.cos(midLat) * k;
   const py = (lat) => height - pad - (lat - y0) * k;
-  const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "accounts by location" });
+  const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": t("chart.location") });
   svg.append(el("rect", { x: 0, y: 0, width, height, fill: "#fbfcfe", stroke: "#d0d5dd" }));
-  svg.append(el("text", { x: pad, y: height - 6 }, `lon ${x0.toFixed(1)}…${x1.toFixed(1)}, lat ${y0.toFixed(1)}…${y1.toFixed(1)}`));
+  const deg = (v) => num(v, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  svg.append(el("text", { x: pad, y: height - 6 }, t("chart.lonlat", { x0: deg(x0), x1: deg(x1), y0: deg(y0), y1: deg(y1) })));
   // Big (strategic) dots first so the small ones on top stay clickable.
   for (const p of [...points].sort((a, b) => (b.r || 4) - (a.r || 4))) {
     const dot = el("circle", { cx: px(p.x).toFixed(1), cy: py(p.y).toFixed(1), r: p.r || 4, fill: p.colour,

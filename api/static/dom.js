@@ -1,4 +1,6 @@
 // Small DOM helpers shared by the tabs: element builder, number formats, tables, the status line.
+import { num, percent } from "./i18n.js";
+
 export const $ = (sel) => document.querySelector(sel);
 
 export function h(tag, attrs = {}, ...children) {
@@ -16,10 +18,11 @@ export function h(tag, attrs = {}, ...children) {
 
 export function fmt(v) {
   if (v === null || v === undefined) return "–";
-  if (typeof v === "number") return Number.isInteger(v) ? v.toLocaleString("en") : v.toLocaleString("en", { maximumFractionDigits: 4 });
+  if (typeof v === "number") return num(v);
   return String(v);
 }
-export const pct = (u) => `${(u * 100).toFixed(0)} %`;
+// A share (0.56) as a percentage in the locale.
+export const pct = (u) => (u === null || u === undefined ? "–" : percent(u));
 
 export function table(headers, rows, attrs = {}) {
   return h("table", attrs,

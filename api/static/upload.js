@@ -1,7 +1,8 @@
 // Upload a data set from the page: accounts and managers (CSV/TSV/XLSX) and an optional policy.yaml,
 // chosen or dropped; the loader's problems (file, row, column, message) are shown in a table.
 import { ApiError, getKey } from "./api.js";
-import { $, h, table, td, status, guard } from "./dom.js";
+import { $, h, table, td, status, guard, fmt } from "./dom.js";
+import { t } from "./i18n.js";
 
 const chosen = { accounts: null, managers: null, policy: null };
 
@@ -16,7 +17,7 @@ function slotOf(file) {
 
 function show() {
   for (const slot of ["accounts", "managers", "policy"]) {
-    $(`#up-${slot}-name`).textContent = chosen[slot] ? `using ${chosen[slot].name}` : slot === "policy" ? "none: the defaults apply" : "none yet";
+    $(`#up-${slot}-name`).textContent = chosen[slot] ? t("upload.using", { name: chosen[slot].name }) : t(slot === "policy" ? "upload.no_policy" : "upload.none_yet");
   }
   $("#upload-submit").disabled = !(chosen.accounts && chosen.managers);
 }
@@ -31,14 +32,14 @@ function take(files) {
     else unknown.push(f.name);
   }
   show();
-  if (unknown.length) status(`Not used (name says neither accounts, managers nor policy): ${unknown.join(", ")}`, true);
+  if (unknown.length) status(t("upload.unused", { files: unknown.join(", ") }), true);
 }
 
 function problemsView(err) {
   const problems = (err.body && Array.isArray(err.body.problems)) ? err.body.problems : [];
   return [
-    h("p", { class: "flag-overload" }, problems.length ? `The files were not loaded: ${problems.length} problem(s). Fix them and upload again.` : err.message),
-    problems.length ? h("div", { class: "scroll tall" }, table(["File", "Row", "Column", "Problem"],
+    h("p", { class: "flag-overload" }, problems.length ? t("upload.not_loaded", { n: fmt(problems.length) }) : err.message),
+    problems.length ? h("div", { class: "scroll tall" }, table(["file", "row", "column", "problem"].map((k) => t(`upload.col.${k}`)),
       problems.map((p) => h("tr", {}, td(p.file), td(p.row ?? "–"), td(p.column || "–"), td(p.message))), { "data-testid": "upload-problems" })) : null,
   ];
 }
@@ -49,7 +50,7 @@ async function submit(onUploaded) {
   form.append("accounts", chosen.accounts);
   form.append("managers", chosen.managers);
   if (chosen.policy) form.append("policy", chosen.policy);
-  $("#upload-out").replaceChildren(h("p", { class: "muted" }, "Uploading and checking the files…"));
+  $("#upload-out").replaceChildren(h("p", { class: "muted" }, t("upload.busy")));
   $("#upload-submit").disabled = true;
   try {
     const response = await fetch("/api/v1/datasets/upload", { method: "POST", headers: { "X-API-Key": getKey() }, body: form });
@@ -57,16 +58,19 @@ async function submit(onUploaded) {
     let data = text;
     try { data = JSON.parse(text); } catch { /* not JSON: keep the text */ }
     if (!response.ok) throw new ApiError(response.status, data);
-    $("#upload-out").replaceChildren(h("p", { "data-testid": "upload-done" }, `Loaded “${data.name}”: version ${data.latest_version ?? 1}.`));
+    $("#upload-out").replaceChildren(h("p", { "data-testid": "upload-done" }, t("upload.done", { name: data.name, version: data.latest_version ?? 1 })));
     await onUploaded(data.id);
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
     $("#upload-out").replaceChildren(...problemsView(e));
-    status(e.status === 422 ? "The files have problems: see the table under Upload." : e.message, true);
+    status(e.status === 422 ? t("upload.has_problems") : e.message, true);
   } finally {
     show();
   }
 }
+
+// Redrawn when the language changes.
+export const showChosen = () => show();
 
 export function wireUpload(onUploaded) {
   const zone = $("#upload-zone");
