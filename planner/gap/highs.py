@@ -28,6 +28,7 @@ import numpy as np
 from ortools.math_opt.python import mathopt
 from ortools.util.python.solve_interrupter import SolveInterrupter
 
+from planner.budget import Budget
 from planner.linear_model import relaxation_proto
 from planner.problem import AssignmentProblem
 
@@ -45,7 +46,7 @@ class HighsOutcome:
 
 def solve_highs(
     problem: AssignmentProblem,
-    seconds: float,
+    limit: Budget | float,
     seed: int = 0,
     interrupter: SolveInterrupter | None = None,
     exact_gap: bool = True,
@@ -56,22 +57,26 @@ def solve_highs(
     at 100,000 "optimal". The peers keep HiGHS' defaults, as a user would.
 
     `hint` (agent per unit, every unit on one of its pairs) becomes a solution hint with a
-    value for every variable, so HiGHS need not complete a partial one."""
+    value for every variable, so HiGHS need not complete a partial one. `limit` is a budget
+    (its cancellation interrupts HiGHS) or seconds."""
     start = time.perf_counter()
+    budget = Budget.of(limit)
     model = mathopt.Model.from_model_proto(relaxation_proto(problem, integer=True))
     model_params = None
     if hint is not None:
         chosen = (hint[problem.pair_unit] == problem.pair_agent).astype(float).tolist()
         values = dict(zip(model.variables(), chosen, strict=True))
         model_params = mathopt.ModelSolveParameters(solution_hints=[mathopt.SolutionHint(values)])
-    left = max(seconds - (time.perf_counter() - start), 0.01)
-    params = mathopt.SolveParameters(time_limit=timedelta(seconds=left), random_seed=int(seed))
+    params = mathopt.SolveParameters(
+        time_limit=timedelta(seconds=budget.limit_seconds()), random_seed=int(seed)
+    )
     if exact_gap:
         params.relative_gap_tolerance = 0.0
         params.absolute_gap_tolerance = 0.5
-    result = mathopt.solve(
-        model, mathopt.SolverType.HIGHS, params=params, model_params=model_params, interrupter=interrupter
-    )
+    with budget.interrupter(interrupter) as stop:
+        result = mathopt.solve(
+            model, mathopt.SolverType.HIGHS, params=params, model_params=model_params, interrupter=stop
+        )
     reason = result.termination.reason
     dual = result.termination.objective_bounds.dual_bound
     bound = float(dual) if math.isfinite(dual) else None

@@ -18,11 +18,11 @@ in any solution better than an incumbent of value UB, which is what makes fixing
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from planner.budget import Budget
 from planner.gap.dense import DenseGap
 
 # Float sums of integer data are exact far beyond GAP sizes; this only absorbs the rounding
@@ -61,7 +61,7 @@ def reduced_costs(dense: DenseGap, v: np.ndarray) -> np.ndarray:
 def ascend(
     dense: DenseGap,
     upper: float,
-    time_limit: float,
+    limit: Budget | float,
     incumbent: float | None = None,
     max_iterations: int = 3000,
     start: np.ndarray | None = None,
@@ -70,9 +70,10 @@ def ascend(
     typically the incumbent's value; `incumbent` only when it is a real solution's value).
 
     The step factor halves after a run of non-improving steps, the usual Held-Karp scheme;
-    it stops at the limit, after `max_iterations`, or once the bound meets `upper`.
+    it stops when `limit` (a budget, or seconds) expires, after `max_iterations`, or once the
+    bound meets `upper`.
     """
-    deadline = time.perf_counter() + time_limit
+    budget = Budget.of(limit)
     v = np.zeros(dense.n_agents) if start is None else start.astype(float).copy()
     best_v, best_value = v.copy(), -math.inf
     theta, stall, iterations = 2.0, 0, 0
@@ -95,6 +96,6 @@ def ascend(
             break  # the incumbent is proven optimal
         target = max(upper, best_value + 1e-3 * abs(best_value) + 1)
         v = np.maximum(0.0, v + theta * (target - value) / norm * grad)
-        if time.perf_counter() > deadline:
+        if budget.expired():
             break
     return Lagrangian(best_v, best_value, reduced_costs(dense, best_v), iterations)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.budget import Budget
 from planner.gap.dense import DenseGap
 
 try:  # numba turns the loops below into machine code; it is optional.
@@ -331,7 +332,7 @@ def search(
     dense: DenseGap,
     state: SearchState,
     cand: np.ndarray,
-    time_limit: float,
+    limit: Budget | float,
     seed: int,
     patience: int = 50,
     kick: int = 0,
@@ -341,17 +342,17 @@ def search(
     on_improve=None,
     should_stop=None,
 ) -> SearchState:
-    """Run rounds in chunks until `time_limit` seconds pass, or (with `give_up` > 0) once that
-    many rounds in a row found no new best, or once `should_stop()` says so (checked between
-    chunks); `on_improve(cost)` on each new best. The kernels release the GIL, so a CP-SAT
+    """Run rounds in chunks until `limit` (a budget, or seconds) expires, or (with `give_up` >
+    0) once that many rounds in a row found no new best, or once `should_stop()` says so
+    (checked between chunks); `on_improve(cost)` on each new best. The kernels release the GIL, so a CP-SAT
     solve in another thread runs alongside on the other core."""
-    deadline = time.perf_counter() + time_limit
+    budget = Budget.of(limit)
     cost = np.ascontiguousarray(dense.cost)
     weight = np.ascontiguousarray(dense.weight.astype(float))
     capacity = dense.capacity.astype(float)
     chunk, step = 1, 0
     while True:
-        left = deadline - time.perf_counter()
+        left = budget.remaining()
         if left <= 0 or (give_up and state.stall[0] >= give_up and np.isfinite(state.best[0])):
             break
         if should_stop is not None and should_stop():

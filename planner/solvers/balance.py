@@ -13,30 +13,32 @@ is not better is never returned.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
+from planner.budget import Budget
 from planner.problem import AssignmentProblem
 from planner.solvers.cpsat import satisfies
 
 GRID_STEPS = 20  # levels tried between today's minimum and the mean utilisation
 
 
-def lift_minimum(problem: AssignmentProblem, unit_agent: np.ndarray, seconds: float = 2.0) -> np.ndarray:
-    """A plan with a lower objective than `unit_agent` (which must be valid), or that plan."""
+def lift_minimum(
+    problem: AssignmentProblem, unit_agent: np.ndarray, limit: Budget | float = 2.0
+) -> np.ndarray:
+    """A plan with a lower objective than `unit_agent` (which must be valid), or that plan;
+    within `limit` (a budget, or seconds)."""
     if not problem.balance_coef or problem.balance_agents is None or not problem.balance_agents.any():
         return unit_agent
     if not satisfies(problem, unit_agent):
         return unit_agent
-    deadline = time.perf_counter() + seconds
+    budget = Budget.of(limit)
     best, best_value = unit_agent, problem.objective_of(unit_agent)
     bc = problem.capacity_for_balance().astype(float)
     balanced = np.nonzero(problem.balance_agents)[0]
     util = problem.load_of(unit_agent)[balanced] / bc[balanced]
     low, mean = float(util.min()), float(util.mean())
     for level in np.linspace(low, mean, GRID_STEPS + 1)[1:]:
-        if time.perf_counter() > deadline:
+        if budget.expired():
             break
         candidate = _lift_to(problem, unit_agent, float(level), bc)
         if candidate is None or not satisfies(problem, candidate):

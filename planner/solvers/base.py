@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
 import numpy as np
 
+from planner.budget import Budget
 from planner.problem import AssignmentProblem
 
 
@@ -39,6 +40,7 @@ class Progress:
 
 @dataclass(frozen=True)
 class SolveOptions:
+    # The user's figure; the run's clock is `budget`, made from it by `clock` when none is given.
     time_limit_seconds: float = 30.0
     threads: int = 2
     seed: int = 0
@@ -50,6 +52,25 @@ class SolveOptions:
     relative_gap: float = 0.0
     log: bool = False
     on_progress: Callable[[Progress], None] | None = None
+    # The deadline and cancellation flag of this solve (`planner.budget`); phases get children.
+    budget: Budget | None = None
+
+    def clock(self) -> SolveOptions:
+        """These options with a budget: the given one, or a new one of `time_limit_seconds`
+        (a backend's entry point calls this once; its phases hand children down)."""
+        if self.budget is not None:
+            return self
+        return replace(self, budget=Budget(self.time_limit_seconds))
+
+    @property
+    def timer(self) -> Budget:
+        """The budget (after `clock`)."""
+        assert self.budget is not None, "SolveOptions.clock() makes the budget at the entry point"
+        return self.budget
+
+    def within(self, budget: Budget, **changes: object) -> SolveOptions:
+        """These options for a phase that runs within `budget` (a child of this one's)."""
+        return replace(self, budget=budget, **changes)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -72,6 +93,18 @@ class SolveResult:
         if self.objective is None or self.bound is None or math.isnan(self.bound):
             return None
         return abs(self.objective - self.bound) / max(abs(self.objective), 1.0)
+
+
+def cancelled_note(result: SolveResult, budget: Budget) -> SolveResult:
+    """`result`, marked as cut short by a cancellation when its budget was cancelled (its plan,
+    if any, is the incumbent at that moment)."""
+    if not budget.cancelled or result.statistics.get("cancelled"):
+        return result
+    return replace(
+        result,
+        message=result.message or "cancelled: the best plan found so far",
+        statistics={**result.statistics, "cancelled": 1},
+    )
 
 
 class AssignmentSolver(Protocol):

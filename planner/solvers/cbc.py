@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import signal
 import subprocess
 import tempfile
 import time
@@ -21,12 +22,16 @@ import numpy as np
 import pulp
 from ortools.math_opt.io.python import mps_converter
 
+from planner.budget import OVERRUN_SECONDS, Budget
 from planner.linear_model import relaxation_proto
 from planner.problem import AssignmentProblem
 from planner.solvers.base import SolveOptions, SolveResult, Status
 
 _BOUND = re.compile(r"^(?:Lower bound|Best possible):\s*(-?[0-9.eE+-]+)", re.MULTILINE)
 _STOPPED = re.compile(r"^Result - Stopped on (time|iterations|nodes|gap)", re.MULTILINE)
+# CBC given less stops in its presolve and calls a feasible model infeasible (well within the
+# budget's overrun policy).
+_MIN_SECONDS = 0.1
 _GRACE_SECONDS = 30.0  # past the limit CBC is killed: it stops itself within a second or two
 
 
@@ -40,6 +45,7 @@ class CbcSolver:
 
     def solve(self, problem: AssignmentProblem, options: SolveOptions) -> SolveResult:
         start = time.perf_counter()
+        budget = options.clock().timer
         # Integer utilisation bounds, as CP-SAT has them: the balance term is then the
         # evaluator's ceil(max) - floor(min), so CBC's optimum is the plan's optimum.
         proto = relaxation_proto(problem, integer=True, integer_balance=True)
@@ -49,14 +55,11 @@ class CbcSolver:
             build_seconds = time.perf_counter() - start
             args = [
                 pulp.PULP_CBC_CMD().path, str(model),
-                "-sec", f"{max(options.time_limit_seconds - build_seconds, 0.1):.3f}", "-timeMode", "elapsed",
+                "-sec", f"{max(budget.late().limit_seconds(), _MIN_SECONDS):.3f}", "-timeMode", "elapsed",
                 "-threads", str(options.threads), "-randomSeed", str(options.seed + 1),
                 "-ratio", str(options.relative_gap), "-solve", "-solu", str(solution),
             ]  # fmt: skip
-            run = subprocess.run(
-                args, capture_output=True, text=True, timeout=options.time_limit_seconds + _GRACE_SECONDS
-            )
-            log_text = run.stdout
+            log_text = _run_cbc(args, budget)
             if options.log:
                 print(log_text)
             lines = solution.read_text().splitlines() if solution.exists() else []
@@ -89,6 +92,19 @@ class CbcSolver:
         return SolveResult(
             status, self.name, unit_agent, objective, bound, runtime, statistics=stats, unit_level=unit_level
         )
+
+
+def _run_cbc(args: list[str], budget: Budget) -> str:
+    """CBC's log. A cancellation interrupts it as Ctrl-C would: CBC then stops its search and
+    still writes its best solution. Past its limit plus a grace it is killed."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with proc, budget.on_cancel(lambda: proc.send_signal(signal.SIGINT)):
+        try:
+            out, _ = proc.communicate(timeout=budget.remaining() + OVERRUN_SECONDS + _GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+    return out
 
 
 def _parse_bound(log_text: str) -> float | None:

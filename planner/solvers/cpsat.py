@@ -16,7 +16,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from planner.problem import UTIL_SCALE, AssignmentProblem
-from planner.solvers.base import Progress, SolveOptions, SolveResult, Status
+from planner.solvers.base import Progress, SolveOptions, SolveResult, Status, cancelled_note
 from planner.solvers.construct import construct_choice
 
 log = logging.getLogger(__name__)
@@ -224,13 +224,15 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
 def configure(solver: cp_model.CpSolver, options: SolveOptions) -> None:
     params = solver.parameters
-    params.max_time_in_seconds = float(options.time_limit_seconds)
+    wall = options.budget.limit_seconds() if options.budget is not None else options.time_limit_seconds
+    params.max_time_in_seconds = float(wall)
     params.num_workers = int(options.threads)
     params.random_seed = int(options.seed)
     if options.deterministic:
         # One worker, stopped by deterministic time (work done, not seconds passed): a rerun
-        # stops at the same point of the same search however loaded the machine is. The wall
-        # clock only guards against a runaway: 10x the limit, at least 60 s.
+        # stops at the same point of the same search however loaded the machine is; the
+        # limit is then `time_limit_seconds`, not the budget's clock. The wall clock only
+        # guards against a runaway: 10x the limit, at least 60 s.
         params.num_workers = 1
         params.max_deterministic_time = float(options.time_limit_seconds)
         params.max_time_in_seconds = max(60.0, 10.0 * float(options.time_limit_seconds))
@@ -250,39 +252,29 @@ class CpSatSolver:
 
     def solve(self, problem: AssignmentProblem, options: SolveOptions) -> SolveResult:
         start = time.perf_counter()
+        options = options.clock()
         # A complete feasible hint lets CP-SAT start improving at once instead of searching
         # for a first solution, which at 20,000 accounts can take longer than the limit.
         if problem.hint is None or not satisfies(problem, problem.hint, problem.hint_level):
             hint, hint_level = construct_choice(problem)
             problem = replace(problem, hint=hint, hint_level=hint_level)
-        # A floor keeps a slow construction from leaving CP-SAT no time at all, but never
-        # above what the caller asked for (a re-plan answering a request has well under 1 s).
-        floor = min(0.5, options.time_limit_seconds)
-        remaining = max(options.time_limit_seconds - (time.perf_counter() - start), floor)
-        if options.deterministic:
-            remaining = options.time_limit_seconds  # deterministic time, not shortened by the clock
-        result = self._solve_once(problem, replace(options, time_limit_seconds=remaining), start)
+        result = self._solve_once(problem, options, start)
         if not result.status.has_solution and result.status != Status.INFEASIBLE:
             result = _fall_back_to_hint(problem, result)
-        return result
+        return cancelled_note(result, options.timer)
 
     def _solve_once(self, problem: AssignmentProblem, options: SolveOptions, start: float) -> SolveResult:
-        """One CP-SAT run within options.time_limit_seconds; `start` only anchors reported times."""
+        """One CP-SAT run within options' budget; `start` only anchors reported times."""
         entered = time.perf_counter()
         built = build_model(problem)
         build_seconds = time.perf_counter() - entered
         solver = cp_model.CpSolver()
-        configure(
-            solver,
-            replace(
-                options,
-                time_limit_seconds=options.time_limit_seconds
-                if options.deterministic
-                else max(options.time_limit_seconds - build_seconds, min(0.5, options.time_limit_seconds)),
-            ),
-        )
+        # However long construction and building took, CP-SAT gets a moment to take up its
+        # start: a late phase, within the budget's overrun policy.
+        configure(solver, options.within(options.timer.late()))
         callback = _Progress(options, start)
-        code = solver.solve(built.model, callback)
+        with options.timer.stop_cpsat(solver):
+            code = solver.solve(built.model, callback)
         runtime = time.perf_counter() - start
         stats: dict[str, float | int | str] = {
             "build_seconds": round(build_seconds, 3),

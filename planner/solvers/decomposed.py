@@ -86,6 +86,8 @@ class DecomposedSolver:
 
     def _solve_full(self, problem: AssignmentProblem, options: SolveOptions) -> SolveResult:
         start = time.perf_counter()
+        options = options.clock()
+        budget = options.timer
         splittable = (
             problem.n_pairs >= SPLIT_MIN_PAIRS
             and problem.max_moves is None
@@ -96,7 +98,7 @@ class DecomposedSolver:
         if len([u for u, _ in parts if u.size]) < 2:
             return self._cpsat.solve(problem, options)
 
-        lp = BackgroundBound(problem, options.time_limit_seconds - (time.perf_counter() - start))
+        lp = BackgroundBound(problem, budget)
         hint = construct(problem)
         bound_sum = 0.0
         broken = np.zeros(problem.n_units, dtype=bool)  # units of parts left without a valid plan
@@ -109,20 +111,19 @@ class DecomposedSolver:
                 continue
             # The LP is in: if it came early enough that the parts still get a fair go, they
             # stop sooner and leave the rest to the neighbourhood MIP around it.
-            lp_early = time.perf_counter() - start < LP_EARLY * options.time_limit_seconds
+            lp_early = budget.elapsed() < LP_EARLY * budget.seconds
             if not polish and not lp.running and lp_early:
                 share = min(share, PARTS_SHARE_WITH_LP)
-            parts_deadline = start + options.time_limit_seconds * share
+            parts_left = budget.until(budget.started + budget.seconds * share).remaining()
             sub = restrict(replace(problem, hint=hint), units, agents, scale=1)
             # A share of the time left, not of the budget: a part that overran is not repeated.
-            seconds = max((parts_deadline - time.perf_counter()) * sub.n_pairs / max(pairs_left, 1), 1.0)
+            seconds = max(parts_left * sub.n_pairs / max(pairs_left, 1), 1.0)
             pairs_left -= sub.n_pairs
             res = self._solve_part(
                 sub,
                 # While the LP runs it has a core to itself; after, the parts get them all.
-                replace(
-                    options,
-                    time_limit_seconds=seconds,
+                options.within(
+                    budget.child(seconds),
                     threads=max(1, int(options.threads) - 1) if lp.running else int(options.threads),
                     on_progress=None,
                 ),
@@ -136,7 +137,7 @@ class DecomposedSolver:
                 # so that the whole start stays valid. The engine's bound still counts.
                 log.info("part with %d units: no valid plan from the engine; CP-SAT fallback", sub.n_units)
                 fallback = self._cpsat.solve(
-                    sub, replace(options, time_limit_seconds=max(seconds, 2.0), on_progress=None)
+                    sub, options.within(budget.child(max(seconds, 2.0)), on_progress=None)
                 )
                 if fallback.unit_agent is not None:
                     res = replace(res, unit_agent=fallback.unit_agent)
@@ -150,27 +151,26 @@ class DecomposedSolver:
         # The parts ignored balance; lifting the least-loaded managers is cheap and gives the
         # polish a start whose spread is not set by one forgotten junior (a plan with a broken
         # part comes back unchanged).
-        hint = lift_minimum(problem, hint, seconds=min(2.0, 0.05 * options.time_limit_seconds))
+        hint = lift_minimum(problem, hint, budget.child(min(2.0, 0.05 * budget.seconds)))
         parts_seconds = time.perf_counter() - start
-        deadline = start + options.time_limit_seconds
         needed = _cpsat_seconds(problem)
         # The LP's optimum points to a small neighbourhood of the plan worth a MIP. Without a
         # polish to come the LP is worth waiting for; before one, only if it is already done.
         # A plan with a broken part waits longer and may overrun: the LP is then its best
         # repair, since CP-SAT on the whole finds nothing within a minute at 800,000 pairs.
         valid = satisfies(problem, hint)
-        wait = deadline - time.perf_counter() - RINS_MIN_SECONDS if not polish else 0.0
+        wait = budget.remaining() - RINS_MIN_SECONDS if not polish else 0.0
         relaxed_now = lp.wait(wait if valid else max(wait, REPAIR_SECONDS))
         rins_stats: dict[str, float | int] = {}
         if relaxed_now is not None and relaxed_now.x is not None:
-            left = deadline - time.perf_counter()
+            left = budget.remaining()
             if polish and left >= needed:
-                rins_deadline = time.perf_counter() + min(RINS_SHARE_BEFORE_POLISH * left, left - needed)
+                rins = budget.child(min(RINS_SHARE_BEFORE_POLISH * left, left - needed))
             else:
-                rins_deadline = deadline - END_MARGIN
+                rins = budget.child(left - END_MARGIN)
             if not valid:
-                rins_deadline = max(rins_deadline, time.perf_counter() + REPAIR_SECONDS)
-            found = improve(problem, hint, relaxed_now, rins_deadline, free_units=broken)
+                rins = rins.rescue(REPAIR_SECONDS, "a part has no valid plan; the neighbourhood MIP mends it")
+            found = improve(problem, hint, relaxed_now, rins, free_units=broken)
             if math.isfinite(found.objective):
                 hint, valid = found.plan, True
             rins_stats = {"rins_rounds": len(found.rounds), "rins_seconds": found.seconds}
@@ -179,9 +179,9 @@ class DecomposedSolver:
             valid = satisfies(problem, hint)
         problem = replace(problem, hint=hint)
 
-        remaining = deadline - time.perf_counter()
+        remaining = budget.remaining()
         if remaining >= needed and polish:
-            result = self._cpsat.solve(problem, replace(options, time_limit_seconds=remaining))
+            result = self._cpsat.solve(problem, options.within(budget.child(remaining)))
             if result.unit_agent is None and valid:
                 # CP-SAT did not even take up its hint in time: the start stands, with its bound.
                 result = replace(_as_result(problem, hint, self.name), bound=result.bound)
@@ -190,9 +190,9 @@ class DecomposedSolver:
         else:
             # Some part came back without a valid plan and no time is left to mend it: a late
             # plan beats none, so CP-SAT gets the least it needs and the limit is overrun.
-            log.warning("parts left no valid plan; CP-SAT runs %.1f s past the limit", needed - remaining)
-            result = self._cpsat.solve(problem, replace(options, time_limit_seconds=needed))
-        relaxed = lp.collect(deadline - time.perf_counter())
+            late = budget.rescue(needed, "parts left no valid plan; CP-SAT on the whole")
+            result = self._cpsat.solve(problem, options.within(late))
+        relaxed = lp.collect(budget.remaining())
         lp_value = relaxed.bound if relaxed is not None and relaxed.bound is not None else -math.inf
         bound = max(
             result.bound if result.bound is not None else -math.inf, math.ceil(bound_sum - 1e-6), lp_value
@@ -236,10 +236,10 @@ class DecomposedSolver:
             sub = restrict(replace(problem, hint=out), units, agents, scale=1)
             if sub.hint is not None and satisfies(sub, sub.hint):
                 continue
-            seconds = _cpsat_seconds(sub)
-            log.warning("part with %d units has no valid plan; CP-SAT runs %.1f s past the limit",
-                        sub.n_units, seconds)  # fmt: skip
-            res = self._cpsat.solve(sub, replace(options, time_limit_seconds=seconds, on_progress=None))
+            late = options.timer.rescue(
+                _cpsat_seconds(sub), f"part with {sub.n_units} units has no valid plan; CP-SAT on it"
+            )
+            res = self._cpsat.solve(sub, options.within(late, on_progress=None))
             if res.unit_agent is not None and satisfies(sub, res.unit_agent):
                 place_part(out, units, agents, res.unit_agent)
         return out

@@ -53,6 +53,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 from ortools.util.python.solve_interrupter import SolveInterrupter
 
+from planner.budget import OVERRUN_SECONDS, Budget
 from planner.gap.dense import DenseGap, to_dense
 from planner.gap.highs import solve_highs
 from planner.gap.lagrange import Lagrangian, ascend, evaluate
@@ -96,7 +97,6 @@ class EngineSettings:
     # nothing while other work ran: d20200 12,354 -> 12,326, c20200 2,394 -> 2,393).
     low_priority_second_mip: bool = True
     low_priority_cpsat: bool = True
-    overrun_seconds: float = 0.5  # how long past the deadline a late phase is waited for
     # CP-SAT alone on one core runs default_lp and the LNS workers by turns (as CP-SAT's own
     # 2-worker portfolio does), not all eight full-problem subsolvers.
     cpsat_lns_only: bool = True
@@ -235,7 +235,7 @@ class _Searcher:
         self.runs = 0
 
     def run(
-        self, until: float, should_stop: Callable[[], bool] | None = None, give_up: int | None = None
+        self, budget: Budget, should_stop: Callable[[], bool] | None = None, give_up: int | None = None
     ) -> None:
         state, tracker = self.state, self.tracker
         self.runs += 1
@@ -243,7 +243,7 @@ class _Searcher:
             self.dense,
             state,
             self.cand,
-            max(until - time.perf_counter(), 0.0),
+            budget,
             seed=self.seed + 7919 * self.runs,
             patience=self.settings.patience,
             give_up=self.settings.give_up if give_up is None else give_up,
@@ -278,18 +278,18 @@ class _CpPhase:
         if self._solver is not None:
             self._solver.stop_search()
 
-    def run(self, deadline: float) -> None:
+    def run(self, budget: Budget) -> None:
         try:
-            self._run(deadline)
+            self._run(budget)
         finally:
             self.done.set()
 
-    def _run(self, deadline: float) -> None:
+    def _run(self, budget: Budget) -> None:
         reduced, tracker = self.reduced, self.tracker
         incumbent_at_fixing = tracker.plan_value
         built = build_model(reduced.problem)
         solver = cp_model.CpSolver()
-        configure(solver, _with_limit(self.options, deadline - time.perf_counter(), self.workers))
+        configure(solver, _with_limit(self.options, budget, self.workers))
         if self.workers == 1:
             # Alone on its core, CP-SAT still runs its portfolio (LNS included) by turns.
             solver.parameters.interleave_search = True
@@ -298,7 +298,8 @@ class _CpPhase:
         self._solver = solver
         if self._stop:
             return
-        code = solver.solve(built.model, _CpCallback(tracker))
+        with budget.stop_cpsat(solver):
+            code = solver.solve(built.model, _CpCallback(tracker))
         self.stats["cpsat_status"] = solver.status_name(code)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             tracker.offer(float(solver.objective_value), _read(reduced.problem, solver), source="cpsat")
@@ -346,8 +347,8 @@ class _HighsPhase:
         self.interrupter = SolveInterrupter()
         self._thread: threading.Thread | None = None
 
-    def start(self, deadline: float) -> None:
-        self._thread = threading.Thread(target=self.run, args=(deadline,), name="engine-highs", daemon=True)
+    def start(self, budget: Budget) -> None:
+        self._thread = threading.Thread(target=self.run, args=(budget,), name="engine-highs", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -360,32 +361,31 @@ class _HighsPhase:
                 self.stop()
             self._thread.join(0.05)
 
-    def run(self, deadline: float) -> None:
+    def run(self, budget: Budget) -> None:
         try:
-            self._run(deadline)
+            self._run(budget)
         finally:
             self.done.set()
             self.tracker.check_proven()
 
-    def _run(self, deadline: float) -> None:
+    def _run(self, budget: Budget) -> None:
         self.stats[f"{self.label}_scope"] = self.scope
         if self.as_peer:
-            self._solve(deadline, hint=None, exact_gap=False)
+            self._solve(budget, hint=None, exact_gap=False)
             if self.interrupter.interrupted or self.tracker.proven():
                 return
-            self._solve(deadline, hint=self.tracker.plan, exact_gap=True)
+            self._solve(budget, hint=self.tracker.plan, exact_gap=True)
         else:
-            self._solve(deadline, hint=self.hint, exact_gap=True)
+            self._solve(budget, hint=self.hint, exact_gap=True)
 
-    def _solve(self, deadline: float, hint: np.ndarray | None, exact_gap: bool) -> None:
+    def _solve(self, budget: Budget, hint: np.ndarray | None, exact_gap: bool) -> None:
         tracker = self.tracker
         incumbent_at_fixing = tracker.plan_value
-        seconds = deadline - time.perf_counter()
-        if seconds < 0.2:
+        if budget.remaining() < 0.2:
             return
         out = solve_highs(
             self.model,
-            seconds,
+            budget,
             seed=self.seed,
             interrupter=self.interrupter,
             exact_gap=exact_gap,
@@ -432,6 +432,7 @@ class GapEngineSolver:
 
     def _solve_full(self, problem: AssignmentProblem, options: SolveOptions) -> SolveResult:
         start = time.perf_counter()
+        options = options.clock()
         other = side_constraints(problem)
         if other:
             log.info("engine: side constraints %s; solving the full CP-SAT model", other)
@@ -444,8 +445,7 @@ class GapEngineSolver:
     # -- pure GAP -------------------------------------------------------------------------
     def _gap(self, problem: AssignmentProblem, options: SolveOptions, start: float) -> SolveResult:
         s = self.settings
-        limit = float(options.time_limit_seconds)
-        deadline = start + limit
+        budget = options.timer
         dense = to_dense(problem)
         tracker = _Tracker(options, start)
         stats: dict[str, float | int | str] = {"path": "gap"}
@@ -454,7 +454,7 @@ class GapEngineSolver:
         if problem.n_pairs > s.full_mip_below_pairs:
             return self._phases(problem, options, start, dense, tracker, stats, None)
         mip = _HighsPhase(problem, "full", options, tracker, stats, as_peer=True)
-        mip.start(deadline)
+        mip.start(budget)
         # Our own phases run in a thread (normal priority; only a second MIP lowers it).
         out: list[SolveResult] = []
         failed: list[BaseException] = []
@@ -467,7 +467,9 @@ class GapEngineSolver:
 
         worker = threading.Thread(target=phases, name="engine-phases", daemon=True)
         worker.start()
-        worker.join(max(deadline - time.perf_counter(), 0.0) + s.overrun_seconds)
+        # The budget's overrun policy, half waited for the phases to end by themselves and half
+        # for them to notice a stop.
+        worker.join(budget.remaining() + OVERRUN_SECONDS / 2)
         if worker.is_alive():
             # A phase at the lowest priority on a busy machine can take seconds to notice
             # the deadline (or to read its model back): stop everything, wait a moment, and
@@ -475,7 +477,7 @@ class GapEngineSolver:
             # a consistent snapshot) instead of overrunning the caller's limit.
             tracker.stop_all()
             mip.stop()
-            worker.join(s.overrun_seconds)
+            worker.join(OVERRUN_SECONDS / 2)
             if worker.is_alive():
                 log.warning("engine: a phase overran the deadline; answering without it")
                 return self._result(problem, tracker, start, {**stats, "overrun": 1})
@@ -496,27 +498,27 @@ class GapEngineSolver:
         mip: _HighsPhase | None,
     ) -> SolveResult:
         s = self.settings
-        limit = float(options.time_limit_seconds)
-        deadline = start + limit
+        budget = options.timer
+        limit = budget.seconds
 
         # Phase 1: the bound and the prices. A rough objective estimate steers the steps;
         # the per-job minimum cost is a valid (weak) bound, so the estimate sits above it.
         floor = float(np.where(dense.eligible, dense.cost, np.inf).min(axis=0).sum())
         estimate = floor + 0.05 * abs(floor) + 1.0
-        lag = ascend(dense, estimate, min(s.lagrange_share * limit, s.lagrange_max_seconds))
+        lag = ascend(dense, estimate, budget.child(min(s.lagrange_share * limit, s.lagrange_max_seconds)))
         tracker.raise_bound(float(lag.bound))  # HiGHS may have raised it already
         stats["lagrangian_iterations"] = lag.iterations
         stats["lagrangian_seconds"] = round(time.perf_counter() - start, 3)
 
         # Phase 2: a short local search for a first incumbent, which the fixing needs.
         searcher = _Searcher(dense, lag, s, options, tracker)
-        searcher.run(start + s.first_search_share * limit, should_stop=tracker.proven)
+        searcher.run(budget.until(budget.started + s.first_search_share * limit), should_stop=tracker.proven)
         if tracker.plan is not None:
             # Re-aim the ascent at the incumbent: a better target gives better steps.
             more = ascend(
                 dense,
                 tracker.plan_value,
-                min(0.03 * limit, 1.0),
+                budget.child(min(0.03 * limit, 1.0)),
                 max_iterations=500,
                 incumbent=tracker.plan_value,
                 start=lag.multipliers,
@@ -556,12 +558,12 @@ class GapEngineSolver:
             )
             worker = threading.Thread(
                 target=twin.run,
-                args=(deadline,),
+                args=(budget,),
                 kwargs={"should_stop": tracker.proven, "give_up": 0},
                 daemon=True,
             )
             worker.start()
-            searcher.run(deadline, should_stop=tracker.proven, give_up=0)
+            searcher.run(budget, should_stop=tracker.proven, give_up=0)
             worker.join()
             stats["twin_best"] = float(twin.state.best[0])
             stats["search_best"] = float(searcher.state.best[0])
@@ -569,7 +571,7 @@ class GapEngineSolver:
         if mip is None:
             scope = "exact" if reduced.exact else "heuristic"
             mip = _HighsPhase(reduced.problem, scope, options, tracker, stats)
-            mip.start(deadline)
+            mip.start(budget)
         tracker.when_proven(cp.stop)
         tracker.check_proven()  # HiGHS may have finished the job already
         if mip.scope == "full" and dense.n_jobs >= s.second_mip_jobs_per_agent * dense.n_agents:
@@ -591,14 +593,14 @@ class GapEngineSolver:
             tracker.check_proven()
             if s.low_priority_second_mip:
                 _lower_priority()  # the phases' own thread here (full path), never the caller's
-            second.run(deadline)
+            second.run(budget)
         elif problem.n_pairs <= s.cpsat_below_pairs:
             if mip.scope == "full" and s.low_priority_cpsat:
                 _lower_priority()  # the phases' own thread here (full path), never the caller's
-            cp.run(deadline)
+            cp.run(budget)
         else:
             # No giving up here: the core is the search's until the deadline.
-            searcher.run(deadline, should_stop=tracker.proven, give_up=0)
+            searcher.run(budget, should_stop=tracker.proven, give_up=0)
         mip.join()
         stats["search_best"] = float(searcher.state.best[0])
         return self._result(problem, tracker, start, stats)
@@ -633,8 +635,7 @@ class GapEngineSolver:
     ) -> SolveResult:
         # The planner's own CP-SAT backend: same model, same start heuristic, same rounding
         # of the bound and tight objective, so the two never disagree on a side-constrained case.
-        remaining = max(options.time_limit_seconds - (time.perf_counter() - start), 0.5)
-        result = CpSatSolver().solve(problem, _with_limit(options, remaining))
+        result = CpSatSolver().solve(problem, _with_limit(options, options.timer))
         return replace(
             result,
             solver=self.name,
@@ -680,9 +681,10 @@ def _read(problem: AssignmentProblem, solver: cp_model.CpSolver) -> np.ndarray:
     return out
 
 
-def _with_limit(options: SolveOptions, seconds: float, threads: int | None = None) -> SolveOptions:
+def _with_limit(options: SolveOptions, budget: Budget, threads: int | None = None) -> SolveOptions:
     return SolveOptions(
-        time_limit_seconds=max(float(seconds), 0.01),
+        time_limit_seconds=options.time_limit_seconds,
+        budget=budget,
         threads=options.threads if threads is None else threads,
         seed=options.seed,
         relative_gap=options.relative_gap,

@@ -28,6 +28,7 @@ from ortools.math_opt.python import callback, init_arguments, mathopt, model_par
 from ortools.util.python.solve_interrupter import SolveInterrupter
 from pybind11_abseil.status import StatusNotOk
 
+from planner.budget import Budget
 from planner.linear_model import relaxation_proto
 from planner.problem import AssignmentProblem
 
@@ -48,16 +49,17 @@ class LpBound:
 
 
 def lp_bound(
-    problem: AssignmentProblem, seconds: float, interrupter: SolveInterrupter | None = None
+    problem: AssignmentProblem, limit: Budget | float, interrupter: SolveInterrupter | None = None
 ) -> LpBound:
-    """HiGHS on the relaxation, within `seconds`; only a proven optimum of the LP counts."""
+    """HiGHS on the relaxation, within `limit` (a budget, or seconds); only a proven optimum
+    of the LP counts."""
     start = time.perf_counter()
+    budget = Budget.of(limit)
     proto = relaxation_proto(problem)
-    left = seconds - (time.perf_counter() - start)
-    if left <= 0:
+    if budget.expired():
         return LpBound(None, time.perf_counter() - start, "no time left after building the LP")
     try:
-        answer = solve_proto(proto, left, interrupter=interrupter)
+        answer = solve_proto(proto, budget, interrupter=interrupter)
     except StatusNotOk as exc:
         return LpBound(None, time.perf_counter() - start, f"HiGHS refused the LP: {exc}")
     elapsed = time.perf_counter() - start
@@ -85,16 +87,28 @@ def integer_bound(value: float) -> float:
 
 def solve_proto(
     proto: model_pb2.ModelProto,
-    seconds: float,
+    budget: Budget,
     interrupter: SolveInterrupter | None = None,
     hint: dict[int, float] | None = None,
     exact_gap: bool = False,
 ) -> result_pb2.SolveResultProto:
-    """HiGHS on a MathOpt model proto, handed to MathOpt's core solver directly:
-    `mathopt.Model.from_model_proto` builds a Python object per variable and row (seconds at
-    800,000 pairs, holding the GIL that other threads' solves need). `hint` maps variable
-    ids to values (a MIP start); with `exact_gap` a MIP stops only at a gap below one unit."""
-    params = mathopt.SolveParameters(time_limit=timedelta(seconds=max(seconds, 0.01)))
+    """HiGHS on a MathOpt model proto within `budget` (stopped on its cancellation), handed to
+    MathOpt's core solver directly: `mathopt.Model.from_model_proto` builds a Python object
+    per variable and row (seconds at 800,000 pairs, holding the GIL that other threads'
+    solves need). `hint` maps variable ids to values (a MIP start); with `exact_gap` a MIP
+    stops only at a gap below one unit."""
+    with budget.interrupter(interrupter) as stop:
+        return _solve_proto(proto, budget.limit_seconds(), stop, hint, exact_gap)
+
+
+def _solve_proto(
+    proto: model_pb2.ModelProto,
+    seconds: float,
+    interrupter: SolveInterrupter,
+    hint: dict[int, float] | None,
+    exact_gap: bool,
+) -> result_pb2.SolveResultProto:
+    params = mathopt.SolveParameters(time_limit=timedelta(seconds=seconds))
     if exact_gap:
         params.relative_gap_tolerance = 0.0
         params.absolute_gap_tolerance = 0.5
@@ -113,7 +127,7 @@ def solve_proto(
         None,
         callback.CallbackRegistration().to_proto(),
         None,
-        interrupter.pybind_interrupter if interrupter is not None else None,
+        interrupter.pybind_interrupter,
     )
 
 
@@ -128,17 +142,18 @@ def dense_values(vector: sparse_containers_pb2.SparseDoubleVectorProto, n: int) 
 
 
 class BackgroundBound:
-    """`lp_bound` in a thread (HiGHS releases the GIL), stoppable when the caller is done."""
+    """`lp_bound` in a thread (HiGHS releases the GIL) within `budget`, stoppable when the
+    caller is done (and on the budget's cancellation)."""
 
-    def __init__(self, problem: AssignmentProblem, seconds: float):
+    def __init__(self, problem: AssignmentProblem, budget: Budget):
         self._interrupter = SolveInterrupter()
         self.result: LpBound | None = None
-        self._thread = threading.Thread(target=self._run, args=(problem, seconds), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(problem, budget), daemon=True)
         self._thread.start()
 
-    def _run(self, problem: AssignmentProblem, seconds: float) -> None:
+    def _run(self, problem: AssignmentProblem, budget: Budget) -> None:
         try:
-            self.result = lp_bound(problem, seconds, self._interrupter)
+            self.result = lp_bound(problem, budget, self._interrupter)
         except Exception as exc:  # a bound is a bonus; never let it take the solve down
             self.result = LpBound(None, 0.0, f"LP failed: {exc}")
 

@@ -24,6 +24,7 @@ import numpy as np
 from ortools.math_opt import result_pb2
 from pybind11_abseil.status import StatusNotOk
 
+from planner.budget import Budget
 from planner.linear_model import relaxation_proto
 from planner.problem import UTIL_SCALE, AssignmentProblem
 from planner.solvers.cpsat import satisfies
@@ -94,30 +95,31 @@ def improve(
     problem: AssignmentProblem,
     plan: np.ndarray,
     lp: LpBound,
-    deadline: float,
+    limit: Budget | float,
     free_units: np.ndarray | None = None,
     level: np.ndarray | None = None,
     rounds: tuple[int, ...] = ROUNDS,
 ) -> Outcome:
-    """Rounds of the neighbourhood MIP until `deadline`; never returns a worse plan.
+    """Rounds of the neighbourhood MIP within `limit` (a budget, or seconds); never returns a
+    worse plan.
 
     `plan` may break rules where `free_units` says (a region whose heuristic found nothing
     valid): those units are free in every round, and the first valid plan found wins.
     With service levels, `level` is the plan's unit -> level vector."""
+    budget = Budget.of(limit)
     valid = satisfies(problem, plan, level)
     best = Outcome(plan, float(problem.objective_of(plan, level)) if valid else math.inf, level=level)
     if lp.x is None:
         return best
     for extra in rounds:
-        left = deadline - time.perf_counter()
-        if left < MIN_ROUND_SECONDS:
+        if budget.remaining() < MIN_ROUND_SECONDS:
             break
         started = time.perf_counter()
         keep = neighbourhood(
             problem, best.plan, lp.x, lp.reduced_cost, extra, None if valid else free_units, best.level
         )
         # HiGHS refuses a start that breaks a row ("kError"), so only a valid plan goes in.
-        found, reason, _ = solve_mip(problem, keep, (best.plan, best.level) if valid else None, left)
+        found, reason, _ = solve_mip(problem, keep, (best.plan, best.level) if valid else None, budget)
         value = float(problem.objective_of(*found)) if found is not None else None
         best.rounds.append(
             Round(extra, int(keep.sum()), reason, value, round(time.perf_counter() - started, 3))
@@ -133,18 +135,18 @@ Choice = tuple[np.ndarray, np.ndarray | None]  # unit -> agent, unit -> level (N
 
 
 def solve_mip(
-    problem: AssignmentProblem, keep: np.ndarray, start: Choice | None, seconds: float
+    problem: AssignmentProblem, keep: np.ndarray, start: Choice | None, budget: Budget
 ) -> tuple[Choice | None, str, float | None]:
-    """HiGHS on the MIP restricted to the pairs in `keep` (all of them: the whole model).
+    """HiGHS on the MIP restricted to the pairs in `keep` (all of them: the whole model),
+    within `budget`.
     Returns the plan if it keeps every rule exactly, HiGHS' termination reason, and its dual
     bound (a bound of the whole problem only when `keep` holds every pair)."""
     sub = replace(problem.with_pairs(keep), hint=None)
-    began = time.perf_counter()
     proto = relaxation_proto(sub, integer=True)
     try:
         answer = solve_proto(
             proto,
-            seconds - (time.perf_counter() - began),
+            budget,
             hint=None if start is None else _hint(sub, *start),
             exact_gap=True,
         )

@@ -18,8 +18,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from planner.budget import Budget
 from planner.problem import AssignmentProblem
-from planner.solvers.base import AssignmentSolver, SolveOptions, SolveResult
+from planner.solvers.base import AssignmentSolver, SolveOptions, SolveResult, cancelled_note
 from planner.solvers.construct import construct
 from planner.solvers.cpsat import satisfies
 from planner.solvers.decompose import components, limit_shortfalls, sole_agent_load
@@ -34,10 +35,13 @@ log = logging.getLogger(__name__)
 FULL_TRY_SHARE = 0.85
 
 
-def _spent(start: float, options: SolveOptions) -> float:
-    """Seconds used so far, as the limit counts them: a deterministic run's limit is work, not
-    wall time, so what the clock says must not change what the solver is given."""
-    return 0.0 if options.deterministic else time.perf_counter() - start
+def _phase(options: SolveOptions, budget: Budget, share: float) -> SolveOptions:
+    """Options for a phase within `budget`. A deterministic run's limit is work, not wall time,
+    so what the clock says must not change what the solver is given: it gets `share` of the
+    user's figure as its deterministic limit (the budget still carries the cancellation)."""
+    if options.deterministic:
+        return options.within(budget, time_limit_seconds=options.time_limit_seconds * share)
+    return options.within(budget)
 
 
 def short_of_hours(full: AssignmentProblem) -> bool:
@@ -75,35 +79,39 @@ def with_shortfall(
     weights every reduced or unserved option costs more than the travel, match and balance
     it could save); otherwise the hours fall short and `solve_short` (default: `ShortfallSolver`)
     plans the options."""
+    options = options.clock()
     if not problem.has_options:
-        return solve_full(problem, options)
+        return cancelled_note(solve_full(problem, options), options.timer)
     start = time.perf_counter()
-    limit = options.time_limit_seconds
+    budget = options.timer
     full = problem.full_service()
     result: SolveResult | None = None
+    full_share = 1.0
     if not short_of_hours(full):
         plan = construct(full)
         # The construction proves full service fits; without it, the full-service search
         # gets a share of the time to find a plan before the shortfall model takes over.
         fits = satisfies(full, plan)
-        share = 1.0 if fits else FULL_TRY_SHARE
-        left = limit * share - _spent(start, options)
+        full_share = 1.0 if fits else FULL_TRY_SHARE
         tried = solve_full(
-            replace(full, hint=plan) if fits else full, replace(options, time_limit_seconds=left)
+            replace(full, hint=plan) if fits else full,
+            _phase(options, budget.until(budget.started + full_share * budget.seconds), full_share),
         )
         if tried.status.has_solution and tried.unit_agent is not None and satisfies(full, tried.unit_agent):
             result, service = tried, "full service fits"
     if result is None:
         log.info("full service does not fit; planning the shortfall (%d options)", problem.n_pairs)
-        left = limit - _spent(start, options)
         short = solve_short if solve_short is not None else ShortfallSolver().solve
-        result = short(problem, replace(options, time_limit_seconds=left))
+        result = short(problem, _phase(options, budget.child(budget.remaining()), 1.0))
         service = "shortfall"
-    return replace(
-        result,
-        solver=name,
-        runtime_seconds=time.perf_counter() - start,
-        statistics={**result.statistics, "service": service},
+    return cancelled_note(
+        replace(
+            result,
+            solver=name,
+            runtime_seconds=time.perf_counter() - start,
+            statistics={**result.statistics, "service": service},
+        ),
+        budget,
     )
 
 

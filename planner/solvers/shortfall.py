@@ -35,8 +35,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from planner.budget import Budget
 from planner.problem import AssignmentProblem
-from planner.solvers.base import SolveOptions, SolveResult, Status
+from planner.solvers.base import SolveOptions, SolveResult, Status, cancelled_note
 from planner.solvers.cpsat import satisfies
 from planner.solvers.decompose import cheapest_bound, components, place_part, restrict
 from planner.solvers.lp_bound import BackgroundBound, integer_bound, lp_bound
@@ -67,31 +68,32 @@ class ShortfallSolver:
 
     def solve(self, problem: AssignmentProblem, options: SolveOptions) -> SolveResult:
         start = time.perf_counter()
-        limit = options.time_limit_seconds
-        deadline = start + limit - END_MARGIN
-        lp = BackgroundBound(problem, max(limit - END_MARGIN, 0.1))
+        budget = options.clock().timer
+        work = budget.child(budget.remaining() - END_MARGIN)
+        lp = BackgroundBound(problem, work)
         best = _Best(problem)
-        best.offer(value_first(problem), "start")
+        best.offer(value_first(problem, budget=work), "start")
         stats: dict[str, float | int | str] = {"start_seconds": round(time.perf_counter() - start, 3)}
         parts_bound: float | None = None
         parts = [(u, a) for u, a in components(problem) if u.size]
         if len(parts) > 1 and problem.max_moves is None and problem.lower is None:
             # Regions share nothing but the balance term: each one's MIP alone (balance dropped,
             # a relaxation, so the parts' bounds add up to a bound of the whole).
-            plan, parts_bound = self._solve_parts(problem, parts, start + PARTS_SHARE * limit)
+            plan, parts_bound = self._solve_parts(
+                problem, parts, work, budget.started + PARTS_SHARE * budget.seconds
+            )
             best.offer(plan, "parts")
             stats["parts"] = len(parts)
             stats["parts_seconds"] = round(time.perf_counter() - start, 3)
             stats["parts_bound"] = parts_bound
-        relaxed = lp.wait(max(start + LP_WAIT_SHARE * limit - time.perf_counter(), 0.0))
+        relaxed = lp.wait(budget.until(budget.started + LP_WAIT_SHARE * budget.seconds).remaining())
         mip_bound: float | None = None
         if relaxed is not None and relaxed.x is not None:
             if parts_bound is None:
-                best.offer(lp_start(problem, relaxed.x), "lp_start")
+                best.offer(lp_start(problem, relaxed.x, work), "lp_start")
             if problem.n_pairs <= FULL_MIP_MAX_PAIRS and parts_bound is None:
                 everything = np.ones(problem.n_pairs, dtype=bool)
-                seconds = deadline - time.perf_counter()
-                found, reason, mip_bound = solve_mip(problem, everything, best.choice(), seconds)
+                found, reason, mip_bound = solve_mip(problem, everything, best.choice(), work)
                 stats["mip"] = reason
                 best.offer(found, "mip")
             else:
@@ -99,7 +101,7 @@ class ShortfallSolver:
                     problem,
                     best.plan,
                     relaxed,
-                    max(deadline, time.perf_counter()),
+                    work,
                     level=best.level,
                     rounds=RINS_ROUNDS,
                 )
@@ -111,7 +113,9 @@ class ShortfallSolver:
         runtime = time.perf_counter() - start
         stats["found_by"] = best.found_by
         if not best.valid:
-            return SolveResult(Status.TIMEOUT, self.name, None, None, None, runtime, statistics=stats)
+            return cancelled_note(
+                SolveResult(Status.TIMEOUT, self.name, None, None, None, runtime, statistics=stats), budget
+            )
         bounds = [0.0]
         if relaxed is not None and relaxed.bound is not None:
             bounds.append(relaxed.bound)
@@ -121,7 +125,7 @@ class ShortfallSolver:
             if extra is not None:
                 bounds.append(integer_bound(extra))
         bound = min(max(bounds), best.objective)
-        return SolveResult(
+        result = SolveResult(
             Status.OPTIMAL if best.objective <= bound else Status.FEASIBLE,
             self.name,
             best.plan,
@@ -131,9 +135,14 @@ class ShortfallSolver:
             statistics=stats,
             unit_level=best.level,
         )
+        return cancelled_note(result, budget)
 
     def _solve_parts(
-        self, problem: AssignmentProblem, parts: list[tuple[np.ndarray, np.ndarray]], parts_deadline: float
+        self,
+        problem: AssignmentProblem,
+        parts: list[tuple[np.ndarray, np.ndarray]],
+        work: Budget,
+        parts_until: float,
     ) -> tuple[Choice, float]:
         """Each part alone, the time shared by the parts' sizes: its LP, a start from the LP's
         integral part or value first (the better), HiGHS on the part's MIP, then neighbourhood
@@ -149,22 +158,21 @@ class ShortfallSolver:
         pairs_left = problem.n_pairs  # every pair lies in exactly one part
         for units, agents in sorted(parts, key=lambda p: p[0].size):
             sub = replace(restrict(problem, units, agents, scale=1), balance_coef=0)
-            seconds = max((parts_deadline - time.perf_counter()) * sub.n_pairs / max(pairs_left, 1), 0.5)
-            part_deadline = time.perf_counter() + seconds
+            seconds = max(work.until(parts_until).remaining() * sub.n_pairs / max(pairs_left, 1), 0.5)
+            part = work.child(seconds)
             pairs_left -= sub.n_pairs
-            relaxed = lp_bound(sub, seconds * PART_LP_SHARE)
+            relaxed = lp_bound(sub, part.child(seconds * PART_LP_SHARE))
             best = _Best(sub)
-            best.offer(value_first(sub), "start")
+            best.offer(value_first(sub, budget=part), "start")
             if relaxed.x is not None:
-                best.offer(lp_start(sub, relaxed.x), "lp_start")
+                best.offer(lp_start(sub, relaxed.x, part), "lp_start")
             share = PART_MIP_SHARE if sub.n_pairs > SMALL_PART_PAIRS else 1.0
-            mip_seconds = (part_deadline - time.perf_counter()) * share
             found, reason, part_bound = solve_mip(
-                sub, np.ones(sub.n_pairs, dtype=bool), best.choice(), mip_seconds
+                sub, np.ones(sub.n_pairs, dtype=bool), best.choice(), part.share(share)
             )
             best.offer(found, "mip")
             if reason != "optimal" and relaxed.x is not None:
-                rounds = improve(sub, best.plan, relaxed, part_deadline, level=best.level, rounds=RINS_ROUNDS)
+                rounds = improve(sub, best.plan, relaxed, part, level=best.level, rounds=RINS_ROUNDS)
                 if math.isfinite(rounds.objective):
                     best.offer((rounds.plan, rounds.level), "rins")
             if relaxed.bound is not None:

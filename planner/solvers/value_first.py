@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import heapq
 import math
-import time
 
 import numpy as np
 
+from planner.budget import Budget
 from planner.problem import AssignmentProblem
 from planner.solvers.construct import Placement
 from planner.solvers.rins import AGREE
 
 REPAIR_OPTIONS = 3  # a unit that finds no room tries to make some on its 3 cheapest agents
+REPAIR_SECONDS = 1.0  # making room for units that find none stops after this
 
 
 def value_first(
-    problem: AssignmentProblem, fixed: np.ndarray | None = None, repair_seconds: float = 1.0
+    problem: AssignmentProblem, fixed: np.ndarray | None = None, budget: Budget | None = None
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """A valid plan (capacity, account caps, move budget; not the lower band) that serves the
     most valuable hours first. Returns unit -> agent (-1 unserved) and unit -> level.
@@ -32,7 +33,7 @@ def value_first(
     `fixed` (unit -> pair, -1 free) places units first, as given: the LP's integral part.
     It must fit together; the other units then fill the room left. Making room for a unit
     that finds none (relocating, then ejecting less valuable units) stops after
-    `repair_seconds`; later units then take only the room they find."""
+    `REPAIR_SECONDS` (within `budget`); later units then take only the room they find."""
     pairs_of = problem.pairs_of_unit()
     level = problem.pair_level if problem.pair_level is not None else np.zeros(problem.n_pairs, np.int64)
     weight, agent_of, cost = problem.pair_weight, problem.pair_agent, problem.pair_cost
@@ -139,7 +140,7 @@ def value_first(
     queue = [(-priority[u], int(u)) for u in order.tolist() if chosen[u] < 0]
     heapq.heapify(queue)
     ejections_left = 5 * problem.n_units
-    repair_until = time.perf_counter() + repair_seconds
+    repair = Budget(REPAIR_SECONDS) if budget is None else budget.child(REPAIR_SECONDS)
     while queue:
         _, u = heapq.heappop(queue)
         if chosen[u] >= 0 or priority[u] < 0:
@@ -148,7 +149,7 @@ def value_first(
         if p >= 0:
             state.place(u, p)
             continue
-        if ejections_left > 0 and time.perf_counter() < repair_until:
+        if ejections_left > 0 and not repair.expired():
             ejections_left -= 1
             if relocate_for(u):
                 continue
@@ -170,11 +171,13 @@ def value_first(
     return problem.read_choice(chosen[chosen >= 0])
 
 
-def lp_start(problem: AssignmentProblem, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+def lp_start(
+    problem: AssignmentProblem, x: np.ndarray, budget: Budget | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
     """The LP optimum's integral part (units it places wholly on one option), the rest filled
     value first. Such an LP has few fractional units (at most about one per tight row), so
     this start agrees with the LP almost everywhere and the neighbourhood MIP stays small."""
     whole = np.nonzero(x >= AGREE)[0]
     fixed = np.full(problem.n_units, -1, dtype=np.int64)
     fixed[problem.pair_unit[whole]] = whole
-    return value_first(problem, fixed)
+    return value_first(problem, fixed, budget)
