@@ -298,6 +298,26 @@ def test_calendar_tab_in_browser(dashboard_server: Server, tmp_path: Path) -> No
             )
             expect(grid.locator("td[data-date='2025-04-27']")).to_have_class("day-makeup")
             page.screenshot(path=str(tmp_path / "dashboard-calendar.png"), full_page=True)
+
+            # In Chinese: the calendar drawn again, days and dates through Intl in zh-CN.
+            page.select_option("#lang", "zh-CN")
+            expect(page.locator("#calendar-out h2").first).to_contain_text("拜访安排")
+            grid = page.get_by_test_id("week-grid")
+            expect(grid.locator("thead th").nth(1)).to_have_text("周一")
+            expect(grid.locator("td[data-date='2025-05-01']")).to_have_attribute(
+                "title", "法定节假日：Labor Day"
+            )
+            expect(grid.locator("tbody th").first).to_have_text("4月21日 当周")
+            expect(page.get_by_test_id("calendar-managers").locator("thead th").first).to_have_text(
+                "客户经理"
+            )
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.select_option("#calendar-manager", busiest)
+            for size in ((1280, 800), (390, 844)):
+                _shoot(page, "lang-zh-calendar", size)
+                page.get_by_test_id("week-grid").scroll_into_view_if_needed()
+                _shoot(page, "lang-zh-calendar-grid", size)
+                assert _smallest_chart_text(page, "#calendar-out") >= 10.9  # 11 px, less rounding
             assert errors == []
         finally:
             browser.close()
@@ -562,7 +582,8 @@ WRITE_CONTROLS = (
 
 def _shoot(page: Any, name: str, size: tuple[int, int]) -> None:
     page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.wait_for_timeout(150)  # charts are drawn at their box's width once laid out
+    page.wait_for_timeout(700)  # the page draws the tab's charts again at the new width
+    page.wait_for_load_state("networkidle")
     if size[0] < 600:
         _no_sideways_scroll(page)
     page.screenshot(path=str(ARTIFACTS / f"{name}-{size[0]}.png"), full_page=False)

@@ -517,8 +517,25 @@ function wireLanguage() {
   });
 }
 
+// Charts are drawn at their box's width: when the window's width changes (a phone turned, a window
+// resized) the tab on screen is drawn again, so chart text keeps its size instead of being scaled.
+function wireResize() {
+  let width = window.innerWidth, timer = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (Math.abs(window.innerWidth - width) < 40 || !state.dataset) return;
+      width = window.innerWidth;
+      if (!$("#tab-plan").hidden) guard(renderPlan);
+      if (!$("#tab-fairness").hidden) guard(renderFairness);
+      if (!$("#tab-calendar").hidden) guard(renderCalendar);
+    }, 200);
+  });
+}
+
 loadMessages().then(() => {
   applyPage();
   wireLanguage();
+  wireResize();
   wire();
 });

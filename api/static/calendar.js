@@ -203,10 +203,11 @@ function resultView(c, note) {
       h("div", { class: "card" }, t("cal.over_days"), h("b", {}, fmt(s.days_over_capacity)))),
     h("div", { class: "grid" },
       h("div", {}, h("h2", {}, t("cal.chart")),
-        hbars(c.managers.map((m) => ({ label: who(m.manager_id), value: m.planned_visits, max: m.required_visits,
+        fixedWidth(hbars(c.managers.map((m) => ({ label: who(m.manager_id), value: m.planned_visits, max: m.required_visits,
           colour: m.missed_visits ? COLOURS["u-high"] : COLOURS["u-ok"],
           tip: t("cal.chart_tip", { manager: m.manager_id, planned: fmt(m.planned_visits), required: fmt(m.required_visits) }) })),
-        { width: Math.min(700, widthOf($("#calendar-out"), 560)) }))),
+        // Less the grid cell's padding and border, so the chart is drawn 1:1 and its text stays 11 px.
+        { width: Math.min(700, widthOf($("#calendar-out"), 560) - 20) })))),
     h("h2", {}, t("cal.managers")),
     h("div", { class: "scroll" }, table(
       [...["manager", "accounts", "working_days", "planned", "required", "missed", "travel", "visit", "short", "file"].map((k) => t(`cal.col.${k}`)), ""],
@@ -228,6 +229,12 @@ function resultView(c, note) {
       t("cal.bar_legend")),
     h("div", { id: "calendar-grid", class: "scroll" }),
   ];
+}
+
+// At most 700 px drawn: shown at that size (not stretched across a wide screen, its text with it).
+function fixedWidth(svg) {
+  svg.setAttribute("width", svg.viewBox.baseVal.width);
+  return svg;
 }
 
 function pickManager(managerId) {
