@@ -172,6 +172,13 @@ def test_scenario_then_compare_in_browser(dashboard_server: Server, tmp_path: Pa
             with dashboard_server.client() as c:
                 now = c.get(f"/api/v1/datasets/{dataset_id}/current-plan", headers=READ).json()["id"]
             assert now == other
+
+            # The scenario's answer still on its tab is redrawn in Chinese at the switch.
+            page.click("#tabs button[data-tab=scenario]")
+            page.select_option("#lang", "zh-CN")
+            expect(page.locator("#scenario-result h2")).to_contain_text("结果：")
+            expect(page.get_by_test_id("job-status")).to_contain_text("已完成")
+            expect(page.get_by_test_id("compare-with-current")).to_have_text("与当前方案对比")
             assert errors == []
         finally:
             browser.close()

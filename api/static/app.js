@@ -485,6 +485,7 @@ function wire() {
     if (!state.dataset) { status(t("status.pick_dataset"), true); return; }
     guard(async () => {
       const { job, result } = await runScenario(e.target, $("#scenario-result"), $("#job-progress"));
+      state.scenarioShown = { job, result };
       $("#scenario-result").replaceChildren(...resultView(job, result));
     });
   });
@@ -510,6 +511,12 @@ function wireLanguage() {
     showMe();
     showChosen();
     if (!state.dataset) { status(getKey() ? "" : t("status.enter_key")); return; }
+    // The last scenario's answer, as it is on screen (its job line too).
+    if (state.scenarioShown) {
+      const { job, result } = state.scenarioShown;
+      $("#scenario-result").replaceChildren(...resultView(job, result));
+      $("#job-progress").replaceChildren(progressView(job, Number(new FormData($("#scenario-form")).get("time_limit") || 5)));
+    }
     guard(async () => {
       await selectDataset(state.dataset.id);
       if (!$("#tab-compare").hidden && state.compared) await runCompare(state.compared);
