@@ -20,9 +20,9 @@ import numpy as np
 from planner.context import Context
 from planner.models import Plan
 from planner.objective import (
+    account_level_counts,
     balance_cp_per_permille,
     balanced_managers,
-    level_counts,
     level_names,
     pair_metrics,
     plan_level_index,
@@ -40,7 +40,7 @@ class Compiled:
 
     def to_plan(self, unit_agent: np.ndarray, unit_level: np.ndarray | None = None) -> Plan:
         ids = self.ctx.manager_ids
-        counts = level_counts(self.ctx)
+        counts = account_level_counts(self.ctx)
         assignment: dict[str, str | None] = {}
         service: dict[str, str] = {}
         for u, members in enumerate(self.ctx.groups):
@@ -50,7 +50,7 @@ class Compiled:
                 account_id = self.ctx.account_ids[i]
                 assignment[account_id] = ids[agent] if agent >= 0 else None
                 tier = int(self.ctx.tier[i])
-                own = min(level, int(counts[tier]) - 1)
+                own = min(level, int(counts[i]) - 1)
                 if own > 0:
                     service[account_id] = level_names(self.ctx, tier)[own]
         return Plan(assignment={a: assignment[a] for a in self.ctx.account_ids}, service=service)
@@ -90,10 +90,9 @@ def compile_problem(
     unit_ok = np.logical_and.reduceat(ok[order], starts, axis=0) if n else np.zeros((0, m), bool)
     pu, pa = np.nonzero(unit_ok)  # row-major, so the keys pu * m + pa come out sorted
     # Levels a unit may be served at: as many as its member with the most.
-    counts = level_counts(ctx)
     unit_levels = np.ones(len(groups), dtype=np.int64)
     if allow and n:
-        np.maximum.at(unit_levels, ctx.group_of, counts[ctx.tier])
+        np.maximum.at(unit_levels, ctx.group_of, account_level_counts(ctx))
     width = int(unit_levels.max(initial=1))
     # Pairs level-major within each (unit, agent): key = (unit * m + agent) * width + level.
     pl = np.tile(np.arange(width), pu.size)

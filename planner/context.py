@@ -97,6 +97,14 @@ class Context:
         return np.array([round(m.capacity_hours * 100) for m in self.dataset.managers], dtype=np.int64)
 
     @cached_property
+    def own_every_weeks(self) -> np.ndarray:
+        """(N,) each account's own visit_every_weeks, nan where its tier's applies."""
+        return np.array(
+            [np.nan if a.visit_every_weeks is None else a.visit_every_weeks for a in self.dataset.accounts],
+            dtype=float,
+        )
+
+    @cached_property
     def max_accounts(self) -> np.ndarray:
         return np.array(
             [-1 if m.max_accounts is None else m.max_accounts for m in self.dataset.managers], dtype=np.int64

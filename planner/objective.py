@@ -7,7 +7,8 @@ same objective to the last digit:
 - utilisation in per-mille of capacity: the spread term uses ceil(max) - floor(min).
 
 Per pair (a, m) at service level l, with v = visits per month of a's tier at level l (level 0
-is the tier's full service, 1.. its reduced levels, a tier with fewer levels stays at its last)
+is the tier's full service, 1.. its reduced levels, a tier with fewer levels stays at its last;
+an account with its own `visit_every_weeks` E has v = (52/12) / E and no reduced level)
 and t = one-way travel hours:
     travel_hours  = v x 2t
     hours         = v x hours_per_visit + travel_hours + admin_hours_per_month
@@ -34,6 +35,7 @@ import numpy as np
 from planner.context import Context
 from planner.geo import haversine_km
 from planner.models import TIER_ORDER, Plan
+from planner.models.policy import WEEKS_PER_MONTH
 from planner.problem import UTIL_SCALE
 from planner.rules import current_may_stay
 
@@ -71,6 +73,24 @@ def level_counts(ctx: Context) -> np.ndarray:
     return np.array([1 + len(ctx.dataset.policy.tiers[t].reduced_levels) for t in TIER_ORDER])
 
 
+def full_visits(ctx: Context) -> np.ndarray:
+    """(N,) visits per month at full service: the account's own frequency (`visit_every_weeks`
+    column, a month = 52/12 weeks) where it has one, else its tier's."""
+    own = ctx.own_every_weeks
+    return np.where(np.isnan(own), ctx.tier_param("visits_per_month")[ctx.tier], WEEKS_PER_MONTH / own)
+
+
+def account_level_counts(ctx: Context) -> np.ndarray:
+    """(N,) service levels each account may get: its tier's, or 1 (full only) for an account with
+    its own frequency (a contract's or an at-risk customer's is kept or not served, not thinned)."""
+    return np.where(np.isnan(ctx.own_every_weeks), level_counts(ctx)[ctx.tier], 1)
+
+
+def account_level_names(ctx: Context, i: int) -> list[str]:
+    """Names of account i's levels: its tier's, or "full" only (`account_level_counts`)."""
+    return level_names(ctx, int(ctx.tier[i]))[: int(account_level_counts(ctx)[i])]
+
+
 def level_names(ctx: Context, tier: int) -> list[str]:
     """Names of a tier's levels, index = level: "full", then its reduced levels'."""
     rule = ctx.dataset.policy.tiers[TIER_ORDER[tier]]
@@ -84,10 +104,10 @@ def plan_level_index(ctx: Context, plan: Plan) -> np.ndarray:
         i = ctx.account_index.get(account_id)
         if i is None:
             continue
-        names = level_names(ctx, int(ctx.tier[i]))
+        names = account_level_names(ctx, i)
         if name not in names:
             raise KeyError(
-                f"account {account_id}: unknown service level {name!r} (its tier has {', '.join(names)})"
+                f"account {account_id}: unknown service level {name!r} (it has {', '.join(names)})"
             )
         out[i] = names.index(name)
     return out
@@ -103,7 +123,7 @@ def unserved_cp(ctx: Context, a: np.ndarray) -> np.ndarray:
     """Cost of leaving account(s) a unserved: their whole monthly service, priced per hour."""
     tier = ctx.tier[a]
     service_h = (
-        ctx.tier_param("visits_per_month")[tier] * ctx.tier_param("hours_per_visit")[tier]
+        full_visits(ctx)[a] * ctx.tier_param("hours_per_visit")[tier]
         + ctx.tier_param("admin_hours_per_month")[tier]
     )
     return np.rint(lost_points_per_hour(ctx, a) * service_h * 100).astype(np.int64)
@@ -134,12 +154,12 @@ def pair_metrics(ctx: Context, a: np.ndarray, m: np.ndarray, level: np.ndarray |
     counts as its last)."""
     w = ctx.dataset.policy.weights
     tier = ctx.tier[a]
-    full_visits = ctx.tier_param("visits_per_month")[tier]
+    full = full_visits(ctx)[a]
     if level is None:
-        visits = full_visits
+        visits = full
     else:
-        level = np.minimum(level, level_counts(ctx)[tier] - 1)
-        visits = level_visits(ctx)[tier, level]
+        level = np.minimum(level, account_level_counts(ctx)[a] - 1)
+        visits = np.where(level == 0, full, level_visits(ctx)[tier, level])
     travel_h = visits * 2 * one_way_hours(ctx, a, m)
     hours = (
         visits * ctx.tier_param("hours_per_visit")[tier]
@@ -159,10 +179,7 @@ def pair_metrics(ctx: Context, a: np.ndarray, m: np.ndarray, level: np.ndarray |
         move_cp=np.where(moved, np.rint(move_points * 100), 0).astype(np.int64),
         moved=np.asarray(moved, dtype=bool),
         reduced_cp=np.rint(
-            lost_points_per_hour(ctx, a)
-            * (full_visits - visits)
-            * ctx.tier_param("hours_per_visit")[tier]
-            * 100
+            lost_points_per_hour(ctx, a) * (full - visits) * ctx.tier_param("hours_per_visit")[tier] * 100
         ).astype(np.int64),
     )
 

@@ -18,6 +18,7 @@ from icalendar import Calendar
 from typer.testing import CliRunner
 
 import planner.cli.calendar  # noqa: F401  (registers the commands on the app)
+from planner.budget import Budget
 from planner.calendar.build import build_manager, load_inputs
 from planner.calendar.check import check_calendar
 from planner.calendar.frequency import required_visits, visit_windows
@@ -217,7 +218,7 @@ def test_shortfall_is_reported_most_valuable_first(tmp_path):
         accounts=accounts,
         leave=[("M1", "2024-02-01", "2024-02-01"), ("M1", "2024-02-05", "2024-02-28")],
     )
-    policy = "tiers:\n  strategic: {visits_per_month: 2, hours_per_visit: 5, admin_hours_per_month: 0, visit_every_weeks: 4, min_spacing_days: 7}\n  key: {visits_per_month: 1, hours_per_visit: 5, admin_hours_per_month: 0, visit_every_weeks: 4, min_spacing_days: 7}\n  standard: {visits_per_month: 1, hours_per_visit: 1, admin_hours_per_month: 0}\n"
+    policy = "tiers:\n  strategic: {hours_per_visit: 5, admin_hours_per_month: 0, visit_every_weeks: 4, min_spacing_days: 7}\n  key: {hours_per_visit: 5, admin_hours_per_month: 0, visit_every_weeks: 4, min_spacing_days: 7}\n  standard: {visits_per_month: 1, hours_per_visit: 1, admin_hours_per_month: 0}\n"
     (tmp_path / "policy.yaml").write_text(policy)
     paths["policy"] = tmp_path / "policy.yaml"
     _inputs, plan = plan_toy(paths, weeks=4)
@@ -431,19 +432,14 @@ def test_policy_with_an_embedded_calendar_section_is_read_the_same(tmp_path, mon
 
 # --- cancellation --------------------------------------------------------------------------------
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_build_asked_to_stop_raises_cancelled_and_stops_asking(tmp_path: Path, workers: int) -> None:
+def test_a_cancelled_build_raises_cancelled_and_frees_its_core(tmp_path: Path, workers: int) -> None:
     inputs = load_inputs(start=START, weeks=4, country="CN", **write_toy(tmp_path))
-    asked: list[int] = []
-    # One process asks every search round (a manager runs hundreds); a pool between managers.
-    stop_at = 3 if workers == 1 else 1
-
-    def stop() -> bool:
-        asked.append(1)
-        return len(asked) >= stop_at
-
+    # Cancelled before it starts: one process sees it in its first search round, a pool
+    # before its first manager comes back; either way long before the 600 s limit.
+    budget = Budget(600.0)
+    budget.cancel()
     with pytest.raises(Cancelled):
-        plan_calendar(inputs, time_limit_s=600.0, seed=1, workers=workers, should_stop=stop)
-    assert len(asked) == stop_at  # nothing ran on after the first True
-    # A build never asked to stop plans every manager.
-    done = plan_calendar(inputs, time_limit_s=1.0, seed=1, workers=workers, should_stop=lambda: False)
+        plan_calendar(inputs, seed=1, workers=workers, budget=budget)
+    # A build never cancelled plans every manager.
+    done = plan_calendar(inputs, seed=1, workers=workers, budget=Budget(1.0))
     assert len(done.managers) == 2

@@ -22,7 +22,10 @@ def test_one_number_of_one_tier_keeps_the_rest_of_that_tier_and_the_other_tiers(
     defaults = Policy().tiers
     strategic = policy.tiers[Tier.strategic]
     assert strategic.visits_per_month == 3
-    assert strategic == defaults[Tier.strategic].model_copy(update={"visits_per_month": 3.0})
+    # One frequency: every 52/12 / 3 weeks follows from 3 visits a month (`one_frequency`).
+    assert strategic == defaults[Tier.strategic].model_copy(
+        update={"visits_per_month": 3.0, "visit_every_weeks": 52 / 12 / 3}
+    )
     assert policy.tiers[Tier.key] == defaults[Tier.key]
     assert policy.tiers[Tier.standard] == defaults[Tier.standard]
 

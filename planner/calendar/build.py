@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import ValidationError
 
-from planner.calendar.frequency import required_visits, visit_windows
+from planner.calendar.frequency import required_visits, visit_windows, windows_after
 from planner.calendar.inputs import Assignment, Availability, read_availability, read_leave, read_plan
 from planner.calendar.settings import load_policies
 from planner.calendar.workdays import WorkCalendar, make_calendar
@@ -63,8 +63,12 @@ class CalendarInputs:
             return "unserved"
         return self.assignment.level_of.get(account_id, "full")
 
-    def visit_every_weeks(self, account_id: str) -> float:
-        """The spacing the account is due at: its level's, else its tier's."""
+    def visit_every_weeks(self, account_id: str) -> float | None:
+        """The spacing the account is due at: its own (accounts.csv), else its level's, else its
+        tier's; None for a frequency of 0 visits per month."""
+        own = self.dataset.account_by_id[account_id].visit_every_weeks
+        if own is not None:
+            return own
         rule = self.policy.tiers[self.tier[account_id]]
         name = self.assignment.level_of.get(account_id)
         for level in rule.reduced_levels:
@@ -209,7 +213,11 @@ def build_manager(inputs: CalendarInputs, manager_id: str) -> ManagerProblem:
             np.ones(n_days, dtype=bool) if avail.weekdays is None else np.isin(weekday, list(avail.weekdays))
         )
         every_weeks = inputs.visit_every_weeks(a.account_id)
-        windows = visit_windows(n_days, required_visits(horizon.weeks, every_weeks))
+        if a.last_visit_date is None:
+            windows = visit_windows(n_days, required_visits(horizon.weeks, every_weeks))
+        else:
+            last = (a.last_visit_date - horizon.date(0)).days
+            windows = windows_after(n_days, every_weeks, last, rule.min_spacing_days)
         rules.append(WindowRule(windows, rule.min_spacing_days, allowed))
         if avail.window is not None:
             any_window = True

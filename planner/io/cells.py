@@ -34,8 +34,12 @@ NUMBER_FIELDS = frozenset(
         "contract_value",
         "years_as_customer",
         "strategic_importance",
+        "visit_every_weeks",
     }
 )
+DATE_FIELDS = frozenset({"last_visit_date"})
+# 2026-11-02, 2026/11/2, 2026.11.02, 2026年11月2日 (Excel on Chinese Windows writes the last two).
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _WORDS: dict[str, dict[str, Any]] = {
     "active": {
         **dict.fromkeys(("true", "yes", "y", "1", "active", "employed", "在职", "在岗", "是"), True),
@@ -68,6 +72,8 @@ def convert(field: str, text: str) -> Any:
         return frozenset(p.strip() for p in LIST_SEPARATORS.split(text) if p.strip())
     if field in NUMBER_FIELDS:
         return number_text(text)
+    if field in DATE_FIELDS:
+        return date_text(text)
     words = _WORDS.get(field)
     if words is not None:
         word = words.get(unicodedata.normalize("NFKC", text).strip().casefold())
@@ -76,6 +82,18 @@ def convert(field: str, text: str) -> Any:
             raise CellError(f"{text!r} is not one of the accepted words ({accepted})")
         return word
     return text
+
+
+def date_text(text: str) -> str:
+    """ISO text (YYYY-MM-DD) of a date written the ways CRM exports write it; a time after the
+    date (an Excel date cell read as text) is dropped. Anything else goes on unchanged, for the
+    model's validation to name."""
+    plain = unicodedata.normalize("NFKC", text).strip()
+    found = _DATE.match(plain)
+    if not found:
+        return plain
+    year, month, day = (int(g) for g in found.groups())
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def number_text(text: str) -> str:

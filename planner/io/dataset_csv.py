@@ -17,6 +17,9 @@ MANAGER_COLUMNS = ("manager_id", "name", "seniority", "industries", "languages",
 ACCOUNT_COLUMNS = ("account_id", "name", "industry", "language", "region", "lat", "lon", "annual_revenue",
                    "contract_value", "years_as_customer", "strategic_importance", "parent_id",
                    "current_manager_id", "tier")  # fmt: skip
+# Optional account columns, written only when some account has a value (files without them stay
+# as they were, byte for byte).
+OPTIONAL_ACCOUNT_COLUMNS = ("visit_every_weeks", "last_visit_date")
 
 
 def write_dataset_csv(dataset: Dataset, out_dir: Path) -> None:
@@ -33,11 +36,19 @@ def write_dataset_csv(dataset: Dataset, out_dir: Path) -> None:
     account_rows = [
         [a.account_id, a.name, a.industry, a.language, a.region, _num(a.lat), _num(a.lon),
          _num(a.annual_revenue), _num(a.contract_value), _num(a.years_as_customer),
-         str(a.strategic_importance), a.parent_id, a.current_manager_id, a.tier.value if a.tier else ""]
+         str(a.strategic_importance), a.parent_id, a.current_manager_id, a.tier.value if a.tier else "",
+         _num(a.visit_every_weeks), a.last_visit_date.isoformat() if a.last_visit_date else ""]
         for a in dataset.accounts
     ]  # fmt: skip
+    used = [
+        k
+        for k, _ in enumerate(OPTIONAL_ACCOUNT_COLUMNS)
+        if any(r[len(ACCOUNT_COLUMNS) + k] for r in account_rows)
+    ]
+    keep = list(range(len(ACCOUNT_COLUMNS))) + [len(ACCOUNT_COLUMNS) + k for k in used]
+    columns = (*ACCOUNT_COLUMNS, *(OPTIONAL_ACCOUNT_COLUMNS[k] for k in used))
     _write(out_dir / "managers.csv", MANAGER_COLUMNS, manager_rows)
-    _write(out_dir / "accounts.csv", ACCOUNT_COLUMNS, account_rows)
+    _write(out_dir / "accounts.csv", columns, [[r[k] for k in keep] for r in account_rows])
 
 
 def _num(x: float | None) -> str:

@@ -43,6 +43,10 @@ accounts file
                            Account Owner ID, 客户经理, 客户经理ID, 客户经理编号, 负责人ID, 负责人编号,
                            经理编号, 现任经理
     tier                   Account Tier, 客户等级, 客户分级, 分级
+    visit_every_weeks      Visit Every Weeks, Visit Frequency Weeks, Visit Interval Weeks, 拜访周期,
+                           拜访周期(周), 拜访周期周, 拜访间隔周数, 拜访频率周
+    last_visit_date        Last Visit, Last Visit Date, Last Contact, Last Contact Date, 最近拜访日期,
+                           上次拜访日期, 最后拜访日期, 最近拜访, 上次拜访
     =====================  ==========================================================================
 
 Two columns that both mean one field are an error naming both (the file is ambiguous, not ours to
@@ -96,6 +100,10 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                                "Owner ID", "Account Owner ID", "客户经理", "客户经理ID", "客户经理编号",
                                "负责人ID", "负责人编号", "经理编号", "现任经理"),
         "tier": ("Account Tier", "客户等级", "客户分级", "分级"),
+        "visit_every_weeks": ("Visit Every Weeks", "Visit Frequency Weeks", "Visit Interval Weeks",
+                              "拜访周期", "拜访周期(周)", "拜访周期周", "拜访间隔周数", "拜访频率周"),
+        "last_visit_date": ("Last Visit", "Last Visit Date", "Last Contact", "Last Contact Date",
+                            "最近拜访日期", "上次拜访日期", "最后拜访日期", "最近拜访", "上次拜访"),
     },
 }  # fmt: skip
 

@@ -6,6 +6,7 @@ serialised, hashed and compared. Cross-entity checks live on `Dataset`.
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -72,3 +73,8 @@ class Account(_Frozen):
     parent_id: str = ""
     current_manager_id: str = ""
     tier: Tier | None = None  # explicit override of the computed tier
+    # The account's own frequency, e.g. a contract's or an at-risk customer's: replaces its tier's
+    # (in the assignment's hours and the calendar), at full service only. Blank: the tier's.
+    visit_every_weeks: float | None = Field(default=None, gt=0, le=520, allow_inf_nan=False)
+    # The last visit before the plan: the calendar's first visit is due a period after it.
+    last_visit_date: date | None = None

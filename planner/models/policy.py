@@ -55,6 +55,41 @@ class TieringCriteria(_Frozen):
         return self
 
 
+WEEKS_PER_MONTH = 52 / 12
+_AGREE = 0.02  # both written: they may differ by rounding (2 %), not in meaning
+
+
+def one_frequency(data: Any) -> Any:
+    """Fill `visits_per_month` or `visit_every_weeks` from the other (a month is 52/12 weeks),
+    or check that the two agree when both are written: the assignment's hours and the
+    calendar's visits must not count two different frequencies."""
+    if not isinstance(data, dict):
+        return data
+    raw_visits, raw_every = data.get("visits_per_month"), data.get("visit_every_weeks")
+    if raw_visits is None and raw_every is None:
+        raise ValueError("give visits_per_month or visit_every_weeks (the other follows)")
+    if not all(_is_number(x) for x in (raw_visits, raw_every) if x is not None):
+        return data  # a wrong type: the field's own validation names it
+    if raw_visits is None:
+        assert raw_every is not None
+        every = float(raw_every)
+        return {**data, "visits_per_month": WEEKS_PER_MONTH / every if every > 0 else every}
+    visits = float(raw_visits)
+    if raw_every is None:
+        return {**data, "visit_every_weeks": WEEKS_PER_MONTH / visits if visits > 0 else None}
+    every = float(raw_every)
+    if visits > 0 and every > 0 and abs(visits * every / WEEKS_PER_MONTH - 1) > _AGREE:
+        raise ValueError(
+            f"visits_per_month {visits:g} and visit_every_weeks {every:g} disagree: every {every:g} weeks is "
+            f"{WEEKS_PER_MONTH / every:.2f} visits per month. Give one of them (the other follows)"
+        )
+    return data
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
 class ServiceLevel(_Frozen):
     """A reduced level of service: fewer visits, chosen only when the hours run short.
 
@@ -64,16 +99,25 @@ class ServiceLevel(_Frozen):
     """
 
     name: str = Field(min_length=1)
-    visits_per_month: float = Field(ge=0, allow_inf_nan=False)
-    # The calendar's spacing at this level (`planner calendar`).
-    visit_every_weeks: float = Field(gt=0, allow_inf_nan=False)
+    # One frequency, written either way (`one_frequency`): the assignment's hours and the
+    # calendar's spacing both come from it.
+    visits_per_month: float = Field(ge=0, le=100, allow_inf_nan=False)
+    visit_every_weeks: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_frequency(cls, data: Any) -> Any:
+        return one_frequency(data)
 
 
 class TierRule(_Frozen):
     """What one tier costs to serve and who may serve it."""
 
-    # Bounded so workloads stay in the integer centi-hours of objective.py: a month has 744 hours.
+    # How often the tier is visited, written either way: visits per month, or every so many weeks
+    # (`one_frequency`). Both the assignment's monthly hours and the calendar's visits come from
+    # this one figure. Bounded so workloads stay in the integer centi-hours of objective.py.
     visits_per_month: float = Field(ge=0, le=100)
+    visit_every_weeks: float | None = Field(default=None, gt=0)  # None: never (0 visits)
     hours_per_visit: float = Field(ge=0, le=744)
     admin_hours_per_month: float = Field(ge=0, le=744)
     min_seniority: Seniority = Seniority.junior
@@ -81,13 +125,17 @@ class TierRule(_Frozen):
     ideal_seniority: Seniority = Seniority.junior
     # Multiplier on the disruption cost of moving an account of this tier.
     move_weight: float = Field(default=1.0, ge=0)
-    # Calendar rules (used by `planner calendar`).
-    visit_every_weeks: float = Field(default=4, gt=0)
+    # Calendar rule (used by `planner calendar`): consecutive visits at least this far apart.
     min_spacing_days: int = Field(default=7, ge=0)
     # Scarcity: how much a lost hour of this tier's service weighs against other tiers'
     # (see Weights.unassigned), and the reduced levels it may fall to, mildest first.
     service_weight: float = Field(default=1.0, ge=0, allow_inf_nan=False)
     reduced_levels: list[ServiceLevel] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_frequency(cls, data: Any) -> Any:
+        return one_frequency(data)
 
     @model_validator(mode="after")
     def _levels_reduce(self) -> TierRule:
@@ -110,7 +158,6 @@ def _default_tiers() -> dict[Tier, TierRule]:
             min_seniority=Seniority.senior,
             ideal_seniority=Seniority.principal,
             move_weight=3.0,
-            visit_every_weeks=2,
             min_spacing_days=7,
             service_weight=100.0,
         ),
@@ -121,10 +168,9 @@ def _default_tiers() -> dict[Tier, TierRule]:
             min_seniority=Seniority.junior,
             ideal_seniority=Seniority.senior,
             move_weight=2.0,
-            visit_every_weeks=4,
             min_spacing_days=14,
             service_weight=10.0,
-            reduced_levels=[ServiceLevel(name="every 2 months", visits_per_month=0.5, visit_every_weeks=8)],
+            reduced_levels=[ServiceLevel(name="every 2 months", visits_per_month=0.5)],
         ),
         Tier.standard: TierRule(
             visits_per_month=1 / 3,
@@ -133,12 +179,9 @@ def _default_tiers() -> dict[Tier, TierRule]:
             min_seniority=Seniority.junior,
             ideal_seniority=Seniority.junior,
             move_weight=1.0,
-            visit_every_weeks=13,
             min_spacing_days=28,
             service_weight=1.0,
-            reduced_levels=[
-                ServiceLevel(name="every 26 weeks", visits_per_month=1 / 6, visit_every_weeks=26)
-            ],
+            reduced_levels=[ServiceLevel(name="every 26 weeks", visits_per_month=1 / 6)],
         ),
     }
 
@@ -301,7 +344,12 @@ class Policy(_Frozen):
         for key, rule in data["tiers"].items():
             tier = Tier(key) if key in Tier.__members__.values() else None
             if tier is not None and isinstance(rule, dict):
-                tiers[tier] = {**defaults[tier].model_dump(), **rule}
+                base = defaults[tier].model_dump()
+                if "visits_per_month" in rule or "visit_every_weeks" in rule:
+                    # The user's frequency, written either way, replaces the default's both ways.
+                    base.pop("visits_per_month")
+                    base.pop("visit_every_weeks")
+                tiers[tier] = {**base, **rule}
             else:
                 tiers[key] = rule  # an unknown tier or a malformed rule: pydantic names it
         return {**data, "tiers": tiers}
