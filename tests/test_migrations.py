@@ -77,10 +77,10 @@ def _schema_differences(engine: Engine) -> list[Any]:
 def test_a_new_database_migrates_to_the_models_schema(engine: Engine) -> None:
     assert migrate.current(engine) is None
     migrate.upgrade(engine)
-    assert migrate.current(engine) == migrate.head() == "0002"
+    assert migrate.current(engine) == migrate.head() == "0003"
     assert _schema_differences(engine) == []
     migrate.upgrade(engine)  # at head: nothing to do
-    assert migrate.current(engine) == "0002"
+    assert migrate.current(engine) == "0003"
 
 
 def _released_rows() -> dict[str, list[dict[str, Any]]]:
@@ -297,3 +297,47 @@ def test_the_migrations_ship_inside_the_package(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [migrate.head()]
     assert migrate.SCRIPTS.parent == Path(migrate.__file__).parent
+
+
+def test_stored_policies_with_two_frequencies_keep_the_one_their_plans_used(engine: Engine) -> None:
+    """0003: a policy stored before one frequency (the old defaults wrote strategic as 2 visits a
+    month and every 2 weeks) loads again, with the visits per month its plans were costed at."""
+    from sqlalchemy import JSON, column, insert, table
+
+    from planner.models import Dataset, Tier
+
+    migrate.upgrade(engine, "0002")
+    payload = generate(30, 4, seed=1).model_dump(mode="json")
+    payload["policy"]["tiers"]["strategic"].update(visits_per_month=2, visit_every_weeks=2)
+    payload["policy"]["tiers"]["key"]["reduced_levels"] = [
+        {"name": "every 2 months", "visits_per_month": 0.5, "visit_every_weeks": 8}
+    ]
+    versions = table(
+        "dataset_versions", *(column(c) for c in ("dataset_id", "version", "source", "n_accounts",
+                                                  "n_managers", "created_at", "created_by")),
+        column("payload", JSON),
+    )  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO datasets (id, name, created_at, created_by, workspace) "
+                "VALUES ('d', 'old data', :when, 'crm', 'default')"
+            ),
+            {"when": WHEN},
+        )
+        conn.execute(
+            insert(versions).values(
+                dataset_id="d", version=1, source="upload", n_accounts=30, n_managers=4,
+                created_at=WHEN, created_by="crm", payload=payload,
+            )
+        )  # fmt: skip
+    with pytest.raises(ValueError, match="disagree"):
+        Dataset.model_validate(payload)
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        stored = conn.execute(select(versions.c.payload)).scalar_one()
+    tiers = Dataset.model_validate(stored).policy.tiers
+    assert (
+        tiers[Tier.strategic].visits_per_month == 2
+        and tiers[Tier.key].reduced_levels[0].visits_per_month == 0.5
+    )
