@@ -250,11 +250,6 @@ def test_plan_rows_in_chinese_are_the_same_rows(client: TestClient, plan: dict) 
     assert any(r[7].startswith("减少拜访：") for r in chinese)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/routers/plans.py (another session's file) does not pass `lang` to the export yet: "
-    "export routes need `lang: Annotated[Lang, Depends(export_language)]` from api.i18n",
-)
 def test_export_endpoints_take_lang(client: TestClient, plan: dict) -> None:
     r = client.get(f"/api/v1/plans/{plan['id']}/export.csv?lang=zh-CN", headers=READ)
     lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))

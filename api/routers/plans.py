@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from api.deps import ReadKey, ServicesDep, WriteKey
+from api.i18n import ExportLang, text
 from api.paging import Offset
 from api.routers.responses import NOT_FOUND
 from api.schemas import AdoptIn, AssignmentRowOut, CompareIn, PlanOut
@@ -69,10 +70,10 @@ def _attachment(content: bytes, media_type: str, filename: str) -> Response:
         "text/csv", "the plan table, one row per account; UTF-8 with BOM, headers in words"
     ),
 )
-def export_csv(plan_id: str, services: ServicesDep, key: ReadKey) -> Response:
+def export_csv(plan_id: str, services: ServicesDep, key: ReadKey, lang: ExportLang) -> Response:
     """The dashboard's plan table as CSV: account, tier, region, manager, hours, service, moved and why."""
-    rows = exports.table_rows(services.plans.within(key.workspace), plan_id)
-    return _attachment(exports.to_csv(rows), "text/csv; charset=utf-8", f"plan-{plan_id[:8]}.csv")
+    rows = exports.table_rows(services.plans.within(key.workspace), plan_id, lang)
+    return _attachment(exports.to_csv(rows, lang=lang), "text/csv; charset=utf-8", f"plan-{plan_id[:8]}.csv")
 
 
 @router.get(
@@ -80,10 +81,10 @@ def export_csv(plan_id: str, services: ServicesDep, key: ReadKey) -> Response:
     response_class=Response,
     responses=_export_responses(XLSX, "the plan table as one Excel sheet, same rows and columns as the CSV"),
 )
-def export_xlsx(plan_id: str, services: ServicesDep, key: ReadKey) -> Response:
+def export_xlsx(plan_id: str, services: ServicesDep, key: ReadKey, lang: ExportLang) -> Response:
     """The dashboard's plan table as an Excel workbook (one sheet, header row frozen, filters on)."""
-    rows = exports.table_rows(services.plans.within(key.workspace), plan_id)
-    return _attachment(exports.to_xlsx(rows), XLSX, f"plan-{plan_id[:8]}.xlsx")
+    rows = exports.table_rows(services.plans.within(key.workspace), plan_id, lang)
+    return _attachment(exports.to_xlsx(rows, lang=lang), XLSX, f"plan-{plan_id[:8]}.xlsx")
 
 
 @router.get(
@@ -94,14 +95,15 @@ def export_xlsx(plan_id: str, services: ServicesDep, key: ReadKey) -> Response:
     ),
 )
 def export_fairness(
-    plan_id: str, ext: Literal["csv", "xlsx"], services: ServicesDep, key: ReadKey
+    plan_id: str, ext: Literal["csv", "xlsx"], services: ServicesDep, key: ReadKey, lang: ExportLang
 ) -> Response:
     """The fairness report's manager table as CSV (UTF-8 with BOM) or Excel, headers in words."""
-    rows = exports.fairness_rows(services.plans.within(key.workspace).fairness(plan_id))
+    rows = exports.fairness_rows(services.plans.within(key.workspace).fairness(plan_id), lang)
+    headers = exports.fairness_headers(lang)
     name = f"fairness-{plan_id[:8]}.{ext}"
     if ext == "csv":
-        return _attachment(exports.to_csv(rows, exports.FAIRNESS_HEADERS), "text/csv; charset=utf-8", name)
-    return _attachment(exports.to_xlsx(rows, "Fairness", exports.FAIRNESS_HEADERS), XLSX, name)
+        return _attachment(exports.to_csv(rows, headers), "text/csv; charset=utf-8", name)
+    return _attachment(exports.to_xlsx(rows, text(lang, "sheet.fairness"), headers), XLSX, name)
 
 
 @router.get(
@@ -118,9 +120,10 @@ def export_compare(
     services: ServicesDep,
     key: ReadKey,
     plan_ids: Annotated[list[str], Query(min_length=2, max_length=10)],
+    lang: ExportLang,
 ) -> Response:
     """What POST /compare answers, as CSV (UTF-8 with BOM) or Excel, KPI names in words."""
-    tables = exports.comparison_tables(services.plans.within(key.workspace).compare(plan_ids))
+    tables = exports.comparison_tables(services.plans.within(key.workspace).compare(plan_ids), lang)
     name = f"compare-{plan_ids[0][:8]}.{ext}"
     if ext == "csv":
         return _attachment(exports.tables_to_csv(tables), "text/csv; charset=utf-8", name)
