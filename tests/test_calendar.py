@@ -24,7 +24,7 @@ from planner.calendar.check import check_calendar
 from planner.calendar.frequency import required_visits, visit_windows
 from planner.calendar.output import write_calendar
 from planner.calendar.solve import plan_calendar
-from planner.calendar.visits import read_visits
+from planner.calendar.visits import plan_visits, read_visits
 from planner.calendar.workdays import make_calendar
 from planner.cli.app import app
 from planner.errors import Cancelled, InputError
@@ -443,3 +443,17 @@ def test_a_cancelled_build_raises_cancelled_and_frees_its_core(tmp_path: Path, w
     # A build never cancelled plans every manager.
     done = plan_calendar(inputs, seed=1, workers=workers, budget=Budget(1.0))
     assert len(done.managers) == 2
+
+
+def test_the_calendar_reads_the_assignments_travel_matrix(tmp_path):
+    """One travel model (#13): a manager-to-account time in the policy's travel matrix replaces
+    the great-circle formula in the calendar, as it does in the assignment."""
+    (tmp_path / "travel.csv").write_text("manager_id,account_id,minutes\nM1,A1,150\n")
+    paths = write_toy(tmp_path, policy="travel:\n  matrix_file: travel.csv\n")
+    _inputs, plan = plan_toy(paths, weeks=2)
+    first = [v for v in plan_visits(plan) if v.account_id == "A1" and v.sequence == 1]
+    assert first and all(v.travel_minutes_before == 150 for v in first)
+    # The formula's few minutes still hold for the pair the matrix does not name.
+    assert all(
+        v.travel_minutes_before < 30 for v in plan_visits(plan) if v.account_id == "A2" and v.sequence == 1
+    )

@@ -102,3 +102,20 @@ def test_a_crm_export_with_chinese_headers_gives_both_columns(tmp_path) -> None:
         (2.0, dt.date(2026, 11, 2)),
         (None, None),
     ]
+
+
+def test_capacity_above_the_working_calendar_is_warned_about(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from planner.io.loader import read_dataset
+
+    (tmp_path / "managers.csv").write_text(
+        "manager_id,seniority,region,capacity_hours\nM1,senior,east,120\nM2,senior,east,200\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "accounts.csv").write_text("account_id,region\nA1,east\n", encoding="utf-8")
+    warnings = read_dataset(tmp_path / "accounts.csv", tmp_path / "managers.csv").warnings
+    # 5 days x 8 h x 52/12 = 173 h a month: M2's 200 h cannot all be placed in a calendar.
+    assert [w for w in warnings if "working calendar" in w] == [
+        "1 manager(s) have more capacity_hours than the working calendar holds (5 days a week x 8 h = 173 h a "
+        "month, before holidays and leave): M2 (200 h). The assignment counts those hours; the visit calendar "
+        "cannot place them (lower capacity_hours, or change calendar.hours_per_day / working_weekdays)"
+    ]

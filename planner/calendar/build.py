@@ -32,6 +32,7 @@ from planner.calendar.workdays import WorkCalendar, make_calendar
 from planner.errors import InputError, InputProblem
 from planner.geo import haversine_km, radian_coords
 from planner.io.loader import load_dataset
+from planner.io.travel_matrix import load_travel_matrix
 from planner.models import TIER_ORDER, Dataset, Policy, Tier
 from planner.models.calendar_policy import CalendarPolicy
 from planner.plan_data import plan_files
@@ -52,6 +53,9 @@ class CalendarInputs:
     tier: dict[str, Tier]  # per account: plan.csv's tier, else the computed one
     value: dict[str, float]  # per account value score, 0-100
     notes: tuple[str, ...] = ()  # warnings for the user: data not the plan's own, holidays not known
+    # (accounts, managers) one-way hours from the policy's travel matrix, nan where the formula
+    # applies: the assignment's travel model, so a home-to-account leg costs the same in both.
+    travel_matrix: np.ndarray | None = None
 
     @property
     def policy(self) -> Policy:
@@ -118,7 +122,13 @@ def load_inputs(
     if availability:
         avail.update(read_availability(availability, dataset))
     made = make_inputs(dataset, assignment, work, leave_days, avail)
-    return replace(made, notes=(*files.warnings, *work.holiday_gaps()))
+    matrix = None
+    if pol.travel.matrix_file:
+        path = Path(pol.travel.matrix_file)
+        if not path.is_absolute() and files.policy is not None:
+            path = files.policy.parent / path  # as the assignment reads it (Context.build)
+        matrix = load_travel_matrix(path, dataset)
+    return replace(made, notes=(*files.warnings, *work.holiday_gaps()), travel_matrix=matrix)
 
 
 def make_inputs(
@@ -196,6 +206,15 @@ def build_manager(inputs: CalendarInputs, manager_id: str) -> ManagerProblem:
         policy.travel.road_factor,
         policy.travel.speed_kmh,
     )
+    if inputs.travel_matrix is not None and n:
+        # The matrix gives manager-to-account legs (both ways); account-to-account stays the formula.
+        account_row = {a.account_id: i for i, a in enumerate(ds.accounts)}
+        column = next(j for j, m in enumerate(ds.managers) if m.manager_id == manager_id)
+        hours = inputs.travel_matrix[[account_row[a] for a in account_ids], column]
+        given = ~np.isnan(hours)
+        minutes = np.ceil(hours[given] * 60 - 1e-9)
+        travel[0, 1:][given] = minutes
+        travel[1:, 0][given] = minutes
     service = np.zeros(n + 1)
     miss = np.zeros(n + 1)
     rules = []

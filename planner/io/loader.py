@@ -90,7 +90,25 @@ def read_dataset(accounts: Path, managers: Path, policy: Path | None = None) -> 
         )
     except ValidationError as exc:  # second line of defence: the model's own cross-checks
         raise InputError([InputProblem("data set", None, None, e["msg"]) for e in exc.errors()]) from None
-    return Loaded(dataset, tuple(notes), (*mgr_table.warnings, *acc_table.warnings))
+    return Loaded(dataset, tuple(notes), (*mgr_table.warnings, *acc_table.warnings, *_working_time(dataset)))
+
+
+def _working_time(dataset: Dataset) -> list[str]:
+    """capacity_hours above what the calendar policy's working days hold: the assignment would
+    count hours the calendar cannot place (one workload model, #13)."""
+    month = dataset.policy.calendar.hours_per_month
+    over = [m for m in dataset.managers if m.active and m.capacity_hours > month * 1.005]
+    if not over:
+        return []
+    shown = ", ".join(f"{m.manager_id} ({m.capacity_hours:g} h)" for m in over[:5])
+    more = f" and {len(over) - 5} more" if len(over) > 5 else ""
+    cal = dataset.policy.calendar
+    return [
+        f"{len(over)} manager(s) have more capacity_hours than the working calendar holds "
+        f"({len(cal.weekday_set)} days a week x {cal.hours_per_day:g} h = {month:.0f} h a month, before "
+        f"holidays and leave): {shown}{more}. The assignment counts those hours; the visit calendar "
+        f"cannot place them (lower capacity_hours, or change calendar.hours_per_day / working_weekdays)"
+    ]
 
 
 def _in_order(problems: list[InputProblem]) -> list[InputProblem]:

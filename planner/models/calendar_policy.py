@@ -104,6 +104,12 @@ class CalendarPolicy(BaseModel):
     def weekday_set(self) -> frozenset[int]:
         return parse_weekdays(";".join(self.working_weekdays))
 
+    @property
+    def hours_per_month(self) -> float:
+        """Working time a month holds by this calendar before holidays and leave: working days a
+        week x 52/12 weeks x hours a day (5 x 8 h: 173.3 h)."""
+        return len(self.weekday_set) * 52 / 12 * self.hours_per_day
+
     def day_start_time(self) -> dt.time:
         m = self.day_start_minutes
         return dt.time(m // 60 % 24, m % 60)
