@@ -33,11 +33,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.context import Context
-from planner.geo import haversine_km
 from planner.models import TIER_ORDER, Plan
 from planner.models.policy import WEEKS_PER_MONTH
 from planner.problem import UTIL_SCALE
 from planner.rules import current_may_stay
+from planner.travel import one_way_hours
 
 
 @dataclass(frozen=True)
@@ -127,18 +127,6 @@ def unserved_cp(ctx: Context, a: np.ndarray) -> np.ndarray:
         + ctx.tier_param("admin_hours_per_month")[tier]
     )
     return np.rint(lost_points_per_hour(ctx, a) * service_h * 100).astype(np.int64)
-
-
-def one_way_hours(ctx: Context, a: np.ndarray, m: np.ndarray) -> np.ndarray:
-    travel = ctx.dataset.policy.travel
-    alat, alon, aknown = ctx.acc_lat_lon
-    mlat, mlon, mknown = ctx.mgr_lat_lon
-    km = haversine_km(alat[a], alon[a], mlat[m], mlon[m]) * travel.road_factor
-    hours = np.where(aknown[a] & mknown[m], km / travel.speed_kmh, 0.0)
-    if ctx.travel_matrix is not None:
-        given = ctx.travel_matrix[a, m]
-        hours = np.where(np.isnan(given), hours, given)
-    return hours
 
 
 def match_score(ctx: Context, a: np.ndarray, m: np.ndarray) -> np.ndarray:

@@ -44,6 +44,7 @@ def test_every_named_rule_is_registered_once() -> None:
         "region_eligibility",
         "pinned_pair",
         "forbidden_pair",
+        "visit_fits_a_day",
     }
     assert not set(PAIR_RULES) & set(AGGREGATE_RULES)
 

@@ -94,6 +94,17 @@ PAIR_RULES: dict[str, PairRule] = {}
 LIMITS: dict[str, ManagerLimit] = {}
 
 
+def register_pair(rule: PairRule, setting: tuple[str, Any, Any, str] | None = None) -> PairRule:
+    """Add a pair rule after those of planner.rules.pair (the diagnosis applies them in order);
+    `setting` as for `register`."""
+    if rule.name in LIMITS or rule.name in PAIR_RULES:
+        raise ValueError(f"rule {rule.name!r} is registered twice")
+    PAIR_RULES[rule.name] = rule
+    if setting is not None:
+        register_setting(*setting)
+    return rule
+
+
 def register(rule: ManagerLimit, setting: tuple[str, Any, Any, str] | None = None) -> ManagerLimit:
     """Add a limit to the registry; `setting` = (policy key, type, default, doc) when a top-level
     policy key switches it on (the policy then accepts and validates that key)."""
