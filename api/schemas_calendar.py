@@ -119,6 +119,9 @@ class VisitOut(BaseModel):
     account_id: str
     sequence: int  # 1-based order within the manager's day
     travel_minutes_before: int
+    # The night after this day is spent away from home, near the day's last visit (an overnight
+    # trip to accounts too far for a day trip); the next day starts there.
+    night_away: bool = False
 
 
 class DayOffOut(BaseModel):

@@ -177,7 +177,11 @@ def test_ics_per_manager_parses_back_to_the_visits(client: TestClient, built: di
         cal = Calendar.from_ical(r.content)
         assert str(cal.get("version")) == "2.0" and cal.get("prodid")
         events = set()
+        nights = 0
         for event in cal.walk("VEVENT"):
+            if "-night-" in str(event.get("uid")):
+                nights += 1  # a night away on an overnight trip, not a visit
+                continue
             start, end = event.decoded("dtstart"), event.decoded("dtend")
             account = str(event.get("uid")).split("-")[1]
             events.add((start.date().isoformat(), f"{start:%H:%M}", f"{end:%H:%M}", account))
@@ -187,6 +191,10 @@ def test_ics_per_manager_parses_back_to_the_visits(client: TestClient, built: di
             if v["manager_id"] == manager["manager_id"]
         }
         assert events == own and len(events) == manager["planned_visits"]
+        away = {
+            v["date"] for v in body["visits"] if v["manager_id"] == manager["manager_id"] and v["night_away"]
+        }
+        assert nights == len(away)
         assert client.get(manager["ics"], headers=READ).content == r.content  # stable DTSTAMP and UIDs
     plan = built["plan_id"]
     assert client.get(f"/api/v1/plans/{plan}/calendar/NOBODY.ics", headers=READ).status_code == 404

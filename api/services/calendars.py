@@ -165,6 +165,7 @@ def visit_row(v: Visit) -> dict[str, Any]:
         "account_id": v.account_id,
         "sequence": v.sequence,
         "travel_minutes_before": v.travel_minutes_before,
+        "night_away": v.night_away,
     }
 
 
@@ -177,6 +178,7 @@ def visit_of(row: dict[str, Any]) -> Visit:
         account_id=row["account_id"],
         sequence=int(row["sequence"]),
         travel_minutes_before=int(row["travel_minutes_before"]),
+        night_away=bool(row.get("night_away", False)),  # absent in calendars stored before trips
     )
 
 

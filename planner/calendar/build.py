@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from planner.calendar.frequency import required_visits, visit_windows, windows_after
 from planner.calendar.inputs import Assignment, Availability, read_availability, read_leave, read_plan
 from planner.calendar.settings import load_policies
+from planner.calendar.trips import Trips, merge_routes, plan_trips, planning_problem, with_trips
 from planner.calendar.workdays import WorkCalendar, make_calendar
 from planner.errors import InputError, InputProblem
 from planner.geo import haversine_km, radian_coords
@@ -85,8 +86,22 @@ class CalendarInputs:
 class ManagerProblem:
     manager_id: str
     account_ids: tuple[str, ...]  # node i is account_ids[i - 1]
-    problem: PeriodicProblem
+    problem: PeriodicProblem  # what the day-route search solves: trip days and remote accounts out
     off: tuple[str | None, ...]  # per day: why the manager does not work (None = works)
+    # Every visit as asked, each day's start and end node set by the overnight trips: what the
+    # visits, the check and the summary read.
+    full: PeriodicProblem | None = None
+    trips: Trips | None = None
+
+    @property
+    def whole(self) -> PeriodicProblem:
+        return self.problem if self.full is None else self.full
+
+    def routes(
+        self, search_routes: tuple[tuple[tuple[int, ...], ...], ...]
+    ) -> tuple[tuple[tuple[int, ...], ...], ...]:
+        """Every day's route: the search's, with the trips' days in place."""
+        return search_routes if self.trips is None else merge_routes(search_routes, self.trips)
 
     def node_of(self, account_id: str) -> int:
         return self.account_ids.index(account_id) + 1
@@ -255,7 +270,10 @@ def build_manager(inputs: CalendarInputs, manager_id: str) -> ManagerProblem:
         time_window=tw if any_window else None,
         labels=(manager_id, *account_ids),
     )
-    return ManagerProblem(manager_id, account_ids, problem, off)
+    trips = plan_trips(problem)
+    return ManagerProblem(
+        manager_id, account_ids, planning_problem(problem, trips), off, with_trips(problem, trips), trips
+    )
 
 
 def travel_minutes(

@@ -20,20 +20,27 @@ Rules (stable names):
     visit_duration    end - start differs from the tier's hours_per_visit
     timing            a visit starts before the manager can be there (day start or previous
                       visit's end, plus travel), or two visits of a day share a sequence number
-    daily_hours       travel + visits (and waiting) of a day exceed hours_per_day
+    daily_hours       travel + visits (and waiting) of a day exceed hours_per_day (a day after a
+                      night away starts near the previous day's last visit; a day before one
+                      ends at its own last visit; a day with no visit after a night away is
+                      the road home)
+    night_away        a night away (visits.csv `night_away`) before a day off or past the horizon:
+                      a trip ends at home before a weekend, holiday or leave
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from planner.calendar.build import CalendarInputs, ManagerProblem, build_manager
 from planner.calendar.visits import Visit
 from planner.models.calendar_policy import format_clock
 from planner.pvrp.check import check, route_times
-from planner.pvrp.problem import PeriodicSolution, WindowRule
+from planner.pvrp.problem import PeriodicProblem, PeriodicSolution, WindowRule
 
 
 @dataclass(frozen=True)
@@ -107,7 +114,6 @@ def check_calendar(inputs: CalendarInputs, visits: list[Visit]) -> list[Calendar
 def _check_manager(
     inputs: CalendarInputs, built: ManagerProblem, visits: list[Visit]
 ) -> list[CalendarViolation]:
-    p = built.problem
     horizon = inputs.work.horizon
     mid = built.manager_id
     found: list[CalendarViolation] = []
@@ -115,6 +121,8 @@ def _check_manager(
     for v in visits:
         days[horizon.day(v.date)].append(v)
     ordered = {d: sorted(vs, key=lambda v: (v.sequence, v.start)) for d, vs in days.items()}
+    p, night_problems = _with_nights(inputs, built, ordered)
+    found += night_problems
     routes: tuple[tuple[tuple[int, ...], ...], ...] = tuple(
         (tuple(built.node_of(v.account_id) for v in ordered[d]),) if d in ordered else ()
         for d in range(p.n_days)
@@ -133,7 +141,7 @@ def _check_manager(
         elif problem_found.rule == "repeat_visit":
             found.append(CalendarViolation("duplicate_visit", mid, account, date, problem_found.detail))
         elif problem_found.rule == "duration" and d is not None:
-            need = route_times(p, routes[d][0]).duration
+            need = route_times(p, routes[d][0], d).duration
             over_days.add(d)
             found.append(
                 CalendarViolation(
@@ -166,8 +174,44 @@ def _check_manager(
                     )
                 )
     for d, day_visits in sorted(ordered.items()):
-        found += _clock_rules(inputs, built, d, day_visits, report_overrun=d not in over_days)
+        found += _clock_rules(inputs, p, built, d, day_visits, report_overrun=d not in over_days)
     return found
+
+
+def _with_nights(
+    inputs: CalendarInputs, built: ManagerProblem, ordered: dict[int, list[Visit]]
+) -> tuple[PeriodicProblem, list[CalendarViolation]]:
+    """The manager's problem with each day's start and end as the calendar's nights away say:
+    a night away is spent near that day's last visit, and the next day leaves from there."""
+    p = built.whole
+    horizon = inputs.work.horizon
+    start = np.zeros(p.n_days, dtype=np.int64)
+    end = np.zeros(p.n_days, dtype=np.int64)
+    found: list[CalendarViolation] = []
+    limit = inputs.calendar.minutes_per_day
+    for d in sorted(d for d, vs in ordered.items() if any(v.night_away for v in vs)):
+        stay = built.node_of(ordered[d][-1].account_id)
+        end[d] = stay
+        after = d + 1
+        date = horizon.date(d)
+        if after >= p.n_days or built.off[after] is not None:
+            why = (
+                "the horizon ends"
+                if after >= p.n_days
+                else f"{horizon.date(after)} is a day off ({built.off[after]})"
+            )
+            found.append(
+                CalendarViolation("night_away", built.manager_id, ordered[d][-1].account_id, date,
+                                  f"a night away after {date}, but {why}: the trip must end at home")
+            )  # fmt: skip
+            continue
+        start[after] = stay
+        if after not in ordered and p.travel[stay, 0] > limit:
+            found.append(
+                CalendarViolation("daily_hours", built.manager_id, "", horizon.date(after),
+                                  f"the road home takes {p.travel[stay, 0]:.0f} min, {limit} min allowed")
+            )  # fmt: skip
+    return replace(p, day_start=start, day_end=end), found
 
 
 def _off_rule(reason: str) -> str:
@@ -181,12 +225,17 @@ def _off_rule(reason: str) -> str:
 
 
 def _clock_rules(
-    inputs: CalendarInputs, built: ManagerProblem, d: int, ordered: list[Visit], *, report_overrun: bool
+    inputs: CalendarInputs,
+    p: PeriodicProblem,
+    built: ManagerProblem,
+    d: int,
+    ordered: list[Visit],
+    *,
+    report_overrun: bool,
 ) -> list[CalendarViolation]:
     """Times of one manager-day, as written: durations, travel gaps, windows, end of day."""
     if not ordered:
         return []
-    p = built.problem
     cal = inputs.calendar
     mid = built.manager_id
     date = inputs.work.horizon.date(d)
@@ -195,7 +244,7 @@ def _clock_rules(
     if len(set(seqs)) != len(seqs):
         found.append(CalendarViolation("timing", mid, "", date, f"sequence numbers repeat: {sorted(seqs)}"))
     free_at = cal.day_start_minutes
-    prev = 0
+    prev = p.start_node(d)
     for v in ordered:
         node = built.node_of(v.account_id)
         need = round(p.service[node])
@@ -237,16 +286,17 @@ def _clock_rules(
             )
         free_at = max(v.end, arrive + need)
         prev = node
-    home = free_at + round(p.travel[prev, 0])
+    home = free_at + round(p.travel[prev, p.end_node(d)])
     limit = cal.day_start_minutes + cal.minutes_per_day
     if home > limit and report_overrun:
+        where = "back home" if p.end_node(d) == 0 else "done"
         found.append(
             CalendarViolation(
                 "daily_hours",
                 mid,
                 "",
                 date,
-                f"back home at {format_clock(home)}, the working day ends at {format_clock(limit)}",
+                f"{where} at {format_clock(home)}, the working day ends at {format_clock(limit)}",
             )
         )
     return found

@@ -106,9 +106,33 @@ def manager_calendar(
             event.add("location", f"{account.lat:.5f},{account.lon:.5f}")
         event.add("transp", "OPAQUE")
         cal.add_component(event)
+    for v in _last_before_nights(visits):
+        # A night away (an overnight trip): from the day's last visit to the next morning, near it.
+        account = dataset.account_by_id.get(v.account_id)
+        name = account.name if account and account.name else v.account_id
+        night = Event()
+        night.add("uid", f"{manager_id}-night-{v.date.isoformat()}@keyaccount-planner")
+        night.add("dtstamp", stamp)
+        night.add("dtstart", _at(v.date, v.end, zone))
+        night.add("dtend", _at(v.date + dt.timedelta(days=1), 0, zone))
+        night.add("summary", f"Night away near {name}")
+        night.add("description", f"Overnight trip: the next day starts near account {v.account_id}")
+        if account and account.lat is not None and account.lon is not None:
+            night.add("geo", (account.lat, account.lon))
+        night.add("transp", "TRANSPARENT")
+        cal.add_component(night)
     if zone is not None:
         cal.add_missing_timezones()
     return cal
+
+
+def _last_before_nights(visits: list[Visit]) -> list[Visit]:
+    """The last visit of each day after which the manager stays away overnight."""
+    last: dict[dt.date, Visit] = {}
+    for v in visits:
+        if v.night_away and (v.date not in last or v.sequence > last[v.date].sequence):
+            last[v.date] = v
+    return [last[d] for d in sorted(last)]
 
 
 def write_ics(

@@ -3,8 +3,11 @@
 Shortfall reasons, per account window left without a visit, first that applies:
     no working day      the manager does not work on any day of the window (leave, holidays)
     not available       the account is not available on any of the manager's working days there
-    longer than a day   travel from home and back plus the visit exceed one working day,
-                        or the account's time window is shorter than the visit
+    longer than a day   the visit does not fit a working day even on an overnight trip (the
+                        road one way plus the visit exceed it), or the account's time window
+                        is shorter than the visit
+    no trip fits        an account too far for a day trip: no run of working days in the
+                        window (before a day off) held an overnight trip that reached it
     not enough time     the days were there, but filled with more valuable visits (or the
                         tier's spacing left no day for it)
 
@@ -48,20 +51,20 @@ def build_summary(
     travel_total = 0.0
     for m in plan.managers:
         built = m.built
-        p = built.problem
-        solution = m.result.solution
+        p = built.whole
+        routes = built.routes(m.result.solution.routes)
         visits_of: defaultdict[int, int] = defaultdict(int)
-        for day in solution.routes:
+        for day in routes:
             for route in day:
                 for c in route:
                     visits_of[c] += 1
         travel_min = 0.0
         visit_min = 0.0
-        for d, day in enumerate(solution.routes):
+        for d, day in enumerate(routes):
             for route in day:
                 if not route:
                     continue
-                times = route_times(p, route)
+                times = route_times(p, route, d)
                 travel_min += times.travel
                 visit_min += float(p.service[list(route)].sum())
                 hours = times.duration / 60
@@ -73,6 +76,7 @@ def build_summary(
                         "visits": len(route),
                         "travel_hours": round(times.travel / 60, 2),
                     }
+        trips = built.trips
         missed_visits = 0
         missed_minutes = 0.0
         for c in range(1, p.n_customers + 1):
@@ -110,7 +114,9 @@ def build_summary(
                         "required": rule.required,
                         "planned": visits_of.get(c, 0),
                         "missing": missing,
-                        "reason": _reason(built, c, solution_days(solution, c)),
+                        "reason": _reason(
+                            built, c, [d for d, day in enumerate(routes) for r in day if c in r]
+                        ),
                     }
                 )
         travel_total += travel_min
@@ -131,6 +137,10 @@ def build_summary(
                 "missed_hours": round(missed_minutes / 60, 1),
                 "travel_hours": round(travel_min / 60, 2),
                 "visit_hours": round(visit_min / 60, 2),
+                # Overnight trips to accounts a day trip cannot reach (planner.calendar.trips).
+                "trips": sum(1 for d in trips.routes if trips.day_start[d] == 0) if trips else 0,
+                "nights_away": len(trips.nights) if trips else 0,
+                "remote_accounts": sorted(built.account_ids[c - 1] for c in trips.remote) if trips else [],
                 "solver_status": m.result.status.value,
                 "solver_seconds": round(m.result.runtime_s, 2),
             }
@@ -187,12 +197,9 @@ def build_summary(
     }
 
 
-def solution_days(solution: Any, c: int) -> list[int]:
-    return [d for d, day in enumerate(solution.routes) for route in day if c in route]
-
-
 def _reason(built: ManagerProblem, c: int, visited: list[int]) -> str:
-    p = built.problem
+    p = built.whole
+    remote = built.trips is not None and c in built.trips.remote
     rule = p.rules[c - 1]
     assert isinstance(rule, WindowRule)
     reasons = []
@@ -211,6 +218,10 @@ def _reason(built: ManagerProblem, c: int, visited: list[int]) -> str:
             reasons.append("no working day")
         elif not (working & rule.allowed[days]).any():
             reasons.append("not available")
+        elif (
+            remote and float(p.travel[0, c]) + float(p.service[c]) <= p.max_duration[lo] and not window_short
+        ):
+            reasons.append("no trip fits")
         elif one_day > p.max_duration[lo] or window_short:
             reasons.append("longer than a day")
         else:

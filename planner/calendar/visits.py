@@ -3,6 +3,9 @@
 A day's route leaves home at the day start; each visit starts on arrival, or when the
 account's time window opens if that is later, and lasts the tier's visit duration.
 `travel_minutes_before` is the leg that ends at the visit (from home for the first one).
+
+`night_away` is true on every visit of a day after which the manager stays away overnight, near
+the day's last visit (planner.calendar.trips); the next day then leaves from there, not from home.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from planner.io.tables import read_table
 from planner.models.calendar_policy import format_clock, parse_clock
 from planner.pvrp.check import route_times
 
-VISIT_COLUMNS = ("manager_id", "date", "start", "end", "account_id", "sequence", "travel_minutes_before")
+VISIT_COLUMNS = (
+    "manager_id", "date", "start", "end", "account_id", "sequence", "travel_minutes_before", "night_away",
+)  # fmt: skip
+_TRUE = {"true", "yes", "1", "y", "是"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ class Visit:
     sequence: int  # 1-based order within the manager's day
     travel_minutes_before: int
     row: int | None = None  # row in visits.csv, when read back
+    night_away: bool = False  # the night after this visit's day is spent away from home
 
 
 def plan_visits(plan: CalendarPlan) -> list[Visit]:
@@ -38,10 +45,11 @@ def plan_visits(plan: CalendarPlan) -> list[Visit]:
     day_start = plan.inputs.calendar.day_start_minutes
     horizon = plan.inputs.work.horizon
     for m in plan.managers:
-        problem = m.built.problem
-        for d, day in enumerate(m.result.solution.routes):
+        problem = m.built.whole
+        nights = m.built.trips.nights if m.built.trips is not None else frozenset()
+        for d, day in enumerate(m.built.routes(m.result.solution.routes)):
             for route in day:
-                times = route_times(problem, route)
+                times = route_times(problem, route, d)
                 for seq, (c, begin, leg) in enumerate(
                     zip(route, times.start, times.travel_before, strict=True), start=1
                 ):
@@ -55,6 +63,7 @@ def plan_visits(plan: CalendarPlan) -> list[Visit]:
                             account_id=m.built.account_ids[c - 1],
                             sequence=seq,
                             travel_minutes_before=round(leg),
+                            night_away=d in nights,
                         )
                     )
     out.sort(key=lambda v: (v.manager_id, v.date, v.sequence))
@@ -75,6 +84,7 @@ def write_visits(path: Path, visits: list[Visit]) -> None:
                     v.account_id,
                     v.sequence,
                     v.travel_minutes_before,
+                    "true" if v.night_away else "",
                 ]
             )
 
@@ -133,6 +143,7 @@ def read_visits(path: Path) -> list[Visit]:
                 numbers[0],
                 numbers[1],
                 number,
+                (row.get("night_away") or "").strip().casefold() in _TRUE,
             )
         )
     if problems:

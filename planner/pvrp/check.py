@@ -63,12 +63,13 @@ class CheckReport:
         return self.cost + self.miss_cost
 
 
-def route_times(problem: PeriodicProblem, route: Sequence[int]) -> RouteTimes:
-    """Drive the route from the depot at time 0, waiting where a window opens later."""
+def route_times(problem: PeriodicProblem, route: Sequence[int], day: int | None = None) -> RouteTimes:
+    """Drive the route from the depot (or day `day`'s start node) at time 0, waiting where a
+    window opens later, back to the depot (or the day's end node)."""
     tw = problem.time_window
     t = 0.0
     travel = 0.0
-    prev = 0
+    prev = problem.start_node(day)
     arrive, start, legs, late = [], [], [], []
     for pos, c in enumerate(route):
         leg = float(problem.travel[prev, c])
@@ -83,7 +84,7 @@ def route_times(problem: PeriodicProblem, route: Sequence[int]) -> RouteTimes:
         if tw is not None and (start[-1] < tw[c, 0] - TOLERANCE or t > tw[c, 1] + TOLERANCE):
             late.append(pos)
         prev = c
-    leg = float(problem.travel[prev, 0])
+    leg = float(problem.travel[prev, problem.end_node(day)])
     travel += leg
     t += leg
     load = float(problem.demand[list(route)].sum()) if len(route) else 0.0
@@ -122,7 +123,7 @@ def check(problem: PeriodicProblem, solution: PeriodicSolution) -> CheckReport:
             route = tuple(c for c in route if 1 <= c <= n)
             if not route:
                 continue
-            times = route_times(problem, route)
+            times = route_times(problem, route, d)
             cost += times.travel
             if times.load > problem.capacity[d] + TOLERANCE:
                 found.append(

@@ -19,6 +19,9 @@ On day d, a route r = (0, c_1, ..., c_k, 0) has
 Time windows (optional) bound the start and the end of a visit, in the same unit as travel,
 measured from the route's start.
 
+A route may also leave from, or end at, a customer instead of the depot (`day_start`, `day_end`):
+the calendar's overnight trips, where a night away is spent near the day's last visit.
+
 Objective: minimise  sum over routes of travel(r)  +  sum over missed visits of miss_cost.
 Travel is both the cost and the time (Cordeau: Euclidean length; calendar: minutes).
 """
@@ -208,6 +211,17 @@ class PeriodicProblem:
     miss_cost: np.ndarray  # (n+1,) cost per missed visit; inf = every visit required
     time_window: np.ndarray | None = None  # (n+1, 2) [earliest start, latest end]; None = none
     labels: tuple[str, ...] = ()  # node names, for messages; labels[0] is the depot
+    # Overnight trips (the calendar): the node day d's route leaves from / ends at; None = the
+    # depot every day. A night away is spent near the day's last visit, so the next day leaves
+    # from that customer (planner.calendar.trips).
+    day_start: np.ndarray | None = None  # (T,) int
+    day_end: np.ndarray | None = None  # (T,) int
+
+    def start_node(self, day: int | None) -> int:
+        return 0 if day is None or self.day_start is None else int(self.day_start[day])
+
+    def end_node(self, day: int | None) -> int:
+        return 0 if day is None or self.day_end is None else int(self.day_end[day])
 
     @property
     def n_customers(self) -> int:
