@@ -19,12 +19,12 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from planner.assign import AssignmentOutcome, run_assignment
+from planner.budget import Budget
 from planner.context import Context
 from planner.errors import Cancelled
 from planner.models import Dataset, Manager, Seniority
@@ -96,19 +96,30 @@ def advise_hires(
     base: AssignmentOutcome | None = None,
     budget_seconds: float = 120.0,
     solver: str = DEFAULT_SOLVER,
-    should_stop: Callable[[], bool] | None = None,
+    budget: Budget | None = None,
 ) -> Advice:
     """Hires that restore full service to `dataset`, each claim checked by a re-plan with
-    `solver`. `should_stop` is asked before every plan; when it says so, `Cancelled` is raised."""
+    `solver`. A re-plan starts while less than `budget_seconds` have passed and gets its full
+    time limit, so the whole advice takes at most `budget_seconds` plus one time limit: its
+    budget, a child of `budget` (the caller's, e.g. for cancellation). A cancelled budget
+    raises `Cancelled` before the next plan (the plan under way stops at once)."""
+    limit = options.time_limit_seconds
+    whole = (budget or Budget(math.inf)).child(budget_seconds + limit)
     started = time.perf_counter()
     dataset = dataset.model_copy(
         update={"policy": dataset.policy.model_copy(update={"allow_unassigned": True})}
     )
 
     def replan(hires: list[Manager]) -> AssignmentOutcome:
-        if should_stop is not None and should_stop():
+        if whole.cancelled:
             raise Cancelled("hire advice stopped by request")
-        return _replan(dataset, hires, options, solver)
+        outcome = _replan(dataset, hires, options.within(whole.child(limit)), solver)
+        if whole.cancelled:
+            raise Cancelled("hire advice stopped by request")
+        return outcome
+
+    def time_left() -> bool:  # for one more re-plan with its full time limit
+        return whole.remaining() > limit
 
     if base is None:
         base = replan([])
@@ -121,7 +132,7 @@ def advise_hires(
             hires.append((profile, _hire(dataset, base, profile, len(hires) + 1)))
     replans = 0
     outcome = base
-    while replans < MAX_ROUNDS and time.perf_counter() - started < budget_seconds:
+    while replans < MAX_ROUNDS and time_left():
         outcome = replan([m for _, m in hires])
         replans += 1
         left = _short_accounts(outcome)
@@ -135,7 +146,7 @@ def advise_hires(
     # Take each hire out once; keep it out if full service holds without it.
     if not _short_accounts(outcome):
         for k in range(len(hires) - 1, -1, -1):
-            if time.perf_counter() - started >= budget_seconds:
+            if not time_left():
                 break
             trial = hires[:k] + hires[k + 1 :]
             attempt = replan([m for _, m in trial])

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from planner.budget import Budget
 from planner.compile import Compiled, compile_problem
 from planner.context import Context
 from planner.diagnose import why_nobody_serves
@@ -48,6 +49,7 @@ from planner.solvers.decompose import components, place_part, restrict
 
 MIN_REPAIR_SECONDS = 0.1  # below this a CP-SAT run on a region returns little more than its start
 EVALUATE_RESERVE_SECONDS = 0.15  # kept for the evaluator and the diagnosis after the repair
+INVALID_REPAIR_SECONDS = 5.0  # the least CP-SAT gets when the start is no valid answer
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ def replan(
     max_moves: int | None,
     time_limit_seconds: float = 0.8,
     service: Mapping[str, str] | None = None,
+    budget: Budget | None = None,
 ) -> Replanned:
     """Re-plan `dataset` (whose current managers are the plan in force, already changed)
     moving at most `max_moves` accounts voluntarily (None: the policy's budget).
@@ -87,11 +90,12 @@ def replan(
     in `Plan.service`; absent = full). Each account keeps its level where its manager keeps
     it, as it keeps its manager; a name its tier no longer has counts as full service.
 
-    `time_limit_seconds` bounds the whole re-plan; the CP-SAT repair gets what compile and
-    construction leave of it. (Only a plan that breaks a lower utilisation bound may take
-    longer: there is no valid answer to return before CP-SAT finds one.)"""
+    `budget` (default: one of `time_limit_seconds`) bounds the whole re-plan; the CP-SAT repair
+    gets what compile and construction leave of it. (Only a plan that breaks a lower
+    utilisation bound may take longer: there is no valid answer to return before CP-SAT finds
+    one.)"""
     clock = _Clock()
-    deadline = time.perf_counter() + time_limit_seconds
+    budget = Budget(time_limit_seconds) if budget is None else budget
     ctx = Context.build(dataset)
     compiled = compile_problem(ctx, max_moves=max_moves)
     problem = replace(compiled.problem, hint_level=current_levels(compiled, service or {}))
@@ -107,10 +111,11 @@ def replan(
     valid = satisfies(cover, start, level)
     if not valid or ((start < 0) & has_pairs).any() or _could_serve_better(problem, start, level).any():
         method = "construct+cpsat"
-        left = deadline - time.perf_counter() - EVALUATE_RESERVE_SECONDS
-        seconds = left if valid else max(left, 5.0)
-        if seconds >= MIN_REPAIR_SECONDS:
-            start, level = _repair(cover, start, level, seconds)
+        work = budget.child(budget.remaining() - EVALUATE_RESERVE_SECONDS)
+        if not valid:
+            work = work.rescue(INVALID_REPAIR_SECONDS, "re-plan: the start breaks a lower utilisation bound")
+        if work.remaining() >= MIN_REPAIR_SECONDS:
+            start, level = _repair(cover, start, level, work)
         clock.lap("cpsat")
     plan = compiled.to_plan(start, level)
     evaluation = evaluate(ctx, plan, max_moves=problem.max_moves)
@@ -291,7 +296,7 @@ def keep_held(problem: AssignmentProblem) -> AssignmentProblem:
 
 
 def _repair(
-    problem: AssignmentProblem, start: np.ndarray, start_level: np.ndarray | None, seconds: float
+    problem: AssignmentProblem, start: np.ndarray, start_level: np.ndarray | None, budget: Budget
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """CP-SAT on the parts the change touched, each from `start` (at `start_level`); other
     parts keep theirs. Returns unit -> agent and, with service levels, unit -> level.
@@ -300,17 +305,18 @@ def _repair(
     """
     out = start.copy()
     out_level = None if start_level is None else start_level.copy()
-    deadline = time.perf_counter() + seconds
     touched = _touched_parts(problem, start, start_level)
     for k, (units, agents) in enumerate(touched):
-        share = (deadline - time.perf_counter()) / (len(touched) - k)
+        share = budget.remaining() / (len(touched) - k)
         if share < MIN_REPAIR_SECONDS:
             break
         sub = restrict(replace(problem, hint=out, hint_level=out_level), units, agents, scale=1)
         if problem.max_moves is not None:
             moves = _unit_moves(problem, out, out_level)
             sub = replace(sub, max_moves=max(problem.max_moves - int(moves.sum() - moves[units].sum()), 0))
-        result = CpSatSolver().solve(sub, SolveOptions(time_limit_seconds=share, threads=2))
+        result = CpSatSolver().solve(
+            sub, SolveOptions(time_limit_seconds=share, threads=2, budget=budget.child(share))
+        )
         if result.unit_agent is None or result.status not in (Status.OPTIMAL, Status.FEASIBLE):
             continue  # keep the start for this part: valid, if not the best
         if _worse_than_start(sub, result.unit_agent, result.unit_level):

@@ -2,12 +2,12 @@
 and when hours fall short find the hires that restore full service (`planner.advice`), each
 set checked by planning again. The status is written as for every job (`job_lifecycle`), each
 write conditional on the job still being active, so a cancel that lands mid-run wins over the
-result; the run itself asks the row before each plan (and CP-SAT at its progress reports), so
-a cancelled advice frees its worker within one plan."""
+result; a watcher reads the row every half second and cancels the run's budget, which stops the
+plan under way and every later one, so a cancelled advice frees its worker at once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
 from typing import Any
 
 from api.db import AdviceRow
@@ -17,11 +17,12 @@ from api.services.scenario import resolve
 from api.store import Store
 from planner.advice import advise_hires
 from planner.assign import run_assignment
+from planner.budget import Budget
 from planner.context import Context
 from planner.errors import Cancelled
 from planner.models import Dataset
 from planner.shortfall_report import shortfall
-from planner.solvers import Progress, SolveOptions
+from planner.solvers import SolveOptions
 
 CHECK_SECONDS = 0.5  # how often the run looks at the row for a cancel
 
@@ -45,16 +46,26 @@ def _advise(store: Store, row: AdviceRow) -> dict[str, Any]:
     dataset = dataset.model_copy(
         update={"policy": dataset.policy.model_copy(update={"allow_unassigned": True})}
     )
-    stop = stop_check(store, AdviceRow, row.id, CHECK_SECONDS)
     options = SolveOptions(
         time_limit_seconds=spec.solver.time_limit_seconds,
         threads=spec.solver.effective_threads,
         seed=spec.solver.seed,
         deterministic=spec.solver.deterministic,
-        on_progress=_stop_on(stop),
     )
     solver = spec.solver.effective_name
-    base = run_assignment(Context.build(dataset), solver, options)
+    run = Budget(math.inf)  # cancellation only: each plan gets its own limit as a child
+    with run.cancel_when(stop_check(store, AdviceRow, row.id), CHECK_SECONDS):
+        return _advise_within(run, dataset, options, solver, spec)
+
+
+def _advise_within(
+    run: Budget, dataset: Dataset, options: SolveOptions, solver: str, spec: AdviceIn
+) -> dict[str, Any]:
+    base = run_assignment(
+        Context.build(dataset), solver, options.within(run.child(options.time_limit_seconds))
+    )
+    if run.cancelled:
+        raise Cancelled("hire advice stopped by request")
     if base.evaluation is None:
         raise RuntimeError(
             f"no plan of the data as it is within {spec.solver.time_limit_seconds:g} s "
@@ -63,7 +74,7 @@ def _advise(store: Store, row: AdviceRow) -> dict[str, Any]:
     report = shortfall(base)
     # Without a shortfall the advice is empty at once: no hire is needed.
     advice = advise_hires(
-        dataset, options, base=base, budget_seconds=spec.budget_seconds, solver=solver, should_stop=stop
+        dataset, options, base=base, budget_seconds=spec.budget_seconds, solver=solver, budget=run
     )
     return {
         "has_shortfall": bool(report["has_shortfall"]),
@@ -71,13 +82,3 @@ def _advise(store: Store, row: AdviceRow) -> dict[str, Any]:
         **advice.as_dict(),
         "restored_account_ids": advice.restored_accounts,
     }
-
-
-def _stop_on(stop: Callable[[], bool]) -> Callable[[Progress], None]:
-    """on_progress callback: a solver reporting progress stops when the advice was cancelled."""
-
-    def report(_: Progress) -> None:
-        if stop():
-            raise Cancelled("hire advice stopped by request")
-
-    return report

@@ -1,8 +1,8 @@
 """What runs in a worker process for a calendar: load the plan and its data, plan the visits,
 store them with the summary. The status is written as for every job (`job_lifecycle`), each
 write conditional on the calendar still being active, so a cancel that lands mid-build wins
-over the result; and the search itself reads the row every half second, so a cancelled build
-frees its worker within a round instead of running to its time limit."""
+over the result; and a watcher reads the row every half second and cancels the build's budget,
+so a cancelled build frees its worker within a round instead of running to its time limit."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from api.services.datasets import DatasetCache
 from api.services.job_lifecycle import in_worker, run_task, stop_check
 from api.services.plans import PlanService
 from api.store import Store
+from planner.budget import Budget
 from planner.calendar.check import check_calendar
 from planner.calendar.solve import plan_calendar
 from planner.calendar.summary import build_summary
@@ -39,13 +40,9 @@ def _build(store: Store, row: CalendarRow) -> dict[str, Any]:
     plan = plans.get(row.plan_id)
     inputs = calendar_inputs(plans.dataset_of(plan), plan.assignment, spec, plans.plan_of(plan).service)
     # One process: the pool's size is the server's whole budget for CPU-bound work.
-    planned = plan_calendar(
-        inputs,
-        time_limit_s=spec.time_limit_seconds,
-        seed=spec.seed,
-        workers=1,
-        should_stop=stop_check(store, CalendarRow, row.id, CHECK_SECONDS),
-    )
+    budget = Budget(spec.time_limit_seconds)
+    with budget.cancel_when(stop_check(store, CalendarRow, row.id), CHECK_SECONDS):
+        planned = plan_calendar(inputs, seed=spec.seed, workers=1, budget=budget)
     visits = plan_visits(planned)
     summary = build_summary(planned, visits, check_calendar(inputs, visits))
     return {"summary": summary, "visits": [visit_row(v) for v in visits]}

@@ -1,8 +1,8 @@
 """The life cycle a job's worker process runs for a visit calendar or a hire advice: mark the
 record running, run its task, write how it ended. Like a solve (`worker.py`), every write is
 conditional on the record still being active, so a cancel that lands mid-run wins over the
-result; a task that asks `stop_check` frees its worker soon after a cancel instead of running
-to its time limit.
+result; a task whose budget is cancelled by `stop_check` (`Budget.cancel_when`) frees its worker
+soon after a cancel instead of running to its time limit.
 
 A solve job keeps its own loop: it reports progress, has ends of its own (infeasible, no
 solution) and publishes its plan in the same transaction as its status."""
@@ -10,7 +10,6 @@ solution) and publishes its plan in the same transaction as its status."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -56,15 +55,11 @@ def run_task(
     return "succeeded" if done else "cancelled"
 
 
-def stop_check(store: Store, kind: type[RecordT], record_id: str, every_seconds: float) -> Callable[[], bool]:
-    """True once the record is no longer active (cancelled). A search may ask every round, so
-    the database is read at most every `every_seconds`."""
-    last = [time.monotonic()]
+def stop_check(store: Store, kind: type[RecordT], record_id: str) -> Callable[[], bool]:
+    """True once the record is no longer active (cancelled): for `Budget.cancel_when`, which
+    asks it every so often in a thread of its own."""
 
     def stop() -> bool:
-        if time.monotonic() - last[0] < every_seconds:
-            return False
-        last[0] = time.monotonic()
         row = store.record(kind, record_id, workspace=None)
         return row is None or row.status not in ACTIVE_JOB_STATES
 

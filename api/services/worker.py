@@ -3,7 +3,9 @@
 The worker talks to the database directly, which is how progress reaches the API (a status
 GET reads what the worker last wrote) and why a job survives nothing but its own process: a
 restart marks unfinished jobs failed. Every write is conditional on the job still being
-active, so a cancel that lands mid-solve wins over the result.
+active, so a cancel that lands mid-solve wins over the result; and the solve stops at once: the
+job's budget is cancelled when a progress write finds the job no longer active, or when a
+watcher reading the row every half second does (a solve may go long without progress).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from sqlalchemy import update
 from api.db import JobRow, PlanRow, new_id, now
 from api.jsonsafe import finite
 from api.schemas import JobIn
-from api.services.job_lifecycle import in_worker
+from api.services.job_lifecycle import in_worker, stop_check
 from api.services.scenario import resolve
 from api.store import ACTIVE_JOB_STATES, Store, rows_changed
 from planner.assign import run_assignment
+from planner.budget import Budget
 from planner.context import Context
 from planner.errors import InfeasibleError, InputError
 from planner.models import Dataset
@@ -30,10 +33,6 @@ from planner.solvers import Progress, SolveOptions
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_SECONDS = 0.5
-
-
-class Cancelled(Exception):
-    pass
 
 
 def run_job(database_url: str, job_id: str) -> str:
@@ -49,32 +48,35 @@ def _run(store: Store, job_id: str) -> str:
     spec = JobIn.model_validate(job.request)
     stored = store.version(job.dataset_id, job.dataset_version)
     assert stored is not None
+    budget = Budget(spec.solver.time_limit_seconds)
     try:
         base = Dataset.model_validate(stored.payload)
         dataset, notes = resolve(base, spec.policy_overrides, spec.changes, spec.as_of)
-        outcome = run_assignment(
-            Context.build(dataset),
-            spec.solver.name,
-            SolveOptions(
-                time_limit_seconds=spec.solver.time_limit_seconds,
-                threads=spec.solver.effective_threads,
-                seed=spec.solver.seed,
-                on_progress=_reporter(store, job_id),
-            ),
-            max_moves=spec.max_moves,
-        )
+        with budget.cancel_when(stop_check(store, JobRow, job_id), PROGRESS_EVERY_SECONDS):
+            outcome = run_assignment(
+                Context.build(dataset),
+                spec.solver.name,
+                SolveOptions(
+                    time_limit_seconds=spec.solver.time_limit_seconds,
+                    threads=spec.solver.effective_threads,
+                    seed=spec.solver.seed,
+                    on_progress=_reporter(store, job_id, budget),
+                    budget=budget,
+                ),
+                max_moves=spec.max_moves,
+            )
     except InfeasibleError as exc:
         store.update_active(JobRow, job_id, status="infeasible", reasons=list(exc.reasons), finished_at=now())
         return "infeasible"
     except InputError as exc:
         store.fail(JobRow, job_id, str(exc))
         return "failed"
-    except Cancelled:
-        return "cancelled"
     except Exception as exc:  # a bug must end the job, not leave it "running" forever
         log.exception("job %s failed", job_id)
         store.fail(JobRow, job_id, f"{type(exc).__name__}: {exc}")
         return "failed"
+    if budget.cancelled:
+        return "cancelled"  # the row says so already; the plan is the incumbent, not published
 
     block = summary(outcome, inputs={"dataset_id": job.dataset_id, "dataset_version": job.dataset_version})
     block["notes"] = notes
@@ -117,8 +119,9 @@ def _run(store: Store, job_id: str) -> str:
     return "succeeded"
 
 
-def _reporter(store: Store, job_id: str) -> Any:
-    """on_progress callback: write at most every half second; stop when the job was cancelled."""
+def _reporter(store: Store, job_id: str, budget: Budget) -> Any:
+    """on_progress callback: write at most every half second; cancel the job's budget when the
+    job is no longer active."""
     last = [0.0]
     solutions = [0]
 
@@ -138,7 +141,7 @@ def _reporter(store: Store, job_id: str) -> Any:
             }
         )
         if not store.update_active(JobRow, job_id, progress=progress):
-            raise Cancelled
+            budget.cancel()
 
     return report
 

@@ -9,11 +9,10 @@ up to the time-based stopping of the search.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 
+from planner.budget import Budget
 from planner.calendar.build import CalendarInputs, ManagerProblem, build_manager, managers_with_accounts
 from planner.errors import Cancelled
 from planner.pvrp.problem import PeriodicProblem
@@ -58,24 +57,25 @@ def plan_calendar(
     time_limit_s: float = 30.0,
     seed: int = 0,
     workers: int = 1,
-    should_stop: Callable[[], bool] | None = None,
+    budget: Budget | None = None,
 ) -> CalendarPlan:
-    """`should_stop()` (asked once per search round, and between managers) returning True
-    raises `planner.errors.Cancelled`: a cancelled build frees its core within a round."""
-    started = time.monotonic()
+    """Within `budget` (default: one of `time_limit_s`). Its cancellation (looked at once per
+    search round, and between managers) raises `planner.errors.Cancelled`: a cancelled build
+    frees its core within a round."""
+    budget = Budget(time_limit_s) if budget is None else budget
     built = [build_manager(inputs, m) for m in managers_with_accounts(inputs)]
     weights = [max(1, b.problem.required_visits()) for b in built]
     total = sum(weights) or 1
     # Each worker gets the whole time limit; managers share it by weight.
-    budget = max(time_limit_s - (time.monotonic() - started), 0.1) * max(1, workers) * 0.9
+    core_seconds = max(budget.remaining(), 0.1) * max(1, workers) * 0.9
     jobs = [
-        (b.problem, calendar_params(max(MIN_SECONDS, budget * w / total), seed + k))
+        (b.problem, calendar_params(max(MIN_SECONDS, core_seconds * w / total), seed + k))
         for k, (b, w) in enumerate(zip(built, weights, strict=True))
     ]
     if workers > 1 and len(jobs) > 1:
-        results = _in_pool(jobs, workers, should_stop)
+        results = _in_pool(jobs, workers, budget)
     else:
-        results = [solve(problem, params, should_stop) for problem, params in jobs]
+        results = [solve(problem, params, budget.child(params.time_limit_s)) for problem, params in jobs]
     managers = tuple(ManagerCalendar(b, r) for b, r in zip(built, results, strict=True))
     for m in managers:
         logger.info(
@@ -87,21 +87,21 @@ def plan_calendar(
             m.result.rounds,
             m.result.runtime_s,
         )
-    return CalendarPlan(inputs, managers, time.monotonic() - started)
+    return CalendarPlan(inputs, managers, budget.elapsed())
 
 
 def _in_pool(
-    jobs: list[tuple[PeriodicProblem, SearchParams]], workers: int, should_stop: Callable[[], bool] | None
+    jobs: list[tuple[PeriodicProblem, SearchParams]], workers: int, budget: Budget
 ) -> list[SearchResult]:
-    """The managers' searches in `workers` processes. A stop request is seen between
-    managers (the callable stays in this process): queued ones never start, running ones
-    end with their own limit."""
+    """The managers' searches in `workers` processes (each with a budget of its own share:
+    a budget stays in its process). A cancellation is seen between managers: queued ones
+    never start, running ones end with their own limit."""
     pool = ProcessPoolExecutor(max_workers=workers)
     try:
         futures = [pool.submit(_solve, job) for job in jobs]
         pending = set(futures)
         while pending:
-            if should_stop is not None and should_stop():
+            if budget.cancelled:
                 raise Cancelled("the calendar build was asked to stop")
             _, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
         return [f.result() for f in futures]

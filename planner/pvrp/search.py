@@ -30,12 +30,13 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
 
+from planner.budget import Budget
 from planner.errors import Cancelled
 from planner.pvrp.check import TOLERANCE, CheckReport, check, route_times
 from planner.pvrp.horizon import optimise_horizon
@@ -111,14 +112,14 @@ class SearchResult:
     statistics: dict[str, float] = field(default_factory=dict)
 
 
-def solve(
-    problem: PeriodicProblem, params: SearchParams, should_stop: Callable[[], bool] | None = None
-) -> SearchResult:
-    """Construct, descend, then perturbation rounds until the limit; `should_stop()` is asked
-    once per round and a True raises `planner.errors.Cancelled`."""
-    started = time.monotonic()
-    deadline = started + params.time_limit_s
-    polish_from = started + params.time_limit_s * (1 - params.polish_share)
+def solve(problem: PeriodicProblem, params: SearchParams, budget: Budget | None = None) -> SearchResult:
+    """Construct, descend, then perturbation rounds until `budget` (default: one of
+    `params.time_limit_s`) expires; its cancellation is looked at once per round and raises
+    `planner.errors.Cancelled`."""
+    budget = Budget(params.time_limit_s) if budget is None else budget
+    started = budget.started
+    deadline = budget.deadline
+    polish_from = started + budget.seconds * (1 - params.polish_share)
     engine = _Engine(problem, params, np.random.default_rng(params.seed))
     state = engine.state
 
@@ -134,22 +135,22 @@ def solve(
     # Based on travel alone: missed-visit costs must never make a worse plan look acceptable.
     t_start = params.temperature_start * max(state.travel, 1e-9) / max(problem.n_customers, 1) ** 0.5
     t_end = t_start * params.temperature_end
-    loop_start = time.monotonic()
+    loop_start = time.perf_counter()
     span = max(polish_from - loop_start, 1e-9)
     last_best = 0
     horizon_at = loop_start + span * params.horizon_at if params.horizon_share > 0 else math.inf
-    while time.monotonic() < polish_from and (params.max_rounds is None or rounds < params.max_rounds):
+    while time.perf_counter() < polish_from and (params.max_rounds is None or rounds < params.max_rounds):
         if params.stall_rounds is not None and rounds - last_best >= params.stall_rounds:
             break
-        if should_stop is not None and should_stop():
+        if budget.cancelled:
             raise Cancelled("the periodic routing search was asked to stop")
-        if time.monotonic() >= horizon_at:
+        if time.perf_counter() >= horizon_at:
             horizon_at = math.inf
-            engine.route_horizon(time.monotonic() + params.horizon_share * params.time_limit_s)
+            engine.route_horizon(time.perf_counter() + params.horizon_share * budget.seconds)
             current = state.score()
             continue
         rounds += 1
-        progress = (time.monotonic() - loop_start) / span
+        progress = (time.perf_counter() - loop_start) / span
         if params.max_rounds is not None:
             progress = rounds / params.max_rounds
         temperature = t_start * (t_end / t_start) ** progress
@@ -190,7 +191,7 @@ def solve(
         status=status,
         solution=solution,
         report=report,
-        runtime_s=time.monotonic() - started,
+        runtime_s=time.perf_counter() - started,
         rounds=rounds,
         statistics={"reroutes": engine.reroutes, "moves": engine.moves},
     )
@@ -275,7 +276,7 @@ class _Engine:
         """
         state = self.state
         todo = list(customers)
-        while todo and time.monotonic() < deadline:
+        while todo and time.perf_counter() < deadline:
             state.changed.clear()
             self.day_pass(todo, deadline)
             self.tidy_routes(inter=False)
@@ -290,7 +291,7 @@ class _Engine:
         p = self.problem
         moved = 0
         for c in self.rng.permutation(np.asarray(customers, dtype=np.int64)):
-            if time.monotonic() > deadline:
+            if time.perf_counter() > deadline:
                 break
             c = int(c)
             if self._reinsert(c, p.time_window is None):
@@ -391,7 +392,7 @@ class _Engine:
         state = self.state
         improved = 0
         for d in days:
-            remaining = deadline - time.monotonic()
+            remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 break
             routes = [r for r in state.routes[d] if r]
@@ -550,7 +551,7 @@ class _Engine:
             p,
             [[list(r) for r in day] for day in state.routes],
             free,
-            time_limit_s=max(0.1, until - time.monotonic()),
+            time_limit_s=max(0.1, until - time.perf_counter()),
             scale=self.params.route_scale,
         )
         if routes is None:
@@ -572,7 +573,7 @@ class _Engine:
         sizes = np.array([sum(len(r) for r in day) for day in state.routes], dtype=float)
         order = [int(d) for d in np.argsort(-sizes) if sizes[d] >= 3]
         for i, d in enumerate(order):
-            remaining = deadline - time.monotonic()
+            remaining = deadline - time.perf_counter()
             if remaining <= 0.01:
                 break
             share = remaining * sizes[d] / sizes[order[i:]].sum()
