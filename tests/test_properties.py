@@ -280,7 +280,7 @@ def test_lp_relaxation_never_exceeds_the_true_optimum(ds: Dataset, budget: int |
     ctx = Context.build(ds)
     best, _ = true_optimum(ctx)
     assume(best is not None)
-    relaxed = lp_bound(compile_problem(ctx).problem, seconds=10.0)
+    relaxed = lp_bound(compile_problem(ctx).problem, 10.0)
     assert relaxed.bound is not None, relaxed.reason
     event("tight" if relaxed.bound == best else "below")
     assert relaxed.bound <= best

@@ -170,7 +170,9 @@ class BackgroundBound:
         """The bound if it is ready within `wait_seconds`; otherwise stop HiGHS and return None."""
         self._thread.join(timeout=max(wait_seconds, 0.0))
         if self._thread.is_alive():
+            # Its own limit is the run's deadline, so it ends soon anyway: a short wait, well
+            # within the budget's overrun policy, not one for a model still being written.
             self._interrupter.interrupt()
-            self._thread.join(timeout=5.0)
+            self._thread.join(timeout=0.2)
             return None
         return self.result

@@ -80,7 +80,7 @@ class ShortfallSolver:
             # Regions share nothing but the balance term: each one's MIP alone (balance dropped,
             # a relaxation, so the parts' bounds add up to a bound of the whole).
             plan, parts_bound = self._solve_parts(
-                problem, parts, work, budget.started + PARTS_SHARE * budget.seconds
+                problem, parts, work, budget.started + PARTS_SHARE * budget.seconds, best.choice()
             )
             best.offer(plan, "parts")
             stats["parts"] = len(parts)
@@ -143,6 +143,7 @@ class ShortfallSolver:
         parts: list[tuple[np.ndarray, np.ndarray]],
         work: Budget,
         parts_until: float,
+        start: Choice | None = None,
     ) -> tuple[Choice, float]:
         """Each part alone, the time shared by the parts' sizes: its LP, a start from the LP's
         integral part or value first (the better), HiGHS on the part's MIP, then neighbourhood
@@ -158,6 +159,15 @@ class ShortfallSolver:
         pairs_left = problem.n_pairs  # every pair lies in exactly one part
         for units, agents in sorted(parts, key=lambda p: p[0].size):
             sub = replace(restrict(problem, units, agents, scale=1), balance_coef=0)
+            if work.expired() and start is not None:
+                # No time left for this part: it keeps the whole start's plan (value first;
+                # the parts share no agent, so it fits), bounded by its cheapest options.
+                plan[units] = start[0][units]
+                if start[1] is not None:
+                    level[units] = start[1][units]
+                bound_sum += cheapest_bound(sub)
+                pairs_left -= sub.n_pairs
+                continue
             seconds = max(work.until(parts_until).remaining() * sub.n_pairs / max(pairs_left, 1), 0.5)
             part = work.child(seconds)
             pairs_left -= sub.n_pairs
