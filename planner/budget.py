@@ -6,7 +6,10 @@ the calendar, the hire advice), and handed down. A phase gets a child: a share o
 shares its root's cancellation flag, so `cancel()` anywhere stops the whole run: searches
 ask `expired()` between rounds, CP-SAT is stopped through `stop_cpsat`, HiGHS through the
 `SolveInterrupter` of `interrupter`, and a caller in another thread or process sets the flag
-(`cancel_when` polls a predicate such as "is the job still active").
+(`cancel_when` polls a predicate such as "is the job still active"). HiGHS through MathOpt
+(OR-Tools 9.15) does not look at its interrupter during a MIP search, only at its time limit:
+a cancelled budget gives a later HiGHS solve no time, but one already searching runs to its
+own phase's limit.
 
 Overrun policy (`OVERRUN_SECONDS`): a phase that must run to give any answer at all (CP-SAT
 taking up its start, a thread being stopped) may run at most 0.5 s past the deadline
