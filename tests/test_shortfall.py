@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from toys import OPTIONS, acc, context, mgr, solve
+from toys import OPTIONS, acc, context, mgr, solve, weights
 
 from planner.compile import compile_problem
 from planner.context import Context
@@ -193,3 +193,20 @@ def test_hire_advice_restores_full_service_when_the_hires_are_added() -> None:
     out = solve(Context.build(grown), "auto")
     assert out.evaluation is not None and out.evaluation.violations == []
     assert all(r.service == "full" and r.manager_id for r in out.evaluation.accounts)
+
+
+@pytest.mark.parametrize("backend", ["cpsat", "cbc", "auto", "engine"])
+def test_full_service_is_no_proof_when_the_weights_make_leaving_out_cheaper(backend: str) -> None:
+    """With `unassigned` at 1 point an hour, leaving a standard account unserved costs 0.7 points
+    (0.5 h x 1 x (1 + value 40/100)); serving it by a junior without its industry costs 24 (value
+    40 x (1 - 0.4)). The full-service optimum (24) must not be called optimal: the plan leaves it
+    out. With the default weight, full service is the proven optimum."""
+    cheap = context(
+        [mgr("M1")], [acc("A1", annual_revenue=50)], allow_unassigned=True, weights=weights(unassigned=1.0)
+    )
+    out = solve(cheap, backend)
+    assert out.plan.manager_of("A1") is None
+    assert out.evaluation.objective_cp == 70 and out.result.status == Status.OPTIMAL
+    default = context([mgr("M1")], [acc("A1", annual_revenue=50)], allow_unassigned=True)
+    served = solve(default, backend)
+    assert served.plan.manager_of("A1") == "M1" and served.result.status == Status.OPTIMAL

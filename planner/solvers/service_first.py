@@ -20,7 +20,7 @@ import numpy as np
 
 from planner.budget import Budget
 from planner.problem import AssignmentProblem
-from planner.solvers.base import AssignmentSolver, SolveOptions, SolveResult, cancelled_note
+from planner.solvers.base import AssignmentSolver, SolveOptions, SolveResult, Status, cancelled_note
 from planner.solvers.construct import construct
 from planner.solvers.cpsat import satisfies
 from planner.solvers.decompose import components, limit_shortfalls, sole_agent_load
@@ -98,7 +98,18 @@ def with_shortfall(
             _phase(options, budget.until(budget.started + full_share * budget.seconds), full_share),
         )
         if tried.status.has_solution and tried.unit_agent is not None and satisfies(full, tried.unit_agent):
-            result, service = tried, "full service fits"
+            floor = options_floor(problem)
+            if tried.objective is not None and floor < tried.objective and tried.status == Status.OPTIMAL:
+                # The weights make some reduced or unserved option cheaper than full service
+                # (e.g. a small `unassigned` weight): the full-service optimum is no proof. Plan
+                # the options too, from this plan.
+                log.info(
+                    "a shortfall option may cost less than full service (%d < %d)", floor, tried.objective
+                )
+                problem = replace(problem, hint=tried.unit_agent, hint_level=None)
+            else:
+                bound = tried.bound if tried.bound is None else min(tried.bound, float(floor))
+                result, service = replace(tried, bound=bound), "full service fits"
     if result is None:
         log.info("full service does not fit; planning the shortfall (%d options)", problem.n_pairs)
         short = solve_short if solve_short is not None else ShortfallSolver().solve
@@ -113,6 +124,25 @@ def with_shortfall(
         ),
         budget,
     )
+
+
+def options_floor(problem: AssignmentProblem) -> int:
+    """A lower bound on every plan that uses at least one reduced or unserved option: each unit
+    at its cheapest full option, plus the least extra any unit pays for its cheapest other
+    option (balance is never negative). When it reaches the full-service optimum, that optimum
+    is the problem's."""
+    level = problem.pair_level if problem.pair_level is not None else np.zeros(problem.n_pairs, np.int64)
+    big = np.iinfo(np.int64).max // 4
+    full = np.full(problem.n_units, big, dtype=np.int64)
+    other = np.full(problem.n_units, big, dtype=np.int64)
+    np.minimum.at(full, problem.pair_unit[level == 0], problem.pair_cost[level == 0])
+    np.minimum.at(other, problem.pair_unit[level > 0], problem.pair_cost[level > 0])
+    if problem.unassigned_cost is not None:
+        other = np.minimum(other, problem.unassigned_cost)
+    has = (full < big) & (other < big)
+    if not has.any() or not (full < big).all():
+        return big
+    return int(full.sum() + (other[has] - full[has]).min())
 
 
 class ServiceFirst:
