@@ -409,15 +409,4 @@ def _manager_rows(ctx, agent, load, travel, count, value) -> list[ManagerRow]:
 
 
 def _pair_message(ctx: Context, rule: str, a: int, m: int) -> str:
-    acc = ctx.dataset.accounts[a]
-    mgr = ctx.dataset.managers[m]
-    tier = ctx.tiering.tier_of(a).value
-    text = {
-        "manager_active": f"manager {mgr.manager_id} has left (inactive) but holds account {acc.account_id}",
-        "language_match": f"account {acc.account_id} must be served in {acc.language!r}; manager {mgr.manager_id} speaks {', '.join(sorted(mgr.languages)) or 'nothing listed'}",
-        "seniority_by_tier": f"{tier} account {acc.account_id} needs at least a {ctx.dataset.policy.tiers[ctx.tiering.tier_of(a)].min_seniority.value} manager; {mgr.manager_id} is {mgr.seniority.value}",
-        "region_eligibility": f"account {acc.account_id} is in region {acc.region!r}, which manager {mgr.manager_id} ({mgr.region!r}) does not serve",
-        "pinned_pair": f"account {acc.account_id} is pinned to another manager, not {mgr.manager_id}",
-        "forbidden_pair": f"account {acc.account_id} may not be served by {mgr.manager_id} (forbidden pair)",
-    }
-    return text[rule]
+    return PAIR_RULES[rule].breach(ctx, a, m)

@@ -426,7 +426,7 @@ def _travel_hours_per_visit(
     lat1, lon1 = np.radians(lat)[:, None], np.radians(lon)[:, None]
     lat2, lon2 = np.radians(home_lat)[None, :], np.radians(home_lon)[None, :]
     km = haversine_km(lat1, lon1, lat2, lon2)
-    return 2 * km * policy.travel.road_factor / policy.travel.speed_kmh
+    return 2 * policy.travel.hours(km)
 
 
 def _apportion(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:

@@ -2,8 +2,9 @@
 visited on trips of consecutive working days, nights away near the day's last visit, home before
 a day off; the check follows the nights as visits.csv writes them.
 
-The toy: a manager in Hangzhou; two strategic accounts in Shanghai, 214 road km = 3.6 h away
-(a 3-hour visit and the road both ways: 10.1 h, over an 8-hour day), one key account next door.
+The toy (by road only, the toys' default): a manager in Hangzhou; two strategic accounts in
+Shanghai, 214 road km = 3.6 h away (a 3-hour visit and the road both ways: 10.1 h, over an 8-hour
+day), one key account next door.
 Four weeks from Monday 4 January 2027, Monday to Friday, no holidays."""
 
 from __future__ import annotations
@@ -82,3 +83,14 @@ def test_an_account_beyond_a_day_even_one_way_is_a_shortfall_in_words() -> None:
     summary = build_summary(plan, plan_visits(plan), [])
     reasons = {a["account_id"]: a["reason"] for a in summary["shortfall"]["accounts"]}
     assert reasons == {"S1": "longer than a day"}
+
+
+def test_a_trip_never_has_a_day_away_without_a_visit() -> None:
+    """Every day of a trip but the last has a visit: a night away is written on a visit."""
+    inputs = _inputs((31.23, 121.47), (31.20, 121.44), (31.25, 121.50))
+    plan = plan_calendar(inputs, time_limit_s=2, seed=1, workers=1)
+    for m in plan.managers:
+        trips = m.built.trips
+        assert trips is not None
+        for d in trips.nights:
+            assert trips.routes[d], f"day {d} is away from home with no visit"

@@ -106,7 +106,7 @@ def test_check_accepts_the_plan_it_wrote(demo_plan: Path, run_cli: RunCli) -> No
 
 
 def ineligible_edit(plan_dir: Path, target: Path) -> tuple[str, str]:
-    """Copy plan.csv with one account moved to a manager ruled out only by region; return both ids."""
+    """Copy plan.csv with one account moved to a manager ruled out by region (and distance); return both ids."""
     accounts, managers = DEMO_DIR / "accounts.csv", DEMO_DIR / "managers.csv"
     policy = DEMO_DIR / "policy.yaml"
     ds = load_dataset(accounts, managers, policy if policy.exists() else None)
@@ -117,7 +117,10 @@ def ineligible_edit(plan_dir: Path, target: Path) -> tuple[str, str]:
             continue
         i = ctx.account_index[row["account_id"]]
         for j, manager_id in enumerate(ctx.manager_ids):
-            if failed_pair_rules(ctx, i, j) == ["region_eligibility"]:
+            # Another region is also too far for a visit within a day (visit_fits_a_day) in the
+            # demo, whose regions are cities a thousand km apart; the region is what is named.
+            broken = failed_pair_rules(ctx, i, j)
+            if "region_eligibility" in broken and set(broken) <= {"region_eligibility", "visit_fits_a_day"}:
                 row["manager_id"] = manager_id
                 write_rows(target, rows, columns)
                 return row["account_id"], manager_id

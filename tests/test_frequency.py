@@ -119,3 +119,13 @@ def test_capacity_above_the_working_calendar_is_warned_about(tmp_path) -> None: 
         "month, before holidays and leave): M2 (200 h). The assignment counts those hours; the visit calendar "
         "cannot place them (lower capacity_hours, or change calendar.hours_per_day / working_weekdays)"
     ]
+
+
+def test_long_trips_go_by_train_or_plane_where_faster() -> None:
+    from planner.models.policy import TravelModel
+
+    travel = TravelModel()
+    # 10 km across town: 13 road km at 60 km/h; 600 km (Hangzhou to Wuhan): 1 h access + 780 km at 200 km/h.
+    assert float(travel.hours(10.0)) == pytest.approx(13 / 60)
+    assert float(travel.hours(600.0)) == pytest.approx(1 + 780 / 200)
+    assert float(TravelModel(long_distance_speed_kmh=None).hours(600.0)) == pytest.approx(13.0)

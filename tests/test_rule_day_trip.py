@@ -40,3 +40,15 @@ def test_the_plan_goes_to_the_manager_within_a_day_and_the_diagnosis_says_why_no
         "1 account are too far from every eligible manager for a day trip (the road there and back plus the "
         "visit exceed a 8-hour working day); allow overnight trips (policy overnight: true) or hire nearer (A1)"
     ]
+
+
+def test_with_overnight_trips_the_road_one_way_plus_the_visit_must_fit_a_day() -> None:
+    # Beijing from Hangzhou by road: about 1,640 road km, 27 h one way; no night away helps.
+    managers = [mgr("M1", seniority="principal", **HANGZHOU)]
+    accounts = [acc("A1", tier="strategic", lat=39.90, lon=116.40)]
+    assert failed_pair_rules(context(managers, accounts), 0, 0) == ["visit_fits_a_day"]
+    reasons = presolve_diagnosis(compile_problem(context(managers, accounts)))
+    assert reasons == [
+        "1 account are too far from every eligible manager even with a night away (the road one way plus "
+        "the visit exceed a 8-hour working day); hire nearer, or give travel times (travel.matrix_file) (A1)"
+    ]

@@ -287,6 +287,7 @@ def test_every_pair_rule_has_words_and_a_diagnosis() -> None:
         assert rule.name == name and rule.words.strip(), name
         assert np.shape(rule(ctx, np.array([0, 0]), np.array([0, 0]))) == (2,), name
         assert rule.none_left(ctx, 0).strip(), name
+        assert "A1" in rule.breach(ctx, 0, 0) or "M1" in rule.breach(ctx, 0, 0), name
 
 
 def test_every_manager_limit_has_every_part() -> None:

@@ -253,7 +253,7 @@ def test_travel_matrix_overrides_the_formula(backend: str, tmp_path: Path) -> No
         [mgr("Mnear", home_lat=0.0, home_lon=0.1), mgr("Mfar", home_lat=0.0, home_lon=1.0)],
         [acc("A1", tier="key", lat=0.0, lon=0.0)],
         weights=weights(value_match=0.0),
-        travel=TravelModel(matrix_file="travel.csv"),
+        travel=TravelModel(matrix_file="travel.csv", long_distance_speed_kmh=None),
     )
     ctx = Context.build(ds, base_dir=tmp_path)
     out = solve(ctx, backend)

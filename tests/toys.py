@@ -23,6 +23,7 @@ import numpy as np
 from planner.assign import AssignmentOutcome, run_assignment
 from planner.context import Context
 from planner.models import Account, Dataset, Manager, Pair, Plan, Policy, Weights
+from planner.models.policy import TravelModel
 from planner.solvers import SolveOptions
 
 # One thread and a fixed seed: the same answer on a loaded 2-core machine as on a laptop.
@@ -50,10 +51,13 @@ def pairs(*items: tuple[str, str]) -> list[Pair]:
 
 
 def dataset(managers: Iterable[Manager], accounts: Iterable[Account], **policy: Any) -> Dataset:
-    """Toys test the full-service model (every account served in full) unless they say
-    otherwise; the shortfall toys pass allow_unassigned=True."""
+    """Toys test the full-service model (every account served in full) by road only unless they
+    say otherwise; the shortfall toys pass allow_unassigned=True."""
     policy.setdefault("weights", weights())
     policy.setdefault("allow_unassigned", False)
+    # By road only (great circle x 1.3 / 60 km/h), so hand-derived travel stays one formula; a toy
+    # about trains or planes says so.
+    policy.setdefault("travel", TravelModel(long_distance_speed_kmh=None))
     return Dataset(managers=tuple(managers), accounts=tuple(accounts), policy=Policy(**policy))
 
 

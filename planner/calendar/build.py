@@ -4,7 +4,7 @@ A manager's accounts never share a day with another manager's, so the calendar s
 independent problems: node 0 is the manager's home, nodes 1..n the accounts assigned to them,
 day d is `horizon.start + d`, and a day offers one route (a working day) or none (weekend,
 public holiday, leave, or a manager who has left). Everything is in whole minutes:
-    travel  = ceil(great-circle km x road_factor / speed_kmh x 60), 0 where a place is unknown
+    travel  = ceil(TravelModel.hours(great-circle km) x 60): road, or train/plane where faster; 0 where a place is unknown
     service = hours_per_visit x 60,   day limit = hours_per_day x 60 (travel included)
 Time windows are minutes after the day starts. A missed visit costs
     10^4 x (100 x (2 - tier index) + value score + 1)
@@ -36,6 +36,7 @@ from planner.io.loader import load_dataset
 from planner.io.travel_matrix import load_travel_matrix
 from planner.models import TIER_ORDER, Dataset, Policy, Tier
 from planner.models.calendar_policy import CalendarPolicy
+from planner.models.policy import TravelModel
 from planner.plan_data import plan_files
 from planner.pvrp.problem import PeriodicProblem, WindowRule
 from planner.tiering import compute_tiers
@@ -217,9 +218,7 @@ def build_manager(inputs: CalendarInputs, manager_id: str) -> ManagerProblem:
     n = len(accounts)
 
     travel = travel_minutes(
-        [(manager.home_lat, manager.home_lon)] + [(a.lat, a.lon) for a in accounts],
-        policy.travel.road_factor,
-        policy.travel.speed_kmh,
+        [(manager.home_lat, manager.home_lon)] + [(a.lat, a.lon) for a in accounts], policy.travel
     )
     if inputs.travel_matrix is not None and n:
         # The matrix gives manager-to-account legs (both ways); account-to-account stays the formula.
@@ -276,13 +275,12 @@ def build_manager(inputs: CalendarInputs, manager_id: str) -> ManagerProblem:
     )
 
 
-def travel_minutes(
-    places: list[tuple[float | None, float | None]], road_factor: float, speed_kmh: float
-) -> np.ndarray:
-    """Whole minutes between every pair of places, rounded up; 0 to or from an unknown place."""
+def travel_minutes(places: list[tuple[float | None, float | None]], travel: TravelModel) -> np.ndarray:
+    """Whole minutes between every pair of places by the policy's travel model (the
+    assignment's), rounded up; 0 to or from an unknown place."""
     lat, lon, known = radian_coords(places)
     km = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
-    minutes = np.ceil(km * road_factor / speed_kmh * 60 - 1e-9)
+    minutes = np.ceil(travel.hours(km) * 60 - 1e-9)
     minutes[~(known[:, None] & known[None, :])] = 0
     np.fill_diagonal(minutes, 0)
     return np.maximum(minutes, 0)

@@ -190,9 +190,13 @@ class _Planner:
                 here = c
             if last_day and t + float(p.travel[here, 0]) > limit + 1e-9:
                 return None  # cannot get home within the last day
+            if not route and not last_day:
+                # A day away with no visit: its night could not be written down (visits.csv marks
+                # nights on visits), and it only pays for a hotel. Only the road home may be alone.
+                return None
             routes.append(tuple(route))
-        if first not in placed or not routes[0]:
-            return None  # the first day leaves home for a visit; a trip that misses `first` is not this one
+        if first not in placed:
+            return None  # a trip that misses `first` is not this one
         return routes
 
     def _commit(self, days: list[int], routes: list[tuple[int, ...]]) -> None:

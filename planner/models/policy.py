@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -187,12 +188,26 @@ def _default_tiers() -> dict[Tier, TierRule]:
 
 
 class TravelModel(_Frozen):
-    """Great-circle distance x road factor / speed gives one-way travel time."""
+    """One-way travel time from great-circle km: by road, km x road factor / speed; or, where
+    it is faster, by train or plane, the access time (to and from the station or airport) plus
+    km x road factor / the long-distance speed. In China a 600 km trip is a 3-4 hour train ride,
+    not 13 hours by car; a trip across town stays a drive (the modes break even near 86 km)."""
 
     road_factor: float = Field(default=1.3, gt=0, le=10)
     speed_kmh: float = Field(default=60.0, ge=1, le=1000)
+    # Trains or flights for long trips; null: the road only.
+    long_distance_speed_kmh: float | None = Field(default=200.0, ge=1, le=1000)
+    long_distance_access_hours: float = Field(default=1.0, ge=0, le=24)
     # Optional CSV `manager_id,account_id,minutes` (one-way); replaces the formula for listed pairs.
     matrix_file: str | None = None
+
+    def hours(self, km: Any) -> Any:
+        """One-way hours for great-circle km (a number or a numpy array): the faster mode."""
+        road = km * self.road_factor
+        by_road = road / self.speed_kmh
+        if self.long_distance_speed_kmh is None:
+            return by_road
+        return np.minimum(by_road, self.long_distance_access_hours + road / self.long_distance_speed_kmh)
 
 
 class MatchModel(_Frozen):

@@ -42,6 +42,10 @@ class PairRule:
     # Why accounts have no manager at all when this rule is the one that empties their list,
     # completing "N account(s) ..." (the diagnosis); the context and one such account index.
     none_left: Callable[[Context, int], str]
+    # Words for a plan that gives account a to manager m against this rule (check, explain).
+    breach: Callable[[Context, int, int], str]
+    # Costly per pair (travel times): evaluated only on the pairs the other rules allow.
+    expensive: bool = False
 
     def __call__(self, ctx: Context, a: np.ndarray, m: np.ndarray) -> np.ndarray:
         return self.allowed(ctx, a, m)

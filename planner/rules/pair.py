@@ -12,6 +12,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from planner.context import Context
+from planner.models import Account, Manager
 from planner.rules.base import PAIR_RULES, PairRule
 
 
@@ -67,32 +68,64 @@ def _needs_seniority(ctx: Context, i: int) -> str:
     return f"of tier {tier} in region {region!r} need a {need} (or higher) manager{lang}; there is none"
 
 
+def _ids(ctx: Context, a: int, m: int) -> tuple[Account, Manager]:
+    return ctx.dataset.accounts[a], ctx.dataset.managers[m]
+
+
+def _seniority_breach(ctx: Context, a: int, m: int) -> str:
+    acc, mgr = _ids(ctx, a, m)
+    tier = ctx.tiering.tier_of(a)
+    need = ctx.dataset.policy.tiers[tier].min_seniority.value
+    return f"{tier.value} account {acc.account_id} needs at least a {need} manager; {mgr.manager_id} is {mgr.seniority.value}"
+
+
+def _language_breach(ctx: Context, a: int, m: int) -> str:
+    acc, mgr = _ids(ctx, a, m)
+    spoken = ", ".join(sorted(mgr.languages)) or "nothing listed"
+    return f"account {acc.account_id} must be served in {acc.language!r}; manager {mgr.manager_id} speaks {spoken}"
+
+
 # In the order the diagnosis applies them (the first that empties an account's list is named)
 # and the evaluator names a forced move's rule.
 for _rule in (
     PairRule("manager_active", manager_active, "a manager who has left holds no account",
-             lambda ctx, i: "have no active manager at all"),
+             lambda ctx, i: "have no active manager at all",
+             lambda ctx, a, m: f"manager {_ids(ctx, a, m)[1].manager_id} has left (inactive) but holds account {_ids(ctx, a, m)[0].account_id}"),
     PairRule("region_eligibility", region_eligibility,
              "a manager serves their own region and the neighbours the policy allows",
-             lambda ctx, i: f"in region {_account(ctx, i)[0]!r} have no active manager serving that region"),
+             lambda ctx, i: f"in region {_account(ctx, i)[0]!r} have no active manager serving that region",
+             lambda ctx, a, m: (f"account {_ids(ctx, a, m)[0].account_id} is in region {_ids(ctx, a, m)[0].region!r}, "
+                                f"which manager {_ids(ctx, a, m)[1].manager_id} ({_ids(ctx, a, m)[1].region!r}) does not serve")),
     PairRule("language_match", language_match, "the manager speaks the language the customer is served in",
-             lambda ctx, i: f"in region {_account(ctx, i)[0]!r} need a manager{_account(ctx, i)[1]}; there is none"),
-    PairRule("seniority_by_tier", seniority_by_tier, "each tier needs a minimum seniority", _needs_seniority),
+             lambda ctx, i: f"in region {_account(ctx, i)[0]!r} need a manager{_account(ctx, i)[1]}; there is none",
+             _language_breach),
+    PairRule("seniority_by_tier", seniority_by_tier, "each tier needs a minimum seniority", _needs_seniority,
+             _seniority_breach),
     PairRule("pinned_pair", pinned_pair, "a pinned account goes to its pinned manager",
-             lambda ctx, i: "are pinned to a manager who may not serve them (inactive, other region, language or seniority)"),
+             lambda ctx, i: "are pinned to a manager who may not serve them (inactive, other region, language or seniority)",
+             lambda ctx, a, m: f"account {_ids(ctx, a, m)[0].account_id} is pinned to another manager, not {_ids(ctx, a, m)[1].manager_id}"),
     PairRule("forbidden_pair", forbidden_pair, "a forbidden account-manager pair is never used",
-             lambda ctx, i: "have every otherwise eligible manager forbidden"),
+             lambda ctx, i: "have every otherwise eligible manager forbidden",
+             lambda ctx, a, m: f"account {_ids(ctx, a, m)[0].account_id} may not be served by {_ids(ctx, a, m)[1].manager_id} (forbidden pair)"),
 ):  # fmt: skip
     PAIR_RULES[_rule.name] = _rule
 
 
 def eligible(ctx: Context, a: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """All pair rules at once."""
-    ok = None
+    """All pair rules at once; an expensive rule (travel times) only where the others allow."""
+    shape = np.broadcast_shapes(np.shape(a), np.shape(m))
+    ok = np.ones(shape, dtype=bool)
     for rule in PAIR_RULES.values():
-        r = rule(ctx, a, m)
-        ok = r.copy() if ok is None else ok & r
-    assert ok is not None
+        if not rule.expensive:
+            ok &= rule(ctx, a, m)
+    late = [rule for rule in PAIR_RULES.values() if rule.expensive]
+    if late and ok.any():
+        where = np.nonzero(ok)
+        aa, mm = (np.broadcast_to(x, shape)[where] for x in (a, m))
+        keep = np.ones(aa.shape, dtype=bool)
+        for rule in late:
+            keep &= rule(ctx, aa, mm)
+        ok[where] = keep
     return ok
 
 
