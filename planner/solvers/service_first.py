@@ -12,6 +12,7 @@ could save, so the full-service optimum is the plan a director expects.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -24,6 +25,7 @@ from planner.solvers.base import AssignmentSolver, SolveOptions, SolveResult, St
 from planner.solvers.construct import construct
 from planner.solvers.cpsat import satisfies
 from planner.solvers.decompose import components, limit_shortfalls, sole_agent_load
+from planner.solvers.lp_bound import lp_bound
 from planner.solvers.shortfall import ShortfallSolver
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,15 @@ log = logging.getLogger(__name__)
 # search gets this share of the limit to find a plan before the shortfall model takes the
 # rest (at 0.6 that set came out at 0.367 % in 36 s of a 60 s limit; 0.356 % with all 60 s).
 FULL_TRY_SHARE = 0.85
+# A full-service plan is held against the LP of the whole options model up to this size, with at
+# most this much time (about 0.5 s at 50,000 options); beyond, the policy's premise stands.
+CERTIFY_MAX_PAIRS = 200_000
+CERTIFY_SECONDS = 5.0
+# Below this many options the options model itself is solved when full service is not proven best,
+# so that a small problem's optimum is exact: by the backend when it models options (CP-SAT, CBC);
+# by the shortfall solver only on tiny models (it is built for shortages, not to polish a plan).
+EXACT_MAX_PAIRS = 20_000
+TINY_PAIRS = 2_000
 
 
 def _phase(options: SolveOptions, budget: Budget, share: float) -> SolveOptions:
@@ -98,18 +109,27 @@ def with_shortfall(
             _phase(options, budget.until(budget.started + full_share * budget.seconds), full_share),
         )
         if tried.status.has_solution and tried.unit_agent is not None and satisfies(full, tried.unit_agent):
-            floor = options_floor(problem)
-            if tried.objective is not None and floor < tried.objective and tried.status == Status.OPTIMAL:
-                # The weights make some reduced or unserved option cheaper than full service
-                # (e.g. a small `unassigned` weight): the full-service optimum is no proof. Plan
-                # the options too, from this plan.
+            floor = _certify(problem, tried, budget)
+            proven = floor is None or tried.objective is None or floor >= tried.objective
+            if not proven and problem.n_pairs <= (EXACT_MAX_PAIRS if solve_short is not None else TINY_PAIRS):
+                # The weights may make a reduced or unserved option cheaper than full service (e.g.
+                # a small `unassigned` weight): solve the options model itself, from this plan.
                 log.info(
-                    "a shortfall option may cost less than full service (%d < %d)", floor, tried.objective
+                    "full service not proven best (floor %s < %s); solving the options",
+                    floor,
+                    tried.objective,
                 )
                 problem = replace(problem, hint=tried.unit_agent, hint_level=None)
             else:
-                bound = tried.bound if tried.bound is None else min(tried.bound, float(floor))
-                result, service = replace(tried, bound=bound), "full service fits"
+                bound = tried.bound
+                if bound is not None and floor is not None:
+                    bound = min(bound, float(floor))
+                status = tried.status if proven else Status.FEASIBLE
+                message = (
+                    tried.message if proven else "the best full-service plan; its bound covers every option"
+                )
+                result = replace(tried, bound=bound, status=status, message=message)
+                service = "full service fits"
     if result is None:
         log.info("full service does not fit; planning the shortfall (%d options)", problem.n_pairs)
         short = solve_short if solve_short is not None else ShortfallSolver().solve
@@ -143,6 +163,25 @@ def options_floor(problem: AssignmentProblem) -> int:
     if not has.any() or not (full < big).all():
         return big
     return int(full.sum() + (other[has] - full[has]).min())
+
+
+def _certify(problem: AssignmentProblem, tried: SolveResult, budget: Budget) -> int | None:
+    """A lower bound on the plans that use a reduced or unserved option, to hold the full-service
+    plan against: `options_floor`, and where that does not reach the plan's objective, the LP of
+    the whole options model (small models only). None: not checked (a large model, or no time
+    left for the LP), where the full-service premise of the default weights is taken as it is:
+    a reduced or unserved option costs more than the travel, match and balance it could save."""
+    if tried.objective is None:
+        return None
+    floor = options_floor(problem)
+    if floor >= tried.objective:
+        return floor
+    if problem.n_pairs > CERTIFY_MAX_PAIRS:
+        return None
+    relaxed = lp_bound(problem, budget.child(min(budget.remaining(), CERTIFY_SECONDS)))
+    if relaxed.bound is None:
+        return None  # no time left to bound the options: as for a large model
+    return max(floor, math.ceil(relaxed.bound - 1e-6))
 
 
 class ServiceFirst:
