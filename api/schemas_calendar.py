@@ -139,6 +139,13 @@ class CalendarManagerOut(BaseModel):
     missed_hours: float
     travel_hours: float
     visit_hours: float
+    # Overnight trips to accounts too far for a day trip (planner.calendar.trips); 0 in calendars
+    # built before trips.
+    trips: int = 0
+    nights_away: int = 0
+    remote_accounts: list[str] = Field(
+        default_factory=list, description="accounts visited on overnight trips"
+    )
     ics: str = Field(description="path of the manager's .ics file")
     own_days_off: list[DayOffOut] = Field(
         default_factory=list, description="days off of this manager alone (leave), beside `days_off`"

@@ -210,10 +210,11 @@ function resultView(c, note) {
         { width: Math.min(700, widthOf($("#calendar-out"), 560) - 20) })))),
     h("h2", {}, t("cal.managers")),
     h("div", { class: "scroll" }, table(
-      [...["manager", "accounts", "working_days", "planned", "required", "missed", "travel", "visit", "short", "file"].map((k) => t(`cal.col.${k}`)), ""],
+      [...["manager", "accounts", "working_days", "planned", "required", "missed", "travel", "visit", "nights", "short", "file"].map((k) => t(`cal.col.${k}`)), ""],
       c.managers.map((m) => h("tr", { "data-manager": m.manager_id },
         td(who(m.manager_id)), td(m.accounts), td(m.working_days), td(m.planned_visits), td(m.required_visits),
         td(m.missed_visits, { class: m.missed_visits ? "num flag-overload" : "num" }), td(m.travel_hours), td(m.visit_hours),
+        td(m.nights_away || 0),
         td(shortBy.get(m.manager_id) || 0),
         h("td", {}, h("a", { href: m.ics, "data-testid": "ics-link", "data-manager": m.manager_id,
           onclick: (e) => { e.preventDefault(); guard(() => downloadIcs(m.ics)); } }, t("cal.ics"))),
@@ -304,7 +305,19 @@ function dayCell(iso, { hz, byDate, settings, off, extra }) {
     visits.length ? loadBar(visits, settings) : null,
     visits.length ? h("ul", { class: "visits" }, visits.map((v) => h("li", { "data-account": v.account_id,
       title: t("cal.visit_tip", { start: v.start, end: v.end, account: accountLabel(v.account_id), minutes: fmt(v.travel_minutes_before) }) },
-    h("b", {}, v.start), " ", v.account_id, h("small", {}, ` ${cal.shown.accountName.get(v.account_id) || ""}`)))) : null);
+    h("b", {}, v.start), " ", v.account_id, h("small", {}, ` ${cal.shown.accountName.get(v.account_id) || ""}`)))) : null,
+    // An overnight trip: the night is spent near the day's last visit, the next day starts there.
+    visits.some((v) => v.night_away) ? h("p", { class: "night", "data-testid": "night-away" },
+      `☾ ${t("cal.night_away", { account: accountLabel(visits[visits.length - 1].account_id) })}`) : null,
+    homeward(iso, visits, byDate));
+}
+
+// A day after a night away with no visit of its own is the road home (visits.csv has no row for it).
+function homeward(iso, visits, byDate) {
+  const before = byDate.get(addDays(iso, -1)) || [];
+  if (visits.length || !before.some((v) => v.night_away)) return null;
+  return h("p", { class: "night", "data-testid": "road-home" },
+    `→ ${t("cal.road_home", { account: accountLabel(before[before.length - 1].account_id) })}`);
 }
 
 // The drive home is not in visits.csv, so the bar counts visits and the travel to each.
