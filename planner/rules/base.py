@@ -98,23 +98,26 @@ PAIR_RULES: dict[str, PairRule] = {}
 LIMITS: dict[str, ManagerLimit] = {}
 
 
-def register_pair(rule: PairRule, setting: tuple[str, Any, Any, str] | None = None) -> PairRule:
+Setting = tuple[str, Any, Any, str]  # (policy key, type, default, doc)
+
+
+def register_pair(rule: PairRule, setting: Setting | None = None) -> PairRule:
     """Add a pair rule after those of planner.rules.pair (the diagnosis applies them in order);
     `setting` as for `register`."""
-    if rule.name in LIMITS or rule.name in PAIR_RULES:
-        raise ValueError(f"rule {rule.name!r} is registered twice")
-    PAIR_RULES[rule.name] = rule
-    if setting is not None:
-        register_setting(*setting)
+    _add(PAIR_RULES, rule, setting)
     return rule
 
 
-def register(rule: ManagerLimit, setting: tuple[str, Any, Any, str] | None = None) -> ManagerLimit:
-    """Add a limit to the registry; `setting` = (policy key, type, default, doc) when a top-level
-    policy key switches it on (the policy then accepts and validates that key)."""
+def register(rule: ManagerLimit, setting: Setting | None = None) -> ManagerLimit:
+    """Add a limit to the registry; `setting` when a top-level policy key switches it on (the
+    policy then accepts and validates that key)."""
+    _add(LIMITS, rule, setting)
+    return rule
+
+
+def _add(registry: dict[str, Any], rule: PairRule | ManagerLimit, setting: Setting | None) -> None:
     if rule.name in LIMITS or rule.name in PAIR_RULES:
         raise ValueError(f"rule {rule.name!r} is registered twice")
-    LIMITS[rule.name] = rule
+    registry[rule.name] = rule
     if setting is not None:
         register_setting(*setting)
-    return rule
