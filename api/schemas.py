@@ -207,7 +207,9 @@ EventIn = Annotated[
 # A staff change has happened in the CRM, so it is always applied; what the new plan cannot
 # cover is listed in `uncovered`, with `reasons`. "infeasible" and "no_solution" only appear
 # when an event stored by an earlier version (which refused such changes) is replayed.
-EventStatus = Literal["applied", "infeasible", "no_solution"]
+# "no_change": the event changes nothing (the manager already left, the capacity is already that):
+# the plan in force stands, no new version or plan is made.
+EventStatus = Literal["applied", "no_change", "infeasible", "no_solution"]
 
 
 class MovedAccount(BaseModel):

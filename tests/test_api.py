@@ -169,13 +169,25 @@ def test_manager_left_event_diff_idempotent_and_compare(
         f"/api/v1/datasets/{ds}/events", headers=WRITE, json={**event, "manager_id": rows[-1]["manager_id"]}
     )
     assert reused.status_code == 409
+    # The same leaver again under a new key (the CRM resends): nothing changes, no re-plan.
+    resent = client.post(
+        f"/api/v1/datasets/{ds}/events", headers=WRITE, json={**event, "idempotency_key": f"again-{leaver}"}
+    )
+    assert resent.status_code == 200, resent.text
+    body = resent.json()
+    assert body["status"] == "no_change" and body["plan_id"] == out["plan_id"] == body["previous_plan_id"]
+    assert body["dataset_version"] == 2 and body["diff"] is None and "no change" in body["notes"][0]
+    assert [v["version"] for v in client.get(f"/api/v1/datasets/{ds}/versions", headers=READ).json()] == [
+        1,
+        2,
+    ]
 
     after = client.get(f"/api/v1/datasets/{ds}/current-plan", headers=READ).json()
     assert after["id"] == out["plan_id"] and after["dataset_version"] == 2
     cmp = client.post("/api/v1/compare", headers=READ, json={"plan_ids": [before["id"], after["id"]]}).json()
     assert cmp["diffs"][0]["moved_count"] == d["moved_count"] + len(d["served"])  # compare: every change
     log = client.get(f"/api/v1/datasets/{ds}/events", headers=READ).json()
-    assert [e["event_id"] for e in log] == [out["event_id"]]
+    assert [e["event_id"] for e in log] == [out["event_id"], body["event_id"]]  # the no-change one too
 
 
 def test_leaver_nobody_can_replace_is_applied_with_the_uncovered_accounts_named(client: TestClient) -> None:

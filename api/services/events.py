@@ -84,7 +84,8 @@ class EventService:
             out, pending = self._apply(dataset_id, event, actor)
             try:
                 with self._store.session() as s:
-                    self._store_outcome(s, dataset_id, out, pending, actor)
+                    if pending is not None:  # None: no change, nothing new to store but the event
+                        self._store_outcome(s, dataset_id, out, pending, actor)
                     s.add(
                         EventRow(
                             id=out.event_id,
@@ -119,7 +120,7 @@ class EventService:
             return self._locks.setdefault(dataset_id, threading.Lock())
 
     # --- the work ----------------------------------------------------------------------------------
-    def _apply(self, dataset_id: str, event: EventIn, actor: str) -> tuple[EventOut, _Pending]:
+    def _apply(self, dataset_id: str, event: EventIn, actor: str) -> tuple[EventOut, _Pending | None]:
         started = time.perf_counter()
         row = self._store.dataset(dataset_id, workspace=None)  # handle() found it in the key's workspace
         if row is None:
@@ -136,6 +137,17 @@ class EventService:
         )
         current = with_current(base, assignment)
         changed, note = _APPLY[event.type](current, event)
+        if changed == current and previous is not None:
+            # Nothing changes (e.g. the same leaver sent again with a new key): the plan in force
+            # stands; re-planning would only move accounts for no reason.
+            unchanged = EventOut(
+                event_id=new_id(), dataset_id=dataset_id, type=event.type,
+                idempotency_key=event.idempotency_key, status="no_change", actor=actor, created_at=now(),
+                notes=[f"no change: {note}; the data already say so, the plan in force stands"],
+                previous_plan_id=previous.id, plan_id=previous.id, dataset_version=version.version,
+            )  # fmt: skip
+            unchanged.timing_seconds = {"total": round(time.perf_counter() - started, 4)}
+            return unchanged, None
         loaded = time.perf_counter()
         out = EventOut(
             event_id=new_id(),
