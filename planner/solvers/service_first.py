@@ -97,6 +97,7 @@ def with_shortfall(
     budget = options.timer
     full = problem.full_service()
     result: SolveResult | None = None
+    fallback: SolveResult | None = None  # a full-service plan, kept if the options model does worse
     full_share = 1.0
     if not short_of_hours(full):
         plan = construct(full)
@@ -120,6 +121,10 @@ def with_shortfall(
                     tried.objective,
                 )
                 problem = replace(problem, hint=tried.unit_agent, hint_level=None)
+                bound = None if floor is None else float(floor)
+                fallback = replace(
+                    tried, bound=bound, status=Status.FEASIBLE, message="the best full-service plan"
+                )
             else:
                 bound = tried.bound
                 if bound is not None and floor is not None:
@@ -135,6 +140,16 @@ def with_shortfall(
         short = solve_short if solve_short is not None else ShortfallSolver().solve
         result = short(problem, _phase(options, budget.child(budget.remaining()), 1.0))
         service = "shortfall"
+        if fallback is not None and (
+            result.objective is None
+            or (fallback.objective is not None and result.objective > fallback.objective)
+        ):
+            # The options search found nothing better (the shortfall solver builds its own
+            # start and may miss a plan that keeps a tight move budget): the full-service plan
+            # stands, with the best bound either side proved.
+            bounds = [b for b in (result.bound, fallback.bound) if b is not None]
+            result = replace(fallback, bound=max(bounds) if bounds else None)
+            service = "full service fits"
     return cancelled_note(
         replace(
             result,
