@@ -105,6 +105,13 @@ class Context:
         )
 
     @cached_property
+    def performance(self) -> np.ndarray:
+        """(M,) each manager's performance score 0-100, nan where none is given."""
+        return np.array(
+            [np.nan if m.performance is None else m.performance for m in self.dataset.managers], dtype=float
+        )
+
+    @cached_property
     def max_accounts(self) -> np.ndarray:
         return np.array(
             [-1 if m.max_accounts is None else m.max_accounts for m in self.dataset.managers], dtype=np.int64

@@ -242,6 +242,7 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
         "moves": int(metrics.move_cp.sum()),
         "balance": int(balance),
         "reduced_service": int(metrics.reduced_cp.sum()),
+        "performance": int(metrics.performance_cp.sum()),
         "unassigned": int(unserved_cp(ctx, np.nonzero(agent < 0)[0]).sum()) if policy.allow_unassigned else 0,
     }
 

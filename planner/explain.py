@@ -95,12 +95,14 @@ def _pair_parts(ctx: Context, i: int, j: int) -> dict[str, Any]:
         "match": round(float(met.match[0]), 4),
         "industry_expertise": bool(acc_ind[i] >= 0 and knows[j, acc_ind[i]]),
         "seniority": ctx.dataset.managers[j].seniority.value,
+        "performance": ctx.dataset.managers[j].performance,
         "workload_hours": met.hours_ch[0] / 100,
         "travel_hours": met.travel_ch[0] / 100,
         "points": {
             "value_unserved": met.value_cp[0] / 100,
             "travel": met.travel_cp[0] / 100,
             "continuity": met.move_cp[0] / 100,
+            "performance": met.performance_cp[0] / 100,
         },
     }
 

@@ -18,6 +18,7 @@ and t = one-way travel hours:
                   + travel_hour x travel_hours
                   + move x move_weight(tier) x (10 + value(a)) x [a has an active current manager != m]
                   + lost(a) x (v_full - v) x hours_per_visit                   (reduced service)
+                  + performance x value(a) x (1 - perf(m) / 100)      (where m has a performance score)
     lost(a)       = unassigned x service_weight(tier) x (1 + value(a) / 100)   points per service hour
     unserved(a)   = lost(a) x (v_full x hours_per_visit + admin_hours_per_month)
 Plan objective = sum of pair costs + sum of unserved(a) over accounts left unserved
@@ -50,10 +51,11 @@ class PairMetrics:
     move_cp: np.ndarray  # int64, 0 unless this pair moves the account voluntarily
     moved: np.ndarray  # bool: a voluntary move (current manager may stay and is not m)
     reduced_cp: np.ndarray  # int64, value of the service a reduced level leaves undone
+    performance_cp: np.ndarray  # int64, value entrusted below top performance (0 without a score)
 
     @property
     def cost_cp(self) -> np.ndarray:
-        return self.value_cp + self.travel_cp + self.move_cp + self.reduced_cp
+        return self.value_cp + self.travel_cp + self.move_cp + self.reduced_cp + self.performance_cp
 
 
 def level_visits(ctx: Context) -> np.ndarray:
@@ -166,6 +168,9 @@ def pair_metrics(ctx: Context, a: np.ndarray, m: np.ndarray, level: np.ndarray |
         travel_cp=np.rint(w.travel_hour * travel_h * 100).astype(np.int64),
         move_cp=np.where(moved, np.rint(move_points * 100), 0).astype(np.int64),
         moved=np.asarray(moved, dtype=bool),
+        performance_cp=np.rint(
+            w.performance * value * (1.0 - np.nan_to_num(ctx.performance[m], nan=100.0) / 100.0) * 100
+        ).astype(np.int64),
         reduced_cp=np.rint(
             lost_points_per_hour(ctx, a) * (full - visits) * ctx.tier_param("hours_per_visit")[tier] * 100
         ).astype(np.int64),

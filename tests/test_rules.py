@@ -45,6 +45,7 @@ def test_every_named_rule_is_registered_once() -> None:
         "pinned_pair",
         "forbidden_pair",
         "visit_fits_a_day",
+        "performance_floor",
     }
     assert not set(PAIR_RULES) & set(AGGREGATE_RULES)
 

@@ -35,6 +35,7 @@ NUMBER_FIELDS = frozenset(
         "years_as_customer",
         "strategic_importance",
         "visit_every_weeks",
+        "performance",
     }
 )
 DATE_FIELDS = frozenset({"last_visit_date"})

@@ -47,7 +47,13 @@ def write_dataset_csv(dataset: Dataset, out_dir: Path) -> None:
     ]
     keep = list(range(len(ACCOUNT_COLUMNS))) + [len(ACCOUNT_COLUMNS) + k for k in used]
     columns = (*ACCOUNT_COLUMNS, *(OPTIONAL_ACCOUNT_COLUMNS[k] for k in used))
-    _write(out_dir / "managers.csv", MANAGER_COLUMNS, manager_rows)
+    manager_columns: tuple[str, ...] = MANAGER_COLUMNS
+    if any(m.performance is not None for m in dataset.managers):  # optional: written only when given
+        manager_columns = (*MANAGER_COLUMNS, "performance")
+        manager_rows = [
+            [*row, _num(m.performance)] for row, m in zip(manager_rows, dataset.managers, strict=True)
+        ]
+    _write(out_dir / "managers.csv", manager_columns, manager_rows)
     _write(out_dir / "accounts.csv", columns, [[r[k] for k in keep] for r in account_rows])
 
 

@@ -21,6 +21,8 @@ managers file
                            可用工时, 产能
     max_accounts           Account Limit, Max Accounts, 客户上限, 最大客户数
     active                 Status, Is Active, Employment Status, 在职, 状态, 在职状态, 是否在职
+    performance            Performance, Performance Score, KPI Score, Target Attainment, 绩效, 绩效得分,
+                           绩效评分, 业绩评分, 业绩得分
     =====================  ==========================================================================
 
 accounts file
@@ -78,6 +80,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                            "月可用工时", "可用工时", "产能"),
         "max_accounts": ("Account Limit", "Max Accounts", "客户上限", "最大客户数"),
         "active": ("Status", "Is Active", "Employment Status", "在职", "状态", "在职状态", "是否在职"),
+        "performance": ("Performance", "Performance Score", "KPI Score", "Target Attainment", "绩效",
+                        "绩效得分", "绩效评分", "业绩评分", "业绩得分"),
     },
     "accounts": {
         "account_id": ("Account ID", "Account No", "Account Number", "Customer ID", "Customer No",

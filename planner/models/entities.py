@@ -53,6 +53,9 @@ class Manager(_Frozen):
     capacity_hours: float = Field(ge=0, le=744, allow_inf_nan=False)
     max_accounts: int | None = Field(default=None, ge=0, le=100_000)
     active: bool = True
+    # Performance score 0-100 (e.g. last year's target attainment, or a 1-5 rating x 20), optional:
+    # high performers are preferred on high-value accounts (Weights.performance); blank = no view.
+    performance: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
 
 
 class Account(_Frozen):

@@ -230,6 +230,9 @@ class Weights(_Frozen):
     travel_hour  points per travel hour per month
     move         points per unit of (10 + value score) x tier move_weight for a voluntary move
     balance      points per 1.0 (=100 percentage points) of utilisation spread (max - min)
+    performance  points per unit of value score x (1 - performance / 100) of the manager serving
+                 it, where the manager has a performance score: high performers on high-value
+                 accounts (experienced and performing well, 经验丰富且业绩突出)
     unassigned   points per hour of on-site service per month left undone, by an account left
                  unserved or served at a reduced level, times the tier's service_weight and
                  (1 + value score / 100); only when a shortfall is allowed.
@@ -249,6 +252,7 @@ class Weights(_Frozen):
     move: float = Field(default=0.5, ge=0, le=1e6)
     balance: float = Field(default=1000.0, ge=0, le=1e6)
     unassigned: float = Field(default=100.0, ge=0, le=1e6)
+    performance: float = Field(default=0.5, ge=0, le=1e6)
 
 
 @dataclass(frozen=True)
