@@ -42,9 +42,13 @@ class Trips:
         return frozenset(self.routes)
 
 
+def _longest_day(problem: PeriodicProblem) -> float:
+    return float(problem.max_duration[problem.vehicles > 0].max(initial=0.0))
+
+
 def remote_nodes(problem: PeriodicProblem) -> list[int]:
     """Customers with visits due whose round trip plus visit exceed every working day."""
-    longest = float(problem.max_duration[problem.vehicles > 0].max(initial=0.0))
+    longest = _longest_day(problem)
     return [
         c
         for c in range(1, problem.n_customers + 1)
@@ -106,12 +110,13 @@ class _Planner:
         self.nights: set[int] = set()
         self.start: dict[int, int] = {}
         self.end: dict[int, int] = {}
-        p = problem
+        p, longest = problem, _longest_day(problem)
+        # One way plus the visit must fit a day, out on the first day and back on the last.
         self.reachable = [
             c
             for c in remote
-            if p.travel[0, c] + p.service[c] <= float(p.max_duration.max()) + 1e-9
-            and p.service[c] + p.travel[c, 0] <= float(p.max_duration.max()) + 1e-9
+            if p.travel[0, c] + p.service[c] <= longest + 1e-9
+            and p.service[c] + p.travel[c, 0] <= longest + 1e-9
         ]
 
     def _window(self, c: int) -> tuple[int, int] | None:

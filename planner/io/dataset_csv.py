@@ -17,8 +17,9 @@ MANAGER_COLUMNS = ("manager_id", "name", "seniority", "industries", "languages",
 ACCOUNT_COLUMNS = ("account_id", "name", "industry", "language", "region", "lat", "lon", "annual_revenue",
                    "contract_value", "years_as_customer", "strategic_importance", "parent_id",
                    "current_manager_id", "tier")  # fmt: skip
-# Optional account columns, written only when some account has a value (files without them stay
-# as they were, byte for byte).
+# Optional columns, written only when some row has a value (files without them stay as they were,
+# byte for byte).
+OPTIONAL_MANAGER_COLUMNS = ("performance",)
 OPTIONAL_ACCOUNT_COLUMNS = ("visit_every_weeks", "last_visit_date")
 
 
@@ -30,7 +31,7 @@ def write_dataset_csv(dataset: Dataset, out_dir: Path) -> None:
         [m.manager_id, m.name, m.seniority.value, ";".join(sorted(m.industries)),
          ";".join(sorted(m.languages)), m.region, _num(m.home_lat), _num(m.home_lon),
          _num(m.capacity_hours), "" if m.max_accounts is None else str(m.max_accounts),
-         "true" if m.active else "false"]
+         "true" if m.active else "false", _num(m.performance)]
         for m in dataset.managers
     ]  # fmt: skip
     account_rows = [
@@ -40,21 +41,19 @@ def write_dataset_csv(dataset: Dataset, out_dir: Path) -> None:
          _num(a.visit_every_weeks), a.last_visit_date.isoformat() if a.last_visit_date else ""]
         for a in dataset.accounts
     ]  # fmt: skip
-    used = [
-        k
-        for k, _ in enumerate(OPTIONAL_ACCOUNT_COLUMNS)
-        if any(r[len(ACCOUNT_COLUMNS) + k] for r in account_rows)
+    _write(out_dir / "managers.csv", *_used(MANAGER_COLUMNS, OPTIONAL_MANAGER_COLUMNS, manager_rows))
+    _write(out_dir / "accounts.csv", *_used(ACCOUNT_COLUMNS, OPTIONAL_ACCOUNT_COLUMNS, account_rows))
+
+
+def _used(
+    columns: tuple[str, ...], optional: tuple[str, ...], rows: list[list[str]]
+) -> tuple[tuple[str, ...], list[list[str]]]:
+    """The columns and rows without the optional columns (the rows' last ones) no row fills."""
+    keep = list(range(len(columns))) + [
+        len(columns) + k for k in range(len(optional)) if any(r[len(columns) + k] for r in rows)
     ]
-    keep = list(range(len(ACCOUNT_COLUMNS))) + [len(ACCOUNT_COLUMNS) + k for k in used]
-    columns = (*ACCOUNT_COLUMNS, *(OPTIONAL_ACCOUNT_COLUMNS[k] for k in used))
-    manager_columns: tuple[str, ...] = MANAGER_COLUMNS
-    if any(m.performance is not None for m in dataset.managers):  # optional: written only when given
-        manager_columns = (*MANAGER_COLUMNS, "performance")
-        manager_rows = [
-            [*row, _num(m.performance)] for row, m in zip(manager_rows, dataset.managers, strict=True)
-        ]
-    _write(out_dir / "managers.csv", manager_columns, manager_rows)
-    _write(out_dir / "accounts.csv", columns, [[r[k] for k in keep] for r in account_rows])
+    names = (*columns, *optional)
+    return tuple(names[k] for k in keep), [[r[k] for k in keep] for r in rows]
 
 
 def _num(x: float | None) -> str:

@@ -5,8 +5,10 @@ at full service: counting arguments (`short_of_hours`), then the construction, t
 backend's own full-service search. Only if full service does not fit does the options model
 (levels and unserved columns) get planned: by `ShortfallSolver` for auto and engine, by the
 backend itself for CP-SAT and CBC (`ServiceFirst`). Service first, then cost: by the policy's
-weights every reduced or unserved option costs more than the travel, match and balance it
-could save, so the full-service optimum is the plan a director expects.
+default weights a reduced or unserved option costs more than the travel, match and balance it
+could save, so the full-service optimum is the plan a director expects. Other weights may make
+an option cheaper, so a full-service plan is held against a bound on the plans that use one
+(`_certify`) before it is called optimal.
 """
 
 from __future__ import annotations
@@ -85,11 +87,10 @@ def with_shortfall(
     solve_short: Callable[[AssignmentProblem, SolveOptions], SolveResult] | None = None,
 ) -> SolveResult:
     """Solve a problem that may have reduced or unserved options with a backend built for
-    full service (`solve_full`): if the construction places every unit at full level, the
-    plan is optimised among full-service plans (service first, then cost: by the policy's
-    weights every reduced or unserved option costs more than the travel, match and balance
-    it could save); otherwise the hours fall short and `solve_short` (default: `ShortfallSolver`)
-    plans the options."""
+    full service (`solve_full`): unless counting proves the hours short, the plan is optimised
+    among full-service plans and kept as it is where `_certify` proves no option beats it (or
+    cannot look); otherwise the hours fall short, or an option may be cheaper, and `solve_short`
+    (default: `ShortfallSolver`) plans the options."""
     options = options.clock()
     if not problem.has_options:
         return cancelled_note(solve_full(problem, options), options.timer)
@@ -125,15 +126,13 @@ def with_shortfall(
                 fallback = replace(
                     tried, bound=bound, status=Status.FEASIBLE, message="the best full-service plan"
                 )
+            elif proven:
+                result, service = tried, "full service fits"
             else:
-                bound = tried.bound
-                if bound is not None and floor is not None:
-                    bound = min(bound, float(floor))
-                status = tried.status if proven else Status.FEASIBLE
-                message = (
-                    tried.message if proven else "the best full-service plan; its bound covers every option"
-                )
-                result = replace(tried, bound=bound, status=status, message=message)
+                assert floor is not None  # not proven: _certify did look
+                bound = float(floor) if tried.bound is None else min(tried.bound, float(floor))
+                message = "the best full-service plan; its bound covers every option"
+                result = replace(tried, bound=bound, status=Status.FEASIBLE, message=message)
                 service = "full service fits"
     if result is None:
         log.info("full service does not fit; planning the shortfall (%d options)", problem.n_pairs)
