@@ -45,6 +45,7 @@ CERTIFY_SECONDS = 5.0
 # so that a small problem's optimum is exact: by the backend when it models options (CP-SAT, CBC);
 # by the shortfall solver only on tiny models (it is built for shortages, not to polish a plan).
 EXACT_MAX_PAIRS = 20_000
+EXACT_FULL_SHARE = 0.5  # of the limit for the full-service search on such a model
 TINY_PAIRS = 2_000
 
 
@@ -106,6 +107,11 @@ def with_shortfall(
         # gets a share of the time to find a plan before the shortfall model takes over.
         fits = satisfies(full, plan)
         full_share = 1.0 if fits else FULL_TRY_SHARE
+        if solve_short is not None and problem.n_pairs <= EXACT_MAX_PAIRS and not options.deterministic:
+            # A small model may go on to the options model (`_certify`): keep it time to, even
+            # when the full-service search runs long (a loaded machine; CBC's process start-up).
+            # A deterministic run counts work, not the clock, and keeps its whole limit.
+            full_share = min(full_share, EXACT_FULL_SHARE)
         tried = solve_full(
             replace(full, hint=plan) if fits else full,
             _phase(options, budget.until(budget.started + full_share * budget.seconds), full_share),
