@@ -82,6 +82,7 @@ def replan(
     time_limit_seconds: float = 0.8,
     service: Mapping[str, str] | None = None,
     budget: Budget | None = None,
+    deterministic: bool = False,
 ) -> Replanned:
     """Re-plan `dataset` (whose current managers are the plan in force, already changed)
     moving at most `max_moves` accounts voluntarily (None: the policy's budget).
@@ -93,7 +94,13 @@ def replan(
     `budget` (default: one of `time_limit_seconds`) bounds the whole re-plan; the CP-SAT repair
     gets what compile and construction leave of it. (Only a plan that breaks a lower
     utilisation bound may take longer: there is no valid answer to return before CP-SAT finds
-    one.)"""
+    one.)
+
+    `deterministic`: reruns give the same plan however loaded the machine is (the robustness
+    sweeps compare a distributed run with a serial one): the repair runs CP-SAT on one worker
+    with `time_limit_seconds` split evenly over the touched parts and counted in deterministic
+    time (work done), and no part is skipped for want of wall time; `budget` then only guards
+    against a runaway and carries cancellation."""
     clock = _Clock()
     budget = Budget(time_limit_seconds) if budget is None else budget
     ctx = Context.build(dataset)
@@ -114,8 +121,9 @@ def replan(
         work = budget.child(budget.remaining() - EVALUATE_RESERVE_SECONDS)
         if not valid:
             work = work.rescue(INVALID_REPAIR_SECONDS, "re-plan: the start breaks a lower utilisation bound")
-        if work.remaining() >= MIN_REPAIR_SECONDS:
-            start, level = _repair(cover, start, level, work)
+        if deterministic or work.remaining() >= MIN_REPAIR_SECONDS:
+            work_limit = time_limit_seconds if deterministic else None
+            start, level = _repair(cover, start, level, work, work_limit)
         clock.lap("cpsat")
     plan = compiled.to_plan(start, level)
     evaluation = evaluate(ctx, plan, max_moves=problem.max_moves)
@@ -296,10 +304,16 @@ def keep_held(problem: AssignmentProblem) -> AssignmentProblem:
 
 
 def _repair(
-    problem: AssignmentProblem, start: np.ndarray, start_level: np.ndarray | None, budget: Budget
+    problem: AssignmentProblem,
+    start: np.ndarray,
+    start_level: np.ndarray | None,
+    budget: Budget,
+    work_limit: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """CP-SAT on the parts the change touched, each from `start` (at `start_level`); other
     parts keep theirs. Returns unit -> agent and, with service levels, unit -> level.
+    `work_limit`: deterministic time for all parts together, split evenly (None: `budget`'s
+    wall clock, each part a share of what is left).
 
     The disruption budget is global, so each part gets what the rest of the plan leaves.
     """
@@ -307,16 +321,21 @@ def _repair(
     out_level = None if start_level is None else start_level.copy()
     touched = _touched_parts(problem, start, start_level)
     for k, (units, agents) in enumerate(touched):
-        share = budget.remaining() / (len(touched) - k)
-        if share < MIN_REPAIR_SECONDS:
-            break
+        if work_limit is not None:
+            share = work_limit / len(touched)
+        else:
+            share = budget.remaining() / (len(touched) - k)
+            if share < MIN_REPAIR_SECONDS:
+                break
         sub = restrict(replace(problem, hint=out, hint_level=out_level), units, agents, scale=1)
         if problem.max_moves is not None:
             moves = _unit_moves(problem, out, out_level)
             sub = replace(sub, max_moves=max(problem.max_moves - int(moves.sum() - moves[units].sum()), 0))
-        result = CpSatSolver().solve(
-            sub, SolveOptions(time_limit_seconds=share, threads=2, budget=budget.child(share))
-        )
+        if work_limit is not None:
+            options = SolveOptions(time_limit_seconds=share, threads=1, deterministic=True, budget=budget)
+        else:
+            options = SolveOptions(time_limit_seconds=share, threads=2, budget=budget.child(share))
+        result = CpSatSolver().solve(sub, options)
         if result.unit_agent is None or result.status not in (Status.OPTIMAL, Status.FEASIBLE):
             continue  # keep the start for this part: valid, if not the best
         if _worse_than_start(sub, result.unit_agent, result.unit_level):
