@@ -9,13 +9,14 @@
   left, resigned, terminated, 离职, 已离职, 否.
 - Seniority: junior, jr, 初级; senior, sr, 高级; principal, 资深, 专家, 首席. Nothing else is guessed
   (中级 is an error: it could be either side of a hard rule).
-- Tier: strategic, 战略, 战略客户; key, 重点, 重点客户, 关键客户; standard, 标准, 普通, 一般, 标准客户,
+- Tier (and current_tier): strategic, 战略, 战略客户; key, 重点, 重点客户, 关键客户; standard, 标准, 普通, 一般, 标准客户,
   普通客户.
 Any other text goes to the model unchanged, whose validation names what is wrong.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from typing import Any
@@ -60,6 +61,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         **dict.fromkeys(("standard", "标准", "普通", "一般", "标准客户", "普通客户"), "standard"),
     },
 }
+_WORDS["current_tier"] = _WORDS["tier"]
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
@@ -83,6 +85,19 @@ def convert(field: str, text: str) -> Any:
             raise CellError(f"{text!r} is not one of the accepted words ({accepted})")
         return word
     return text
+
+
+def criterion_number(text: str) -> float:
+    """An extra tiering criterion's cell (a column the policy names): a finite number."""
+    try:
+        value = float(number_text(text))
+    except ValueError:
+        raise CellError(
+            f"{text!r} is not a number (the policy's tiering.criteria weighs this column)"
+        ) from None
+    if not math.isfinite(value):
+        raise CellError(f"{text!r} is not a finite number")
+    return value
 
 
 def date_text(text: str) -> str:

@@ -20,7 +20,8 @@ ACCOUNT_COLUMNS = ("account_id", "name", "industry", "language", "region", "lat"
 # Optional columns, written only when some row has a value (files without them stay as they were,
 # byte for byte).
 OPTIONAL_MANAGER_COLUMNS = ("performance",)
-OPTIONAL_ACCOUNT_COLUMNS = ("visit_every_weeks", "last_visit_date")
+OPTIONAL_ACCOUNT_COLUMNS = ("visit_every_weeks", "last_visit_date", "current_tier")
+# After them, each extra tiering criterion (Account.criteria) as a column of its own name.
 
 
 def write_dataset_csv(dataset: Dataset, out_dir: Path) -> None:
@@ -34,15 +35,21 @@ def write_dataset_csv(dataset: Dataset, out_dir: Path) -> None:
          "true" if m.active else "false", _num(m.performance)]
         for m in dataset.managers
     ]  # fmt: skip
+    criteria = sorted({c for a in dataset.accounts for c in a.criteria})
     account_rows = [
         [a.account_id, a.name, a.industry, a.language, a.region, _num(a.lat), _num(a.lon),
          _num(a.annual_revenue), _num(a.contract_value), _num(a.years_as_customer),
          str(a.strategic_importance), a.parent_id, a.current_manager_id, a.tier.value if a.tier else "",
-         _num(a.visit_every_weeks), a.last_visit_date.isoformat() if a.last_visit_date else ""]
+         _num(a.visit_every_weeks), a.last_visit_date.isoformat() if a.last_visit_date else "",
+         a.current_tier.value if a.current_tier else "",
+         *(_num(a.criteria.get(c)) for c in criteria)]
         for a in dataset.accounts
     ]  # fmt: skip
     _write(out_dir / "managers.csv", *_used(MANAGER_COLUMNS, OPTIONAL_MANAGER_COLUMNS, manager_rows))
-    _write(out_dir / "accounts.csv", *_used(ACCOUNT_COLUMNS, OPTIONAL_ACCOUNT_COLUMNS, account_rows))
+    _write(
+        out_dir / "accounts.csv",
+        *_used(ACCOUNT_COLUMNS, (*OPTIONAL_ACCOUNT_COLUMNS, *criteria), account_rows),
+    )
 
 
 def _used(

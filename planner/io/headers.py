@@ -45,6 +45,8 @@ accounts file
                            Account Owner ID, 客户经理, 客户经理ID, 客户经理编号, 负责人ID, 负责人编号,
                            经理编号, 现任经理
     tier                   Account Tier, 客户等级, 客户分级, 分级
+    current_tier           Current Tier, Previous Tier, Tier Today, 当前等级, 当前分级, 现等级, 上期等级,
+                           上期分级
     visit_every_weeks      Visit Every Weeks, Visit Frequency Weeks, Visit Interval Weeks, 拜访周期,
                            拜访周期(周), 拜访周期周, 拜访间隔周数, 拜访频率周
     last_visit_date        Last Visit, Last Visit Date, Last Contact, Last Contact Date, 最近拜访日期,
@@ -104,6 +106,8 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                                "Owner ID", "Account Owner ID", "客户经理", "客户经理ID", "客户经理编号",
                                "负责人ID", "负责人编号", "经理编号", "现任经理"),
         "tier": ("Account Tier", "客户等级", "客户分级", "分级"),
+        "current_tier": ("Current Tier", "Previous Tier", "Tier Today", "当前等级", "当前分级", "现等级",
+                         "上期等级", "上期分级"),
         "visit_every_weeks": ("Visit Every Weeks", "Visit Frequency Weeks", "Visit Interval Weeks",
                               "拜访周期", "拜访周期(周)", "拜访周期周", "拜访间隔周数", "拜访频率周"),
         "last_visit_date": ("Last Visit", "Last Visit Date", "Last Contact", "Last Contact Date",

@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from planner.errors import InputError, InputProblem
-from planner.io.cells import CellError, convert
+from planner.io.cells import CellError, convert, criterion_number
 from planner.io.encoding import decode
 from planner.io.headers import Schema
 from planner.io.tables import Table, read_table
@@ -34,7 +34,7 @@ MANAGER_SCHEMA = Schema("managers", tuple(Manager.model_fields), ("manager_id", 
 # The calendar reads visit availability from the accounts file too (planner.calendar.inputs).
 ACCOUNT_SCHEMA = Schema(
     "accounts",
-    tuple(Account.model_fields),
+    tuple(f for f in Account.model_fields if f != "criteria"),  # criteria: the columns the policy names
     ("account_id",),
     also_read=("weekdays", "window_start", "window_end"),
 )
@@ -69,7 +69,9 @@ def read_dataset(accounts: Path, managers: Path, policy: Path | None = None) -> 
         except InputError as exc:
             problems += exc.problems
     tables: list[Table] = []
-    for path, schema in ((managers, MANAGER_SCHEMA), (accounts, ACCOUNT_SCHEMA)):
+    extra = tuple(pol.tiering.criteria)
+    acc_schema = _account_schema(extra, problems)
+    for path, schema in ((managers, MANAGER_SCHEMA), (accounts, acc_schema)):
         try:
             tables.append(read_table(Path(path), schema, problems))
         except InputError as exc:
@@ -78,7 +80,8 @@ def read_dataset(accounts: Path, managers: Path, policy: Path | None = None) -> 
         raise InputError(_in_order(problems))
     mgr_table, acc_table = tables
     mgr_rows = _parse(mgr_table, Manager, MANAGER_SCHEMA, problems)
-    acc_rows = _parse(acc_table, Account, ACCOUNT_SCHEMA, problems)
+    _missing_criteria(acc_table, extra, problems)
+    acc_rows = _parse(acc_table, Account, acc_schema, problems, frozenset(extra))
     notes = [*mgr_table.notes, *acc_table.notes]
     if not problems:
         problems += _cross_check(mgr_table, mgr_rows, acc_table, acc_rows, pol, notes)
@@ -91,6 +94,29 @@ def read_dataset(accounts: Path, managers: Path, policy: Path | None = None) -> 
     except ValidationError as exc:  # second line of defence: the model's own cross-checks
         raise InputError([InputProblem("data set", None, None, e["msg"]) for e in exc.errors()]) from None
     return Loaded(dataset, tuple(notes), (*mgr_table.warnings, *acc_table.warnings, *_working_time(dataset)))
+
+
+def _account_schema(extra: tuple[str, ...], problems: list[InputProblem]) -> Schema:
+    """The accounts schema with the extra tiering criteria of the policy as columns of their own."""
+    if not extra:
+        return ACCOUNT_SCHEMA
+    try:
+        return Schema(
+            "accounts", (*ACCOUNT_SCHEMA.fields, *extra), ACCOUNT_SCHEMA.required, ACCOUNT_SCHEMA.also_read
+        )
+    except ValueError as exc:  # a criterion named like an alias of a field (e.g. 'revenue')
+        problems.append(InputProblem("policy", None, "tiering.criteria", str(exc)))
+        return ACCOUNT_SCHEMA
+
+
+def _missing_criteria(table: Table, extra: tuple[str, ...], problems: list[InputProblem]) -> None:
+    for name in extra:
+        if name not in table.columns:
+            problems.append(
+                InputProblem(
+                    table.name, None, name, "column missing: the policy's tiering.criteria weighs it"
+                )
+            )
 
 
 def _working_time(dataset: Dataset) -> list[str]:
@@ -156,7 +182,11 @@ def load_policy(path: Path) -> Policy:
 
 
 def _parse(
-    table: Table, model: type[BaseModel], schema: Schema, problems: list[InputProblem]
+    table: Table,
+    model: type[BaseModel],
+    schema: Schema,
+    problems: list[InputProblem],
+    extra: frozenset[str] = frozenset(),
 ) -> list[tuple[int, Any]]:
     if not table.rows:
         problems.append(InputProblem(table.name, None, None, "the file has a header but no records"))
@@ -165,12 +195,16 @@ def _parse(
     parsed = []
     for number, row in table.rows:
         values: dict[str, Any] = {}
+        criteria: dict[str, float] = {}  # the extra tiering criteria (policy tiering.criteria)
         unread: set[str] = set()
         for column, text in row.items():
             if text == "":
                 continue  # blanks take the default
             try:
-                values[column] = convert(column, text)
+                if column in extra:
+                    criteria[column] = criterion_number(text)
+                else:
+                    values[column] = convert(column, text)
             except CellError as exc:
                 problems.append(InputProblem(table.name, number, table.label(column), str(exc)))
                 unread.add(column)
@@ -180,6 +214,8 @@ def _parse(
                     InputProblem(table.name, number, table.label(column), "required value is blank")
                 )
                 unread.add(column)
+        if criteria:
+            values["criteria"] = criteria
         try:
             parsed.append((number, model.model_validate(values)))
         except ValidationError as exc:

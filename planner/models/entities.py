@@ -76,6 +76,11 @@ class Account(_Frozen):
     parent_id: str = ""
     current_manager_id: str = ""
     tier: Tier | None = None  # explicit override of the computed tier
+    # The tier the account holds today (the last evaluation's): the anchor of tiering.hysteresis,
+    # and the tier kept while tiering.freeze is on. Blank: a new account, tiered by its score.
+    current_tier: Tier | None = None
+    # Extra tiering criteria by column name (policy tiering.criteria), e.g. {"profit_margin": 0.18}.
+    criteria: dict[str, float] = Field(default_factory=dict)
     # The account's own frequency, e.g. a contract's or an at-risk customer's: replaces its tier's
     # (in the assignment's hours and the calendar), at full service only. Blank: the tier's.
     visit_every_weeks: float | None = Field(default=None, gt=0, le=520, allow_inf_nan=False)

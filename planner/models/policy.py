@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from planner.models.calendar_policy import CalendarPolicy
-from planner.models.entities import Seniority, Tier
+from planner.models.entities import Account, Seniority, Tier
 
 
 class _Frozen(BaseModel):
@@ -43,17 +43,58 @@ class TieringCriteria(_Frozen):
     strategic_importance: float = Field(default=0.20, ge=0)
     strategic_share: float = Field(default=0.10, ge=0, le=1)
     key_share: float = Field(default=0.25, ge=0, le=1)
+    # Extra criteria by accounts.csv column name, weighted like the four above (percentile rank),
+    # e.g. {purchase_frequency: 0.1, profit_margin: 0.1}: a new criterion is a column and a weight.
+    criteria: dict[str, float] = Field(default_factory=dict)
+    # Absolute lines beside the shares: {key: {annual_revenue: 1000000}} puts an account whose
+    # annual revenue is at least 1 M in key or above, whatever its rank; any one listed criterion
+    # suffices. Criteria: the four above, the extra ones, or value_score (0-100).
+    thresholds: dict[Tier, dict[str, float]] = Field(default_factory=dict)
+    # An account changes tier only when it crosses a line by this fraction of the line (0.05: a
+    # score line of 60 is 57 to stay, 63 to enter), measured from its current_tier; 0: off.
+    hysteresis: float = Field(default=0.0, ge=0, lt=1)
+    # Tiers frozen between evaluations: an account with a current_tier keeps it (the report says
+    # where the score would put it); the director re-tiers by running with freeze off.
+    freeze: bool = False
 
     @model_validator(mode="after")
     def _shares_fit(self) -> TieringCriteria:
         if self.strategic_share + self.key_share > 1:
             raise ValueError("tiering.strategic_share + tiering.key_share must not exceed 1")
+        for name, weight in self.criteria.items():
+            if name in Account.model_fields or name == "value_score" or not name.isidentifier():
+                raise ValueError(
+                    f"tiering.criteria: {name!r} must be a column name of its own (letters, digits, _; "
+                    "not a field accounts.csv already has, whose weight is set above)"
+                )
+            if not weight >= 0:
+                raise ValueError(f"tiering.criteria.{name}: the weight must be >= 0 (got {weight})")
         if (
-            self.annual_revenue + self.contract_value + self.years_as_customer + self.strategic_importance
+            self.annual_revenue
+            + self.contract_value
+            + self.years_as_customer
+            + self.strategic_importance
+            + sum(self.criteria.values())
             <= 0
         ):
             raise ValueError("tiering: at least one criterion weight must be positive")
+        known = (*BUILTIN_CRITERIA, *self.criteria, "value_score")
+        for tier, lines in self.thresholds.items():
+            if tier == Tier.standard:
+                raise ValueError(
+                    "tiering.thresholds: every account is at least standard; name strategic or key"
+                )
+            for name in lines:
+                if name not in known:
+                    raise ValueError(
+                        f"tiering.thresholds.{tier.value}: unknown criterion {name!r} "
+                        f"(one of {', '.join(known)}; an extra column must be listed in tiering.criteria)"
+                    )
         return self
+
+
+# The account fields the value score reads, in the order their weights are written.
+BUILTIN_CRITERIA = ("annual_revenue", "contract_value", "years_as_customer", "strategic_importance")
 
 
 WEEKS_PER_MONTH = 52 / 12
