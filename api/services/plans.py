@@ -17,6 +17,7 @@ from planner.evaluate import Evaluation, evaluate
 from planner.explain import explain_account
 from planner.fairness import fairness_report
 from planner.models import Dataset, Plan
+from planner.tiering_change import tier_changes
 
 
 def stored_service(row: PlanRow) -> dict[str, str]:
@@ -75,8 +76,8 @@ class PlanService:
 
     def compare(self, plan_ids: list[str]) -> dict[str, Any]:
         rows = [self.get(p) for p in plan_ids]
-        evaluated = [(r, self.evaluated(r)[2]) for r in rows]
-        base_row, base = evaluated[0]
+        evaluated = [(r, self.evaluated(r)) for r in rows]
+        base_row, (base_ctx, _, base) = evaluated[0]
         return finite(
             {
                 "base": base_row.id,
@@ -89,10 +90,20 @@ class PlanService:
                         "kpis": plan_kpis(ev, r.summary),
                         "violations": [str(v) for v in ev.violations],
                     }
-                    for r, ev in evaluated
+                    for r, (_, _, ev) in evaluated
                 ],
                 "diffs": [
-                    {"base": base_row.id, "other": r.id, **plan_diff(base, ev)} for r, ev in evaluated[1:]
+                    {
+                        "base": base_row.id,
+                        "other": r.id,
+                        **plan_diff(base, ev),
+                        "tier_changes": tier_changes(base_ctx.tiering, ctx.tiering, _names(ev)),
+                    }
+                    for r, (ctx, _, ev) in evaluated[1:]
                 ],
             }
         )
+
+
+def _names(ev: Evaluation) -> dict[str, str]:
+    return {a.account_id: a.account_name for a in ev.accounts if a.account_name}

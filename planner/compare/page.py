@@ -7,6 +7,7 @@ from typing import Any
 from planner.compare.kpis import KPI_ROWS, formatted
 from planner.reports import charts
 from planner.reports.html import figure, note, page, section, table
+from planner.tiering_change import line_words
 
 
 def comparison_html(report: dict[str, Any]) -> str:
@@ -111,8 +112,33 @@ def _diff_section(diff: dict[str, Any], k: int) -> str:
         f"{diff['base']} → {diff['other']}: {diff['moved_count']} account(s) change manager",
         note(f"Value score of the moved accounts: {diff['moved_value']:,.1f}."),
         moved,
+        *_tier_changes(diff.get("tier_changes"), k),
         managers,
     )
+
+
+def _tier_changes(changes: dict[str, Any] | None, k: int) -> list[str]:
+    if not changes or not changes["changes"]:
+        return []
+    rows = [
+        (
+            _named(r["account_id"], r.get("account_name")),
+            f"{r['change']}: {r['from']} → {r['to']}",
+            f"{r['score_before']:.1f}",
+            f"{r['score_after']:.1f}",
+            line_words(r),
+            r["basis"],
+        )
+        for r in changes["changes"]
+    ]
+    return [
+        note(f"Tier changes: {changes['promoted']} promoted, {changes['demoted']} demoted."),
+        table(
+            ("account", "change", "score before", "score after", "line crossed", "why"),
+            rows,
+            table_id=f"tiers-{k}",
+        ),
+    ]
 
 
 def _named(ident: str | None, name: str | None) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from planner.compare.diff import plan_diff
 from planner.compare.kpis import plan_kpis
 from planner.compare.sources import PlanSource
+from planner.tiering_change import tier_changes
 
 
 def comparison(sources: Sequence[PlanSource]) -> dict[str, Any]:
@@ -27,7 +28,16 @@ def comparison(sources: Sequence[PlanSource]) -> dict[str, Any]:
             for s in sources
         ],
         "diffs": [
-            {"base": base.name, "other": s.name, **plan_diff(base.evaluation, s.evaluation)}
+            {
+                "base": base.name,
+                "other": s.name,
+                **plan_diff(base.evaluation, s.evaluation),
+                "tier_changes": tier_changes(base.ctx.tiering, s.ctx.tiering, _names(s)),
+            }
             for s in sources[1:]
         ],
     }
+
+
+def _names(source: PlanSource) -> dict[str, str]:
+    return {a.account_id: a.name for a in source.ctx.dataset.accounts if a.name}

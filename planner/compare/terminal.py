@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from planner.compare.kpis import KPI_ROWS, formatted, lookup
+from planner.tiering_change import line_words
 
 MAX_MOVED_ROWS = 40  # a terminal is for a glance; --json and --html carry every row
 
@@ -53,6 +54,7 @@ def _print_diff(console: Console, diff: dict[str, Any]) -> None:
         console.print(moved)
         if diff["moved_count"] > MAX_MOVED_ROWS:
             console.print(f"  … and {diff['moved_count'] - MAX_MOVED_ROWS} more (see --json or --html)")
+    _print_tier_changes(console, diff.get("tier_changes"))
     managers = Table(title="Per manager")
     for col in ("manager", "status", "gained", "lost", "accounts", "hours before", "hours after"):
         managers.add_column(col, justify="left" if col in ("manager", "status") else "right")
@@ -67,6 +69,27 @@ def _print_diff(console: Console, diff: dict[str, Any]) -> None:
             f"{m['hours_after']:.1f}",
         )
     console.print(managers)
+
+
+def _print_tier_changes(console: Console, changes: dict[str, Any] | None) -> None:
+    """Promoted and demoted accounts, each with its score and the line it crossed."""
+    if not changes or not changes["changes"]:
+        return
+    table = Table(title=f"Tier changes: {changes['promoted']} promoted, {changes['demoted']} demoted")
+    for col in ("account", "change", "score before", "score after", "line crossed", "why"):
+        table.add_column(col, justify="right" if col.startswith("score") else "left")
+    for r in changes["changes"][:MAX_MOVED_ROWS]:
+        table.add_row(
+            _named(r["account_id"], r.get("account_name")),
+            f"{r['change']}: {r['from']} → {r['to']}",
+            f"{r['score_before']:.1f}",
+            f"{r['score_after']:.1f}",
+            escape(line_words(r)),
+            escape(r["basis"]),
+        )
+    console.print(table)
+    if len(changes["changes"]) > MAX_MOVED_ROWS:
+        console.print(f"  … and {len(changes['changes']) - MAX_MOVED_ROWS} more (see --json or --html)")
 
 
 def _named(ident: str | None, name: str | None) -> str:
