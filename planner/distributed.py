@@ -176,26 +176,33 @@ def _gather(futures: list[Any], by_key: dict[str, T]) -> Iterator[Done[T, Any]]:
 @contextmanager
 def _client(engine: Engine) -> Iterator[tuple[Any, float]]:
     """A client of the engine's cluster, and the seconds it took to start (or reach) it."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     started = time.perf_counter()
     if engine.cluster:
         with Client(engine.cluster, timeout=30) as client:
             yield client, time.perf_counter() - started
         return
-    with (
-        LocalCluster(
-            n_workers=engine.workers,
-            threads_per_worker=1,
-            processes=True,
-            host=HOST,
-            dashboard_address=None,
-            silence_logs=logging.WARNING,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(engine.workers) as cluster, Client(cluster) as client:
         client.wait_for_workers(engine.workers, timeout=120)
         yield client, time.perf_counter() - started
+
+
+def local_cluster(workers: int) -> Any:
+    """A `LocalCluster` of `workers` processes, one thread each, on loopback only and without the
+    dashboard (its HTTP server keeps only the health routes, on a free port: a busy 8787 is no
+    matter). Use it as a context manager: the workers end with the block."""
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host=HOST,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": f"{HOST}:0"},
+        silence_logs=logging.WARNING,
+    )
 
 
 def _words(exc: BaseException) -> str:

@@ -22,7 +22,7 @@ from planner.budget import Budget
 from planner.context import Context
 from planner.evaluate import evaluate
 from planner.models import Dataset, Plan
-from planner.replan import replan, with_current
+from planner.replan import Replanned, replan, with_current
 from planner.scenario.changes import apply_changes
 from planner.scenario.spec import RemoveManager
 
@@ -49,6 +49,9 @@ class Baseline:
     tier: dict[str, str]  # account id -> tier in the plan in force
     value: dict[str, float]  # account id -> value score
     hours: dict[str, float]  # manager id -> hours a month the plan in force gives them
+    # Accounts a re-plan with nobody leaving leaves uncovered (the plan in force serves them
+    # against a rule, or nobody may): no leaver's risk, so never counted against one.
+    uncovered_anyway: frozenset[str] = frozenset()
     settings: ReplanSettings = field(default_factory=ReplanSettings)
 
 
@@ -63,6 +66,7 @@ def baseline(dataset: Dataset, plan: Plan | None, settings: ReplanSettings) -> B
     current = with_current(dataset, assignment)
     service = dict(plan.service) if plan is not None else {}
     evaluation = evaluate(Context.build(current), Plan(assignment=assignment, service=service))
+    control = _replan(current, service, settings)
     return Baseline(
         dataset=current,
         service=service,
@@ -70,6 +74,7 @@ def baseline(dataset: Dataset, plan: Plan | None, settings: ReplanSettings) -> B
         tier={row.account_id: row.tier for row in evaluation.accounts},
         value={row.account_id: row.value_score for row in evaluation.accounts},
         hours={row.manager_id: row.hours for row in evaluation.managers},
+        uncovered_anyway=frozenset(control.uncovered),
         settings=settings,
     )
 
@@ -124,28 +129,15 @@ class LeaverOutcome:
 
 def replan_without(base: Baseline, leavers: tuple[str, ...]) -> LeaverOutcome:
     """The task: `leavers` leave the plan in force; the minimal-change re-plan, summarised."""
-    settings = base.settings
     changes = [RemoveManager(kind="remove_manager", manager_id=m) for m in leavers]
     changed = apply_changes(base.dataset, changes, source="robustness").dataset
-    # A deterministic re-plan counts work, not seconds; the clock only guards against a runaway.
-    guard = (
-        Budget(max(60.0, DETERMINISTIC_GUARD * settings.time_limit_seconds))
-        if settings.deterministic
-        else None
-    )
-    result = replan(
-        changed,
-        settings.max_moves,
-        settings.time_limit_seconds,
-        service=base.service,
-        budget=guard,
-        deterministic=settings.deterministic,
-    )
+    result = _replan(changed, base.service, base.settings)
     ev = result.evaluation
     gone = set(leavers)
     held = [a for a, m in base.holder.items() if m in gone]
-    # Accounts nobody covered before are no risk of these leavers: count only those held before.
-    newly = [a for a in result.uncovered if a in base.holder]
+    # Accounts nobody covered before, or nobody covers even when no one leaves, are no risk of
+    # these leavers.
+    newly = [a for a in result.uncovered if a in base.holder and a not in base.uncovered_anyway]
     groups: dict[tuple[str, str, str], list[str]] = {}
     by_id = changed.account_by_id
     for account_id in newly:
@@ -181,6 +173,23 @@ def replan_without(base: Baseline, leavers: tuple[str, ...]) -> LeaverOutcome:
         over_capacity=int((util > 1.0 + 1e-9).sum()),
         status=result.status,
         method=result.method,
+    )
+
+
+def _replan(dataset: Dataset, service: dict[str, str], settings: ReplanSettings) -> Replanned:
+    # A deterministic re-plan counts work, not seconds; the clock only guards against a runaway.
+    guard = (
+        Budget(max(60.0, DETERMINISTIC_GUARD * settings.time_limit_seconds))
+        if settings.deterministic
+        else None
+    )
+    return replan(
+        dataset,
+        settings.max_moves,
+        settings.time_limit_seconds,
+        service=service,
+        budget=guard,
+        deterministic=settings.deterministic,
     )
 
 
