@@ -5,7 +5,8 @@ the later tiering: for a promotion the line of the tier it entered, for a demoti
 tier above its new one (a strategic account that falls to standard crossed the key line). The line
 is the share cut's score line, moved by the hysteresis band when the account had a current tier
 (to enter: line x (1 + h), to fall: below line x (1 - h)), or the absolute threshold that put it
-there; a tier set by the data's `tier` column or kept by the freeze has no line.
+there; a tier set by the data's `tier` column or kept by the freeze has no line. Without a band
+a tie at the line is cut by account_id, so a demotion reads "<=".
 """
 
 from __future__ import annotations
@@ -55,10 +56,10 @@ def tier_changes(base: Tiering, other: Tiering, names: Mapping[str, str] | None 
 
 
 def line_words(r: dict[str, Any]) -> str:
-    """'value_score 70.1 >= 68.4' for a promotion, '< 57.3' for a demotion; '–' without a line."""
+    """'value_score 70.1 >= 68.4' for a promotion, '<= 57.3' for a demotion; '–' without a line."""
     if r.get("line") is None:
         return "–"
-    sign = ">=" if r["change"] == "promoted" else "<"
+    sign = ">=" if r["change"] == "promoted" else "<="  # a tie at the line is cut by account_id
     return f"{r['criterion']} {r['value']:,.2f} {sign} {r['line']:,.2f}"
 
 

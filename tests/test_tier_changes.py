@@ -58,7 +58,7 @@ def test_a_swap_at_the_key_line_is_one_promotion_and_one_demotion() -> None:
         63.16,
         68.42,
     )
-    assert line_words(down) == "value_score 63.16 < 68.42"
+    assert line_words(down) == "value_score 63.16 <= 68.42"
 
 
 def test_with_hysteresis_the_same_change_reports_nothing() -> None:

@@ -298,6 +298,17 @@ function flatten(obj, prefix = "", out = []) {
 }
 const pick = (obj, key) => key.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj);
 
+// Accounts promoted or demoted a tier between the two plans' data, with the line each crossed.
+function tierChanges(changes) {
+  if (!changes || !changes.changes.length) return null;
+  const line = (r) => (r.line === null ? "–" : `${word("criterion", r.criterion)} ${fmt(r.value)} ${r.change === "promoted" ? "≥" : "≤"} ${fmt(r.line)}`);
+  return [h("h3", {}, t("compare.tier_changes", { up: fmt(changes.promoted), down: fmt(changes.demoted) })),
+    h("div", { class: "scroll" }, table(["account", "tier_change", "score_before", "score_after", "line_crossed", "why"].map((k) => t(`col.${k}`)),
+      changes.changes.map((r) => h("tr", { "data-account": r.account_id, "data-change": r.change }, td(r.account_id),
+        td(`${tierWord(r.from)} → ${tierWord(r.to)}`), td(r.score_before), td(r.score_after), td(line(r)), td(word("basis", r.basis.split(":")[0])))),
+    { "data-testid": "tier-changes" }))];
+}
+
 async function runCompare(ids) {
   if (ids.length < 2) { status(t("compare.tick_two"), true); return; }
   state.compared = ids;
@@ -312,6 +323,7 @@ async function runCompare(ids) {
     h("div", { class: "scroll tall" }, table(["account", "from", "to", "tier", "value"].map((k) => t(`col.${k}`)), d.moved.map((m) =>
       h("tr", { "data-account": m.account_id }, td(m.account_id), td(m.from || "–"), td(m.to || "–"), td(tierWord(m.tier)), td(m.value_score))),
     { "data-testid": "moved-table" })),
+    tierChanges(d.tier_changes),
     h("h3", {}, t("compare.per_manager")),
     h("div", { class: "scroll" }, table(["manager", "status", "gained", "lost", "accounts", "hours", "utilisation"].map((k) => t(`col.${k}`)),
       d.managers.filter((m) => m.gained.length || m.lost.length || m.status !== "active").map((m) => h("tr", { "data-manager": m.manager_id },
