@@ -86,7 +86,10 @@ def _plan_dir(tmp_path: Path, name: str, revenue: dict[str, float]) -> Path:
         [],
         policy={"tiering": REVENUE_ONLY},
     )
-    rows = [{"account_id": a, "annual_revenue": r, "current_manager_id": "M1"} for a, r in revenue.items()]
+    rows = [
+        {"account_id": a, "annual_revenue": r, "region": "r", "current_manager_id": "M1"}
+        for a, r in revenue.items()
+    ]
     write_rows(data / "accounts.csv", rows)  # no tier column: the cut decides
     return write_plan_dir(tmp_path / name, data, dict.fromkeys(revenue, "M1"))
 
