@@ -14,7 +14,19 @@ from api.db import make_engine, make_sessions
 from api.deps import Services
 from api.limits import BodySizeLimit
 from api.migrate import upgrade
-from api.routers import advice, calendars, datasets, events, health, jobs, me, plans, responses, skills
+from api.routers import (
+    advice,
+    analyses,
+    calendars,
+    datasets,
+    events,
+    health,
+    jobs,
+    me,
+    plans,
+    responses,
+    skills,
+)
 from api.services.advice import AdviceService
 from api.services.calendars import CalendarService
 from api.services.datasets import DatasetCache
@@ -74,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     errors.install(app)
     app.include_router(health.router)
-    for module in (datasets, jobs, plans, calendars, events, advice, skills):
+    for module in (datasets, jobs, plans, calendars, events, advice, skills, analyses):
         responses.document_common(module.router)
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(me.router, prefix="/api/v1")  # the key's name and scope, for the dashboard
