@@ -134,3 +134,16 @@ def test_cli_writes_the_risk_table_bench_and_charts(tmp_path: Path, run_cli: Run
     assert sum(int(b["managers"]) for b in bench) >= 3
     for name in ("risk.png", "risk.svg", "bench.png", "bench.svg", "summary.json", "results.jsonl"):
         assert (out / name).stat().st_size > 0, name
+
+
+def test_an_interrupted_run_keeps_the_rows_that_finished(base, tmp_path: Path) -> None:
+    sets = leaver_sets(base.dataset, 1)
+
+    def ctrl_c_after_two(done: object, finished: int, total: int) -> None:
+        if finished == 2:
+            raise KeyboardInterrupt
+
+    run = run_robustness(base, sets, Engine(workers=0), out=tmp_path, on_done=ctrl_c_after_two)
+    assert run.interrupted and not run.complete
+    assert [o.leavers for o in run.outcomes] == sets[:2]
+    assert [r["key"] for r in read_rows(tmp_path / "results.jsonl")] == [f"leave-{s[0]}" for s in sets[:2]]
