@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from api.schemas_scarcity import ServiceShortfallOut
-from planner.models import Account, Manager
+from planner.models import Account, Manager, Risk
 from planner.scenario.spec import Change, Hire, SolverSettings
 
 
@@ -199,8 +199,36 @@ class AccountChanged(_Event):
     fields: dict[str, Any] = Field(min_length=1)
 
 
+class CustomerComplaint(_Event):
+    """The customer complained about a manager: that manager never serves the account again (the
+    pair rule avoid_manager); if they hold it today it moves, reported as a forced move."""
+
+    type: Literal["customer_complaint"]
+    account_id: str = Field(min_length=1)
+    manager_id: str = Field(min_length=1)
+    # The satisfaction the complaint came with, on the data set's scale (policy health.satisfaction_scale).
+    satisfaction: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+
+
+class AccountHealthChanged(_Event):
+    """The CRM's churn risk or a satisfaction survey changed (policy health: visits, match, moves);
+    a field left out keeps its value, null clears it."""
+
+    type: Literal["account_health"]
+    account_id: str = Field(min_length=1)
+    risk: Risk | None = None
+    satisfaction: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+
+
 EventIn = Annotated[
-    ManagerLeft | ManagerJoined | CapacityChanged | AccountAdded | AccountRemoved | AccountChanged,
+    ManagerLeft
+    | ManagerJoined
+    | CapacityChanged
+    | AccountAdded
+    | AccountRemoved
+    | AccountChanged
+    | CustomerComplaint
+    | AccountHealthChanged,
     Field(discriminator="type"),
 ]
 

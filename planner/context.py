@@ -98,10 +98,25 @@ class Context:
 
     @cached_property
     def own_every_weeks(self) -> np.ndarray:
-        """(N,) each account's own visit_every_weeks, nan where its tier's applies."""
-        return np.array(
-            [np.nan if a.visit_every_weeks is None else a.visit_every_weeks for a in self.dataset.accounts],
-            dtype=float,
+        """(N,) each account's own full-service spacing in weeks, nan where its tier's applies: its
+        visit_every_weeks column, or its tier's over an at-risk account's visit_factor
+        (planner.models.health; the calendar reads the same function)."""
+        policy = self.dataset.policy
+        tiers = [TIER_ORDER[k] for k in self.tier.tolist()]
+        own = [
+            policy.health.own_every_weeks(a, policy.tiers[t].visit_every_weeks)
+            for a, t in zip(self.dataset.accounts, tiers, strict=True)
+        ]
+        return np.array([np.nan if w is None else w for w in own], dtype=float)
+
+    @cached_property
+    def health_factors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(N,) each account's (match_factor, move_factor) from its risk (1 without one)."""
+        health = self.dataset.policy.health
+        risks = [health.risk_of(a) for a in self.dataset.accounts]
+        return (
+            np.array([health.factor("match", r) for r in risks], dtype=float),
+            np.array([health.factor("move", r) for r in risks], dtype=float),
         )
 
     @cached_property

@@ -40,6 +40,7 @@ def explain_account(
         "manager_name": _name(ctx, chosen),
         "move_reason": base.accounts[i].move_reason,
         "parent_group": [ctx.account_ids[k] for k in group] if len(group) > 1 else [],
+        "health": _health(ctx, i),
     }
     if chosen is not None and chosen in ctx.manager_index:
         out["score"] = _pair_parts(ctx, i, ctx.manager_index[chosen])
@@ -81,6 +82,22 @@ def explain_account(
         _why_not(alternatives[0]) if alternatives else "no other manager may serve this account"
     )
     return out
+
+
+def _health(ctx: Context, i: int) -> dict[str, Any]:
+    """The account's risk (its column and satisfaction), what the policy makes of it, and the
+    managers it complained about."""
+    account, health = ctx.dataset.accounts[i], ctx.dataset.policy.health
+    risk = health.risk_of(account)
+    own = ctx.own_every_weeks[i]
+    return {
+        "risk": None if risk is None else risk.value,
+        "satisfaction": account.satisfaction,
+        "visit_every_weeks": None if np.isnan(own) else round(float(own), 2),
+        "match_factor": health.factor("match", risk),
+        "move_factor": health.factor("move", risk),
+        "avoid_manager_ids": sorted(account.avoid_manager_ids),
+    }
 
 
 def _name(ctx: Context, manager_id: str | None) -> str:

@@ -14,9 +14,10 @@ and t = one-way travel hours:
     hours         = v x hours_per_visit + travel_hours + admin_hours_per_month
     match         = (w_ind x [m knows a's industry] + w_sen x seniority_fit) / (w_ind + w_sen)
     seniority_fit = 1 - |rank(m) - ideal rank of a's tier| / 2
-    cost          = value_match x value(a) x (1 - match)           (value left unserved)
+    cost          = value_match x value(a) x (1 - match) x match_factor(a)     (value left unserved)
                   + travel_hour x travel_hours
-                  + move x move_weight(tier) x (10 + value(a)) x [a has an active current manager != m]
+                  + move x move_weight(tier) x (10 + value(a)) x move_factor(a)
+                    x [a has an active current manager != m]
                   + lost(a) x (v_full - v) x hours_per_visit                   (reduced service)
                   + performance x value(a) x (1 - perf(m) / 100)      (where m has a performance score)
     lost(a)       = unassigned x service_weight(tier) x (1 + value(a) / 100)   points per service hour
@@ -24,7 +25,9 @@ and t = one-way travel hours:
 Plan objective = sum of pair costs + sum of unserved(a) over accounts left unserved
                + balance_cp x (ceil max util - floor min util),
 util in per-mille over active managers with capacity > 0, balance_cp = round(balance x 100 / 1000).
-The 10 in the move term makes even a low-value account's move cost something.
+The 10 in the move term makes even a low-value account's move cost something. match_factor and
+move_factor are 1 unless the account is at risk (policy health, planner.models.health, which also
+gives an at-risk account its own visit frequency: full_visits below).
 """
 
 from __future__ import annotations
@@ -77,7 +80,8 @@ def level_counts(ctx: Context) -> np.ndarray:
 
 def full_visits(ctx: Context) -> np.ndarray:
     """(N,) visits per month at full service: the account's own frequency (`visit_every_weeks`
-    column, a month = 52/12 weeks) where it has one, else its tier's."""
+    column, or an at-risk account's raised one; a month = 52/12 weeks) where it has one, else its
+    tier's."""
     own = ctx.own_every_weeks
     return np.where(np.isnan(own), ctx.tier_param("visits_per_month")[ctx.tier], WEEKS_PER_MONTH / own)
 
@@ -159,12 +163,13 @@ def pair_metrics(ctx: Context, a: np.ndarray, m: np.ndarray, level: np.ndarray |
     match = match_score(ctx, a, m)
     value = ctx.value[a]
     moved = current_may_stay(ctx)[a] & (ctx.current[a] != m)
-    move_points = w.move * ctx.tier_param("move_weight")[tier] * (10.0 + value)
+    match_factor, move_factor = ctx.health_factors
+    move_points = w.move * ctx.tier_param("move_weight")[tier] * (10.0 + value) * move_factor[a]
     return PairMetrics(
         hours_ch=np.rint(hours * 100).astype(np.int64),
         travel_ch=np.rint(travel_h * 100).astype(np.int64),
         match=match,
-        value_cp=np.rint(w.value_match * value * (1.0 - match) * 100).astype(np.int64),
+        value_cp=np.rint(w.value_match * value * (1.0 - match) * match_factor[a] * 100).astype(np.int64),
         travel_cp=np.rint(w.travel_hour * travel_h * 100).astype(np.int64),
         move_cp=np.where(moved, np.rint(move_points * 100), 0).astype(np.int64),
         moved=np.asarray(moved, dtype=bool),

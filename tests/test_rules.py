@@ -46,6 +46,7 @@ def test_every_named_rule_is_registered_once() -> None:
         "forbidden_pair",
         "visit_fits_a_day",
         "performance_floor",
+        "avoid_manager",
     }
     assert not set(PAIR_RULES) & set(AGGREGATE_RULES)
 

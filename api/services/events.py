@@ -22,8 +22,10 @@ from api.jsonsafe import finite
 from api.schemas import (
     AccountAdded,
     AccountChanged,
+    AccountHealthChanged,
     AccountRemoved,
     CapacityChanged,
+    CustomerComplaint,
     EventIn,
     EventOut,
     ManagerChange,
@@ -347,6 +349,33 @@ def _account_changed(ds: Dataset, e: AccountChanged) -> tuple[Dataset, str]:
     ) + " changed"
 
 
+def _customer_complaint(ds: Dataset, e: CustomerComplaint) -> tuple[Dataset, str]:
+    old = ds.account_by_id.get(e.account_id)
+    if old is None:
+        raise _bad("account_id", f"unknown account_id {e.account_id!r}")
+    if e.manager_id not in ds.manager_by_id:
+        raise _bad("manager_id", f"unknown manager_id {e.manager_id!r}")
+    update: dict[str, Any] = {"avoid_manager_ids": old.avoid_manager_ids | {e.manager_id}}
+    if e.satisfaction is not None:
+        update["satisfaction"] = e.satisfaction
+    accounts = tuple(a.model_copy(update=update) if a.account_id == e.account_id else a for a in ds.accounts)
+    held = old.current_manager_id == e.manager_id
+    note = f"account {e.account_id}: complaint about {e.manager_id}, who never serves it again" + (
+        " (it holds the account today: the account moves)" if held else ""
+    )
+    return _rebuild(ds, changed=("avoid_manager_ids",), accounts=accounts), note
+
+
+def _account_health(ds: Dataset, e: AccountHealthChanged) -> tuple[Dataset, str]:
+    given: dict[str, Any] = {k: getattr(e, k) for k in ("risk", "satisfaction") if k in e.model_fields_set}
+    if not given:
+        raise _bad("risk", "give risk, satisfaction or both")
+    changed = AccountChanged(
+        type="account_changed", idempotency_key=e.idempotency_key, account_id=e.account_id, fields=given
+    )
+    return _account_changed(ds, changed)
+
+
 def _rebuild(ds: Dataset, changed: Collection[str] = (), **update: Any) -> Dataset:
     fields: dict[str, Any] = {"managers": ds.managers, "accounts": ds.accounts, "policy": ds.policy, **update}
     try:
@@ -366,4 +395,6 @@ _APPLY: dict[str, Callable[[Dataset, Any], tuple[Dataset, str]]] = {
     "account_added": _account_added,
     "account_removed": _account_removed,
     "account_changed": _account_changed,
+    "customer_complaint": _customer_complaint,
+    "account_health": _account_health,
 }

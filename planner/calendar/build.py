@@ -70,12 +70,15 @@ class CalendarInputs:
         return self.assignment.level_of.get(account_id, "full")
 
     def visit_every_weeks(self, account_id: str) -> float | None:
-        """The spacing the account is due at: its own (accounts.csv), else its level's, else its
-        tier's; None for a frequency of 0 visits per month."""
-        own = self.dataset.account_by_id[account_id].visit_every_weeks
+        """The spacing the account is due at: its own (accounts.csv, or an at-risk account's raised
+        frequency: the assignment's `Context.own_every_weeks`), else its level's, else its tier's;
+        None for a frequency of 0 visits per month."""
+        rule = self.policy.tiers[self.tier[account_id]]
+        own = self.policy.health.own_every_weeks(
+            self.dataset.account_by_id[account_id], rule.visit_every_weeks
+        )
         if own is not None:
             return own
-        rule = self.policy.tiers[self.tier[account_id]]
         name = self.assignment.level_of.get(account_id)
         for level in rule.reduced_levels:
             if level.name == name:

@@ -232,6 +232,18 @@ def explain(
     )
     if info["parent_group"]:
         console.print(f"  parent group, kept together: {', '.join(info['parent_group'])}")
+    health = info.get("health") or {}
+    if health.get("risk") or health.get("avoid_manager_ids"):
+        said = [f"risk {health['risk']}"] if health.get("risk") else []
+        if health.get("satisfaction") is not None:
+            said.append(f"satisfaction {health['satisfaction']:g}")
+        if health.get("visit_every_weeks") is not None:
+            said.append(f"visited every {health['visit_every_weeks']:g} weeks")
+        if health.get("risk"):
+            said.append(f"match weighed x{health['match_factor']:g}, moves x{health['move_factor']:g}")
+        if health.get("avoid_manager_ids"):
+            said.append(f"complained about {', '.join(health['avoid_manager_ids'])} (never served by them)")
+        console.print(f"  account health: {escape('; '.join(said))}", highlight=False)
     if "score" in info:
         s = info["score"]
         console.print(

@@ -11,6 +11,8 @@
   (中级 is an error: it could be either side of a hard rule).
 - Tier (and current_tier): strategic, 战略, 战略客户; key, 重点, 重点客户, 关键客户; standard, 标准, 普通, 一般, 标准客户,
   普通客户.
+- Risk: low, l, none, normal, 低, 低风险, 无, 正常; medium, med, m, moderate, 中, 中等, 中风险, 关注; high, h,
+  at risk, 高, 高风险, 流失风险, 预警.
 Any other text goes to the model unchanged, whose validation names what is wrong.
 """
 
@@ -22,7 +24,7 @@ import unicodedata
 from typing import Any
 
 LIST_SEPARATORS = re.compile(r"[;,|；，、]")
-LIST_FIELDS = frozenset({"industries", "languages"})
+LIST_FIELDS = frozenset({"industries", "languages", "avoid_manager_ids"})
 NUMBER_FIELDS = frozenset(
     {
         "home_lat",
@@ -37,6 +39,7 @@ NUMBER_FIELDS = frozenset(
         "strategic_importance",
         "visit_every_weeks",
         "performance",
+        "satisfaction",
     }
 )
 DATE_FIELDS = frozenset({"last_visit_date"})
@@ -62,6 +65,11 @@ _WORDS: dict[str, dict[str, Any]] = {
     },
 }
 _WORDS["current_tier"] = _WORDS["tier"]
+_WORDS["risk"] = {
+    **dict.fromkeys(("low", "l", "none", "normal", "低", "低风险", "无", "正常"), "low"),
+    **dict.fromkeys(("medium", "med", "m", "moderate", "中", "中等", "中风险", "关注"), "medium"),
+    **dict.fromkeys(("high", "h", "at risk", "at-risk", "高", "高风险", "流失风险", "预警"), "high"),
+}
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 

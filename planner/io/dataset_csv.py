@@ -20,7 +20,8 @@ ACCOUNT_COLUMNS = ("account_id", "name", "industry", "language", "region", "lat"
 # Optional columns, written only when some row has a value (files without them stay as they were,
 # byte for byte).
 OPTIONAL_MANAGER_COLUMNS = ("performance",)
-OPTIONAL_ACCOUNT_COLUMNS = ("visit_every_weeks", "last_visit_date", "current_tier")
+OPTIONAL_ACCOUNT_COLUMNS = ("visit_every_weeks", "last_visit_date", "current_tier", "risk", "satisfaction",
+                            "avoid_manager_id")  # fmt: skip
 # After them, each extra tiering criterion (Account.criteria) as a column of its own name.
 
 
@@ -42,6 +43,7 @@ def write_dataset_csv(dataset: Dataset, out_dir: Path) -> None:
          str(a.strategic_importance), a.parent_id, a.current_manager_id, a.tier.value if a.tier else "",
          _num(a.visit_every_weeks), a.last_visit_date.isoformat() if a.last_visit_date else "",
          a.current_tier.value if a.current_tier else "",
+         a.risk.value if a.risk else "", _num(a.satisfaction), ";".join(sorted(a.avoid_manager_ids)),
          *(_num(a.criteria.get(c)) for c in criteria)]
         for a in dataset.accounts
     ]  # fmt: skip

@@ -51,6 +51,11 @@ accounts file
                            拜访周期(周), 拜访周期周, 拜访间隔周数, 拜访频率周
     last_visit_date        Last Visit, Last Visit Date, Last Contact, Last Contact Date, 最近拜访日期,
                            上次拜访日期, 最后拜访日期, 最近拜访, 上次拜访
+    risk                   Risk, Churn Risk, Risk Level, Health, 风险, 流失风险, 风险等级, 客户风险
+    satisfaction           Satisfaction, CSAT, Satisfaction Score, NPS Score, 满意度, 客户满意度,
+                           满意度评分 (0-100; a 1-5 survey: health.satisfaction_scale 5)
+    avoid_manager_ids      avoid_manager_id, Avoid Manager, Complaint Against, Banned Manager, 投诉经理,
+                           回避经理, 避免经理, 不满意经理 (``;``-separated manager ids)
     =====================  ==========================================================================
 
 Two columns that both mean one field are an error naming both (the file is ambiguous, not ours to
@@ -112,6 +117,11 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                               "拜访周期", "拜访周期(周)", "拜访周期周", "拜访间隔周数", "拜访频率周"),
         "last_visit_date": ("Last Visit", "Last Visit Date", "Last Contact", "Last Contact Date",
                             "最近拜访日期", "上次拜访日期", "最后拜访日期", "最近拜访", "上次拜访"),
+        "risk": ("Risk", "Churn Risk", "Risk Level", "Health", "风险", "流失风险", "风险等级", "客户风险"),
+        "satisfaction": ("Satisfaction", "CSAT", "Satisfaction Score", "NPS Score", "满意度", "客户满意度",
+                         "满意度评分"),
+        "avoid_manager_ids": ("avoid_manager_id", "Avoid Manager", "Complaint Against", "Banned Manager",
+                              "投诉经理", "回避经理", "避免经理", "不满意经理"),
     },
 }  # fmt: skip
 

@@ -93,7 +93,8 @@ def read_dataset(accounts: Path, managers: Path, policy: Path | None = None) -> 
         )
     except ValidationError as exc:  # second line of defence: the model's own cross-checks
         raise InputError([InputProblem("data set", None, None, e["msg"]) for e in exc.errors()]) from None
-    return Loaded(dataset, tuple(notes), (*mgr_table.warnings, *acc_table.warnings, *_working_time(dataset)))
+    warnings = (*mgr_table.warnings, *acc_table.warnings, *_satisfaction_scale(acc_rows, pol, acc_table))
+    return Loaded(dataset, tuple(notes), (*warnings, *_working_time(dataset)))
 
 
 def _account_schema(extra: tuple[str, ...], problems: list[InputProblem]) -> Schema:
@@ -286,6 +287,15 @@ def _cross_check(
                     f"unknown current_manager_id {a.current_manager_id!r} (not in {mgr_file})",
                 )
             )
+        for banned in sorted(a.avoid_manager_ids - mgr_rows.keys()):
+            problems.append(
+                InputProblem(
+                    acc_file,
+                    number,
+                    acc_table.label("avoid_manager_ids"),
+                    f"unknown manager {banned!r} to avoid (not in {mgr_file})",
+                )
+            )
     problems += _parent_problems(acc_table, accounts, acc_rows, notes)
     for kind, pairs in (("pins", policy.pins), ("forbidden", policy.forbidden)):
         for i, p in enumerate(pairs):
@@ -298,6 +308,18 @@ def _cross_check(
                     InputProblem("policy", None, f"{kind}[{i}]", f"unknown manager_id {p.manager_id!r}")
                 )
     return problems
+
+
+def _satisfaction_scale(accounts: list[tuple[int, Account]], policy: Policy, table: Table) -> list[str]:
+    """A warning when the satisfaction column looks like a 1-5 survey but the policy reads 0-100:
+    every account would count as unhappy (at high risk)."""
+    given = [a.satisfaction for _, a in accounts if a.satisfaction is not None]
+    if policy.health.satisfaction_scale != 100 or not given or not all(s <= 5 for s in given):
+        return []
+    return [
+        f"{table.name}: every satisfaction is 5 or less, read on a 0-100 scale (all unhappy, at high risk); "
+        "for a 1-5 survey set the policy's health.satisfaction_scale: 5"
+    ]
 
 
 def _parent_problems(

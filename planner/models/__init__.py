@@ -2,7 +2,7 @@
 
 from planner.models.calendar_policy import CalendarPolicy
 from planner.models.dataset import Dataset
-from planner.models.entities import TIER_ORDER, Account, Manager, Seniority, Tier
+from planner.models.entities import TIER_ORDER, Account, Manager, Risk, Seniority, Tier
 from planner.models.plan import Plan
 from planner.models.policy import (
     MatchModel,
@@ -24,6 +24,7 @@ __all__ = [
     "Pair",
     "Plan",
     "Policy",
+    "Risk",
     "Seniority",
     "Tier",
     "TierRule",

@@ -30,6 +30,8 @@ class Dataset(BaseModel):
                 problems.append(
                     f"account {a.account_id!r}: unknown current_manager_id {a.current_manager_id!r}"
                 )
+            for banned in sorted(a.avoid_manager_ids - known_managers):
+                problems.append(f"account {a.account_id!r}: unknown manager to avoid {banned!r}")
         for kind, pairs in (("pins", self.policy.pins), ("forbidden", self.policy.forbidden)):
             for p in pairs:
                 if p.account_id not in known_accounts:

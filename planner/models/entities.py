@@ -35,6 +35,21 @@ class Tier(StrEnum):
 TIER_ORDER: tuple[Tier, ...] = (Tier.strategic, Tier.key, Tier.standard)
 
 
+class Risk(StrEnum):
+    """How likely the customer is to be lost (the CRM's churn risk); see planner.models.health."""
+
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+    @property
+    def rank(self) -> int:
+        return _RISK_RANK[self]
+
+
+_RISK_RANK = {Risk.low: 0, Risk.medium: 1, Risk.high: 2}
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -86,3 +101,10 @@ class Account(_Frozen):
     visit_every_weeks: float | None = Field(default=None, gt=0, le=520, allow_inf_nan=False)
     # The last visit before the plan: the calendar's first visit is due a period after it.
     last_visit_date: date | None = None
+    # Account health (planner.models.health, policy `health`): the CRM's churn risk and the
+    # customer's satisfaction, 0-100 or a 1-5 survey (health.satisfaction_scale). Blank: no view.
+    risk: Risk | None = None
+    satisfaction: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    # Managers the customer must not be served by (a complaint naming them): a hard pair rule
+    # (planner.rules.avoid_manager), so an account held by one of them moves.
+    avoid_manager_ids: frozenset[str] = frozenset()

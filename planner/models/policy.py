@@ -23,6 +23,7 @@ from pydantic import (
 
 from planner.models.calendar_policy import CalendarPolicy
 from planner.models.entities import Account, Seniority, Tier
+from planner.models.health import AccountHealth
 
 
 class _Frozen(BaseModel):
@@ -339,6 +340,8 @@ class Policy(_Frozen):
     travel: TravelModel = TravelModel()
     match: MatchModel = MatchModel()
     weights: Weights = Weights()
+    # At-risk and unhappy customers: more visits, a better match, more continuity (models.health).
+    health: AccountHealth = AccountHealth()
     # A manager serves accounts of their own region, plus the regions listed here.
     enforce_region: bool = True
     region_neighbours: dict[str, list[str]] = Field(default_factory=dict)
