@@ -200,6 +200,34 @@ def value_ceiling(ctx: Context) -> tuple[float, float]:
     return total, total - lost
 
 
+def revenue_ceiling_pct(ctx: Context) -> float:
+    """The most revenue any plan can serve, as a % of all accounts' revenue, by the LP: every
+    option of the shortfall model (reduced levels included, so each account at its lightest
+    hours) with revenue served as the only objective, every hard rule kept. The greedy's revenue
+    plus the issue's 5 points is reachable only below this."""
+    from dataclasses import replace
+
+    from planner.compile import compile_problem
+    from planner.solvers.lp_bound import lp_bound
+
+    problem = compile_problem(ctx).problem
+    revenue = _revenue(ctx)
+    unit_revenue = np.bincount(ctx.group_of, weights=revenue, minlength=problem.n_units)
+    # Thousands of yuan as the LP's unit: `lp_bound` rounds to whole units, so the figure is exact to
+    # within a few thousand yuan of revenue in the hundreds of millions.
+    only_revenue = replace(
+        problem,
+        pair_cost=-np.round(unit_revenue[problem.pair_unit] / 1000.0).astype(np.int64),
+        unassigned_cost=np.zeros(problem.n_units, dtype=np.int64),
+        balance_coef=0,
+        hint=None,
+    )
+    relaxed = lp_bound(only_revenue, 120.0)
+    if relaxed.bound is None:
+        return float("nan")
+    return round(100 * min(-relaxed.bound * 1000.0 / revenue.sum(), 1.0), 2)
+
+
 def value_kept_pct(ctx: Context, plan: Plan, ceiling: tuple[float, float]) -> float:
     """Value the plan keeps (the planner's price of service, see `value_ceiling`) as a share of
     the LP's ceiling."""
@@ -246,6 +274,7 @@ def run_one(size: str, time_limit: float, threads: int, seed: int, queue: mp.Que
         dataset.model_copy(update={"policy": dataset.policy.model_copy(update={"allow_unassigned": True})})
     )
     ceiling = value_ceiling(shortfall_ctx)
+    report["revenue_ceiling_pct"] = revenue_ceiling_pct(shortfall_ctx)
     t1 = time.perf_counter()
     greedy = value_first_greedy(ctx)
     report["greedy"] = {"method": "greedy", **served_metrics(ctx, greedy), "wall_s": _since(t1)}
@@ -348,6 +377,7 @@ def _print_report(report: dict, header: bool) -> None:
         f"{bound['nobody_eligible']}, too big for any eligible manager {bound['too_big_for_any_eligible']}, "
         f"eligible managers' hours short {bound['over_capacity']}); peak RSS {report['peak_rss_mb']} MB"
     )
+    print(f"{'':8}  most revenue any plan can serve (LP): {report['revenue_ceiling_pct']:.2f} %")
     status = str(report["planner"].get("status", ""))
     if status.startswith("error"):
         print(f"{'':8}  planner {status}")

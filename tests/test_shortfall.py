@@ -210,3 +210,27 @@ def test_full_service_is_no_proof_when_the_weights_make_leaving_out_cheaper(back
     default = context([mgr("M1")], [acc("A1", annual_revenue=50)], allow_unassigned=True)
     served = solve(default, backend)
     assert served.plan.manager_of("A1") == "M1" and served.result.status == Status.OPTIMAL
+
+
+def test_the_parts_bound_counts_the_accounts_nobody_may_serve() -> None:
+    # Two regions with one manager each, short of hours, and X1 in a region with no manager: X1
+    # lies in no part, yet every plan pays its unserved cost. Each part is tiny (HiGHS proves it
+    # optimal) and balance is off, so the parts' bounds plus X1's cost are the optimum itself;
+    # without X1's cost the bound fell short of it by exactly that.
+    ctx = context(
+        [mgr("E", 10.0, region="east", seniority="senior"), mgr("W", 3.0, region="west")],
+        [
+            acc("S1", tier="strategic", region="east"),
+            acc("A1", region="east"),
+            acc("K1", tier="key", region="west"),
+            acc("A2", region="west"),
+            acc("X1", tier="key", region="north"),
+        ],
+        allow_unassigned=True,
+    )
+    problem = compile_problem(ctx).problem
+    result = ShortfallSolver().solve(problem, OPTIONS)
+    assert result.statistics["parts"] == 2
+    assert result.objective is not None and result.unit_agent is not None
+    assert result.statistics["parts_bound"] == pytest.approx(result.objective)
+    assert result.status == Status.OPTIMAL
