@@ -2,7 +2,7 @@
 
 Usage:  .venv/bin/python benchmarks/assign_to_calendar.py [--accounts 600] [--managers 45]
         [--seed 7] [--weeks 13] [--start 2027-01-04] [--country CN] [--assign-limit 30]
-        [--calendar-limit 60] [--demand 0.9] [--keep DIR]
+        [--calendar-limit 60] [--demand 0.9] [--max-capacity H] [--keep DIR]
 
 Runs the command line as a user would, on the generator's wide regions (cities 300-600 km apart)
 with managers in the big cities: `planner generate --wide-regions --clustered-managers`, then
@@ -47,6 +47,12 @@ def main() -> None:
     ap.add_argument("--calendar-limit", type=float, default=60.0)
     ap.add_argument("--demand", type=float, default=0.9, help="workload / hours per region")
     ap.add_argument("--realistic", action="store_true", help="the generator's over-subscribed demand")
+    ap.add_argument(
+        "--max-capacity",
+        type=float,
+        default=None,
+        help="most hours a month per manager (planner generate --max-capacity; --realistic: a working month)",
+    )
     ap.add_argument("--keep", type=Path, default=None)
     args = ap.parse_args()
 
@@ -57,6 +63,8 @@ def main() -> None:
         if args.realistic
         else ["--wide-regions", "--clustered-managers", "--demand", str(args.demand)]
     )
+    if args.max_capacity is not None:
+        shape += ["--max-capacity", str(args.max_capacity)]
     t_gen = run("generate", "--accounts", str(args.accounts), "--managers", str(args.managers),
                 "--seed", str(args.seed), "--out", str(data), *shape)  # fmt: skip
     t_assign = run("assign", "--accounts", str(data / "accounts.csv"), "--managers", str(data / "managers.csv"),

@@ -45,7 +45,9 @@ and tier seniority) by the policy's travel formula, but at least 1.5 h. Base cap
 110–150 h/month, are scaled per region so this workload is a uniformly drawn 72–78 % of the region's
 active capacity, and rounded to whole hours; at most 744 h (a 31-day month round the clock, the most a
 `Manager` may have), which only a handful of managers for very many accounts reach, and then their
-region has less capacity than the ratio asks for.
+region has less capacity than the ratio asks for. ``max_capacity_hours`` lowers that cap, e.g. to a
+working month (`WORKING_MONTH_HOURS`, 173 h, which `planner generate --realistic` uses): a region that
+would need more is then short of hours instead.
 
 Current assignment. Each manager has a lognormal(0, 0.75) pull (a leaver's at least their region's
 mean); each non-new unit goes to a manager of its region who speaks its language, with probability
@@ -187,6 +189,9 @@ REALISTIC_DEMAND_RATIO = (1.05, 1.30)
 WIDE_SPREAD_KM = 300.0
 MAX_HOME_CITIES = 2  # with managers_in_big_cities
 MAX_CAPACITY_HOURS = 744.0  # a 31-day month round the clock: the most Manager.capacity_hours may be
+# A working month by the calendar's default week (5 days x 8 h x 52/12 weeks: 173.3 h): what
+# `planner generate --realistic` gives a manager at most, so assignment and calendar agree.
+WORKING_MONTH_HOURS = float(math.floor(Policy().calendar.hours_per_month))
 KM_PER_DEGREE = 111.32
 
 _SYLLABLES = ("Hua", "Xin", "Jin", "Long", "Tian", "Yu", "Hong", "Da", "Sheng", "Feng",
@@ -228,12 +233,20 @@ def generate(
     demand_ratio: float | tuple[float, float] | None = None,
     spread_km: float | None = None,
     managers_in_big_cities: bool = False,
+    max_capacity_hours: float = MAX_CAPACITY_HOURS,
 ) -> Dataset:
     """A realistic data set; identical for identical arguments. See the module docstring for the model.
 
     `demand_ratio` is each region's workload over its active capacity (a pair draws it per region,
     uniformly; None keeps 72–78 %), `spread_km` switches to `WIDE_REGIONS` with cities at least that far
-    apart, `managers_in_big_cities` houses managers in their region's biggest cities only."""
+    apart, `managers_in_big_cities` houses managers in their region's biggest cities only.
+    `max_capacity_hours` caps each manager's monthly hours; `WORKING_MONTH_HOURS` (a 40-hour week,
+    the calendar's month) makes a region that would need more short of hours, as a real team is,
+    instead of giving its managers more hours than a month has."""
+    if not 0 < max_capacity_hours <= MAX_CAPACITY_HOURS:
+        raise ValueError(
+            f"max_capacity_hours must be in (0, {MAX_CAPACITY_HOURS:.0f}], got {max_capacity_hours}"
+        )
     n_inactive = _n_inactive(n_managers)
     table = region_table(spread_km)
     if n_regions is None:
@@ -266,8 +279,9 @@ def generate(
     # An asked-for demand ratio counts exact travel, so a ratio above 1 proves no plan serves everyone.
     travel_floor = FLAT_TRAVEL_HOURS_PER_VISIT if demand_ratio is None else 0.0
     mgr = _managers(
-        rng, staff_per_region, n_inactive, regions, acc, policy, demand, travel_floor, home_cities
-    )
+        rng, staff_per_region, n_inactive, regions, acc, policy, demand, travel_floor, home_cities,
+        max_capacity_hours,
+    )  # fmt: skip
     _assign_current(rng, acc, mgr)
     logger.debug("generated %d accounts, %d managers in %d regions", n_accounts, n_managers, n_regions)
     return _to_dataset(acc, mgr, regions, policy)
@@ -448,6 +462,7 @@ def _managers(
     demand: tuple[float, float],
     travel_floor_hours: float,
     home_cities: np.ndarray,
+    max_capacity_hours: float,
 ) -> dict[str, np.ndarray]:
     k = len(regions)
     m = int(staff_per_region.sum()) + n_inactive
@@ -514,7 +529,7 @@ def _managers(
         hours = rough_r + acc["visits"][in_region] * (travel_per_visit - FLAT_TRAVEL_HOURS_PER_VISIT)
         scale = hours.sum() / utilisation[r] / base_hours[staff].sum()
         capacity[members] = np.rint(base_hours[members] * scale) if hours.sum() > 0 else base_hours[members]
-        capacity[members] = np.minimum(capacity[members], MAX_CAPACITY_HOURS)
+        capacity[members] = np.minimum(capacity[members], max_capacity_hours)
         max_accounts[members] = math.ceil(2 * in_region.sum() / len(staff)) + 5
 
     # Distinct names while the name pool lasts, so a demo never shows two "Wang Wei"s.

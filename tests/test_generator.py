@@ -20,6 +20,7 @@ from planner.generator import (
     REALISTIC_DEMAND_RATIO,
     WIDE_REGIONS,
     WIDE_SPREAD_KM,
+    WORKING_MONTH_HOURS,
     City,
     generate,
     region_table,
@@ -299,6 +300,19 @@ def test_realistic_demand_is_drawn_per_region_within_its_band() -> None:
     assert max(ratios.values()) - min(ratios.values()) > 0.05  # drawn, not one value for all
 
 
+def test_a_working_month_caps_capacity_and_leaves_the_region_short() -> None:
+    # 2,000 accounts for 40 managers at 90 % demand needs more than a working month from some
+    # managers; capped, they get 173 h and their region's workload exceeds its hours instead.
+    free = generate(2_000, 40, seed=7, demand_ratio=0.9)
+    assert max(m.capacity_hours for m in free.managers) > WORKING_MONTH_HOURS
+    capped = generate(2_000, 40, seed=7, demand_ratio=0.9, max_capacity_hours=WORKING_MONTH_HOURS)
+    assert max(m.capacity_hours for m in capped.managers) <= WORKING_MONTH_HOURS == 173
+    assert capped.accounts == free.accounts  # same accounts; only the hours change
+    assert max(_ratios(capped).values()) > 0.9 + RATIO_TOLERANCE
+    with pytest.raises(ValueError, match="max_capacity_hours"):
+        generate(50, 6, max_capacity_hours=0)
+
+
 def test_bad_demand_ratio_is_refused() -> None:
     with pytest.raises(ValueError, match="demand_ratio"):
         generate(50, 6, demand_ratio=(1.3, 1.1))
@@ -382,7 +396,8 @@ def test_cli_realistic_preset(tmp_path: Path) -> None:
     ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert _csv_bytes(generate(200, 12, seed=3, **REALISTIC), tmp_path / "direct") == (
+    preset = generate(200, 12, seed=3, **REALISTIC, max_capacity_hours=WORKING_MONTH_HOURS)
+    assert _csv_bytes(preset, tmp_path / "direct") == (
         (out / "managers.csv").read_bytes(),
         (out / "accounts.csv").read_bytes(),
     )

@@ -11,9 +11,11 @@ from planner.cli.common import user_errors
 from planner.cli.output import output_folder
 from planner.cli.root import app
 from planner.generator import (
+    MAX_CAPACITY_HOURS,
     REALISTIC_DEMAND_RATIO,
     REGIONS,
     WIDE_SPREAD_KM,
+    WORKING_MONTH_HOURS,
     default_n_regions,
     generate,
     region_table,
@@ -69,6 +71,14 @@ def generate_command(
             f"from {REALISTIC_DEMAND_RATIO[0]}-{REALISTIC_DEMAND_RATIO[1]} unless --demand is given.",
         ),
     ] = False,
+    max_capacity: Annotated[
+        float | None,
+        typer.Option(
+            "--max-capacity",
+            help="Most hours a month any manager gets (default 744; with --realistic a working month, "
+            f"{WORKING_MONTH_HOURS:.0f} h, so the calendar can hold what the assignment plans).",
+        ),
+    ] = None,
     crm_export: Annotated[
         bool,
         typer.Option(
@@ -91,6 +101,13 @@ def generate_command(
             demand_ratio=demand_ratio,
             spread_km=spread_km,
             managers_in_big_cities=clustered_managers or realistic,
+            max_capacity_hours=(
+                max_capacity
+                if max_capacity is not None
+                else WORKING_MONTH_HOURS
+                if realistic
+                else MAX_CAPACITY_HOURS
+            ),
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
