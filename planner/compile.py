@@ -25,7 +25,9 @@ from planner.objective import (
     balanced_managers,
     level_names,
     pair_metrics,
+    peer_groups,
     plan_level_index,
+    spread_terms,
     unserved_cp,
 )
 from planner.problem import AssignmentProblem
@@ -132,6 +134,10 @@ def compile_problem(
     current_units = np.where(keep, owner, -1).astype(np.int64)
 
     limit_names, limit_use, limit_upper = _limit_rows(ctx, pu)
+    spread_names, spread_coef, account_use = spread_terms(ctx)
+    spread_use = np.zeros((len(spread_names), len(groups)), dtype=np.int64)
+    for s in range(len(spread_names)):  # a unit counts what its members count
+        np.add.at(spread_use[s], ctx.group_of, account_use[s])
     problem = AssignmentProblem(
         n_units=len(groups),
         n_agents=m,
@@ -155,6 +161,10 @@ def compile_problem(
         pair_level=pl.astype(np.int64) if width > 1 else None,
         unit_names=[ctx.account_ids[g[0]] for g in groups],
         agent_names=list(ctx.manager_ids),
+        spread_names=spread_names,
+        spread_coef=spread_coef if spread_names else None,
+        spread_use=spread_use if spread_names else None,
+        spread_group=peer_groups(ctx) if spread_names else None,
     )
     return Compiled(ctx, problem, ok)
 

@@ -18,6 +18,7 @@ from planner.objective import (
     balanced_managers,
     pair_metrics,
     plan_level_index,
+    spread_cp,
     unserved_cp,
     util_permille_ceil,
     util_permille_floor,
@@ -243,6 +244,7 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
         "balance": int(balance),
         "reduced_service": int(metrics.reduced_cp.sum()),
         "performance": int(metrics.performance_cp.sum()),
+        "opportunity": spread_cp(ctx, agent),
         "unassigned": int(unserved_cp(ctx, np.nonzero(agent < 0)[0]).sum()) if policy.allow_unassigned else 0,
     }
 

@@ -8,6 +8,7 @@ another way, so this report can never disagree with `planner check` or summary.j
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -69,33 +70,78 @@ def group_rows(evaluation: Evaluation, key: str) -> list[dict[str, Any]]:
     for m in evaluation.managers:
         if counted(m):
             groups.setdefault(getattr(m, key), []).append(m)
-    rows = []
-    for name in sorted(groups):
-        members = groups[name]
-        hours = np.array([m.hours for m in members])
-        capacity = np.array([m.capacity_hours for m in members])
-        rows.append(
-            {
-                key: name,
-                "managers": len(members),
-                "hours": round(float(hours.sum()), 2),
-                "capacity_hours": round(float(capacity.sum()), 2),
-                "travel_hours": round(sum(m.travel_hours for m in members), 2),
-                "value_carried": round(sum(m.value_carried for m in members), 2),
-                "accounts": sum(m.accounts for m in members),
-                "accounts_by_tier": {
-                    t.value: sum(m.accounts_by_tier[t.value] for m in members) for t in TIER_ORDER
-                },
-                "overloaded": sum(1 for m in members if (m.utilisation or 0) > OVERLOAD_ABOVE),
-                "under_used": sum(1 for m in members if (m.utilisation or 0) < UNDERUSE_BELOW),
-                "statistics": fairness_stats(hours, capacity),
-            }
-        )
-    return rows
+    return [{key: name, **_group_row(groups[name])} for name in sorted(groups)]
 
 
-def fairness_report(evaluation: Evaluation, name: str = "plan") -> dict[str, Any]:
+def _group_row(members: list[ManagerRow]) -> dict[str, Any]:
+    hours = np.array([m.hours for m in members])
+    capacity = np.array([m.capacity_hours for m in members])
+    return {
+        "managers": len(members),
+        "hours": round(float(hours.sum()), 2),
+        "capacity_hours": round(float(capacity.sum()), 2),
+        "travel_hours": round(sum(m.travel_hours for m in members), 2),
+        "value_carried": round(sum(m.value_carried for m in members), 2),
+        "accounts": sum(m.accounts for m in members),
+        "accounts_by_tier": {t.value: sum(m.accounts_by_tier[t.value] for m in members) for t in TIER_ORDER},
+        "overloaded": sum(1 for m in members if (m.utilisation or 0) > OVERLOAD_ABOVE),
+        "under_used": sum(1 for m in members if (m.utilisation or 0) < UNDERUSE_BELOW),
+        "statistics": fairness_stats(hours, capacity),
+    }
+
+
+NO_INDUSTRY = "(none listed)"
+
+
+def by_industry(
+    evaluation: Evaluation, industries: Mapping[str, Iterable[str]]
+) -> dict[str, list[ManagerRow]]:
+    """Counted managers per industry they list (`industries`: manager_id -> industries); one who
+    lists two is in both, one who lists none under NO_INDUSTRY."""
+    out: dict[str, list[ManagerRow]] = {}
+    for m in evaluation.managers:
+        if counted(m):
+            for name in sorted(industries.get(m.manager_id, ())) or [NO_INDUSTRY]:
+                out.setdefault(name, []).append(m)
+    return dict(sorted(out.items()))
+
+
+def opportunity_rows(evaluation: Evaluation, key: str) -> list[dict[str, Any]]:
+    """Fair opportunity among peers (#18 item 4): per value of `key` ('seniority' or 'region'),
+    over the counted managers, the value carried and the strategic accounts held, lowest,
+    mean, highest and their spread (max - min; weights.value_spread and strategic_spread price
+    this spread among managers of one seniority)."""
+    groups: dict[str, list[ManagerRow]] = {}
+    for m in evaluation.managers:
+        if counted(m):
+            groups.setdefault(getattr(m, key), []).append(m)
+    return [_opportunity(groups[name], {key: name}) for name in sorted(groups)]
+
+
+def _opportunity(members: list[ManagerRow], head: dict[str, Any]) -> dict[str, Any]:
+    value = np.array([m.value_carried for m in members])
+    strategic = np.array([m.accounts_by_tier[TIER_ORDER[0].value] for m in members])
+    return {
+        **head,
+        "managers": len(members),
+        "value_carried_min": round(float(value.min()), 2),
+        "value_carried_mean": round(float(value.mean()), 2),
+        "value_carried_max": round(float(value.max()), 2),
+        "value_carried_spread": round(float(value.max() - value.min()), 2),
+        "value_carried_cv": round(float(value.std() / value.mean()), 4) if value.mean() > 0 else 0.0,
+        "strategic_min": int(strategic.min()),
+        "strategic_max": int(strategic.max()),
+        "strategic_spread": int(strategic.max() - strategic.min()),
+    }
+
+
+def fairness_report(
+    evaluation: Evaluation, name: str = "plan", industries: Mapping[str, Iterable[str]] | None = None
+) -> dict[str, Any]:
+    """The report; `industries` (manager_id -> the industries they list, e.g. from the data set)
+    adds the rows by industry."""
     rows = manager_rows(evaluation)
+    industry = {} if industries is None else by_industry(evaluation, industries)
     return {
         "plan": name,
         "thresholds": {"overload_above": OVERLOAD_ABOVE, "underuse_below": UNDERUSE_BELOW},
@@ -108,5 +154,11 @@ def fairness_report(evaluation: Evaluation, name: str = "plan") -> dict[str, Any
         "managers": rows,
         "by_seniority": group_rows(evaluation, "seniority"),
         "by_region": group_rows(evaluation, "region"),
+        "by_industry": [{"industry": name, **_group_row(members)} for name, members in industry.items()],
+        "opportunity": {
+            "by_seniority": opportunity_rows(evaluation, "seniority"),
+            "by_region": opportunity_rows(evaluation, "region"),
+            "by_industry": [_opportunity(members, {"industry": name}) for name, members in industry.items()],
+        },
         "hard_rule_violations": len(evaluation.violations),
     }

@@ -26,7 +26,8 @@ def relaxation_proto(
 
     Variables in order: x (one per pair), y (one per unit, when units may stay unassigned),
     then U_max and U_min (when balanced), integer too with `integer_balance` (the exact
-    objective; the neighbourhood MIP keeps them continuous, which HiGHS solves faster)."""
+    objective; the neighbourhood MIP keeps them continuous, which HiGHS solves faster), then
+    V_max and V_min of each peer-spread group (`problem.spread_groups()`)."""
     P, U, M = problem.n_pairs, problem.n_units, problem.n_agents
     cols: list[np.ndarray] = []  # (row, column, coefficient) blocks of the matrix
     rows: list[np.ndarray] = []
@@ -46,6 +47,11 @@ def relaxation_proto(
     u_max, u_min = n_vars, n_vars + 1
     if balance:
         n_vars += 2
+    # Then V_max, V_min per peer-spread group (problem.spread_groups()), continuous: at an optimum
+    # they sit on the group's integer extremes.
+    spreads = problem.spread_groups()
+    v0 = n_vars
+    n_vars += 2 * len(spreads)
 
     # One row per unit: sum x (+ y) = 1.
     rows.append(problem.pair_unit)
@@ -107,15 +113,34 @@ def relaxation_proto(
             upper += [hi] * agents.size
             row += agents.size
 
+    for k, (term, agents) in enumerate(spreads):
+        assert problem.spread_use is not None
+        use = problem.spread_use[term, problem.pair_unit].astype(float)
+        # carried - V_max <= 0 and carried - V_min >= 0, one row each per agent of the group.
+        for var, lo, hi in ((v0 + 2 * k, -math.inf, 0.0), (v0 + 2 * k + 1, 0.0, math.inf)):
+            where = np.full(M, -1)
+            where[agents] = row + np.arange(agents.size)
+            keep = (where[problem.pair_agent] >= 0) & (use != 0)
+            rows += [where[problem.pair_agent[keep]], where[agents]]
+            cols += [pairs[keep], np.full(agents.size, var)]
+            coefs += [use[keep], -np.ones(agents.size)]
+            lower += [lo] * agents.size
+            upper += [hi] * agents.size
+            row += agents.size
+
     proto = model_pb2.ModelProto(name="assignment-lp")
     proto.variables.ids.extend(range(n_vars))
     proto.variables.lower_bounds.extend([0.0] * n_vars)
     ub = [1.0] * n_vars
     if balance:
         ub[u_max] = ub[u_min] = float(UTIL_SCALE)
+    for k, (term, _) in enumerate(spreads):
+        assert problem.spread_use is not None
+        ub[v0 + 2 * k] = ub[v0 + 2 * k + 1] = float(problem.spread_use[term].sum())
     proto.variables.upper_bounds.extend(ub)
-    # Only x and y are integer in the MIP: U_max and U_min take the extreme utilisations.
-    n_int = n_vars - 2 if balance and not integer_balance else n_vars
+    # Only x and y are integer in the MIP: U_max and U_min take the extreme utilisations (and
+    # V_max, V_min the extreme counts, integers whenever x is).
+    n_int = v0 - 2 if balance and not integer_balance else v0
     proto.variables.integers.extend([integer] * n_int + [False] * (n_vars - n_int))
 
     obj = np.zeros(n_vars)
@@ -124,6 +149,9 @@ def relaxation_proto(
         obj[y0 : y0 + U] = problem.unassigned_cost
     if balance:
         obj[u_max], obj[u_min] = problem.balance_coef, -problem.balance_coef
+    for k, (term, _) in enumerate(spreads):
+        assert problem.spread_coef is not None
+        obj[v0 + 2 * k], obj[v0 + 2 * k + 1] = problem.spread_coef[term], -problem.spread_coef[term]
     nz = np.nonzero(obj)[0]
     proto.objective.linear_coefficients.ids.extend(nz.tolist())
     proto.objective.linear_coefficients.values.extend(obj[nz].tolist())

@@ -25,6 +25,13 @@ and t = one-way travel hours:
 Plan objective = sum of pair costs + sum of unserved(a) over accounts left unserved
                + balance_cp x (ceil max util - floor min util),
 util in per-mille over active managers with capacity > 0, balance_cp = round(balance x 100 / 1000).
+Peer spreads (fair opportunity, weights value_spread and strategic_spread, 0 = off): over the
+active managers with capacity, grouped by seniority, per group
+               + value_spread_cp x (max - min of sum over held accounts of round(10 x value(a)))
+               + strategic_spread_cp x (max - min of strategic accounts held)
+value_spread_cp = round(value_spread x 10) centi-points per tenth of a value point,
+strategic_spread_cp = round(strategic_spread x 100). A true max-min per seniority, in every
+backend's model (AssignmentProblem.spread_*), not a proxy; decomposed parts leave it out.
 The 10 in the move term makes even a low-value account's move cost something. match_factor and
 move_factor are 1 unless the account is at risk (policy health, planner.models.health, which also
 gives an at-risk account its own visit frequency: full_visits below).
@@ -37,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.context import Context
-from planner.models import TIER_ORDER, Plan
+from planner.models import TIER_ORDER, Plan, Tier
 from planner.models.policy import WEEKS_PER_MONTH
 from planner.problem import UTIL_SCALE
 from planner.rules import current_may_stay
@@ -180,6 +187,43 @@ def pair_metrics(ctx: Context, a: np.ndarray, m: np.ndarray, level: np.ndarray |
             lost_points_per_hour(ctx, a) * (full - visits) * ctx.tier_param("hours_per_visit")[tier] * 100
         ).astype(np.int64),
     )
+
+
+def spread_terms(ctx: Context) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """(names, (S,) coefficients in centi-points, (S, N) each account's count) of the peer-spread
+    terms that are on: value carried in tenths of a value point, strategic accounts held."""
+    w = ctx.dataset.policy.weights
+    strategic = (ctx.tier == TIER_ORDER.index(Tier.strategic)).astype(np.int64)
+    terms = [
+        ("value_spread", round(w.value_spread * 10), np.rint(ctx.value * 10).astype(np.int64)),
+        ("strategic_spread", round(w.strategic_spread * 100), strategic),
+    ]
+    on = [t for t in terms if t[1] > 0]
+    return (
+        tuple(t[0] for t in on),
+        np.array([t[1] for t in on], dtype=np.int64),
+        np.array([t[2] for t in on], dtype=np.int64).reshape(len(on), ctx.n_accounts),
+    )
+
+
+def peer_groups(ctx: Context) -> np.ndarray:
+    """(M,) each manager's peer group for the spread terms: seniority rank for active managers
+    with capacity (those the balance term counts), -1 for the others."""
+    return np.where(balanced_managers(ctx), ctx.seniority_rank, -1).astype(np.int64)
+
+
+def spread_cp(ctx: Context, agent: np.ndarray) -> int:
+    """The peer-spread terms of a plan given as account -> manager index (-1 = none)."""
+    names, coef, use = spread_terms(ctx)
+    group = peer_groups(ctx)
+    held = np.nonzero(agent >= 0)[0]
+    total = 0
+    for s in range(len(names)):
+        carried = np.bincount(agent[held], weights=use[s, held], minlength=ctx.n_managers).astype(np.int64)
+        for g in np.unique(group[group >= 0]).tolist():
+            peers = carried[group == g]
+            total += int(coef[s]) * int(peers.max() - peers.min())
+    return total
 
 
 def balance_cp_per_permille(ctx: Context) -> int:

@@ -17,6 +17,11 @@ A solution is a unit -> agent vector plus, with levels, a unit -> level vector.
          sum_p moves[p] x[p] <= max_moves                     (disruption budget)
          UTIL_SCALE load[m] <= balance_capacity[m] U_max
          UTIL_SCALE load[m] >= balance_capacity[m] U_min      for every agent in balance_agents
+         carried[s, m] <= V_max[s, g],  carried[s, m] >= V_min[s, g]   for every agent m of peer group g
+with, for each peer-spread term s (`spread_*`, off unless a policy weight is set), the objective
+term spread_coef[s] x sum over peer groups g of (V_max[s, g] - V_min[s, g]), where
+carried[s, m] = sum_{p in m} spread_use[s, unit(p)] x[p] (value carried, strategic accounts held);
+a group of one agent has no spread and no rows. Every writer iterates `spread_groups()`.
 A GAP benchmark instance is the special case with no side constraints.
 
 The named limits are the per-manager rules of `planner.rules` (max_accounts, and any rule
@@ -60,6 +65,12 @@ class AssignmentProblem:
     hint_level: np.ndarray | None = None  # (U,) level of the hinted pair; None: full
     unit_names: list[str] | None = None
     agent_names: list[str] | None = None
+    # Peer spreads (fairness of opportunity): per term, its name, coefficient (> 0), what each unit
+    # adds to the term's count on the agent holding it, and each agent's peer group (-1: none).
+    spread_names: tuple[str, ...] = ()
+    spread_coef: np.ndarray | None = None  # (S,) int64
+    spread_use: np.ndarray | None = None  # (S, U) int64
+    spread_group: np.ndarray | None = None  # (M,) int64
 
     def __post_init__(self) -> None:
         if self.unit_size.size == 0:
@@ -191,7 +202,7 @@ class AssignmentProblem:
             cap = self.capacity_for_balance()[self.balance_agents]
             scaled = load[self.balance_agents] * UTIL_SCALE
             total += self.balance_coef * int((-(-scaled // cap)).max() - (scaled // cap).min())
-        return total
+        return total + self.spread_cost(unit_agent)
 
     def load_of(self, unit_agent: np.ndarray, unit_level: np.ndarray | None = None) -> np.ndarray:
         """Resource used on each agent by a unit -> agent vector (-1 = unassigned), int64."""
@@ -203,3 +214,48 @@ class AssignmentProblem:
 
     def capacity_for_balance(self) -> np.ndarray:
         return self.capacity if self.balance_capacity is None else self.balance_capacity
+
+    def spread_groups(self) -> list[tuple[int, np.ndarray]]:
+        """(term, agents of one peer group) for every term and group of two or more agents, in
+        the order every writer gives them their V_max and V_min variables."""
+        if not self.spread_names or self.spread_group is None:
+            return []
+        groups = [
+            np.nonzero(self.spread_group == g)[0]
+            for g in np.unique(self.spread_group[self.spread_group >= 0])
+        ]
+        return [(s, agents) for s in range(len(self.spread_names)) for agents in groups if agents.size > 1]
+
+    def spread_carried(self, unit_agent: np.ndarray) -> np.ndarray:
+        """(S, M) int64: each term's count on each agent for a unit -> agent vector (-1 = none)."""
+        out = np.zeros((len(self.spread_names), self.n_agents), dtype=np.int64)
+        if self.spread_use is None:
+            return out
+        held = np.nonzero(unit_agent >= 0)[0]
+        for s in range(len(self.spread_names)):
+            out[s] = np.bincount(unit_agent[held], weights=self.spread_use[s, held], minlength=self.n_agents)
+        return out
+
+    def spread_extremes(self, unit_agent: np.ndarray) -> list[tuple[int, int]]:
+        """(max, min) of each `spread_groups()` entry: the tight V_max, V_min of a plan."""
+        carried = self.spread_carried(unit_agent)
+        return [
+            (int(carried[s, agents].max()), int(carried[s, agents].min()))
+            for s, agents in self.spread_groups()
+        ]
+
+    def spread_cap(self) -> int:
+        """An upper bound of `spread_cost` over all plans (each group's spread at most the term's
+        whole count): what a big-M above every other part of the objective must add."""
+        if self.spread_coef is None or self.spread_use is None:
+            return 0
+        return sum(int(self.spread_coef[s]) * int(self.spread_use[s].sum()) for s, _ in self.spread_groups())
+
+    def spread_cost(self, unit_agent: np.ndarray) -> int:
+        """The peer-spread terms of a unit -> agent vector (0 when there are none)."""
+        if self.spread_coef is None:
+            return 0
+        return sum(
+            int(self.spread_coef[s]) * (hi - lo)
+            for (s, _), (hi, lo) in zip(self.spread_groups(), self.spread_extremes(unit_agent), strict=True)
+        )

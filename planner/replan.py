@@ -259,7 +259,7 @@ def covering(problem: AssignmentProblem) -> AssignmentProblem:
     lost, and the same holds for held units by `keep_held`."""
     if problem.unassigned_cost is not None:
         return keep_held(problem)
-    big = int(problem.pair_cost.sum()) + problem.balance_coef * UTIL_SCALE + 1
+    big = int(problem.pair_cost.sum()) + problem.balance_coef * UTIL_SCALE + problem.spread_cap() + 1
     held = problem.hint >= 0 if problem.hint is not None else np.zeros(problem.n_units, dtype=bool)
     per_unit = np.where(held, big * (int(problem.unit_size.sum()) + 1), big)
     return replace(problem, unassigned_cost=per_unit * problem.unit_size)
@@ -280,7 +280,8 @@ def keep_held(problem: AssignmentProblem) -> AssignmentProblem:
     (a capacity cut) is a held unit dropped, and then the least valuable first.
 
     Formulation: held unit u costs unassigned_cost[u] + B x rank[u] to drop, where
-    B = sum over units of max(dearest option, unassigned cost) + the largest balance term + 1
+    B = sum over units of max(dearest option, unassigned cost) + the largest balance term + the
+    largest peer-spread term (`spread_cap`) + 1
     exceeds every other part of any plan's objective (all are >= 0), so a plan dropping less
     held rank is always better. rank[u] = ceil(unassigned_cost[u] / q) >= 1 with
     q = max(largest held cost / HELD_RANK_STEPS, smallest held cost): between drops that
@@ -294,7 +295,7 @@ def keep_held(problem: AssignmentProblem) -> AssignmentProblem:
     cost = problem.unassigned_cost.astype(np.int64)
     dearest = np.zeros(problem.n_units, dtype=np.int64)
     np.maximum.at(dearest, problem.pair_unit, problem.pair_cost)
-    big = int(np.maximum(dearest, cost).sum()) + problem.balance_coef * UTIL_SCALE + 1
+    big = int(np.maximum(dearest, cost).sum()) + problem.balance_coef * UTIL_SCALE + problem.spread_cap() + 1
     mine = cost[held]
     quantum = max(int(mine.max()) // HELD_RANK_STEPS, int(mine.min()), 1)
     rank = np.maximum(-(-mine // quantum), 1)

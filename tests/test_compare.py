@@ -48,6 +48,7 @@ def test_kpis_of_a_hand_made_plan(plans: tuple[Path, Path]) -> None:
         "balance": 0.0,
         "reduced_service": 0.0,
         "performance": 0.0,
+        "opportunity": 0.0,
         "unassigned": 0.0,
     }
     assert k["value_served_match"] == 64.0

@@ -89,13 +89,24 @@ def test_cli_json_and_html(tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     assert report["flags"]["overload"] == ["M1"] and report["flags"]["under_use"] == ["M2"]
     page = TableParser(html.read_text(encoding="utf-8"))
-    assert set(page.tables) == {"statistics", "managers", "by-seniority", "by-region"}
+    assert set(page.tables) == {
+        "statistics",
+        "managers",
+        "by-seniority",
+        "by-region",
+        "by-industry",  # the data's managers list none: one row, "(none listed)"
+        "opportunity-by-seniority",
+        "opportunity-by-region",
+        "opportunity-by-industry",
+    }
+    # Fair opportunity (#18 item 4): M1 carries A1 and A2 (value 40 each), M2 carries A3.
+    assert page.tables["opportunity-by-seniority"][1][2:6] == ["40.0", "60.0", "80.0", "40.0"]
     managers = {row[0]: row for row in page.tables["managers"][1:]}
     assert managers["M1"][6] == "100.0%" and managers["M1"][-1] == "overload"
     assert managers["M2"][6] == "5.0%" and managers["M2"][-1] == "under-use"
     stats = dict(page.tables["statistics"][1:])
     assert stats["Gini of hours"] == f"{report['statistics']['hours_gini']:.3f}"
-    assert page.svg_count == 2  # bars against capacity, and the utilisation distribution
+    assert page.svg_count == 3  # bars against capacity, the utilisation distribution, peers' value
 
     terminal = CliRunner().invoke(app, ["fairness", str(plan_dir)])
     assert terminal.exit_code == 0 and "overload" in terminal.stdout

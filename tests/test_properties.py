@@ -83,6 +83,7 @@ def datasets(draw: st.DrawFn, max_managers: int = 5, max_accounts: int = 12) -> 
                 parent_id="" if parent is None else f"A{parent}",
                 current_manager_id=draw(st.sampled_from(["", *ids])),
                 tier=draw(st.sampled_from([None, None, None, "strategic", "key", "standard"])),
+                risk=draw(st.sampled_from([None, None, None, "medium", "high"])),
             )
         )
     account_ids = [a.account_id for a in accounts]
@@ -101,6 +102,8 @@ def datasets(draw: st.DrawFn, max_managers: int = 5, max_accounts: int = 12) -> 
             balance=draw(st.sampled_from([0.0, 1000.0])),
             move=draw(st.sampled_from([0.0, 0.5, 3.0])),
             unassigned=draw(st.sampled_from([10000.0, 1.0])),
+            value_spread=draw(st.sampled_from([0.0, 0.0, 0.5])),
+            strategic_spread=draw(st.sampled_from([0.0, 0.0, 10.0])),
         ),
     )
     return Dataset(managers=tuple(managers), accounts=tuple(accounts), policy=policy)

@@ -71,8 +71,9 @@ class PlanService:
 
     def fairness(self, plan_id: str) -> dict[str, Any]:
         row = self.get(plan_id)
-        _, _, ev = self.evaluated(row)
-        return finite(fairness_report(ev, name=row.name or row.id))
+        ctx, _, ev = self.evaluated(row)
+        industries = {m.manager_id: m.industries for m in ctx.dataset.managers}
+        return finite(fairness_report(ev, name=row.name or row.id, industries=industries))
 
     def compare(self, plan_ids: list[str]) -> dict[str, Any]:
         rows = [self.get(p) for p in plan_ids]

@@ -173,7 +173,8 @@ def fairness(
 
     with user_errors():
         source = load_source(plan, _files(accounts, managers, policy))
-        report = fairness_report(source.evaluation, source.name)
+        industries = {m.manager_id: m.industries for m in source.ctx.dataset.managers}
+        report = fairness_report(source.evaluation, source.name, industries)
         if html is not None:
             from planner.reports.fairness_page import fairness_html
 
@@ -232,9 +233,11 @@ def _print_fairness(report: dict[str, object]) -> None:
             style="red" if m["flag"] in ("over capacity", "overload", "left, holds accounts") else None,
         )
     console.print(table)
-    for key in ("by_seniority", "by_region"):
-        rows = report[key]
+    for key in ("by_seniority", "by_region", "by_industry"):
+        rows = report.get(key) or []
         assert isinstance(rows, list)
+        if not rows:
+            continue
         group = key.removeprefix("by_")
         table = Table(title=f"By {group}")
         for col in (group, "managers", "hours", "capacity", "util mean", "Gini", "overloaded", "under-used"):
@@ -252,6 +255,28 @@ def _print_fairness(report: dict[str, object]) -> None:
                 str(r["under_used"]),
             )
         console.print(table)
+    opportunity = report.get("opportunity")
+    assert isinstance(opportunity, dict)
+    table = Table(title="Fair opportunity among peers of one seniority (value carried; strategic accounts)")
+    for col in (
+        "seniority",
+        "managers",
+        "value min",
+        "mean",
+        "max",
+        "spread",
+        "strategic min",
+        "max",
+        "spread",
+    ):
+        table.add_column(col, justify="left" if col == "seniority" else "right")
+    for r in opportunity["by_seniority"]:
+        table.add_row(
+            r["seniority"], str(r["managers"]), f"{r['value_carried_min']:.0f}", f"{r['value_carried_mean']:.0f}",
+            f"{r['value_carried_max']:.0f}", f"{r['value_carried_spread']:.0f}", str(r["strategic_min"]),
+            str(r["strategic_max"]), str(r["strategic_spread"]),
+        )  # fmt: skip
+    console.print(table)
 
 
 def _files(accounts: Path | None, managers: Path | None, policy: Path | None) -> DataFiles | None:

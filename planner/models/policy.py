@@ -275,6 +275,11 @@ class Weights(_Frozen):
     performance  points per unit of value score x (1 - performance / 100) of the manager serving
                  it, where the manager has a performance score: high performers on high-value
                  accounts (experienced and performing well, 经验丰富且业绩突出)
+    value_spread      points per value-score point of spread (max - min) of the value carried
+                      among active managers of one seniority, summed over the seniorities
+                      (fair opportunity among peers, #18 item 4); 0: off
+    strategic_spread  points per strategic account of spread (max - min) of the strategic
+                      accounts held among active managers of one seniority; 0: off
     unassigned   points per hour of on-site service per month left undone, by an account left
                  unserved or served at a reduced level, times the tier's service_weight and
                  (1 + value score / 100); only when a shortfall is allowed.
@@ -295,6 +300,10 @@ class Weights(_Frozen):
     balance: float = Field(default=1000.0, ge=0, le=1e6)
     unassigned: float = Field(default=100.0, ge=0, le=1e6)
     performance: float = Field(default=0.5, ge=0, le=1e6)
+    # Peer spreads are priced in whole centi-points per tenth of a value point (objective.py):
+    # value_spread is read to 0.1 points.
+    value_spread: float = Field(default=0.0, ge=0, le=1e6)
+    strategic_spread: float = Field(default=0.0, ge=0, le=1e6)
 
 
 @dataclass(frozen=True)

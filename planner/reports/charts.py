@@ -142,3 +142,27 @@ def pareto_front(points: Sequence[dict[str, Any]]) -> Figure:
 
 def safe_id(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", text)
+
+
+def opportunity_by_peers(managers: Sequence[dict[str, Any]]) -> Figure:
+    """Value carried and strategic accounts held per manager, managers side by side within
+    their seniority (one colour per seniority): what peers get (#18 item 4)."""
+    order = {"principal": 0, "senior": 1, "junior": 2}
+    rows = sorted(managers, key=lambda m: (order.get(m["seniority"], 3), m["seniority"], m["manager_id"]))
+    levels = list(dict.fromkeys(m["seniority"] for m in rows))
+    colour = {s: _PALETTE[k % len(_PALETTE)] for k, s in enumerate(levels)}
+    fig = new_figure(width=max(6.0, 0.55 * len(rows) + 2), height=4.6)
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    x = list(range(len(rows)))
+    colours = [colour[m["seniority"]] for m in rows]
+    top.bar(x, [m["value_carried"] for m in rows], color=colours)
+    top.set_ylabel("value carried")
+    bottom.bar(x, [m["accounts_by_tier"]["strategic"] for m in rows], color=colours)
+    bottom.set_ylabel("strategic accounts")
+    bottom.set_xticks(x, [m["manager_id"] for m in rows], rotation=60, fontsize=8)
+    for ax in (top, bottom):
+        ax.grid(axis="y", alpha=0.3)
+    from matplotlib.patches import Patch
+
+    top.legend([Patch(color=colour[s]) for s in levels], levels, fontsize=8, loc="upper right")
+    return fig

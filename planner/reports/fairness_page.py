@@ -79,6 +79,11 @@ def fairness_html(report: dict[str, Any]) -> str:
         charts_html = figure(
             charts.to_svg(bars, "fairness-bars"), "Hours per month against capacity (red tick)", "chart-hours"
         ) + figure(charts.to_svg(hist, "fairness-hist"), "Distribution of utilisation", "chart-utilisation")
+        charts_html += figure(
+            charts.to_svg(charts.opportunity_by_peers(counted), "fairness-peers"),
+            "Value carried and strategic accounts per manager, by seniority (peers side by side)",
+            "chart-opportunity",
+        )
     flags = report["flags"]
     return page(
         f"Fairness report — {report['plan']}",
@@ -95,6 +100,29 @@ def fairness_html(report: dict[str, Any]) -> str:
         section("Per manager", mgr_table),
         section("By seniority", _group_table(report["by_seniority"], "seniority")),
         section("By region", _group_table(report["by_region"], "region")),
+        *(
+            [
+                section(
+                    "By industry (a manager counts in each industry listed)",
+                    _group_table(report["by_industry"], "industry"),
+                )
+            ]
+            if report.get("by_industry")
+            else []
+        ),
+        section(
+            "Fair opportunity among peers",
+            *(
+                _opportunity_table(report["opportunity"][f"by_{key}"], key)
+                for key in ("seniority", "region", "industry")
+                if report["opportunity"].get(f"by_{key}")
+            ),
+            note(
+                "Value carried (sum of value scores) and strategic accounts held, lowest to highest, per group. "
+                "weights.value_spread and weights.strategic_spread price the spread (max - min) among managers of "
+                "one seniority; 0 (the default) leaves plans as they are."
+            ),
+        ),
         subtitle="All numbers are the evaluator's (planner.evaluate), the same as summary.json and planner check.",
     )
 
@@ -132,6 +160,20 @@ def _group_table(rows: list[dict[str, Any]], key: str) -> str:
         ],
         table_id=f"by-{key}",
     )
+
+
+def _opportunity_table(rows: list[dict[str, Any]], key: str) -> str:
+    return table(
+        (key, "managers", "value min", "value mean", "value max", "value spread", "CV of value", "strategic min",
+         "strategic max", "strategic spread"),
+        [
+            (r[key], r["managers"], f"{r['value_carried_min']:.1f}", f"{r['value_carried_mean']:.1f}",
+             f"{r['value_carried_max']:.1f}", f"{r['value_carried_spread']:.1f}", f"{r['value_carried_cv']:.3f}",
+             r["strategic_min"], r["strategic_max"], r["strategic_spread"])
+            for r in rows
+        ],
+        table_id=f"opportunity-by-{key}",
+    )  # fmt: skip
 
 
 def _row_class(m: dict[str, Any]) -> str:

@@ -118,10 +118,25 @@ def build_model(problem: AssignmentProblem, assumptions: bool = False) -> CpMode
             w.linear([load_var[a], u_min], [UTIL_SCALE, -int(cap[a])], 0, -_FREE_LOW)
         obj_vars.append(np.array([u_max, u_min]))
         obj_coefs.append(np.array([problem.balance_coef, -problem.balance_coef]))
+    spread_vars: list[int] = []
+    for term, agents in problem.spread_groups():  # peer spreads: carried within [V_min, V_max]
+        assert problem.spread_use is not None and problem.spread_coef is not None
+        v_max = w.int_var(0, int(problem.spread_use[term].sum()))
+        v_min = w.int_var(0, int(problem.spread_use[term].sum()))
+        for a in agents.tolist():
+            pairs = order[bounds[a] : bounds[a + 1]]
+            use = problem.spread_use[term, problem.pair_unit[pairs]]
+            on = use > 0
+            w.linear(np.append(pairs[on], v_max), np.append(use[on], -1), _FREE_LOW, 0)
+            w.linear(np.append(pairs[on], v_min), np.append(use[on], -1), 0, -_FREE_LOW)
+        spread_vars += [v_max, v_min]
+        coef = int(problem.spread_coef[term])
+        obj_vars.append(np.array([v_max, v_min]))
+        obj_coefs.append(np.array([coef, -coef]))
     w.objective(np.concatenate(obj_vars), np.concatenate(obj_coefs))
 
     if not assumptions and problem.hint is not None:
-        _write_hint(w, problem, y0, load_var, balance_vars)
+        _write_hint(w, problem, y0, load_var, balance_vars, spread_vars)
     if assumptions:
         w.assumptions(list(switches.values()))
     model = cp_model.CpModel()
@@ -135,6 +150,7 @@ def _write_hint(
     y0: int,
     load_var: np.ndarray,
     balance_vars: tuple[int, int] | None,
+    spread_vars: list[int] | None = None,
 ) -> None:
     """Hint every variable, not just the pairs: CP-SAT uses a complete hint as a first
     solution at once, while completing a partial one can fail on a large model."""
@@ -160,6 +176,11 @@ def _write_hint(
         scaled = load[problem.balance_agents] * UTIL_SCALE
         variables.append(np.array(balance_vars))
         values.append(np.array([int((-(-scaled // cap)).max()), int((scaled // cap).min())]))
+    if spread_vars:
+        held = np.full(problem.n_units, -1, dtype=np.int64)
+        held[problem.pair_unit[chosen]] = problem.pair_agent[chosen]
+        variables.append(np.array(spread_vars))
+        values.append(np.array([v for pair in problem.spread_extremes(held) for v in pair], dtype=np.int64))
     w.hint(np.concatenate(variables), np.concatenate(values))
 
 

@@ -130,4 +130,10 @@ def restrict(
         hint_level=pick(problem.hint_level, units),
         unit_names=None,
         agent_names=None,
+        # A part's peer spreads would not add up to the whole's: parts drop them (a relaxation,
+        # so their bounds stay bounds); the whole plan is priced with them (objective_of).
+        spread_names=(),
+        spread_coef=None,
+        spread_use=None,
+        spread_group=None,
     )

@@ -114,6 +114,8 @@ def side_constraints(problem: AssignmentProblem) -> list[str]:
     found += [name for r, name in enumerate(problem.limit_names) if (problem.uppers[r] >= 0).any()]
     if problem.unassigned_cost is not None:
         found.append("unassigned_cost")
+    if problem.spread_groups():
+        found.append("peer_spread")
     if problem.n_units and np.bincount(problem.pair_unit, minlength=problem.n_units).min() == 0:
         found.append("unit_without_pairs")
     return found

@@ -169,7 +169,7 @@ def solve_mip(
 
 
 def _hint(sub: AssignmentProblem, plan: np.ndarray, level: np.ndarray | None = None) -> dict[int, float]:
-    """The plan as a complete MIP start: every x, y, U_max and U_min."""
+    """The plan as a complete MIP start: every x, y, U_max and U_min, V_max and V_min."""
     hint = dict.fromkeys(range(sub.n_pairs), 0.0)
     own = sub.pair_index(plan, level)
     for p in own[own >= 0].tolist():
@@ -184,4 +184,7 @@ def _hint(sub: AssignmentProblem, plan: np.ndarray, level: np.ndarray | None = N
         cap = sub.capacity_for_balance()[sub.balance_agents]
         util = UTIL_SCALE * sub.load_of(plan, level)[sub.balance_agents] / cap
         hint[n], hint[n + 1] = float(util.max()), float(util.min())
+        n += 2
+    for k, value in enumerate(v for pair in sub.spread_extremes(plan) for v in pair):
+        hint[n + k] = float(value)  # V_max, V_min of each peer-spread group
     return hint
