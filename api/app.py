@@ -20,6 +20,7 @@ from api.routers import (
     calendars,
     datasets,
     events,
+    feeds,
     health,
     jobs,
     me,
@@ -86,9 +87,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     errors.install(app)
     app.include_router(health.router)
-    for module in (datasets, jobs, plans, calendars, events, advice, skills, analyses):
+    for module in (datasets, jobs, plans, calendars, feeds, events, advice, skills, analyses):
         responses.document_common(module.router)
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(me.router, prefix="/api/v1")  # the key's name and scope, for the dashboard
+    app.include_router(feeds.public)  # calendar subscriptions: the URL's secret token is the key
     app.include_router(dashboard.router)  # the offline dashboard at /, over the same JSON API
     return app

@@ -181,6 +181,24 @@ class AdviceRow(JobRecord, InWorkspace, Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # HireAdviceOut
 
 
+class CalendarFeedRow(InWorkspace, Base):
+    """A manager's calendar subscription: a secret URL a calendar app polls without an API key.
+
+    Only the SHA-256 of the token is kept, so the table (a backup, a leak) does not give the URLs
+    away; the token is shown once, when the feed is made. A revoked feed keeps its row (who made
+    it and when it was revoked) and answers 404 like a token that never existed.
+    """
+
+    __tablename__ = "calendar_feeds"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
+    manager_id: Mapped[str] = mapped_column(String(100))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    created_by: Mapped[str] = mapped_column(String(100))
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 def make_engine(url: str, *, pooled: bool = True) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **_pool(pooled))

@@ -365,3 +365,57 @@ def test_calendars_survive_a_restart(client: TestClient, built: dict[str, Any]) 
         manager = built["body"]["managers"][0]
         r = again.get(manager["ics"], headers=READ)  # the .ics still comes from the finished one
         assert r.status_code == 200 and r.content == client.get(manager["ics"], headers=READ).content
+
+
+def test_a_feed_serves_the_plan_in_force_at_a_secret_url_until_revoked(
+    client: TestClient, built: dict[str, Any]
+) -> None:
+    """#16 item 4: a calendar app subscribes without an API key; the URL's token is the key."""
+    plan_id = built["plan_id"]
+    dataset_id = client.get(f"/api/v1/plans/{plan_id}", headers=READ).json()["dataset_id"]
+    manager = built["body"]["managers"][0]
+    base = f"/api/v1/datasets/{dataset_id}/calendar-feeds"
+    mine = {"manager_id": manager["manager_id"]}
+    assert client.post(base, json=mine).status_code == 401
+    assert client.post(base, headers=READ, json=mine).status_code == 403
+    unknown = client.post(base, headers=WRITE, json={"manager_id": "NOBODY"})
+    assert unknown.status_code == 422 and "NOBODY" in unknown.text
+    r = client.post(base, headers=WRITE, json=mine)
+    assert r.status_code == 201, r.text
+    made = r.json()
+    url, token = made["url"], made["url"].removeprefix("/feeds/").removesuffix(".ics")
+    assert url.startswith("/feeds/") and len(token) >= 40
+    # No key: the same calendar as the key-protected .ics of the plan in force.
+    feed = client.get(url)
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+    assert feed.content == client.get(manager["ics"], headers=READ).content
+    # Neither the list nor the database holds the token.
+    listed = client.get(base, headers=READ).json()
+    assert made["id"] in {f["id"] for f in listed} and token not in str(listed)
+    store = client.app.state.services.store  # type: ignore[attr-defined]
+    from api.db import CalendarFeedRow
+
+    with store.session() as s:
+        stored = s.get(CalendarFeedRow, made["id"])
+        assert stored is not None and token not in str(vars(stored))
+    # It follows the plan in force: a plan adopted without a calendar has nothing to serve yet.
+    other = _second_plan(client, built)
+    assert (
+        client.put(
+            f"/api/v1/datasets/{dataset_id}/current-plan", headers=WRITE, json={"plan_id": other}
+        ).status_code
+        == 200
+    )
+    assert client.get(url).status_code == 404
+    client.put(f"/api/v1/datasets/{dataset_id}/current-plan", headers=WRITE, json={"plan_id": plan_id})
+    assert client.get(url).status_code == 200
+    # Revoked: 404, as for a token that never existed; revoking again changes nothing.
+    assert client.delete(f"{base}/{made['id']}", headers=READ).status_code == 403
+    gone = client.delete(f"{base}/{made['id']}", headers=WRITE)
+    assert gone.status_code == 200 and gone.json()["revoked_at"]
+    assert (
+        client.delete(f"{base}/{made['id']}", headers=WRITE).json()["revoked_at"] == gone.json()["revoked_at"]
+    )
+    assert client.get(url).status_code == 404
+    assert client.get("/feeds/" + "A" * len(token) + ".ics").status_code == 404
+    assert client.delete(f"{base}/nofeed", headers=WRITE).status_code == 404

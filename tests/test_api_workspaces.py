@@ -81,7 +81,12 @@ def _make_everything(client: TestClient, headers: dict[str, str], folder: Path) 
     }
     r = client.post(f"/api/v1/datasets/{dataset_id}/events", headers=headers, json=event)
     assert r.status_code == 200, r.text
+    feed = client.post(
+        f"/api/v1/datasets/{dataset_id}/calendar-feeds", headers=headers, json={"manager_id": manager_id}
+    )
+    assert feed.status_code == 201, feed.text
     return {
+        "feed_id": feed.json()["id"],
         "dataset_id": dataset_id,
         "job_id": job["id"],
         "plan_id": plan_id,
@@ -139,6 +144,9 @@ def _lookups(ids: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         ("GET", f"/api/v1/plans/{plan}/calendar", {}),
         ("GET", f"/api/v1/plans/{plan}/calendar", {"params": {"status": "succeeded"}}),
         ("GET", f"/api/v1/plans/{plan}/calendar/{ids['manager_id']}.ics", {}),
+        ("GET", f"/api/v1/datasets/{ds}/calendar-feeds", {}),
+        ("POST", f"/api/v1/datasets/{ds}/calendar-feeds", {"json": {"manager_id": ids["manager_id"]}}),
+        ("DELETE", f"/api/v1/datasets/{ds}/calendar-feeds/{ids['feed_id']}", {}),
         ("DELETE", f"/api/v1/plans/{plan}/calendar", {}),
         ("GET", f"/api/v1/advice/{ids['advice_id']}", {}),
         ("GET", f"/api/v1/advice/{ids['advice_id']}/result", {}),
@@ -181,6 +189,8 @@ def test_another_workspace_sees_none_of_the_objects(client: TestClient, north: d
     assert len(client.get("/api/v1/jobs", headers=NORTH).json()) == 1
     calendar = client.get(f"/api/v1/plans/{north['plan_id']}/calendar", headers=NORTH).json()
     assert calendar["status"] == "succeeded"
+    feeds = client.get(f"/api/v1/datasets/{north['dataset_id']}/calendar-feeds", headers=NORTH).json()
+    assert [(f["id"], f["revoked_at"]) for f in feeds] == [(north["feed_id"], None)]
 
 
 def test_the_owner_sees_every_object(client: TestClient, north: dict[str, Any]) -> None:
