@@ -31,6 +31,7 @@ import logging
 import os
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -125,11 +126,16 @@ def run_tasks(
         shared_ref = client.scatter(shared, broadcast=True, hash=False)
         scatter_seconds = time.perf_counter() - started
         workers = len(client.scheduler_info(n_workers=-1)["workers"])
+        # Keys unique to this run: on a shared scheduler another run (or the one before, not yet
+        # forgotten) may hold the same names, and Dask takes equal keys for the same task.
+        run = uuid.uuid4().hex[:12]
         futures = [
-            client.submit(timed, task, shared_ref, item, key=key, retries=engine.retries, pure=False)
+            client.submit(
+                timed, task, shared_ref, item, key=f"{key}@{run}", retries=engine.retries, pure=False
+            )
             for item, key in zip(items, keys, strict=True)
         ]
-        by_key = dict(zip(keys, items, strict=True))
+        by_key = {f"{key}@{run}": (key, item) for key, item in zip(keys, items, strict=True)}
         try:
             yield Setup(start_seconds, scatter_seconds, workers), _gather(futures, by_key)
         finally:
@@ -154,14 +160,14 @@ def _serial(
             yield Done(key, item, None, error, 0.0, "")
 
 
-def _gather(futures: list[Any], by_key: dict[str, T]) -> Iterator[Done[T, Any]]:
+def _gather(futures: list[Any], by_key: dict[str, tuple[str, T]]) -> Iterator[Done[T, Any]]:
     from distributed import as_completed
 
     for future in as_completed(futures):
-        key = str(future.key)
+        key, item = by_key[str(future.key)]
         if future.status == "finished":
             result, seconds, where = future.result()
-            yield Done(key, by_key[key], result, None, seconds, where)
+            yield Done(key, item, result, None, seconds, where)
         else:  # "error" after its retries, or "cancelled" (a lost task past allowed-failures)
             try:
                 exc = future.exception()
@@ -169,7 +175,7 @@ def _gather(futures: list[Any], by_key: dict[str, T]) -> Iterator[Done[T, Any]]:
             except Exception as lost:  # CancelledError and the like carry the reason themselves
                 error = _words(lost)
             log.warning("task %s failed: %s", key, error)
-            yield Done(key, by_key[key], None, error, 0.0, "")
+            yield Done(key, item, None, error, 0.0, "")
         future.release()  # the row is read; the worker may forget it
 
 

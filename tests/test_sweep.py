@@ -123,3 +123,15 @@ def test_cli_writes_the_table_and_the_pareto_chart(tmp_path: Path, run_cli: RunC
     assert {"param:weights.balance", "param:max_moves", "value_lost", "pareto"} <= set(rows[0])
     assert any(r["pareto"] == "True" for r in rows)
     assert (tmp_path / "out" / "pareto.png").stat().st_size > 0
+
+
+def test_the_example_sweep_file_resolves_and_every_point_is_a_valid_policy() -> None:
+    from planner.scenario import resolve_scenario
+
+    path = DEMO_DIR.parent / "sweeps" / "example.yaml"
+    spec = load_sweep(path)
+    dataset = resolve_scenario(spec.scenario, path.parent, path.name).dataset
+    points = expand(spec.sweep)
+    assert len(points) == 3 * 2 * 2 * 3 * 2  # the grid's lists
+    for point in points:
+        with_point(dataset, point)
