@@ -182,6 +182,18 @@ class CapacityChanged(_Event):
     capacity_hours: float = Field(ge=0, le=744, allow_inf_nan=False)
 
 
+class ManagerChanged(_Event):
+    """The CRM changed a manager's record: promotion, industries or languages learnt, a move to
+    another region or city, capacity, account cap or performance score. Accounts the manager may
+    no longer serve move (forced, with the rule as reason); the rest re-plans within the budget.
+    A leaver is `manager_left`, a hire `manager_joined`."""
+
+    type: Literal["manager_changed"]
+    manager_id: str = Field(min_length=1)
+    # Manager fields to change, e.g. {"seniority": "senior", "languages": ["zh", "ja"]}.
+    fields: dict[str, Any] = Field(min_length=1)
+
+
 class AccountAdded(_Event):
     type: Literal["account_added"]
     account: Account
@@ -224,6 +236,7 @@ EventIn = Annotated[
     ManagerLeft
     | ManagerJoined
     | CapacityChanged
+    | ManagerChanged
     | AccountAdded
     | AccountRemoved
     | AccountChanged

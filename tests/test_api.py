@@ -285,6 +285,64 @@ def test_leaver_event_never_drops_an_account_another_manager_keeps(client: TestC
     )
 
 
+def test_a_manager_changed_event_moves_what_the_manager_may_no_longer_serve(client: TestClient) -> None:
+    """#16 item 3: B (senior, speaks ja) holds s1 (strategic: needs a senior) and j1 (needs ja).
+    The CRM says B is junior now and also speaks en: s1 must move to the only other senior, A,
+    as a forced move by the seniority rule; j1 stays (B still speaks ja). Sent again, nothing
+    changes. A field that is another event's (active) or a bad value is refused, naming it."""
+    body = {
+        "name": "manager-changed",
+        "managers": [
+            {"manager_id": "A", "capacity_hours": 100, "seniority": "senior"},
+            {"manager_id": "B", "capacity_hours": 100, "seniority": "senior", "languages": ["ja"]},
+        ],
+        "accounts": [
+            {"account_id": "s1", "tier": "strategic", "current_manager_id": "B"},
+            {"account_id": "j1", "tier": "standard", "language": "ja", "current_manager_id": "B"},
+        ],
+        "policy": {"weights": {"balance": 0}},
+    }
+    r = client.post("/api/v1/datasets", headers=WRITE, json=body)
+    assert r.status_code == 201, r.text
+    ds = r.json()["id"]
+    event = {
+        "type": "manager_changed",
+        "idempotency_key": "b-junior",
+        "manager_id": "B",
+        "fields": {"seniority": "junior", "languages": ["ja", "en"]},
+        "max_moves": 0,
+    }
+    r = client.post(f"/api/v1/datasets/{ds}/events", headers=WRITE, json=event)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["status"] == "applied" and out["notes"] == ["manager B: languages, seniority changed"]
+    moved = [
+        (m["account_id"], m["from_manager_id"], m["to_manager_id"], m["forced"]) for m in out["diff"]["moved"]
+    ]
+    assert moved == [("s1", "B", "A", True)] and out["uncovered"] == []
+    assert out["diff"]["moved"][0]["reason"].startswith("rule:")
+    version = client.get(f"/api/v1/datasets/{ds}/versions/2", headers=READ).json()["data"]
+    b = next(m for m in version["managers"] if m["manager_id"] == "B")
+    assert b["seniority"] == "junior" and sorted(b["languages"]) == ["en", "ja"]
+    again = client.post(
+        f"/api/v1/datasets/{ds}/events", headers=WRITE, json={**event, "idempotency_key": "b-2"}
+    )
+    assert again.json()["status"] == "no_change"
+    for fields, where in (({"active": False}, "fields.active"), ({"seniority": "boss"}, "fields.seniority")):
+        bad = client.post(
+            f"/api/v1/datasets/{ds}/events",
+            headers=WRITE,
+            json={**event, "idempotency_key": f"bad-{where}", "fields": fields},
+        )
+        assert bad.status_code == 422 and where in bad.text, bad.text
+    unknown = client.post(
+        f"/api/v1/datasets/{ds}/events",
+        headers=WRITE,
+        json={**event, "idempotency_key": "x", "manager_id": "Z"},
+    )
+    assert unknown.status_code == 422 and "Z" in unknown.text
+
+
 def test_other_events_chain_versions(client: TestClient, solved: dict) -> None:
     ds = solved["dataset_id"]
     data = client.get(f"/api/v1/datasets/{ds}/versions/1", headers=READ).json()["data"]

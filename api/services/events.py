@@ -29,6 +29,7 @@ from api.schemas import (
     EventIn,
     EventOut,
     ManagerChange,
+    ManagerChanged,
     ManagerJoined,
     ManagerLeft,
     MovedAccount,
@@ -40,7 +41,7 @@ from api.services.plans import stored_service
 from api.store import Store
 from planner.errors import InputError, InputProblem
 from planner.evaluate import MANAGER_LEFT, RULE_PREFIX, UNASSIGNED, AccountRow, Evaluation
-from planner.models import Account, Dataset
+from planner.models import Account, Dataset, Manager
 from planner.replan import Replanned, replan, unserved_words, with_current
 from planner.report import evaluation_block
 from planner.scenario.changes import apply_changes
@@ -304,6 +305,32 @@ def _capacity_changed(ds: Dataset, e: CapacityChanged) -> tuple[Dataset, str]:
     return applied.dataset, applied.notes[0]
 
 
+# Fields a manager_changed event may not set: the id is the record's key, and leaving or joining
+# are events of their own (their moves are forced, their notes differ).
+NOT_BY_MANAGER_CHANGED = {"manager_id": "manager_left and manager_joined", "active": "manager_left"}
+
+
+def _manager_changed(ds: Dataset, e: ManagerChanged) -> tuple[Dataset, str]:
+    old = ds.manager_by_id.get(e.manager_id)
+    if old is None:
+        raise _bad("manager_id", f"unknown manager_id {e.manager_id!r}")
+    for name, instead in NOT_BY_MANAGER_CHANGED.items():
+        if name in e.fields:
+            raise _bad(f"fields.{name}", f"{name} cannot change in manager_changed; send {instead}")
+    try:
+        new = Manager.model_validate({**old.model_dump(), **e.fields})
+    except ValidationError as exc:
+        raise InputError(
+            [
+                InputProblem("event", None, "fields." + ".".join(map(str, x["loc"])), str(x["msg"]))
+                for x in exc.errors()
+            ]
+        ) from None
+    managers = tuple(new if m.manager_id == e.manager_id else m for m in ds.managers)
+    what = ", ".join(sorted(e.fields))
+    return _rebuild(ds, changed=e.fields, managers=managers), f"manager {e.manager_id}: {what} changed"
+
+
 def _account_added(ds: Dataset, e: AccountAdded) -> tuple[Dataset, str]:
     if e.account.account_id in ds.account_by_id:
         raise _bad("account.account_id", f"account_id {e.account.account_id!r} already exists")
@@ -392,6 +419,7 @@ _APPLY: dict[str, Callable[[Dataset, Any], tuple[Dataset, str]]] = {
     "manager_left": _manager_left,
     "manager_joined": _manager_joined,
     "capacity_changed": _capacity_changed,
+    "manager_changed": _manager_changed,
     "account_added": _account_added,
     "account_removed": _account_removed,
     "account_changed": _account_changed,
