@@ -40,6 +40,42 @@ def dies_once(folder: str, item: int) -> int:
     return item * item
 
 
+class Counted:
+    """Shared input that notes in a file each time it is unpickled (each copy a process gets)."""
+
+    def __init__(self, log: str):
+        self.log = log
+
+    def __setstate__(self, state: dict[str, str]) -> None:
+        self.__dict__.update(state)
+        with open(self.log, "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()}\n")
+
+
+def uses_shared(shared: Counted, item: int) -> int:
+    return item + len(shared.log) * 0
+
+
+def test_the_shared_input_is_sent_once_per_worker_not_once_per_task(
+    dask_address: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "unpickled.txt"
+    items = list(range(12))
+    with run_tasks(
+        uses_shared, Counted(str(log)), items, [f"k{i}" for i in items], Engine(cluster=dask_address)
+    ) as (
+        setup,
+        results,
+    ):
+        assert sorted(d.result for d in results) == items  # type: ignore[type-var]
+    copies = log.read_text(encoding="utf-8").split()
+    # Each worker process holds a copy; copies do not grow with the tasks (a worker may take a
+    # second one while the broadcast is being placed: seen once, 3 copies for 2 workers).
+    assert setup.workers == 2 and len(set(copies)) == 2
+    assert len(copies) <= 2 * setup.workers < len(items)
+
+
 @pytest.mark.parametrize("serial", [True, False], ids=["serial", "cluster"])
 def test_a_failing_task_is_retried(serial: bool, dask_address: str, tmp_path: Path) -> None:  # noqa: F811
     engine = Engine(workers=0, retries=1) if serial else Engine(cluster=dask_address, retries=1)
