@@ -28,12 +28,16 @@ from api.routers import (
     responses,
     skills,
 )
+from api.routers import (
+    webhooks as webhook_router,
+)
 from api.services.advice import AdviceService
 from api.services.calendars import CalendarService
 from api.services.datasets import DatasetCache
 from api.services.events import EventService
 from api.services.jobs import JobService
 from api.services.plans import PlanService
+from api.services.webhooks import WebhookService
 from api.settings import Settings
 from api.store import Store
 from planner import __version__
@@ -62,15 +66,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cache = DatasetCache()
         job_service = JobService(store, settings.database_url, settings.solve_workers)
         plan_service = PlanService(store, cache)
+        webhooks = WebhookService(store)
         app.state.services = Services(
             settings=settings,
             store=store,
             cache=cache,
             jobs=job_service,
             plans=plan_service,
-            events=EventService(store, cache, settings.event_time_limit_seconds),
+            events=EventService(store, cache, settings.event_time_limit_seconds, webhooks.plan_adopted),
             calendars=CalendarService(store, plan_service, job_service),
             advice=AdviceService(store, job_service),
+            webhooks=webhooks,
         )
         try:
             yield
@@ -87,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     errors.install(app)
     app.include_router(health.router)
-    for module in (datasets, jobs, plans, calendars, feeds, events, advice, skills, analyses):
+    for module in (datasets, jobs, plans, calendars, feeds, events, advice, skills, analyses, webhook_router):
         responses.document_common(module.router)
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(me.router, prefix="/api/v1")  # the key's name and scope, for the dashboard

@@ -199,6 +199,18 @@ class CalendarFeedRow(InWorkspace, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class WebhookRow(Base):
+    """A workspace's webhook: where the planner posts when a plan is adopted, and the secret
+    it signs the body with (HMAC-SHA256). One per workspace; setting it again replaces it."""
+
+    __tablename__ = "webhooks"
+    workspace: Mapped[str] = mapped_column(String(100), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
 def make_engine(url: str, *, pooled: bool = True) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **_pool(pooled))

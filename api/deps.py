@@ -16,6 +16,7 @@ from api.services.datasets import DatasetCache
 from api.services.events import EventService
 from api.services.jobs import JobService
 from api.services.plans import PlanService
+from api.services.webhooks import WebhookService
 from api.settings import Settings
 from api.store import Store
 
@@ -30,6 +31,7 @@ class Services:
     events: EventService
     calendars: CalendarService
     advice: AdviceService
+    webhooks: WebhookService
 
 
 def get_services(request: Request) -> Services:

@@ -58,17 +58,26 @@ class _Pending:
     dataset: Dataset
     result: Replanned
     budget: int
+    before: dict[str, Any]  # the assignment of the plan in force before the event
 
 
 class EventConflict(Exception):
     """The idempotency key was used before for a different event."""
 
 
+# (workspace, data set, plan adopted, (previous plan, its assignment) or None, new assignment,
+# event id): told after an applied event's plan is stored as the plan in force (the webhook).
+Adopted = Callable[[str, str, str, tuple[str | None, dict[str, Any]] | None, dict[str, Any], str], object]
+
+
 class EventService:
-    def __init__(self, store: Store, cache: DatasetCache, time_limit_seconds: float):
+    def __init__(
+        self, store: Store, cache: DatasetCache, time_limit_seconds: float, on_adopted: Adopted | None = None
+    ):
         self._store = store
         self._cache = cache
         self._time_limit = time_limit_seconds
+        self._on_adopted = on_adopted
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -108,6 +117,11 @@ class EventService:
                 if stored is None:
                     raise
                 return self._replay(stored, body)
+            if pending is not None and self._on_adopted is not None and out.plan_id is not None:
+                # Without a plan before, the data's own current managers were the plan in force.
+                previous = (out.previous_plan_id, pending.before)
+                assignment = dict(pending.result.plan.assignment)
+                self._on_adopted(workspace, dataset_id, out.plan_id, previous, assignment, out.event_id)
             return APPLIED, out
 
     def _replay(self, stored: EventRow, body: dict[str, Any]) -> tuple[int, EventOut]:
@@ -177,7 +191,7 @@ class EventService:
         out.uncovered = result.uncovered
         out.reasons = result.reasons
         out.timing_seconds["total"] = round(time.perf_counter() - started, 4)
-        return out, _Pending(changed, result, budget)
+        return out, _Pending(changed, result, budget, assignment)
 
     def _store_outcome(self, s: Any, dataset_id: str, out: EventOut, pending: _Pending, actor: str) -> None:
         changed, result, budget = pending.dataset, pending.result, pending.budget
