@@ -23,7 +23,7 @@ from planner.objective import (
     util_permille_ceil,
     util_permille_floor,
 )
-from planner.rules import LIMITS, PAIR_RULES, Violation, current_may_stay
+from planner.rules import LIMITS, PAIR_RULES, PLAN_RULES, PlanState, Violation, current_may_stay
 
 # Why an account changed manager (plan.csv's move_reason). A rule reason reads "rule: <rule name>".
 VOLUNTARY = "voluntary"  # today's manager could have kept it: a choice, counted against the budget
@@ -119,22 +119,6 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
 
     assigned = np.nonzero(agent >= 0)[0]
     unassigned = [ctx.account_ids[i] for i in np.nonzero(agent < 0)[0]]
-    if unassigned and not policy.allow_unassigned:
-        for a in unassigned:
-            violations.append(Violation("assign_exactly_one", a, None, f"account {a} has no manager"))
-    elif unassigned:
-        # Unserved is a decision a plan writes down (a row with no manager); an account the plan
-        # does not mention at all is data the plan was not made for.
-        for a in unassigned:
-            if a not in plan.assignment:
-                violations.append(
-                    Violation(
-                        "assign_exactly_one",
-                        a,
-                        None,
-                        f"account {a} is not in the plan (give it a row; a blank manager leaves it unserved)",
-                    )
-                )
 
     # Pair rules on the plan's own pairs.
     a_idx, m_idx = assigned, agent[assigned]
@@ -151,81 +135,19 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
     except KeyError as exc:
         violations.append(Violation("service_level", None, None, str(exc.args[0])))
         level = np.zeros(n, dtype=np.int64)
-    if not policy.allow_unassigned:
-        for i in np.nonzero((level > 0) & (agent >= 0))[0]:
-            a = ctx.account_ids[i]
-            violations.append(
-                Violation(
-                    "full_service", a, None, f"account {a} gets reduced service; full service is required"
-                )
-            )
     metrics = pair_metrics(ctx, a_idx, m_idx, level[a_idx])
     load = np.bincount(m_idx, weights=metrics.hours_ch, minlength=ctx.n_managers).astype(np.int64)
     travel = np.bincount(m_idx, weights=metrics.travel_ch, minlength=ctx.n_managers).astype(np.int64)
     count = np.bincount(m_idx, minlength=ctx.n_managers)
     value = np.bincount(m_idx, weights=ctx.value[a_idx], minlength=ctx.n_managers)
 
-    cap_limit = ctx.capacity_ch
-    band_high = ctx.capacity_ch
-    lower = np.zeros(ctx.n_managers, dtype=np.int64)
-    if policy.utilisation_band is not None:
-        lo, hi = policy.utilisation_band
-        band_high = np.minimum(cap_limit, np.floor(ctx.capacity_ch * hi).astype(np.int64))
-        lower = np.where(ctx.active, np.ceil(ctx.capacity_ch * lo).astype(np.int64), 0)
-    for j, mid in enumerate(ctx.manager_ids):
-        if load[j] > cap_limit[j]:
-            violations.append(
-                Violation(
-                    "capacity_hours",
-                    None,
-                    mid,
-                    f"manager {mid}: {load[j] / 100:.2f} h per month exceeds the limit of {cap_limit[j] / 100:.2f} h",
-                )
-            )
-        elif load[j] > band_high[j]:
-            violations.append(
-                Violation(
-                    "utilisation_band",
-                    None,
-                    mid,
-                    f"manager {mid}: {load[j] / 100:.2f} h per month is above the band's {band_high[j] / 100:.2f} h",
-                )
-            )
-        if load[j] < lower[j]:
-            violations.append(
-                Violation(
-                    "utilisation_band",
-                    None,
-                    mid,
-                    f"manager {mid}: {load[j] / 100:.2f} h per month is below the band's {lower[j] / 100:.2f} h",
-                )
-            )
-
-    for limit in LIMITS.values():  # every registered manager limit checks itself
-        violations += limit.check(ctx, agent)
-
-    together, _ = ctx.same_in_group(agent)
-    for g in np.nonzero(~together)[0]:
-        members = ctx.groups[g]
-        owners = {int(agent[i]) for i in members}
-        if len(owners) > 1:
-            ids = [ctx.account_ids[i] for i in members]
-            names = sorted(ctx.manager_ids[o] if o >= 0 else "(none)" for o in owners)
-            violations.append(
-                Violation(
-                    "parent_group_together",
-                    ids[0],
-                    None,
-                    f"parent group {', '.join(ids)} is split across managers {', '.join(names)}",
-                )
-            )
-
     budget = policy.max_moves if max_moves is None else max_moves
     voluntary = int(metrics.moved.sum())
-    if budget is not None and voluntary > budget:
-        violations.append(
-            Violation("max_moves", None, None, f"{voluntary} voluntary moves exceed the budget of {budget}")
-        )
+    state = PlanState(ctx, plan, agent, level, load, voluntary, budget)
+    for whole in PLAN_RULES.values():  # coverage, hours, groups, moves: each rule checks itself
+        violations += whole.check(state)
+    for limit in LIMITS.values():  # every registered manager limit checks itself
+        violations += limit.check(ctx, agent)
 
     # Objective, with exactly the compiler's integer arithmetic.
     balance = 0

@@ -306,3 +306,34 @@ def test_every_manager_limit_has_every_part() -> None:
         assert limit is None or (limit.shape == (2,) and limit.dtype.kind == "i"), name
         assert "7" in rule.over("M1", 7, 5) and "5" in rule.over("M1", 7, 5), name
         assert "region 'n'" in rule.short("region 'n'", 9, 4) and "9" in rule.short("region 'n'", 9, 4), name
+
+
+def test_every_rule_over_whole_plans_has_every_part_and_catches_its_breach() -> None:
+    """Each module of planner/rules that registers a rule over whole plans brings a name, words
+    and a check; here each one's check finds the one plan below that breaks it, by name."""
+    from planner.models import Plan
+    from planner.rules import PLAN_RULES, STRUCTURAL_RULES
+
+    assert set(PLAN_RULES) >= {"assign_exactly_one", "full_service", "capacity_hours", "utilisation_band"}
+    assert set(PLAN_RULES) >= {"parent_group_together", "max_moves"} and STRUCTURAL_RULES.keys() == PLAN_RULES.keys()
+    for name, rule in PLAN_RULES.items():
+        assert rule.name == name and rule.words.strip() and name in AGGREGATE_RULES, name
+    # M1 has 1 h: two standard accounts (0.5 h each) and a third of the same group break
+    # capacity; A3 (in A1's group) with M2 splits the group; A4 unassigned; A2 moved from M2.
+    ctx = context(
+        [mgr("M1", 1.0), mgr("M2", 100.0)],
+        [
+            acc("A1"),
+            acc("A2", current_manager_id="M2"),
+            acc("A3", parent_id="A1"),
+            acc("A4"),
+            acc("A5", current_manager_id="M1"),
+        ],
+        utilisation_band=(0.5, 0.9),
+        max_moves=0,
+    )
+    plan = Plan(assignment={"A1": "M1", "A2": "M1", "A3": "M2", "A4": None, "A5": "M1"})
+    from planner.evaluate import evaluate
+
+    found = {v.rule for v in evaluate(ctx, plan).violations}
+    assert {"assign_exactly_one", "capacity_hours", "parent_group_together", "max_moves", "utilisation_band"} <= found

@@ -94,8 +94,35 @@ class ManagerLimit(ABC):
         ]
 
 
+@dataclass(frozen=True)
+class PlanState:
+    """What the evaluator knows of a plan that the rules over whole plans check."""
+
+    ctx: Context
+    plan: Any  # planner.models.Plan (its rows: which accounts it mentions, their service levels)
+    agent: np.ndarray  # (N,) manager index per account, -1 = none
+    level: np.ndarray  # (N,) service level index per account, 0 = full
+    load: np.ndarray  # (M,) int64 centi-hours a month per manager
+    voluntary_moves: int
+    max_moves: int | None  # the disruption budget in force, None = none
+
+
+class PlanRule(ABC):
+    """A rule over a whole plan that is the model's structure rather than rows a module adds
+    (every account served once, hours within capacity, groups together, the move budget): every
+    backend keeps it by construction, and its check here is the evaluator's."""
+
+    name: str
+    words: str
+
+    @abstractmethod
+    def check(self, state: PlanState) -> list[Violation]:
+        """Violations of the plan, each naming the account or manager it is about."""
+
+
 PAIR_RULES: dict[str, PairRule] = {}
 LIMITS: dict[str, ManagerLimit] = {}
+PLAN_RULES: dict[str, PlanRule] = {}
 
 
 Setting = tuple[str, Any, Any, str]  # (policy key, type, default, doc)
@@ -115,8 +142,14 @@ def register(rule: ManagerLimit, setting: Setting | None = None) -> ManagerLimit
     return rule
 
 
-def _add(registry: dict[str, Any], rule: PairRule | ManagerLimit, setting: Setting | None) -> None:
-    if rule.name in LIMITS or rule.name in PAIR_RULES:
+def register_plan_rule(rule: PlanRule) -> PlanRule:
+    """Add a rule over whole plans; the evaluator checks every one."""
+    _add(PLAN_RULES, rule, None)
+    return rule
+
+
+def _add(registry: dict[str, Any], rule: PairRule | ManagerLimit | PlanRule, setting: Setting | None) -> None:
+    if rule.name in LIMITS or rule.name in PAIR_RULES or rule.name in PLAN_RULES:
         raise ValueError(f"rule {rule.name!r} is registered twice")
     registry[rule.name] = rule
     if setting is not None:
