@@ -91,6 +91,7 @@ def test_every_backend_prices_the_spread_as_the_evaluator() -> None:
         out = solve(ctx, backend, options=OPTIONS)
         assert out.evaluation is not None and out.evaluation.violations == []
         assert out.evaluation.objective_cp == round(out.result.objective), backend
+        assert out.result.bound is None or out.result.bound <= out.evaluation.objective_cp, backend
         optima[backend] = out.evaluation.objective_cp
     assert optima["cpsat"] == optima["cbc"] == optima["auto"]
 
