@@ -40,10 +40,18 @@ def components(problem: AssignmentProblem) -> list[tuple[np.ndarray, np.ndarray]
     return parts
 
 
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """np.unique of `keys`, without its sort or hash when they come sorted, as the compiler
+    writes pairs (unit-major, then agent, then level): 0.57 s of a 2 s limit at 800,000 pairs."""
+    if keys.size and bool((keys[1:] >= keys[:-1]).all()):
+        return keys[np.r_[True, keys[1:] != keys[:-1]]]
+    return np.unique(keys)
+
+
 def sole_agent_load(problem: AssignmentProblem) -> tuple[np.ndarray, np.ndarray]:
     """(hours, accounts) per agent of the units only that agent may serve, each at its
     lightest option: what the agent must hold whatever the plan, if those units are served."""
-    keys = np.unique(problem.pair_unit * problem.n_agents + problem.pair_agent)  # distinct (unit, agent)
+    keys = _distinct(problem.pair_unit * problem.n_agents + problem.pair_agent)  # distinct (unit, agent)
     unit_of, agent_of = keys // problem.n_agents, keys % problem.n_agents
     tied = (np.bincount(unit_of, minlength=problem.n_units) == 1)[unit_of]
     lightest = np.full(problem.n_units, np.iinfo(np.int64).max)

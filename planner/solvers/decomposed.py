@@ -106,8 +106,17 @@ class DecomposedSolver:
         polish = problem.n_pairs <= POLISH_MAX_PAIRS
         share = PARTS_SHARE if polish else PARTS_SHARE_NO_POLISH
         pairs_left = problem.n_pairs  # every pair lies in exactly one part
+        cheapest = np.full(problem.n_units, np.iinfo(np.int64).max)
+        np.minimum.at(cheapest, problem.pair_unit, problem.pair_cost)
         for units, agents in parts:
             if units.size == 0:
+                continue
+            if budget.expired():
+                # No time left for this part: it keeps the construction's plan (already in the
+                # hint), bounded by its units' cheapest options; restricting and starting the
+                # engine only to stop it cost 0.02-0.2 s a part (0.6 s over a 2 s limit at
+                # 20,000 x 500).
+                bound_sum += float(cheapest[units][cheapest[units] < np.iinfo(np.int64).max].sum())
                 continue
             # The LP is in: if it came early enough that the parts still get a fair go, they
             # stop sooner and leave the rest to the neighbourhood MIP around it.

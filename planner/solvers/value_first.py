@@ -22,6 +22,7 @@ from planner.solvers.rins import AGREE
 
 REPAIR_OPTIONS = 3  # a unit that finds no room tries to make some on its 3 cheapest agents
 REPAIR_SECONDS = 1.0  # making room for units that find none stops after this
+REPAIR_SHARE = 0.25  # or after this share of the caller's budget (a 2 s limit at 800,000 pairs)
 
 
 def value_first(
@@ -140,7 +141,11 @@ def value_first(
     queue = [(-priority[u], int(u)) for u in order.tolist() if chosen[u] < 0]
     heapq.heapify(queue)
     ejections_left = 5 * problem.n_units
-    repair = Budget(REPAIR_SECONDS) if budget is None else budget.child(REPAIR_SECONDS)
+    repair = (
+        Budget(REPAIR_SECONDS)
+        if budget is None
+        else budget.child(min(REPAIR_SECONDS, REPAIR_SHARE * budget.seconds))
+    )
     while queue:
         _, u = heapq.heappop(queue)
         if chosen[u] >= 0 or priority[u] < 0:
