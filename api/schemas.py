@@ -339,6 +339,11 @@ class EventOut(BaseModel):
     )
     diff: PlanDiff | None = None
     timing_seconds: dict[str, float] = Field(default_factory=dict)
+    time_limit_seconds: float | None = Field(
+        default=None,
+        description="the re-plan's time limit in the end: the event's own, or the server's default "
+        "grown (doubled, up to PLANNER_EVENT_MAX_SECONDS in all) while coverable accounts stayed uncovered",
+    )
 
 
 class Problem(BaseModel):

@@ -22,6 +22,10 @@ class Settings:
     # Events are answered synchronously: loading, applying and re-planning (planner.replan) fit
     # in this; storing the new version and plan comes after.
     event_time_limit_seconds: float = 0.7
+    # When that leaves accounts uncovered that a manager may serve, the re-plan runs again with
+    # twice the time, while the whole answer stays within this (an event that names its own
+    # time_limit_seconds gets exactly that, once).
+    event_max_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -38,6 +42,7 @@ class Settings:
             max_body_bytes=int(_number(env, "PLANNER_MAX_BODY_BYTES", 20 * 1024 * 1024, int)),
             solve_workers=int(_number(env, "PLANNER_SOLVE_WORKERS", 1, int)),
             event_time_limit_seconds=float(_number(env, "PLANNER_EVENT_TIME_LIMIT", 0.7, float)),
+            event_max_seconds=float(_number(env, "PLANNER_EVENT_MAX_SECONDS", 5.0, float)),
         )
 
 
