@@ -22,6 +22,7 @@ from api.routers import (
     events,
     feeds,
     health,
+    history,
     jobs,
     me,
     plans,
@@ -99,7 +100,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     errors.install(app)
     app.include_router(health.router)
-    for module in (datasets, jobs, plans, calendars, feeds, events, advice, skills, analyses, webhook_router):
+    for module in (
+        datasets,
+        history,
+        jobs,
+        plans,
+        calendars,
+        feeds,
+        events,
+        advice,
+        skills,
+        analyses,
+        webhook_router,
+    ):
         responses.document_common(module.router)
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(me.router, prefix="/api/v1")  # the key's name and scope, for the dashboard

@@ -149,6 +149,27 @@ class EventRow(InWorkspace, Base):
     response: Mapped[dict[str, Any]]
 
 
+class AdoptionRow(InWorkspace, Base):
+    """The audit of the plan in force: one row each time a data set's current plan changes, with
+    the plan before it, how (`ADOPTION_HOW`) and who. Appended, never changed; the plan a row
+    names stays in force until the next row's time."""
+
+    __tablename__ = "adoptions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
+    plan_id: Mapped[str] = mapped_column(String(32))
+    previous_plan_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    how: Mapped[str] = mapped_column(String(20))
+    adopted_at: Mapped[datetime] = mapped_column(default=now)
+    adopted_by: Mapped[str] = mapped_column(String(100))
+
+
+# How a plan came into force: a person adopted it (PUT current-plan), a staff-change event made it,
+# a solve job asked to adopt its plan, it was the data set's first plan, or it was already in force
+# when the audit began (migration 0006: its time is the plan's own).
+ADOPTION_HOW = ("adopted", "event", "solve", "first_plan", "before_audit")
+
+
 class CalendarRow(JobRecord, InWorkspace, Base):
     """A visit calendar for a plan: a job while it is built, then its visits and summary.
 

@@ -15,7 +15,17 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import AdviceRow, CalendarRow, DatasetRow, DatasetVersionRow, EventRow, JobRow, PlanRow, now
+from api.db import (
+    AdoptionRow,
+    AdviceRow,
+    CalendarRow,
+    DatasetRow,
+    DatasetVersionRow,
+    EventRow,
+    JobRow,
+    PlanRow,
+    now,
+)
 from api.paging import MAX_VERSION, clamp_offset
 
 ACTIVE_JOB_STATES = ("queued", "running")
@@ -134,12 +144,42 @@ class Store:
                 q = q.where(DatasetVersionRow.version == version)
             return s.scalar(q)
 
-    def set_current_plan(self, s: Session, dataset_id: str, plan_id: str) -> None:
+    def set_current_plan(self, s: Session, dataset_id: str, plan_id: str, *, actor: str, how: str) -> None:
+        """Make `plan_id` the plan in force and, when that changes it, record who did and how
+        (`api.db.ADOPTION_HOW`) in the adoptions audit, inside the caller's transaction."""
+        before = s.execute(
+            select(DatasetRow.current_plan_id, DatasetRow.workspace).where(DatasetRow.id == dataset_id)
+        ).one()
+        if before.current_plan_id == plan_id:
+            return
         s.execute(update(DatasetRow).where(DatasetRow.id == dataset_id).values(current_plan_id=plan_id))
+        s.add(
+            AdoptionRow(
+                dataset_id=dataset_id,
+                plan_id=plan_id,
+                previous_plan_id=before.current_plan_id,
+                how=how,
+                adopted_by=actor,
+                workspace=before.workspace,
+            )
+        )
 
-    def adopt(self, dataset_id: str, plan_id: str) -> None:
+    def adopt(self, dataset_id: str, plan_id: str, actor: str) -> None:
         with self.session() as s:
-            self.set_current_plan(s, dataset_id, plan_id)
+            self.set_current_plan(s, dataset_id, plan_id, actor=actor, how="adopted")
+
+    def adoptions(self, dataset_id: str, limit: int, offset: int) -> list[tuple[AdoptionRow, PlanRow | None]]:
+        """The plan-in-force audit of a data set, oldest first, each row with its plan (None if gone)."""
+        with self.session() as s:
+            q = (
+                select(AdoptionRow, PlanRow)
+                .outerjoin(PlanRow, PlanRow.id == AdoptionRow.plan_id)
+                .where(AdoptionRow.dataset_id == dataset_id)
+                .order_by(AdoptionRow.adopted_at, AdoptionRow.id)
+                .limit(limit)
+                .offset(clamp_offset(offset))
+            )
+            return [(a, p) for a, p in s.execute(q)]
 
     # --- job records: solve jobs, calendars, hire advice -------------------------------------------
     # Each kind is a table of its own with one life cycle: queued -> running -> an end. A write to a
@@ -221,7 +261,8 @@ class Store:
         s.add(row)
         s.flush()
         if make_current or dataset.current_plan_id is None:
-            self.set_current_plan(s, row.dataset_id, row.id)
+            how = "event" if row.event_id else "solve" if make_current else "first_plan"
+            self.set_current_plan(s, row.dataset_id, row.id, actor=row.created_by, how=how)
         return row.id
 
     def plan(self, plan_id: str, *, workspace: str | None) -> PlanRow | None:

@@ -77,10 +77,10 @@ def _schema_differences(engine: Engine) -> list[Any]:
 def test_a_new_database_migrates_to_the_models_schema(engine: Engine) -> None:
     assert migrate.current(engine) is None
     migrate.upgrade(engine)
-    assert migrate.current(engine) == migrate.head() == "0005"
+    assert migrate.current(engine) == migrate.head() == "0006"
     assert _schema_differences(engine) == []
     migrate.upgrade(engine)  # at head: nothing to do
-    assert migrate.current(engine) == "0005"
+    assert migrate.current(engine) == "0006"
 
 
 def _released_rows() -> dict[str, list[dict[str, Any]]]:
@@ -252,6 +252,17 @@ def test_a_released_database_keeps_its_rows(engine: Engine, database_url: str, m
             client.get(f"/api/v1/datasets/{ds}/current-plan", headers=LEGACY).json()["id"]
             == r.json()["plan_id"]
         )
+        # The plan in force before the upgrade opens the adoptions audit, dated when it was made;
+        # the event's plan follows it.
+        audit = client.get(f"/api/v1/datasets/{ds}/adoptions", headers=LEGACY).json()
+        assert [(a["plan_id"], a["how"], a["previous_plan_id"]) for a in audit] == [
+            (plan, "before_audit", None),
+            (r.json()["plan_id"], "event", plan),
+        ]
+        assert audit[0]["adopted_by"] == rows["plans"][0]["created_by"]
+        assert dt.datetime.fromisoformat(audit[0]["adopted_at"]) == rows["plans"][0]["created_at"]
+        assert audit[0]["in_force_until"] == audit[1]["adopted_at"]
+        assert audit[1]["in_force_until"] is None
 
     assert migrate.current(engine) == migrate.head()
     assert _schema_differences(engine) == []

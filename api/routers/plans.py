@@ -165,7 +165,7 @@ def adopt(dataset_id: str, body: AdoptIn, services: ServicesDep, key: WriteKey) 
     if row.dataset_id != dataset_id:
         raise LookupError(f"plan {body.plan_id!r} belongs to another data set")
     before = services.store.plan(ds.current_plan_id, workspace=None) if ds.current_plan_id else None
-    services.store.adopt(dataset_id, row.id)
+    services.store.adopt(dataset_id, row.id, key.name)
     if before is None or before.id != row.id:  # adopting the plan in force again changes nothing
         previous = (before.id, before.assignment) if before else None
         services.webhooks.plan_adopted(key.workspace, dataset_id, row.id, previous, row.assignment)
