@@ -29,6 +29,7 @@ from planner.solvers.cpsat import satisfies
 from planner.solvers.decompose import components, limit_shortfalls, sole_agent_load
 from planner.solvers.lp_bound import lp_bound
 from planner.solvers.shortfall import ShortfallSolver
+from planner.solvers.value_first import value_first
 
 log = logging.getLogger(__name__)
 
@@ -141,10 +142,24 @@ def with_shortfall(
                 result = replace(tried, bound=bound, status=Status.FEASIBLE, message=message)
                 service = "full service fits"
     if result is None:
-        log.info("full service does not fit; planning the shortfall (%d options)", problem.n_pairs)
+        log.info("no full-service plan; planning with the options (%d)", problem.n_pairs)
         short = solve_short if solve_short is not None else ShortfallSolver().solve
         result = short(problem, _phase(options, budget.child(budget.remaining()), 1.0))
         service = "shortfall"
+        if not result.status.has_solution and result.status != Status.INFEASIBLE and fallback is None:
+            # The backend found no plan in its time (CBC on 54,000 options in 10 s): the value-
+            # first start is a valid plan, cheaper than none, and says what it is.
+            first = value_first(problem)
+            if satisfies(problem, *first):
+                result = replace(
+                    result,
+                    status=Status.FEASIBLE,
+                    unit_agent=first[0],
+                    unit_level=first[1],
+                    objective=float(problem.objective_of(*first)),
+                    bound=None,
+                    message=f"{name} found no plan in time; this is the value-first start (planner.solvers.value_first)",
+                )
         if fallback is not None and (
             result.objective is None
             or (fallback.objective is not None and result.objective > fallback.objective)
