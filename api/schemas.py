@@ -162,6 +162,13 @@ class _Event(_In):
     # (under 1 s). A caller that can wait may allow more, which lets the repair cover accounts
     # a full region could only take after reshuffling.
     time_limit_seconds: float | None = Field(default=None, gt=0, le=60)
+    dry_run: bool = Field(
+        default=False,
+        description="true: answer what the event would do (the same re-plan, budget and time limit) and "
+        "store nothing: no data set version, plan or event, and the idempotency key stays unused. The "
+        "same event posted next with the same key, while the data and the plan in force are unchanged, "
+        "stores exactly that answer",
+    )
 
 
 class ManagerLeft(_Event):
@@ -320,7 +327,7 @@ class PlanDiff(BaseModel):
 
 
 class EventOut(BaseModel):
-    event_id: str
+    event_id: str | None = Field(description="null for a dry run: no event was stored")
     dataset_id: str
     type: str
     idempotency_key: str
@@ -328,6 +335,11 @@ class EventOut(BaseModel):
     actor: str
     created_at: datetime
     replayed: bool = False
+    dry_run: bool = Field(
+        default=False,
+        description="a preview: the answer the event would give, nothing stored (plan_id and "
+        "dataset_version are null unless nothing changes, when plan_id is the plan in force)",
+    )
     dataset_version: int | None = None
     plan_id: str | None = None
     previous_plan_id: str | None = None

@@ -4,12 +4,19 @@ the current one, and is recorded with its answer so a retry with the same key re
 Events of one data set are serialised by a lock per data set (held by this service object,
 created once per app): two events must not both start from the same current plan. The unique
 (data set, idempotency key) index is the last line of defence across server processes.
+
+A dry run (`dry_run: true`) answers what the event would do and stores nothing. Its answer is
+kept a while under its idempotency key, with the data set version and plan in force it started
+from: the event posted next with the same key and body, while those are still the same, stores
+exactly the answer the dry run gave (a re-plan under a time limit need not find the same plan
+twice). Anything else re-plans as usual.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +71,19 @@ class _Pending:
     before: dict[str, Any]  # the assignment of the plan in force before the event
 
 
+@dataclass(frozen=True)
+class _Preview:
+    """A dry run's answer, kept for the event that may follow it."""
+
+    body: dict[str, Any]  # the event as posted, without dry_run
+    start: tuple[int, str | None]  # (latest data set version, plan in force) it started from
+    out: EventOut
+    pending: _Pending | None
+
+
+PREVIEWS_KEPT = 16  # dry-run answers kept per server process, the oldest dropped first
+
+
 class EventConflict(Exception):
     """The idempotency key was used before for a different event."""
 
@@ -91,27 +111,38 @@ class EventService:
         self._on_adopted = on_adopted
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self._previews: OrderedDict[tuple[str, str], _Preview] = OrderedDict()  # (data set, key)
 
     def handle(self, dataset_id: str, event: EventIn, actor: str, workspace: str) -> tuple[int, EventOut]:
         """(HTTP status, answer). Raises LookupError for an unknown data set (or one of another
-        workspace), InputError for a change that does not fit the data, EventConflict for a reused key."""
-        body = event.model_dump(mode="json")
+        workspace), InputError for a change that does not fit the data, EventConflict for a reused key.
+
+        A dry run answers what the event would do from the plan in force now, with the same
+        re-plan, budget and time limit, and stores nothing (its key is neither looked up nor used)."""
+        # Without dry_run: a retry sent before the flag existed is still the same event.
+        body = event.model_dump(mode="json", exclude={"dry_run"})
         # Before the stored answers are looked up: the key is the data set's, so another
         # workspace's key may neither replay an event nor learn that its key was used.
         if self._store.dataset(dataset_id, workspace=workspace) is None:
             raise LookupError(f"data set {dataset_id!r} not found")
+        if event.dry_run:
+            return APPLIED, self._dry_run(dataset_id, event, body, actor)
         with self._lock(dataset_id):
             stored = self._store.event_by_key(dataset_id, event.idempotency_key)
             if stored is not None:
                 return self._replay(stored, body)
-            out, pending = self._apply(dataset_id, event, actor)
+            out, pending = self._previewed(dataset_id, event, body, actor) or self._apply(
+                dataset_id, event, actor
+            )
+            event_id = out.event_id
+            assert event_id is not None  # only a dry run has none
             try:
                 with self._store.session() as s:
                     if pending is not None:  # None: no change, nothing new to store but the event
                         self._store_outcome(s, dataset_id, out, pending, actor)
                     s.add(
                         EventRow(
-                            id=out.event_id,
+                            id=event_id,
                             dataset_id=dataset_id,
                             workspace=workspace,
                             idempotency_key=event.idempotency_key,
@@ -132,8 +163,38 @@ class EventService:
                 # Without a plan before, the data's own current managers were the plan in force.
                 previous = (out.previous_plan_id, pending.before)
                 assignment = dict(pending.result.plan.assignment)
-                self._on_adopted(workspace, dataset_id, out.plan_id, previous, assignment, out.event_id)
+                self._on_adopted(workspace, dataset_id, out.plan_id, previous, assignment, event_id)
             return APPLIED, out
+
+    def _dry_run(self, dataset_id: str, event: EventIn, body: dict[str, Any], actor: str) -> EventOut:
+        # The start is read before the re-plan: a change meanwhile makes it stale, never wrongly fresh.
+        start = self._start(dataset_id)
+        out, pending = self._apply(dataset_id, event, actor, dry_run=True)
+        with self._locks_guard:
+            self._previews[(dataset_id, event.idempotency_key)] = _Preview(body, start, out, pending)
+            while len(self._previews) > PREVIEWS_KEPT:
+                self._previews.popitem(last=False)
+        return out
+
+    def _previewed(
+        self, dataset_id: str, event: EventIn, body: dict[str, Any], actor: str
+    ) -> tuple[EventOut, _Pending | None] | None:
+        """The answer a dry run of this very event gave, if the data and the plan in force are
+        still those it started from; then with the ids of what is about to be stored."""
+        with self._locks_guard:
+            preview = self._previews.pop((dataset_id, event.idempotency_key), None)
+        if preview is None or preview.body != body or preview.start != self._start(dataset_id):
+            return None
+        update: dict[str, Any] = {"event_id": new_id(), "dry_run": False, "actor": actor, "created_at": now()}
+        if preview.pending is not None:
+            update["plan_id"] = new_id()
+        return preview.out.model_copy(update=update, deep=True), preview.pending
+
+    def _start(self, dataset_id: str) -> tuple[int, str | None]:
+        """What an event starts from: the data set's latest version and the plan in force."""
+        row = self._store.dataset(dataset_id, workspace=None)
+        version = self._store.version(dataset_id, None)
+        return (version.version if version else 0, row.current_plan_id if row else None)
 
     def _replay(self, stored: EventRow, body: dict[str, Any]) -> tuple[int, EventOut]:
         if stored.payload != body:
@@ -148,7 +209,10 @@ class EventService:
             return self._locks.setdefault(dataset_id, threading.Lock())
 
     # --- the work ----------------------------------------------------------------------------------
-    def _apply(self, dataset_id: str, event: EventIn, actor: str) -> tuple[EventOut, _Pending | None]:
+    def _apply(
+        self, dataset_id: str, event: EventIn, actor: str, *, dry_run: bool = False
+    ) -> tuple[EventOut, _Pending | None]:
+        """The event's answer and what storing it would write; a dry run gets no event or plan id."""
         started = time.perf_counter()
         row = self._store.dataset(dataset_id, workspace=None)  # handle() found it in the key's workspace
         if row is None:
@@ -169,7 +233,7 @@ class EventService:
             # Nothing changes (e.g. the same leaver sent again with a new key): the plan in force
             # stands; re-planning would only move accounts for no reason.
             unchanged = EventOut(
-                event_id=new_id(), dataset_id=dataset_id, type=event.type,
+                event_id=None if dry_run else new_id(), dry_run=dry_run, dataset_id=dataset_id, type=event.type,
                 idempotency_key=event.idempotency_key, status="no_change", actor=actor, created_at=now(),
                 notes=[f"no change: {note}; the data already say so, the plan in force stands"],
                 previous_plan_id=previous.id, plan_id=previous.id, dataset_version=version.version,
@@ -178,7 +242,8 @@ class EventService:
             return unchanged, None
         loaded = time.perf_counter()
         out = EventOut(
-            event_id=new_id(),
+            event_id=None if dry_run else new_id(),
+            dry_run=dry_run,
             dataset_id=dataset_id,
             type=event.type,
             idempotency_key=event.idempotency_key,
@@ -218,7 +283,7 @@ class EventService:
                 )
         out.time_limit_seconds = round(used, 3)
         out.timing_seconds = {"load_and_apply": round(loaded - started, 4), **result.timing_seconds}
-        out.plan_id = new_id()
+        out.plan_id = None if dry_run else new_id()
         out.diff = diff(assignment, result.evaluation, result.reason_of)
         out.uncovered = result.uncovered
         out.reasons = result.reasons
