@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from planner import join_offer
 from planner.budget import Budget
 from planner.compile import Compiled, compile_problem
 from planner.context import Context
@@ -62,6 +63,7 @@ class Replanned:
     reasons: list[str] = field(default_factory=list)  # why they are uncovered, in plain words
     reason_of: dict[str, str] = field(default_factory=dict)  # account id -> the reason about it alone
     timing_seconds: dict[str, float] = field(default_factory=dict)
+    offered: list[str] = field(default_factory=list)  # accounts given to a new hire (planner.join_offer)
 
 
 def with_current(dataset: Dataset, assignment: dict[str, str | None]) -> Dataset:
@@ -83,6 +85,7 @@ def replan(
     service: Mapping[str, str] | None = None,
     budget: Budget | None = None,
     deterministic: bool = False,
+    offer_to: str | None = None,
 ) -> Replanned:
     """Re-plan `dataset` (whose current managers are the plan in force, already changed)
     moving at most `max_moves` accounts voluntarily (None: the policy's budget).
@@ -100,7 +103,10 @@ def replan(
     sweeps compare a distributed run with a serial one): the repair runs CP-SAT on one worker
     with `time_limit_seconds` split evenly over the touched parts and counted in deterministic
     time (work done), and no part is skipped for want of wall time; `budget` then only guards
-    against a runaway and carries cancellation."""
+    against a runaway and carries cancellation.
+
+    `offer_to`: a manager who has just joined; with the policy's rebalance_on_join they are
+    offered accounts from the busiest colleagues within the move budget (`Replanned.offered`)."""
     clock = _Clock()
     budget = Budget(time_limit_seconds) if budget is None else budget
     ctx = Context.build(dataset)
@@ -125,6 +131,16 @@ def replan(
             work_limit = time_limit_seconds if deterministic else None
             start, level = _repair(cover, start, level, work, work_limit)
         clock.lap("cpsat")
+    offered: list[str] = []
+    if offer_to in ctx.manager_index and ctx.dataset.policy.setting(join_offer.KEY):
+        # `offer_to` has just joined: a first book from the busiest colleagues (planner.join_offer).
+        pairs = problem.pair_index(start, level)
+        used = int(problem.pair_moves[pairs[pairs >= 0]].sum()) if problem.pair_moves is not None else 0
+        left = None if problem.max_moves is None else max(problem.max_moves - used, 0)
+        assert offer_to is not None
+        start, units = join_offer.offer_to_hire(problem, start, level, ctx.manager_index[offer_to], left)
+        offered = [ctx.account_ids[i] for u in units for i in ctx.groups[u]]
+        clock.lap("offer")
     plan = compiled.to_plan(start, level)
     evaluation = evaluate(ctx, plan, max_moves=problem.max_moves)
     uncovered = list(evaluation.unassigned)
@@ -136,7 +152,7 @@ def replan(
         uncovered.sort(key=lambda a: (-value[a], a))
     clock.lap("evaluate")
     status = "uncovered" if uncovered else ("feasible" if evaluation.feasible else "violations")
-    return Replanned(plan, evaluation, method, status, uncovered, reasons, reason_of, clock.laps)
+    return Replanned(plan, evaluation, method, status, uncovered, reasons, reason_of, clock.laps, offered)
 
 
 def current_levels(compiled: Compiled, service: Mapping[str, str]) -> np.ndarray | None:

@@ -261,7 +261,8 @@ class EventService:
         limit = max(limit - (time.perf_counter() - started), 0.2)
         # Accounts keep the service level the plan in force gives them, as they keep their manager.
         service = stored_service(previous) if previous else None
-        result = replan(changed, budget, limit, service=service)
+        hire = event.manager.manager_id if isinstance(event, ManagerJoined) else None
+        result = replan(changed, budget, limit, service=service, offer_to=hire)
         used = limit
         if event.time_limit_seconds is None:
             # The default time grows while accounts a manager may serve stay uncovered: twice the
@@ -269,7 +270,7 @@ class EventService:
             # left accounts uncovered that 5 s covered, and blamed the move budget).
             while _coverable(result) and time.perf_counter() - started + 2 * used <= self._max_seconds:
                 used *= 2
-                again = replan(changed, budget, used, service=service)
+                again = replan(changed, budget, used, service=service, offer_to=hire)
                 better = len(again.uncovered) < len(result.uncovered)
                 result = again if better else result
                 # No better with a second or so: more time is unlikely to help (the move budget
@@ -281,6 +282,11 @@ class EventService:
                     f"time limit grown from {limit:.2f} s to {used:.2f} s to cover more accounts "
                     f"({len(result.uncovered)} still uncovered)"
                 )
+        if result.offered:
+            out.notes.append(
+                f"{hire} is offered {len(result.offered)} account(s) from the busiest colleagues "
+                f"(policy rebalance_on_join): {', '.join(result.offered)}"
+            )
         out.time_limit_seconds = round(used, 3)
         out.timing_seconds = {"load_and_apply": round(loaded - started, 4), **result.timing_seconds}
         out.plan_id = None if dry_run else new_id()
