@@ -1,28 +1,35 @@
 // The JSON API, called with the key the user typed in (kept in sessionStorage for this tab only).
+import { t } from "./i18n.js";
+import { serverText } from "./server_words.js";
+
 const KEY = "planner.apiKey";
 
 export const getKey = () => sessionStorage.getItem(KEY) || "";
 export const setKey = (key) => sessionStorage.setItem(KEY, key);
 
-// A 4xx body in words: our InputError lists problems by field, FastAPI's validation lists `loc`s.
-function describe(body) {
-  if (!body || typeof body !== "object") return String(body || "");
+// A 4xx body in words, in the page's language where the server's text has a known shape: our
+// InputError lists problems by file, row and column, FastAPI's validation lists `loc`s.
+function describe(status, body) {
+  if (!body || typeof body !== "object") return String(body || t("err.http", { status }));
   if (Array.isArray(body.problems) && body.problems.length) {
     // As the server words them (planner.errors.InputProblem), but a request field needs no file name.
     const where = (p) => (p.file === "request" && p.column ? p.column
-      : `${p.file}${p.row != null ? ` row ${p.row}` : ""}${p.column ? `, column '${p.column}'` : ""}`);
-    return body.problems.map((p) => `${where(p)}: ${p.message}`).join("; ");
+      : `${p.file}${p.row != null ? t("err.row", { row: p.row }) : ""}${p.column ? t("err.column", { column: p.column }) : ""}`);
+    return body.problems.map((p) => `${where(p)}: ${serverText(p.message)}`).join(t("err.list_sep"));
   }
   if (Array.isArray(body.detail)) {
-    return body.detail.map((d) => `${(d.loc || []).filter((k) => k !== "body").join(".") || "request"}: ${String(d.msg).replace(/^Value error, /, "")}`).join("; ");
+    return body.detail.map((d) => `${(d.loc || []).filter((k) => k !== "body").join(".") || t("err.request")}: ${String(d.msg).replace(/^Value error, /, "")}`).join(t("err.list_sep"));
   }
-  const detail = body.detail || (body.reasons || []).join("; ");
-  return typeof detail === "string" ? detail : JSON.stringify(detail || body);
+  if (body.detail === "infeasible" && Array.isArray(body.reasons)) {
+    return `${t("job.infeasible")}: ${body.reasons.map(serverText).join(t("err.list_sep"))}`;
+  }
+  const detail = body.detail || (body.reasons || []).map(serverText).join(t("err.list_sep"));
+  return typeof detail === "string" ? serverText(detail) : JSON.stringify(detail || body);
 }
 
 export class ApiError extends Error {
   constructor(status, body) {
-    super(`HTTP ${status}: ${describe(body)}`);
+    super(describe(status, body));
     this.status = status;
     this.body = body;
   }

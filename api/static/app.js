@@ -3,7 +3,10 @@ import { api, getKey, setKey, runJob, saveFile } from "./api.js";
 import { hbars, stacked, scatter, utilisationClass, widthOf, PALETTE } from "./charts.js";
 import { $, h, fmt, pct, table, td, status, guard } from "./dom.js";
 import { renderCalendar, wireCalendar } from "./calendar.js";
-import { renderPlanTable, renderShortfall, reasonWords } from "./plantable.js";
+import { renderPlanTable, renderShortfall } from "./plantable.js";
+import { wireStaff, renderStaff, forgetStaff } from "./staff.js";
+import { wireHistory, renderHistory } from "./history.js";
+import { serverText, planName } from "./server_words.js";
 import { t, has, word, lang, setLang, loadMessages, applyPage, dateTime } from "./i18n.js";
 import { wireUpload, showChosen } from "./upload.js";
 
@@ -12,8 +15,7 @@ const TIER_COLOURS = { strategic: "#7b3fa0", key: "#2457c5", standard: "#9fb3d1"
 const UCOLOUR = { "u-low": "#6aa4d9", "u-ok": "#3f9b5a", "u-high": "#e0a526", "u-over": "#d1432f" };
 
 // --- small helpers -----------------------------------------------------------------------------------
-const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
-const planLabel = (p) => `${p.name || t(p.event_id ? "plan.event" : "plan.plan")} · ${p.id.slice(0, 8)}${p.is_current ? t("plan.current_mark") : ""} · v${p.dataset_version} · ${dateTime(new Date(p.created_at + (p.created_at.endsWith("Z") ? "" : "Z")))}`;
+const planLabel = (p) => `${planName(p)} · ${p.id.slice(0, 8)}${p.is_current ? t("plan.current_mark") : ""} · v${p.dataset_version} · ${dateTime(new Date(p.created_at + (p.created_at.endsWith("Z") ? "" : "Z")))}`;
 const kpiWords = (key) => (has(`kpi.${key}`) ? t(`kpi.${key}`) : key.replaceAll("_", " ").replaceAll(".", ": "));
 const tierWord = (tier) => word("tier", tier);
 const statusWord = (s) => word("job", s);
@@ -54,6 +56,7 @@ async function loadDatasets() {
 }
 
 async function selectDataset(id) {
+  if (state.dataset && state.dataset.id !== id) forgetStaff();
   state.dataset = await api(`/datasets/${id}`);
   state.version = await versionOf(id, state.dataset.latest_version);
   await loadPlans();
@@ -63,6 +66,7 @@ async function selectDataset(id) {
   if (!$("#tab-plan").hidden) renderPlan();
   if (!$("#tab-fairness").hidden) renderFairness();
   if (!$("#tab-calendar").hidden) guard(renderCalendar);
+  if (!$("#tab-history").hidden) guard(renderHistory);
 }
 
 async function loadPlans() {
@@ -81,9 +85,15 @@ function fillManagerSelects() {
   const managers = state.version.data.managers;
   const opts = (blank) => [h("option", { value: "" }, blank), ...managers.map((m) =>
     h("option", { value: m.manager_id }, `${m.manager_id} ${m.name}${m.active ? "" : ` ${t("mgr.inactive")}`}`))];
-  $("#sc-remove").replaceChildren(...opts("").slice(1));
-  $("#sc-cap-manager").replaceChildren(...opts(t("scenario.nobody")));
-  $("#staff-manager").replaceChildren(...opts(t("scenario.choose")));
+  // Refilled on a language switch too: what was chosen stays chosen.
+  const refill = (select, options) => {
+    const keep = [...select.selectedOptions].map((o) => o.value);
+    select.replaceChildren(...options);
+    for (const o of select.options) o.selected = keep.includes(o.value) && o.value !== "";
+  };
+  refill($("#sc-remove"), opts("").slice(1));
+  refill($("#sc-cap-manager"), opts(t("scenario.nobody")));
+  refill($("#staff-manager"), opts(t("scenario.choose")));
   const regions = [...new Set(state.version.data.accounts.map((a) => a.region).filter(Boolean))].sort();
   for (const select of document.querySelectorAll("#scenario-form select[name=hire_region]")) {
     select.replaceChildren(h("option", { value: "" }, t("word.any")), ...regions.map((r) => h("option", { value: r }, r)));
@@ -252,7 +262,7 @@ async function runScenario(form, out, progress) {
 
 function resultView(job, result) {
   const nodes = [h("h2", {}, t("result.heading", { status: statusWord(result.status) }))];
-  if (result.reasons.length) nodes.push(h("ul", {}, result.reasons.map((r) => h("li", {}, r))));
+  if (result.reasons.length) nodes.push(h("ul", {}, result.reasons.map((r) => h("li", {}, serverText(r)))));
   if (result.plan) {
     const ev = result.plan.summary.evaluation || {};
     nodes.push(h("div", { class: "cards" },
@@ -373,75 +383,6 @@ async function renderFairness() {
   });
 }
 
-// --- staff change -------------------------------------------------------------------------------------
-// The preview's solve and the event's re-plan get the same time limit (and the same budget).
-const STAFF_TIME_LIMIT = 5;
-const staffBudget = (f) => (f.get("max_moves") === "" ? 20 : Number(f.get("max_moves")));
-
-async function previewLeaver(form) {
-  const f = new FormData(form);
-  const manager = f.get("manager");
-  if (!manager) { status(t("staff.choose"), true); return; }
-  const out = $("#staff-out");
-  const progress = h("div");
-  out.replaceChildren(h("h2", {}, t("staff.preview_heading", { manager })), progress);
-  const body = { dataset_id: state.dataset.id, name: t("staff.preview_name", { manager }), solver: { time_limit_seconds: STAFF_TIME_LIMIT },
-    changes: [{ kind: "remove_manager", manager_id: manager, ...(f.get("date") ? { effective_date: f.get("date") } : {}) }] };
-  body.max_moves = staffBudget(f);
-  const job = await runJob(body, (j) => progress.replaceChildren(progressView(j, STAFF_TIME_LIMIT)));
-  const result = await api(`/jobs/${job.id}/result`, { okStatuses: [409] });
-  await loadPlans();
-  const current = state.plans.find((p) => p.is_current);
-  if (!result.plan) { out.append(h("p", { class: "flag-overload" }, t("staff.no_plan", { status: statusWord(result.status), reasons: result.reasons.join("; ") }))); return; }
-  if (current) {
-    const c = await api("/compare", { method: "POST", body: { plan_ids: [current.id, result.plan.id] } });
-    out.append(diffList(c.diffs[0].moved.map((m) => ({ account_id: m.account_id, from: m.from, to: m.to, tier: m.tier }))));
-  }
-  // Accept posts the same budget and time limit the preview used; once, then the button is done.
-  const accept = h("button", { type: "button", "data-testid": "staff-accept", onclick: () => guard(async () => {
-    accept.disabled = true;
-    accept.textContent = t("staff.posting", { manager });
-    try {
-      await acceptLeaver(manager, f);
-      accept.textContent = t("staff.applied", { manager });
-    } catch (e) {
-      accept.disabled = false;
-      accept.textContent = t("staff.accept", { manager });
-      throw e;
-    }
-  }) }, t("staff.accept", { manager }));
-  out.append(h("p", { class: "write-only" }, accept));
-}
-
-function diffList(moved) {
-  // Why, in a director's words: the plan's move reason (voluntary, manager_left, rule: …, unassigned);
-  // older events only say forced or not.
-  const why = (m) => m.reason ? reasonWords(m.reason) : m.forced === undefined ? "" : m.forced ? t("staff.had_to") : t("staff.by_choice");
-  // A preview (a comparison of two plans) knows no reasons: no empty "Why" column then.
-  const withWhy = moved.some((m) => m.reason || m.forced !== undefined);
-  return h("div", { class: "scroll tall" }, table(["account", "from", "to", "tier", ...(withWhy ? ["why"] : [])].map((k) => t(`col.${k}`)), moved.map((m) =>
-    h("tr", {}, td(m.account_id), td(m.from || "–"), td(m.to || "–"), td(tierWord(m.tier)), ...(withWhy ? [td(why(m))] : [])))));
-}
-
-async function acceptLeaver(manager, f) {
-  const body = { type: "manager_left", manager_id: manager, idempotency_key: newKey(), time_limit_seconds: STAFF_TIME_LIMIT };
-  if (f.get("date")) body.effective_date = f.get("date");
-  body.max_moves = staffBudget(f);
-  status(t("staff.posting_status", { manager }));
-  const e = await api(`/datasets/${state.dataset.id}/events`, { method: "POST", body });
-  const out = $("#staff-out");
-  out.append(h("h2", {}, t("staff.event", { status: statusWord(e.status) })), h("ul", {}, [...e.notes, ...e.reasons].map((n) => h("li", {}, n))));
-  if (e.uncovered && e.uncovered.length) {
-    out.append(h("p", { class: "flag-overload" }, t("staff.uncovered", { n: fmt(e.uncovered.length), accounts: `${e.uncovered.slice(0, 10).join(", ")}${e.uncovered.length > 10 ? " …" : ""}` })));
-  }
-  if (e.diff) {
-    const kept = e.diff.unassigned_moves ? t("staff.kept", { n: fmt(e.diff.unassigned_moves) }) : "";
-    out.append(h("p", {}, t("staff.moved", { n: fmt(e.diff.moved_count), forced: fmt(e.diff.forced_moves), voluntary: fmt(e.diff.voluntary_moves), kept })),
-      diffList(e.diff.moved.map((m) => ({ account_id: m.account_id, from: m.from_manager_id, to: m.to_manager_id, tier: m.tier, forced: m.forced, reason: m.reason }))));
-  }
-  await selectDataset(state.dataset.id);
-}
-
 // Download buttons for an export the API serves as .csv and .xlsx; `url(ext)` is its path.
 function downloads(what, url) {
   const save = (ext) => guard(async () => status(t("status.saved", { file: await saveFile(url(ext)) })));
@@ -459,6 +400,7 @@ function showTab(name) {
   if (name === "plan") guard(renderPlan);
   if (name === "fairness") guard(renderFairness);
   if (name === "calendar") guard(renderCalendar);
+  if (name === "history") guard(renderHistory);
 }
 
 function wire() {
@@ -501,7 +443,8 @@ function wire() {
       $("#scenario-result").replaceChildren(...resultView(job, result));
     });
   });
-  $("#staff-form").addEventListener("submit", (e) => { e.preventDefault(); guard(() => previewLeaver(e.target)); });
+  wireStaff({ state, afterApply: loadDatasets });  // the header's data set list shows the new version too
+  wireHistory({ state, showPlan: (planId) => { $("#plan-select").value = planId; showTab("plan"); } });
   wireUpload(async (id) => {
     await loadDatasets();
     $("#dataset").value = id;
@@ -522,6 +465,7 @@ function wireLanguage() {
     for (const legend of document.querySelectorAll("#scenario-form fieldset.hire legend[data-i18n-n]")) legend.textContent = t("hire.legend_n", { n: legend.dataset.i18nN });
     showMe();
     showChosen();
+    renderStaff();
     if (!state.dataset) { status(getKey() ? "" : t("status.enter_key")); return; }
     // The last scenario's answer, as it is on screen (its job line too).
     if (state.scenarioShown) {
