@@ -32,6 +32,8 @@ from planner.objective import (
 )
 from planner.problem import AssignmentProblem
 from planner.rules import LIMITS, eligible
+from planner.teams import teams_on
+from planner.teams.compile import TeamLayout, add_teams
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,6 +41,8 @@ class Compiled:
     ctx: Context
     problem: AssignmentProblem
     account_eligible: np.ndarray  # (N, M) bool, before grouping
+    # Account teams (planner.teams): the team slots, units after the groups' seats; None without.
+    team: TeamLayout | None = None
 
     def to_plan(self, unit_agent: np.ndarray, unit_level: np.ndarray | None = None) -> Plan:
         ids = self.ctx.manager_ids
@@ -55,7 +59,26 @@ class Compiled:
                 own = min(level, int(counts[i]) - 1)
                 if own > 0:
                     service[account_id] = level_names(self.ctx, tier)[own]
-        return Plan(assignment={a: assignment[a] for a in self.ctx.account_ids}, service=service)
+        ordered = {a: assignment[a] for a in self.ctx.account_ids}
+        if self.team is not None:
+            return Plan(assignment=ordered, service=service, team=self.team.to_team(self.ctx, unit_agent))
+        return Plan(assignment=ordered, service=service)
+
+    def unit_accounts(self, u: int) -> list[int]:
+        """The accounts a unit serves: its group's, or a team slot's members."""
+        if u < len(self.ctx.groups):
+            return self.ctx.groups[u]
+        assert self.team is not None
+        return list(self.team.slots[u - self.team.first_unit].members)
+
+    def unit_name(self, u: int) -> str:
+        """The unit in words: its head account, and the slot's role for a team slot."""
+        head = self.ctx.account_ids[self.unit_accounts(u)[0]]
+        if u < len(self.ctx.groups):
+            return head
+        assert self.team is not None
+        slot = self.team.slots[u - self.team.first_unit]
+        return f"{head} ({slot.role.replace('_', ' ')} {slot.rank + 1})"
 
     def from_plan_levels(self, plan: Plan) -> np.ndarray:
         """Unit -> level vector of a plan: the largest level index among its members."""
@@ -63,7 +86,7 @@ class Compiled:
         index = plan_level_index(self.ctx, plan)
         for u, members in enumerate(self.ctx.groups):
             out[u] = max(int(index[i]) for i in members)
-        return out
+        return out  # team slots have one level: 0
 
     def from_plan(self, plan: Plan) -> np.ndarray:
         """Unit -> agent vector of a plan (e.g. the current one, as a hint); -1 where unknown or split."""
@@ -74,6 +97,8 @@ class Compiled:
                 (owner,) = owners
                 if owner is not None and owner in self.ctx.manager_index:
                     out[u] = self.ctx.manager_index[owner]
+        if self.team is not None:
+            out[self.team.first_unit :] = self.team.from_team(self.ctx, plan)
         return out
 
 
@@ -166,6 +191,9 @@ def compile_problem(
         spread_use=spread_use if spread_names else None,
         spread_group=peer_groups(ctx) if spread_names else None,
     )
+    if teams_on(ctx):  # without teams the problem above is the whole of it, array for array
+        problem, layout = add_teams(ctx, problem, allow)
+        return Compiled(ctx, problem, ok, layout)
     return Compiled(ctx, problem, ok)
 
 

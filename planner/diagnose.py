@@ -27,10 +27,23 @@ def presolve_diagnosis(compiled: Compiled) -> list[str]:
     ctx = compiled.ctx
     reasons = _unservable_accounts(compiled)
     if not ctx.dataset.policy.allow_unassigned:
-        reasons += _unservable_groups(compiled)
+        reasons += _unservable_groups(compiled) + _empty_team_slots(compiled)
         if not reasons:
             reasons += _capacity_shortfalls(compiled)
     return reasons
+
+
+def _empty_team_slots(compiled: Compiled) -> list[str]:
+    """Team slots (planner.teams) nobody may fill: who holds the role, in the region, speaking the
+    language, senior enough."""
+    if compiled.team is None:
+        return []
+    prob, first = compiled.problem, compiled.team.first_unit
+    options = np.bincount(prob.pair_unit, minlength=prob.n_units)[first:]
+    return [
+        f"{compiled.unit_name(first + s)}: nobody holds the role and may serve the account there"
+        for s in np.nonzero(options == 0)[0].tolist()
+    ]
 
 
 def _unservable_accounts(compiled: Compiled) -> list[str]:
@@ -99,20 +112,24 @@ def _capacity_shortfalls(compiled: Compiled) -> list[str]:
             continue
         need = int(min_hours[units].sum())
         have = int(prob.capacity[agents].sum())
-        regions = sorted({ctx.dataset.accounts[ctx.groups[u][0]].region for u in units})
+        regions = sorted({ctx.dataset.accounts[compiled.unit_accounts(u)[0]].region for u in units})
         label = f"region {regions[0]!r}" if len(regions) == 1 else f"regions {', '.join(map(repr, regions))}"
         if need > have:
             out.append(
-                f"{label} needs at least {_hours(need)} h per month for its {sum(len(ctx.groups[u]) for u in units)} "
+                f"{label} needs at least {_hours(need)} h per month for its {sum(len(ctx.groups[u]) for u in units if u < len(ctx.groups))} "
                 f"accounts (each served by its cheapest eligible manager), but its {len(agents)} eligible managers have "
                 f"{_hours(have)} h"
             )
         for name, need_, have_ in limit_shortfalls(prob, units, agents):
-            out.append(LIMITS[name].short(label, need_, have_))
+            out.append(
+                LIMITS[name].short(label, need_, have_)
+                if name in LIMITS
+                else f"{label}: {name} needs {_hours(need_)} h, the people's caps allow {_hours(have_)} h"
+            )
         too_big = [u for u in units if min_hours[u] > prob.capacity[agents].max()]
         for u in too_big[:5]:
             out.append(
-                f"account {ctx.account_ids[ctx.groups[u][0]]} (with its parent group) needs at least {min_hours[u] / 100:.1f} h "
+                f"account {compiled.unit_name(u)} (with its parent group) needs at least {min_hours[u] / 100:.1f} h "
                 f"per month; no eligible manager has that much capacity"
             )
     return out + _sole_manager_overloads(compiled)

@@ -24,6 +24,8 @@ from planner.objective import (
     util_permille_floor,
 )
 from planner.rules import LIMITS, PAIR_RULES, PLAN_RULES, PlanState, Violation, current_may_stay
+from planner.teams import teams_on
+from planner.teams.evaluate import TeamRow, team_part
 
 # Why an account changed manager (plan.csv's move_reason). A rule reason reads "rule: <rule name>".
 VOLUNTARY = "voluntary"  # today's manager could have kept it: a choice, counted against the budget
@@ -79,6 +81,7 @@ class Evaluation:
     fairness: dict[str, float]
     tiers: dict[str, object]
     unassigned: list[str] = field(default_factory=list)
+    team: list[TeamRow] = field(default_factory=list)  # account teams: one row per slot (planner.teams)
 
     @property
     def objective(self) -> float:
@@ -141,6 +144,11 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
     count = np.bincount(m_idx, minlength=ctx.n_managers)
     value = np.bincount(m_idx, weights=ctx.value[a_idx], minlength=ctx.n_managers)
 
+    team = team_part(ctx, plan, agent, load) if teams_on(ctx) else None
+    if team is not None:  # every role's hours count on the person: capacity, band and balance
+        load, travel = load + team.load, travel + team.travel
+        violations += team.violations
+
     budget = policy.max_moves if max_moves is None else max_moves
     voluntary = int(metrics.moved.sum())
     state = PlanState(ctx, plan, agent, level, load, voluntary, budget)
@@ -169,6 +177,8 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
         "opportunity": spread_cp(ctx, agent),
         "unassigned": int(unserved_cp(ctx, np.nonzero(agent < 0)[0]).sum()) if policy.allow_unassigned else 0,
     }
+    if team is not None:
+        parts["team"] = team.cost_cp
 
     reasons = move_reasons(ctx, agent)
     account_rows = _account_rows(ctx, agent, a_idx, metrics, reasons)
@@ -202,6 +212,7 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
         fairness=fairness_stats(load[mask] / 100, ctx.capacity_ch[mask] / 100, spread_permille),
         tiers=ctx.tiering.report(),
         unassigned=unassigned,
+        team=team.rows if team is not None else [],
     )
 
 

@@ -17,6 +17,7 @@ from planner.evaluate import evaluate
 from planner.models import Plan
 from planner.objective import pair_metrics
 from planner.rules import eligible, failed_pair_rules
+from planner.teams.explain import team_slots
 
 
 def explain_account(
@@ -44,6 +45,9 @@ def explain_account(
     }
     if chosen is not None and chosen in ctx.manager_index:
         out["score"] = _pair_parts(ctx, i, ctx.manager_index[chosen])
+    if base.team:  # account teams (planner.teams): each slot in words
+        utilisation = {m.manager_id: m.utilisation for m in base.managers}
+        out["team"] = team_slots(ctx, base.team, utilisation, account_id)
 
     members = np.asarray(group)
     ok = eligible(ctx, members[:, None], np.arange(ctx.n_managers)[None, :]).all(axis=0)
@@ -62,7 +66,7 @@ def explain_account(
         for k in group:
             moved[ctx.account_ids[k]] = mid
         # The same service level with another manager: only who serves it changes.
-        alt = evaluate(ctx, Plan(assignment=moved, service=plan.service), max_moves=max_moves)
+        alt = evaluate(ctx, Plan(assignment=moved, service=plan.service, team=plan.team), max_moves=max_moves)
         new_rules = sorted({v.rule for v in alt.violations} - {v.rule for v in base.violations})
         alternatives.append(
             {

@@ -97,6 +97,14 @@ def relaxation_proto(
         upper.append(float(problem.max_moves))
         row += 1
 
+    for members in problem.exclusive_rows():  # account teams: one role per person per account
+        rows.append(np.full(members.size, row))
+        cols.append(members)
+        coefs.append(np.ones(members.size))
+        lower.append(-math.inf)
+        upper.append(1.0)
+        row += 1
+
     if balance:
         assert problem.balance_agents is not None
         cap = problem.capacity_for_balance().astype(float)

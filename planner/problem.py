@@ -15,6 +15,7 @@ A solution is a unit -> agent vector plus, with levels, a unit -> level vector.
          sum_{p in m} weight[p] x[p] >= lower[m]              (utilisation band)
          sum_{p in m} limit_use[r, p] x[p] <= limit_upper[r, m]  per named limit r, where >= 0
          sum_p moves[p] x[p] <= max_moves                     (disruption budget)
+         sum_{p: exclusive[p] = k} x[p] <= 1                 for every exclusive row k (account teams)
          UTIL_SCALE load[m] <= balance_capacity[m] U_max
          UTIL_SCALE load[m] >= balance_capacity[m] U_min      for every agent in balance_agents
          carried[s, m] <= V_max[s, g],  carried[s, m] >= V_min[s, g]   for every agent m of peer group g
@@ -22,6 +23,8 @@ with, for each peer-spread term s (`spread_*`, off unless a policy weight is set
 term spread_coef[s] x sum over peer groups g of (V_max[s, g] - V_min[s, g]), where
 carried[s, m] = sum_{p in m} spread_use[s, unit(p)] x[p] (value carried, strategic accounts held);
 a group of one agent has no spread and no rows. Every writer iterates `spread_groups()`.
+The exclusive rows (`pair_exclusive`, None without account teams) say that a person holds at most
+one role on an account: the pairs of one person on the units of one account's team (planner.teams).
 A GAP benchmark instance is the special case with no side constraints.
 
 The named limits are the per-manager rules of `planner.rules` (max_accounts, and any rule
@@ -71,6 +74,9 @@ class AssignmentProblem:
     spread_coef: np.ndarray | None = None  # (S,) int64
     spread_use: np.ndarray | None = None  # (S, U) int64
     spread_group: np.ndarray | None = None  # (M,) int64
+    # Account teams: pairs sharing a row id k >= 0 are exclusive (at most one of them chosen);
+    # -1: in no row. None: no such rows (every problem without teams).
+    pair_exclusive: np.ndarray | None = None  # (P,) int64
 
     def __post_init__(self) -> None:
         if self.unit_size.size == 0:
@@ -163,7 +169,31 @@ class AssignmentProblem:
             pair_moves=None if self.pair_moves is None else self.pair_moves[keep],
             pair_level=None if self.pair_level is None else self.pair_level[keep],
             limit_use=self.uses[:, keep],
+            pair_exclusive=None if self.pair_exclusive is None else self.pair_exclusive[keep],
         )
+
+    @property
+    def has_exclusive(self) -> bool:
+        return self.pair_exclusive is not None and bool((self.pair_exclusive >= 0).any())
+
+    def exclusive_rows(self) -> list[np.ndarray]:
+        """Pair indices of each exclusive row that holds two or more pairs, in row-id order: the
+        order every writer gives them."""
+        if self.pair_exclusive is None:
+            return []
+        on = np.nonzero(self.pair_exclusive >= 0)[0]
+        order = on[np.argsort(self.pair_exclusive[on], kind="stable")]
+        ids = self.pair_exclusive[order]
+        cuts = np.nonzero(np.diff(ids))[0] + 1
+        return [row for row in np.split(order, cuts) if row.size > 1]
+
+    def exclusive_hold(self, pairs: np.ndarray) -> bool:
+        """No exclusive row has two of the chosen pairs."""
+        if self.pair_exclusive is None:
+            return True
+        ids = self.pair_exclusive[pairs]
+        ids = ids[ids >= 0]
+        return bool(np.unique(ids).size == ids.size)
 
     def pair_index(self, unit_agent: np.ndarray, unit_level: np.ndarray | None = None) -> np.ndarray:
         """Pair index of each unit's agent (at its level); -1 where unassigned. KeyError if a

@@ -9,6 +9,7 @@ from planner.assign import AssignmentOutcome
 from planner.evaluate import Evaluation
 from planner.shortfall_report import shortfall
 from planner.solvers import SolveResult
+from planner.teams.evaluate import team_summary
 from planner.version import __version__
 
 
@@ -39,6 +40,8 @@ def evaluation_block(evaluation: Evaluation) -> dict[str, Any]:
         "moves": evaluation.moves,
         "fairness": evaluation.fairness,
         "managers": [asdict(m) for m in evaluation.managers],
+        # Account teams (planner.teams), per extra role; absent without teams.
+        **({"team": team_summary(evaluation.team)} if evaluation.team else {}),
     }
 
 

@@ -47,6 +47,7 @@ def test_every_named_rule_is_registered_once() -> None:
         "visit_fits_a_day",
         "performance_floor",
         "avoid_manager",
+        "account_manager_role",
     }
     assert not set(PAIR_RULES) & set(AGGREGATE_RULES)
 

@@ -255,6 +255,8 @@ def explain(
             f"  cost points: value unserved {p['value_unserved']:.2f}, travel {p['travel']:.2f}, "
             f"continuity {p['continuity']:.2f}"
         )
+    for slot in info.get("team", []):  # account teams: one line per slot
+        console.print(f"  {escape(slot['words'])}", highlight=False)
     if info["ineligible_managers_by_rule"]:
         parts = ", ".join(f"{k}: {v}" for k, v in info["ineligible_managers_by_rule"].items())
         console.print(f"  managers ruled out by hard rules — {parts}")

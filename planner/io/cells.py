@@ -24,7 +24,7 @@ import unicodedata
 from typing import Any
 
 LIST_SEPARATORS = re.compile(r"[;,|；，、]")
-LIST_FIELDS = frozenset({"industries", "languages", "avoid_manager_ids"})
+LIST_FIELDS = frozenset({"industries", "languages", "avoid_manager_ids", "roles"})
 NUMBER_FIELDS = frozenset(
     {
         "home_lat",
@@ -93,6 +93,14 @@ def convert(field: str, text: str) -> Any:
             raise CellError(f"{text!r} is not one of the accepted words ({accepted})")
         return word
     return text
+
+
+def team_cell(field: str, text: str) -> Any:
+    """An account-team column's cell: capacity_hours_<role> (a number of hours) or
+    current_<role>_id (people's ids, a list)."""
+    if field == "current_team":
+        return frozenset(p.strip() for p in LIST_SEPARATORS.split(text) if p.strip())
+    return number_text(text)
 
 
 def criterion_number(text: str) -> float:

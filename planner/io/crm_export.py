@@ -130,6 +130,7 @@ def _account_cells(a: Account, group_key: str, style: str) -> dict[str, Any]:
     cells["tier"] = words["tier"][a.tier.value] if a.tier else None
     cells["current_tier"] = words["tier"][a.current_tier.value] if a.current_tier else None
     cells.pop("criteria")  # the generator makes no extra tiering criteria
+    cells.pop("current_team")  # nor account teams
     return cells
 
 

@@ -23,6 +23,8 @@ managers file
     active                 Status, Is Active, Employment Status, 在职, 状态, 在职状态, 是否在职
     performance            Performance, Performance Score, KPI Score, Target Attainment, 绩效, 绩效得分,
                            绩效评分, 业绩评分, 业绩得分
+    roles                  Role, Team Role, 角色, 岗位, 团队角色 (account teams; capacity_hours_<role>
+                           per role, and accounts' current_<role>_id, when the policy has teams)
     =====================  ==========================================================================
 
 accounts file
@@ -89,6 +91,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "active": ("Status", "Is Active", "Employment Status", "在职", "状态", "在职状态", "是否在职"),
         "performance": ("Performance", "Performance Score", "KPI Score", "Target Attainment", "绩效",
                         "绩效得分", "绩效评分", "业绩评分", "业绩得分"),
+        "roles": ("Role", "Team Role", "角色", "岗位", "团队角色"),
     },
     "accounts": {
         "account_id": ("Account ID", "Account No", "Account Number", "Customer ID", "Customer No",

@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from planner.errors import InputError, InputProblem
-from planner.io.cells import CellError, convert, criterion_number
+from planner.io.cells import CellError, convert, criterion_number, team_cell
 from planner.io.encoding import decode
 from planner.io.headers import Schema
 from planner.io.tables import Table, read_table
@@ -30,11 +30,17 @@ from planner.models.dataset import parent_cycles
 
 logger = logging.getLogger(__name__)
 
-MANAGER_SCHEMA = Schema("managers", tuple(Manager.model_fields), ("manager_id", "capacity_hours"))
+# role_capacity_hours and current_team come from a column per role (`_team_columns`).
+MANAGER_SCHEMA = Schema(
+    "managers",
+    tuple(f for f in Manager.model_fields if f != "role_capacity_hours"),
+    ("manager_id", "capacity_hours"),
+)
 # The calendar reads visit availability from the accounts file too (planner.calendar.inputs).
 ACCOUNT_SCHEMA = Schema(
     "accounts",
-    tuple(f for f in Account.model_fields if f != "criteria"),  # criteria: the columns the policy names
+    # criteria: the columns the policy names; current_team: a column per role (`_team_columns`)
+    tuple(f for f in Account.model_fields if f not in ("criteria", "current_team")),
     ("account_id",),
     also_read=("weekdays", "window_start", "window_end"),
 )
@@ -70,8 +76,12 @@ def read_dataset(accounts: Path, managers: Path, policy: Path | None = None) -> 
             problems += exc.problems
     tables: list[Table] = []
     extra = tuple(pol.tiering.criteria)
-    acc_schema = _account_schema(extra, problems)
-    for path, schema in ((managers, MANAGER_SCHEMA), (accounts, acc_schema)):
+    mgr_nested, acc_nested = _team_columns(pol)
+    acc_schema = _account_schema(extra, problems, tuple(acc_nested))
+    mgr_schema = MANAGER_SCHEMA
+    if mgr_nested:
+        mgr_schema = Schema("managers", (*MANAGER_SCHEMA.fields, *mgr_nested), MANAGER_SCHEMA.required)
+    for path, schema in ((managers, mgr_schema), (accounts, acc_schema)):
         try:
             tables.append(read_table(Path(path), schema, problems))
         except InputError as exc:
@@ -79,9 +89,9 @@ def read_dataset(accounts: Path, managers: Path, policy: Path | None = None) -> 
     if len(tables) < 2:
         raise InputError(_in_order(problems))
     mgr_table, acc_table = tables
-    mgr_rows = _parse(mgr_table, Manager, MANAGER_SCHEMA, problems)
+    mgr_rows = _parse(mgr_table, Manager, mgr_schema, problems, nested=mgr_nested)
     _missing_criteria(acc_table, extra, problems)
-    acc_rows = _parse(acc_table, Account, acc_schema, problems, frozenset(extra))
+    acc_rows = _parse(acc_table, Account, acc_schema, problems, frozenset(extra), acc_nested)
     notes = [*mgr_table.notes, *acc_table.notes]
     if not problems:
         problems += _cross_check(mgr_table, mgr_rows, acc_table, acc_rows, pol, notes)
@@ -97,13 +107,30 @@ def read_dataset(accounts: Path, managers: Path, policy: Path | None = None) -> 
     return Loaded(dataset, tuple(notes), (*warnings, *_working_time(dataset)))
 
 
-def _account_schema(extra: tuple[str, ...], problems: list[InputProblem]) -> Schema:
-    """The accounts schema with the extra tiering criteria of the policy as columns of their own."""
-    if not extra:
+def _team_columns(policy: Policy) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    """Account teams (planner.models.teams): the columns a role adds, as column -> (model field,
+    key): managers.csv `capacity_hours_<role>`, accounts.csv `current_<role>_id` (;-separated)."""
+    teams = policy.setting("teams")
+    if teams is None:
+        return {}, {}
+    managers = {f"capacity_hours_{r}": ("role_capacity_hours", r) for r in sorted(teams.known())}
+    accounts = {f"current_{r}_id": ("current_team", r) for r in teams.roles}
+    return managers, accounts
+
+
+def _account_schema(
+    extra: tuple[str, ...], problems: list[InputProblem], team: tuple[str, ...] = ()
+) -> Schema:
+    """The accounts schema with the extra tiering criteria of the policy as columns of their own,
+    and the team's current_<role>_id columns."""
+    if not extra and not team:
         return ACCOUNT_SCHEMA
     try:
         return Schema(
-            "accounts", (*ACCOUNT_SCHEMA.fields, *extra), ACCOUNT_SCHEMA.required, ACCOUNT_SCHEMA.also_read
+            "accounts",
+            (*ACCOUNT_SCHEMA.fields, *extra, *team),
+            ACCOUNT_SCHEMA.required,
+            ACCOUNT_SCHEMA.also_read,
         )
     except ValueError as exc:  # a criterion named like an alias of a field (e.g. 'revenue')
         problems.append(InputProblem("policy", None, "tiering.criteria", str(exc)))
@@ -188,6 +215,7 @@ def _parse(
     schema: Schema,
     problems: list[InputProblem],
     extra: frozenset[str] = frozenset(),
+    nested: dict[str, tuple[str, str]] | None = None,
 ) -> list[tuple[int, Any]]:
     if not table.rows:
         problems.append(InputProblem(table.name, None, None, "the file has a header but no records"))
@@ -204,6 +232,9 @@ def _parse(
             try:
                 if column in extra:
                     criteria[column] = criterion_number(text)
+                elif nested and column in nested:
+                    target, key = nested[column]
+                    values.setdefault(target, {})[key] = team_cell(target, text)
                 else:
                     values[column] = convert(column, text)
             except CellError as exc:

@@ -11,6 +11,7 @@ from typing import Protocol
 from planner.errors import InputError, InputProblem
 from planner.io.tables import read_table
 from planner.models import Plan
+from planner.models.teams import ACCOUNT_MANAGER
 
 PLAN_COLUMNS = (
     "account_id",
@@ -66,10 +67,13 @@ class PlanRows(Protocol):
 
 
 def write_plan_csv(path: Path, evaluation: PlanRows) -> None:
+    """One row per account; with account teams (`evaluation.team`, planner.teams) a last column
+    `role`, the account manager's rows first (role account_manager), then one row per team slot."""
+    team = getattr(evaluation, "team", None) or []
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(PLAN_COLUMNS)
-        for row in evaluation.accounts:
+        writer.writerow((*PLAN_COLUMNS, "role") if team else PLAN_COLUMNS)
+        for row in (*evaluation.accounts, *team):
             writer.writerow(
                 [
                     row.account_id,
@@ -84,6 +88,7 @@ def write_plan_csv(path: Path, evaluation: PlanRows) -> None:
                     f"{row.workload_hours:.2f}",
                     f"{row.travel_hours:.2f}",
                     f"{row.match_score:.4f}",
+                    *([getattr(row, "role", ACCOUNT_MANAGER)] if team else []),
                 ]
             )
 
@@ -116,10 +121,15 @@ def read_plan(plan_dir: Path) -> Plan:
         raise InputError(problems)
     assignment: dict[str, str | None] = {}
     service: dict[str, str] = {}
+    team: dict[str, dict[str, list[str | None]]] = {}
     for number, row in table.rows:
         account = row.get("account_id", "")
         if not account:
             problems.append(InputProblem(table.name, number, "account_id", "required value is blank"))
+            continue
+        role = row.get("role", "") or ACCOUNT_MANAGER
+        if role != ACCOUNT_MANAGER:  # a team slot (planner.teams), in slot order
+            team.setdefault(account, {}).setdefault(role, []).append(row.get("manager_id") or None)
             continue
         if account in assignment:
             problems.append(
@@ -132,7 +142,7 @@ def read_plan(plan_dir: Path) -> Plan:
             service[account] = level  # a name the evaluator checks against the account's tier
     if problems:
         raise InputError(problems)
-    return Plan(assignment=assignment, service=service)
+    return Plan(assignment=assignment, service=service, team=team)
 
 
 def read_summary(plan_dir: Path) -> dict[str, object]:

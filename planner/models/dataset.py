@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from planner.models.entities import Account, Manager
 from planner.models.policy import Policy
+from planner.models.teams import ACCOUNT_MANAGER
 
 
 class Dataset(BaseModel):
@@ -38,6 +39,7 @@ class Dataset(BaseModel):
                     problems.append(f"policy {kind}: unknown account_id {p.account_id!r}")
                 if p.manager_id not in known_managers:
                     problems.append(f"policy {kind}: unknown manager_id {p.manager_id!r}")
+        problems += _team_problems(self, known_managers)
         for cycle in parent_cycles(self.accounts):
             problems.append(f"parent_id links go round in a circle: {' -> '.join([*cycle, cycle[0]])}")
         if problems:
@@ -55,6 +57,25 @@ class Dataset(BaseModel):
     @property
     def active_managers(self) -> list[Manager]:
         return [m for m in self.managers if m.active]
+
+
+def _team_problems(dataset: Dataset, known_managers: set[str]) -> list[str]:
+    """Roles the policy's teams do not know, and today's team members nobody employs."""
+    teams = dataset.policy.rule_settings.get("teams")
+    known = teams.known() if teams is not None else {ACCOUNT_MANAGER}
+    problems = []
+    for m in dataset.managers:
+        for role in sorted((m.roles | set(m.role_capacity_hours)) - known):
+            problems.append(f"manager {m.manager_id!r}: role {role!r} is not in the policy's teams.roles")
+    for a in dataset.accounts:
+        for role, people in sorted(a.current_team.items()):
+            if role not in known or role == ACCOUNT_MANAGER:
+                problems.append(
+                    f"account {a.account_id!r}: current_{role}_id names a role the policy's teams lack"
+                )
+            for person in sorted(people - known_managers):
+                problems.append(f"account {a.account_id!r}: unknown current_{role}_id {person!r}")
+    return problems
 
 
 def parent_cycles(accounts: Iterable[Account]) -> list[list[str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -71,6 +72,16 @@ class Manager(_Frozen):
     # Performance score 0-100 (e.g. last year's target attainment, or a 1-5 rating x 20), optional:
     # high performers are preferred on high-value accounts (Weights.performance); blank = no view.
     performance: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    # Account teams (planner.models.teams): the roles this person may hold, e.g. {account_manager,
+    # technical_support}; empty = account_manager only (the one-role planner). capacity_hours stays
+    # the person's total; role_capacity_hours caps the hours of one role (capacity_hours_<role>).
+    roles: frozenset[str] = frozenset()
+    role_capacity_hours: dict[str, Annotated[float, Field(ge=0, le=744, allow_inf_nan=False)]] = Field(
+        default_factory=dict
+    )
+
+    def holds(self, role: str) -> bool:
+        return role in self.roles if self.roles else role == "account_manager"
 
 
 class Account(_Frozen):
@@ -108,3 +119,5 @@ class Account(_Frozen):
     # Managers the customer must not be served by (a complaint naming them): a hard pair rule
     # (planner.rules.avoid_manager), so an account held by one of them moves.
     avoid_manager_ids: frozenset[str] = frozenset()
+    # Today's team beside the account manager: role -> the people holding it (current_<role>_id).
+    current_team: dict[str, frozenset[str]] = Field(default_factory=dict)

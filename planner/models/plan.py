@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_serializer
 
 
 class Plan(BaseModel):
@@ -12,6 +14,16 @@ class Plan(BaseModel):
     assignment: dict[str, str | None]
     # account_id -> name of the reduced service level it gets; absent = full service.
     service: dict[str, str] = {}
+    # Account teams (planner.models.teams): account_id -> extra role -> the person in each of the
+    # role's slots (None: unfilled). Empty without teams, and then left out when written.
+    team: dict[str, dict[str, list[str | None]]] = {}
+
+    @model_serializer(mode="wrap")
+    def _no_empty_team(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("team"):
+            data.pop("team", None)
+        return data
 
     def manager_of(self, account_id: str) -> str | None:
         return self.assignment.get(account_id)

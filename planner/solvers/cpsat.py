@@ -97,6 +97,9 @@ def build_model(problem: AssignmentProblem, assumptions: bool = False) -> CpMode
         moving = np.nonzero(problem.pair_moves)[0]
         w.linear(moving, problem.pair_moves[moving], 0, int(problem.max_moves), switch("max_moves"))
 
+    for members in problem.exclusive_rows():  # account teams: one role per person per account
+        w.linear(members, np.ones(members.size, dtype=np.int64), 0, 1)
+
     balance_vars: tuple[int, int] | None = None
     obj_vars = [np.arange(P)]
     obj_coefs = [problem.pair_cost]
@@ -400,7 +403,7 @@ def satisfies(
         return False
     if problem.lower is not None and (load < problem.lower).any():
         return False
-    if not problem.limits_hold(used):
+    if not problem.limits_hold(used) or not problem.exclusive_hold(used):
         return False
     if problem.max_moves is not None and problem.pair_moves is not None:
         return int(problem.pair_moves[used].sum()) <= problem.max_moves

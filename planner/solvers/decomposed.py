@@ -45,7 +45,7 @@ from planner.solvers.decompose import cheapest_bound, components, place_part, re
 from planner.solvers.gap_engine import EngineSettings, GapEngineSolver
 from planner.solvers.lp_bound import BackgroundBound
 from planner.solvers.rins import improve
-from planner.solvers.service_first import with_shortfall
+from planner.solvers.service_first import ServiceFirst, with_shortfall
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +77,19 @@ class DecomposedSolver:
         # engine's choice for small benchmark instances at 30 s (measured on 5,000 x 150 at
         # 30 s: parts 1.9 % worse in total with it).
         self._engine = GapEngineSolver(EngineSettings(full_mip_below_pairs=0))
+        self._exact = ServiceFirst(CpSatSolver())
 
     def supports(self, problem: AssignmentProblem) -> str | None:
-        return None
+        return None  # what its engine cannot take goes to CP-SAT whole (`solve`)
 
     def solve(self, problem: AssignmentProblem, options: SolveOptions) -> SolveResult:
+        unsupported = self._engine.supports(problem)
+        if unsupported:
+            # The split, the engine and the shortfall heuristics cannot keep these rows: the
+            # cpsat backend (full service first, then the options model) plans it whole.
+            log.info("auto: %s; planning with CP-SAT", unsupported)
+            result = self._exact.solve(problem, options)
+            return replace(result, solver=self.name, statistics={**result.statistics, "path": "cpsat"})
         return with_shortfall(problem, options, self._solve_full, self.name)
 
     def _solve_full(self, problem: AssignmentProblem, options: SolveOptions) -> SolveResult:

@@ -426,6 +426,9 @@ class GapEngineSolver:
         self.settings = settings or EngineSettings()
 
     def supports(self, problem: AssignmentProblem) -> str | None:
+        if problem.has_exclusive:
+            # Its moves and the shortfall heuristics know nothing of the exclusive rows.
+            return "account teams (one role per person per account) need cpsat, cbc or auto"
         return None
 
     def solve(self, problem: AssignmentProblem, options: SolveOptions) -> SolveResult:

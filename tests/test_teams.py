@@ -1,0 +1,303 @@
+"""Account teams (#19): toys with hand-derived optima, each on cpsat and auto (and cbc).
+
+Arithmetic every toy shares (toys.py defaults: standard accounts of value 40, no coordinates, so
+no travel; balance off): an extra role `technical_support` of 1 visit x 2 h a month, ideal
+seniority junior, 0.5 points a move (move weight 1, 10 + value 40 -> 25 points).
+An option's match cost is 40 x (1 - match): a junior with the account's industry matches 1.0
+(0 points), a junior without it 0.4 (24 points).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from toys import OPTIONS, acc, context, mgr, solve, write_rows
+from typer.testing import CliRunner
+
+from planner.compile import compile_problem
+from planner.context import Context
+from planner.evaluate import evaluate
+from planner.io.loader import load_dataset
+from planner.models import Plan
+from planner.solvers import SOLVERS
+
+ROOT = Path(__file__).resolve().parents[1]
+TEAMS_DIR = ROOT / "scenarios" / "teams"
+DEMO_DIR = ROOT / "scenarios" / "demo"
+SOLVERS_TESTED = ("cpsat", "auto", "cbc")
+TS = "technical_support"
+BOTH = frozenset({"account_manager", TS})
+
+
+def teams(**tiers: dict[str, int]) -> dict[str, object]:
+    return {
+        "roles": {TS: {"visits_per_month": 1, "hours_per_visit": 2}},
+        "tiers": tiers or {"standard": {TS: 1}},
+    }
+
+
+def check(ctx: Context, solver: str) -> Plan:
+    """Solve, and hold the solver's objective to the evaluator's (and the plan to every rule)."""
+    out = solve(ctx, solver)
+    assert out.plan is not None and out.evaluation is not None, out.result
+    assert out.evaluation.violations == []
+    assert out.result.objective == out.evaluation.objective_cp
+    return out.plan
+
+
+@pytest.mark.parametrize("solver", SOLVERS_TESTED)
+def test_a_person_with_two_roles_is_not_placed_twice_on_one_account(solver: str) -> None:
+    # M1 is account manager and technical support, knows energy: 0 points in either seat.
+    # M2 is account manager only and M3 support only, neither knows energy: 24 points a seat.
+    # Without the one-role rule M1 would take both seats (0); with it the best is M1 in one seat
+    # and the other seat at 24 points, whichever way round: objective 2,400 cp.
+    energy = frozenset({"energy"})
+    ctx = context(
+        [mgr("M1", roles=BOTH, industries=energy), mgr("M2"), mgr("M3", roles=frozenset({TS}))],
+        [acc("A1", industry="energy")],
+        teams=teams(),
+    )
+    plan = check(ctx, solver)
+    assert evaluate(ctx, plan).objective_cp == 2400
+    assert plan.assignment["A1"] != plan.team["A1"][TS][0]
+    assert "M1" in (plan.assignment["A1"], plan.team["A1"][TS][0])
+    # The evaluator names the breach in a plan written by hand.
+    twice = Plan(assignment={"A1": "M1"}, team={"A1": {TS: ["M1"]}})
+    assert {v.rule for v in evaluate(ctx, twice).violations} == {"one_role_per_account"}
+
+
+@pytest.mark.parametrize("solver", SOLVERS_TESTED)
+def test_a_slot_goes_to_the_person_with_the_skill_though_the_manager_is_closer(solver: str) -> None:
+    # A1 in Shanghai speaks ja. M1 (account manager and support, lives next door) does not
+    # speak ja; M2 (support only, 1 degree of latitude away) does. The language rule leaves the
+    # support slot to M2 alone, whatever M1's travel saves; M1 stays the account manager.
+    shanghai = {"home_lat": 31.0, "home_lon": 121.0}
+    ctx = context(
+        [
+            mgr("M1", roles=BOTH, **shanghai),
+            mgr("M2", roles=frozenset({TS}), languages=frozenset({"ja"}), home_lat=32.0, home_lon=121.0),
+            mgr("M3", languages=frozenset({"ja"}), **shanghai),
+        ],
+        [acc("A1", language="ja", lat=31.0, lon=121.0)],
+        teams=teams(),
+    )
+    plan = check(ctx, solver)
+    assert plan.assignment["A1"] == "M3" and plan.team["A1"][TS] == ["M2"]
+
+
+@pytest.mark.parametrize("solver", SOLVERS_TESTED)
+def test_a_slot_goes_to_the_industry_expert_over_the_nearer_generalist(solver: str) -> None:
+    # Support candidates for A1 (energy, at 31 N 121 E): M2 lives there but knows no energy
+    # (24 points of match), M3 knows energy and lives 0.1 degree away: 11.1 km great circle
+    # x 1.3 / 60 km/h = 0.24 h one way, 1 visit x 2 ways = 0.48 h x 2 points = 0.96 points.
+    # 0.96 < 24: M3 takes the slot though M2 is closer.
+    here = {"home_lat": 31.0, "home_lon": 121.0}
+    ctx = context(
+        [
+            mgr("M1", industries=frozenset({"energy"}), **here),
+            mgr("M2", roles=frozenset({TS}), **here),
+            mgr("M3", roles=frozenset({TS}), industries=frozenset({"energy"}), home_lat=31.1, home_lon=121.0),
+        ],
+        [acc("A1", industry="energy", lat=31.0, lon=121.0)],
+        teams=teams(),
+    )
+    plan = check(ctx, solver)
+    assert plan.team["A1"][TS] == ["M3"]
+
+
+@pytest.mark.parametrize("solver", SOLVERS_TESTED)
+def test_continuity_keeps_todays_technical_support(solver: str) -> None:
+    # M2 and M3 are alike (support only, no industry): 24 points each. Today A1's support is
+    # M3: moving to M2 would add 25 points of move, so M3 stays. With M2 today, M2 stays: the
+    # choice follows the data, not the order of the people.
+    people = [mgr("M1"), mgr("M2", roles=frozenset({TS})), mgr("M3", roles=frozenset({TS}))]
+    for today in ("M3", "M2"):
+        ctx = context(people, [acc("A1", current_team={TS: frozenset({today})})], teams=teams())
+        plan = check(ctx, solver)
+        assert plan.team["A1"][TS] == [today]
+        moved = Plan(assignment={"A1": "M1"}, team={"A1": {TS: ["M3" if today == "M2" else "M2"]}})
+        assert evaluate(ctx, moved).objective_cp - evaluate(ctx, plan).objective_cp == 2500
+
+
+@pytest.mark.parametrize("solver", ("cpsat", "auto"))
+def test_capacity_counts_every_role_and_a_group_keeps_one_team(solver: str) -> None:
+    # A1 and A2 form a parent group: one account manager and one support for both. M1 (both
+    # roles, 4.5 h) cannot be manager (2 x 0.5 h) and support (2 x 2 h) of the group: 5 h > 4.5 h,
+    # and may not hold both roles anyway; M2 (support, 100 h) takes the support slot.
+    ctx = context(
+        [mgr("M1", capacity_hours=4.5, roles=BOTH), mgr("M2", roles=frozenset({TS}))],
+        [acc("A1"), acc("A2", parent_id="A1")],
+        teams=teams(),
+    )
+    plan = check(ctx, solver)
+    assert plan.assignment == {"A1": "M1", "A2": "M1"}
+    assert plan.team == {"A1": {TS: ["M2"]}, "A2": {TS: ["M2"]}}
+    split = Plan(assignment={"A1": "M1", "A2": "M1"}, team={"A1": {TS: ["M2"]}, "A2": {TS: ["M1"]}})
+    assert {"parent_group_team", "one_role_per_account"} <= {v.rule for v in evaluate(ctx, split).violations}
+
+
+def test_an_unfilled_slot_is_priced_or_reported() -> None:
+    # Nobody holds technical support: with shortfalls allowed the slot stays empty at the
+    # role's lost service, 100 points x 1 (standard) x (1 + 40/100) x 2 h = 280 points; without,
+    # the plan is infeasible and the diagnosis names the slot.
+    from planner.errors import InfeasibleError
+
+    people, accounts = [mgr("M1")], [acc("A1")]
+    allowed = context(people, accounts, teams=teams(), allow_unassigned=True)
+    plan = check(allowed, "cpsat")
+    assert plan.team == {"A1": {TS: [None]}}
+    assert evaluate(allowed, plan).parts_cp["team"] == 28000
+    with pytest.raises(InfeasibleError, match="technical support"):
+        solve(context(people, accounts, teams=teams()), "cpsat")
+
+
+def test_the_engine_says_it_cannot_take_teams_and_auto_falls_back() -> None:
+    ctx = context([mgr("M1", roles=BOTH), mgr("M2", roles=BOTH)], [acc("A1")], teams=teams())
+    problem = compile_problem(ctx).problem
+    assert problem.has_exclusive
+    assert SOLVERS["engine"].supports(problem)
+    assert SOLVERS["auto"].supports(problem) is None
+    assert solve(ctx, "auto").result.statistics.get("path") == "cpsat"
+
+
+def _arrays(ctx: Context) -> dict[str, object]:
+    p = compile_problem(ctx).problem
+    return {
+        name: getattr(p, name)
+        for name in (
+            "pair_unit",
+            "pair_agent",
+            "pair_cost",
+            "pair_weight",
+            "capacity",
+            "limit_use",
+            "limit_upper",
+            "unassigned_cost",
+            "hint",
+            "pair_level",
+            "pair_exclusive",
+            "n_units",
+        )
+    }
+
+
+def _same(a: dict[str, object], b: dict[str, object]) -> None:
+    assert a.keys() == b.keys()
+    for k in a:
+        x, y = a[k], b[k]
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            assert x is not None and y is not None and np.array_equal(x, y), k  # type: ignore[arg-type]
+        else:
+            assert x == y, k
+
+
+def test_without_roles_a_toy_plans_exactly_as_before() -> None:
+    # The same toy three ways: no roles column, everyone account_manager, and a policy whose teams
+    # need the account manager only. Same arrays, same plan, same objective.
+    def people(roles: frozenset[str]) -> list:  # type: ignore[type-arg]
+        return [
+            mgr("M1", roles=roles, industries=frozenset({"energy"})),
+            mgr("M2", roles=roles, capacity_hours=0.6),
+        ]
+
+    accounts = [acc("A1", industry="energy", current_manager_id="M2"), acc("A2"), acc("A3")]
+    plain = context(people(frozenset()), accounts)
+    only_am = context(
+        people(frozenset({"account_manager"})),
+        accounts,
+        teams={
+            "roles": {TS: {"visits_per_month": 1, "hours_per_visit": 2}},
+            "tiers": {"standard": {"account_manager": 1}},
+        },
+    )
+    _same(_arrays(plain), _arrays(only_am))
+    assert compile_problem(plain).problem.pair_exclusive is None
+    for solver in ("cpsat", "auto"):
+        a, b = solve(plain, solver), solve(only_am, solver)
+        assert a.plan == b.plan and a.plan is not None and a.plan.team == {}
+        assert a.evaluation is not None and b.evaluation is not None
+        assert a.evaluation.objective_cp == b.evaluation.objective_cp
+        assert a.evaluation.parts_cp == b.evaluation.parts_cp  # no 'team' part either
+
+
+def test_the_demo_compiles_to_the_same_arrays_with_every_person_an_account_manager() -> None:
+    plain = load_dataset(DEMO_DIR / "accounts.csv", DEMO_DIR / "managers.csv", DEMO_DIR / "policy.yaml")
+    managers = tuple(m.model_copy(update={"roles": frozenset({"account_manager"})}) for m in plain.managers)
+    roles = plain.model_copy(update={"managers": managers})
+    _same(_arrays(Context.build(plain)), _arrays(Context.build(roles)))
+
+
+def test_the_bundled_teams_example_plans(tmp_path: Path) -> None:
+    from planner.cli import assign as _assign_commands  # noqa: F401  (registers the commands on app)
+    from planner.cli.app import app
+
+    out = tmp_path / "out"
+    args = [
+        "assign",
+        "--accounts",
+        str(TEAMS_DIR / "accounts.csv"),
+        "--managers",
+        str(TEAMS_DIR / "managers.csv"),
+    ]
+    args += ["--policy", str(TEAMS_DIR / "policy.yaml"), "--out", str(out), "--time-limit", "10"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (out / "plan.csv").exists()
+    ds = load_dataset(TEAMS_DIR / "accounts.csv", TEAMS_DIR / "managers.csv", TEAMS_DIR / "policy.yaml")
+    outcome = solve(Context.build(ds), "cpsat", options=OPTIONS)
+    assert outcome.evaluation is not None and outcome.evaluation.violations == []
+    assert outcome.evaluation.team, "the example staffs team slots"
+
+
+def test_roles_and_todays_team_are_read_from_the_csv_files(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "teams:\n  roles:\n    technical_support: {visits_per_month: 1, hours_per_visit: 2}\n"
+        "  tiers:\n    standard: {technical_support: 1}\n",
+        encoding="utf-8",
+    )
+    managers = write_rows(
+        tmp_path / "managers.csv",
+        [
+            {"manager_id": "M1", "capacity_hours": 100, "角色": "account_manager"},
+            {"manager_id": "M2", "capacity_hours": 100, "角色": "technical_support;account_manager",
+             "capacity_hours_technical_support": 30},
+        ],
+    )  # fmt: skip
+    accounts = write_rows(
+        tmp_path / "accounts.csv",
+        [{"account_id": "A1", "tier": "standard", "current_technical_support_id": "M2"}],
+    )
+    ds = load_dataset(accounts, managers, policy)
+    assert ds.managers[1].roles == BOTH and ds.managers[1].role_capacity_hours == {TS: 30.0}
+    assert ds.accounts[0].current_team == {TS: frozenset({"M2"})}
+    bad = write_rows(tmp_path / "bad.csv", [{"manager_id": "M1", "capacity_hours": 1, "roles": "chef"}])
+    with pytest.raises(Exception, match=r"role 'chef' is not in the policy's teams\.roles"):
+        load_dataset(accounts, bad, policy)
+
+
+def test_explain_names_each_slot_in_words() -> None:
+    from planner.explain import explain_account
+
+    ctx = context(
+        [
+            mgr("M1", name="Wang Fang", languages=frozenset({"ja"})),
+            mgr(
+                "M2",
+                name="Li Na",
+                roles=frozenset({TS}),
+                languages=frozenset({"ja"}),
+                industries=frozenset({"finance"}),
+            ),
+        ],
+        [acc("A1", industry="finance", language="ja")],
+        teams=teams(),
+    )
+    plan = Plan(assignment={"A1": "M1"}, team={"A1": {TS: ["M2"]}})
+    info = explain_account(ctx, plan, "A1")
+    # M2 works 2 h of 100 h: 2 % utilised.
+    assert [s["words"] for s in info["team"]] == [
+        "technical support: Li Na — speaks ja, serves finance, 2 % utilised"
+    ]
