@@ -37,6 +37,7 @@ _STOP_SECONDS = 0.5
 # CBC given less stops in its presolve and calls a feasible model infeasible (well within the
 # budget's overrun policy).
 _MIN_SECONDS = 0.1
+_TRUST_INFEASIBLE_SECONDS = 1.0  # CBC's "infeasible" with less time than this is no proof
 _GRACE_SECONDS = 30.0  # after an interrupt CBC is killed: it stops within a second or two
 
 
@@ -76,6 +77,7 @@ class CbcSolver:
                 "-threads", str(options.threads), "-randomSeed", str(options.seed + 1),
                 "-ratio", str(options.relative_gap), "-solve", "-solu", str(solution),
             ]  # fmt: skip
+            seconds_given = max(budget.remaining() - _STOP_SECONDS, _MIN_SECONDS)
             log_text = _run_cbc(args, budget)
             if options.log:
                 print(log_text)
@@ -89,6 +91,13 @@ class CbcSolver:
         head = lines[0] if lines else ""
         cut_short = bool(_STOPPED.search(log_text)) or head.startswith("Stopped")
         if "infeasible" in head.lower() and not cut_short:
+            if seconds_given < _TRUST_INFEASIBLE_SECONDS:
+                # Starved of time, CBC stops in its presolve and calls the model infeasible (a
+                # shortage model, where any unit may stay unserved, at a 2 s limit): not a proof.
+                return SolveResult(
+                    Status.TIMEOUT, self.name, None, None, None, runtime, statistics=stats,
+                    message="CBC had too little time to search (it reported infeasible within its presolve)",
+                )  # fmt: skip
             return SolveResult(Status.INFEASIBLE, self.name, None, None, None, runtime, statistics=stats)
         if not lines or "no integer solution" in head or "infeasible" in head.lower():
             return SolveResult(Status.TIMEOUT, self.name, None, None, None, runtime, statistics=stats)

@@ -26,7 +26,7 @@ from planner.problem import AssignmentProblem
 from planner.solvers.base import AssignmentSolver, SolveOptions, SolveResult, Status, cancelled_note
 from planner.solvers.construct import construct
 from planner.solvers.cpsat import satisfies
-from planner.solvers.decompose import components, limit_shortfalls, sole_agent_load
+from planner.solvers.decompose import cheapest_bound, components, limit_shortfalls, sole_agent_load
 from planner.solvers.lp_bound import lp_bound
 from planner.solvers.shortfall import ShortfallSolver
 from planner.solvers.value_first import value_first
@@ -148,8 +148,10 @@ def with_shortfall(
         service = "shortfall"
         if not result.status.has_solution and result.status != Status.INFEASIBLE and fallback is None:
             # The backend found no plan in its time (CBC on 54,000 options in 10 s): the value-
-            # first start is a valid plan, cheaper than none, and says what it is.
-            first = value_first(problem)
+            # first start is a valid plan, cheaper than none, and says what it is; its bound is
+            # each unit's cheapest option (every cost is >= 0 and every plan picks one per unit).
+            # A late plan beats none (the budget's overrun policy): its repairs get half a second at most.
+            first = value_first(problem, budget=budget.late())
             if satisfies(problem, *first):
                 result = replace(
                     result,
@@ -157,7 +159,7 @@ def with_shortfall(
                     unit_agent=first[0],
                     unit_level=first[1],
                     objective=float(problem.objective_of(*first)),
-                    bound=None,
+                    bound=min(cheapest_bound(problem), float(problem.objective_of(*first))),
                     message=f"{name} found no plan in time; this is the value-first start (planner.solvers.value_first)",
                 )
         if fallback is not None and (
