@@ -161,4 +161,44 @@ def fairness_report(
             "by_industry": [_opportunity(members, {"industry": name}) for name, members in industry.items()],
         },
         "hard_rule_violations": len(evaluation.violations),
+        # Account teams (planner.teams): workload per role; absent without teams.
+        **({"by_role": role_rows(evaluation)} if evaluation.team else {}),
     }
+
+
+def role_rows(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """Per role (the account manager's first), over the people who work in it in the plan: their
+    hours in the role (min, mean, max, spread) and their utilisation over all their roles."""
+    in_role: dict[str, dict[str, float]] = {}
+    for r in evaluation.team:
+        if r.manager_id is not None:
+            mine = in_role.setdefault(r.role, {})
+            mine[r.manager_id] = mine.get(r.manager_id, 0.0) + r.workload_hours
+    team_hours: dict[str, float] = {}
+    for hours in in_role.values():
+        for person, worked in hours.items():
+            team_hours[person] = team_hours.get(person, 0.0) + worked
+    managing = {
+        m.manager_id: m.hours - team_hours.get(m.manager_id, 0.0) for m in evaluation.managers if m.accounts
+    }
+    util = {m.manager_id: m.utilisation for m in evaluation.managers}
+    out = []
+    for role, hours in {"account_manager": managing, **in_role}.items():
+        if not hours:
+            continue
+        h = np.array(list(hours.values()))
+        u = np.array([util[p] for p in hours if util.get(p) is not None], dtype=float)
+        out.append(
+            {
+                "role": role,
+                "people": len(hours),
+                "hours": round(float(h.sum()), 2),
+                "hours_min": round(float(h.min()), 2),
+                "hours_mean": round(float(h.mean()), 2),
+                "hours_max": round(float(h.max()), 2),
+                "hours_spread": round(float(h.max() - h.min()), 2),
+                "utilisation_min": round(float(u.min()), 4) if u.size else None,
+                "utilisation_max": round(float(u.max()), 4) if u.size else None,
+            }
+        )
+    return out

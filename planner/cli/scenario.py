@@ -277,6 +277,20 @@ def _print_fairness(report: dict[str, object]) -> None:
             str(r["strategic_max"]), str(r["strategic_spread"]),
         )  # fmt: skip
     console.print(table)
+    roles = report.get("by_role") or []  # account teams (planner.teams)
+    assert isinstance(roles, list)
+    if roles:
+        table = Table(title="By role (hours in the role per person; utilisation over all their roles)")
+        for col in ("role", "people", "hours", "min", "mean", "max", "spread", "util min", "util max"):
+            table.add_column(col, justify="left" if col == "role" else "right")
+        for r in roles:
+            table.add_row(
+                r["role"], str(r["people"]), f"{r['hours']:.1f}", f"{r['hours_min']:.1f}", f"{r['hours_mean']:.1f}",
+                f"{r['hours_max']:.1f}", f"{r['hours_spread']:.1f}",
+                "–" if r["utilisation_min"] is None else f"{r['utilisation_min']:.0%}",
+                "–" if r["utilisation_max"] is None else f"{r['utilisation_max']:.0%}",
+            )  # fmt: skip
+        console.print(table)
 
 
 def _files(accounts: Path | None, managers: Path | None, policy: Path | None) -> DataFiles | None:

@@ -74,6 +74,10 @@ class Hire(_Strict):
     capacity_hours: float = Field(ge=0, le=744, allow_inf_nan=False)
     max_accounts: int | None = Field(default=None, ge=0, le=100_000)
     start_date: date | None = None
+    # Account teams (planner.models.teams): the roles the hire holds (empty: account manager) and
+    # any cap on one role's hours, e.g. a technical-support engineer.
+    roles: list[str] = Field(default_factory=list)
+    role_capacity_hours: dict[str, float] = Field(default_factory=dict)
 
 
 class AddHires(_Strict):

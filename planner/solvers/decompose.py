@@ -135,6 +135,9 @@ def restrict(
         unassigned_cost=None if problem.unassigned_cost is None else problem.unassigned_cost[units] * scale,
         hint=hint,
         pair_level=pick(problem.pair_level, keep),
+        # One-role-per-account rows (account teams) join options of one person: a row lies in
+        # one part whole, so the part keeps its rows as they are.
+        pair_exclusive=pick(problem.pair_exclusive, keep),
         hint_level=pick(problem.hint_level, units),
         unit_names=None,
         agent_names=None,
