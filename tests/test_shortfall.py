@@ -250,3 +250,16 @@ def test_a_backend_with_no_plan_in_time_answers_with_the_value_first_start(short
     assert (
         evaluate(ctx, compiled.to_plan(result.unit_agent, result.unit_level)).objective_cp == result.objective
     )
+
+
+def test_value_first_keeps_its_deadline_with_a_valid_plan(short_problem) -> None:
+    # With no time at all the start places nothing beyond the first look at the clock, and what it
+    # returns is still a plan every rule accepts (units not reached stay unserved).
+    from planner.budget import Budget
+
+    _, compiled = short_problem
+    problem = compiled.problem
+    hurried = value_first(problem, budget=Budget(0.0))
+    full = value_first(problem)
+    assert satisfies(problem, *hurried)
+    assert (hurried[0] >= 0).sum() < (full[0] >= 0).sum()
