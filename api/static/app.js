@@ -1,6 +1,7 @@
 // The dashboard: tabs over the JSON API. State is this one object; every render reads from it.
 import { api, getKey, setKey, runJob, saveFile } from "./api.js";
-import { hbars, stacked, scatter, utilisationClass, widthOf, PALETTE } from "./charts.js";
+import { hbars, stacked, utilisationClass, widthOf, PALETTE } from "./charts.js";
+import { drawMap } from "./map.js";
 import { $, h, fmt, pct, table, td, status, guard } from "./dom.js";
 import { renderCalendar, wireCalendar } from "./calendar.js";
 import { renderPlanTable, renderShortfall } from "./plantable.js";
@@ -173,23 +174,35 @@ async function renderPlan() {
   })), { width: widthOf($("#accounts-chart")) }), h("p", { class: "legend" }, Object.entries(TIER_COLOURS).map(([tier, c]) => [h("span", { class: "sw", bg: c }), tierWord(tier)])));
   const colour = new Map(version.data.managers.map((m, i) => [m.manager_id, PALETTE[i % PALETTE.length]]));
   const byId = new Map(version.data.accounts.map((a) => [a.account_id, a]));
-  // The accounts sit in a few city clusters; one region at a time spreads a cluster over the chart.
+  // Every account stays on the map; a region only moves the view to its accounts (remote ones too).
   const regions = [...new Set(version.data.accounts.map((a) => a.region))].sort();
   const regionSelect = $("#scatter-region");
   const keepRegion = regionSelect.value;
   regionSelect.replaceChildren(h("option", { value: "" }, t("plan.all_regions")), ...regions.map((r) => h("option", { value: r }, r)));
   regionSelect.value = regions.includes(keepRegion) ? keepRegion : "";
-  const inRegion = (a) => !regionSelect.value || a.region === regionSelect.value;
-  const points = rows.filter((r) => byId.has(r.account_id) && inRegion(byId.get(r.account_id))).map((r) => {
+  const located = (a) => a && a.lat != null && a.lon != null;
+  const accounts = rows.filter((r) => located(byId.get(r.account_id))).map((r) => {
     const a = byId.get(r.account_id);
-    return { id: r.account_id, x: a.lon, y: a.lat, colour: r.manager_id ? colour.get(r.manager_id) || "#000" : "#bbb",
-      r: r.tier === "strategic" ? 6 : r.tier === "key" ? 4.5 : 3.2, ring: !r.manager_id,
+    return { id: r.account_id, lon: a.lon, lat: a.lat, region: a.region, colour: r.manager_id ? colour.get(r.manager_id) || "#000" : "#bbb",
+      size: r.tier === "strategic" ? 13 : r.tier === "key" ? 9 : 6, ring: !r.manager_id,
       tip: `${r.account_id} ${a.name} · ${tierWord(r.tier)} · ${r.manager_id || t("plan.unassigned")}${r.moved ? t("plan.moved_mark") : ""}` };
   });
-  const mapWidth = widthOf($("#scatter"), 640);
-  $("#scatter").replaceChildren(scatter(points, (id) => guard(() => explainAccount(planId, id)), { width: mapWidth, height: Math.round(mapWidth * 0.72) }),
-    h("p", { class: "legend" }, [...colour].filter(([m]) => managers.some((x) => x.manager_id === m)).map(([m, c]) =>
-      [h("span", { class: "sw", bg: c }), m]), t("plan.dot_size")));
+  const shown = managers.map((m) => m.manager_id);
+  const homes = version.data.managers.filter((m) => shown.includes(m.manager_id) && m.home_lat != null && m.home_lon != null).map((m) => (
+    { id: m.manager_id, lon: m.home_lon, lat: m.home_lat, colour: colour.get(m.manager_id), tip: t("map.home", { who: `${m.manager_id} ${m.name}` }) }));
+  const cell = $("#scatter");
+  let mapNode = cell.querySelector("#map");
+  if (!mapNode) {
+    mapNode = h("div", { id: "map", "data-testid": "map", role: "img" });
+    cell.replaceChildren(mapNode, h("p", { class: "legend", id: "map-legend" }));
+  }
+  const width = widthOf(cell, 640);
+  await drawMap(mapNode, { accounts, managers: homes, focus: accounts.filter((a) => !regionSelect.value || a.region === regionSelect.value),
+    onPick: (id) => guard(() => explainAccount(planId, id)), height: Math.round(Math.min(Math.max(width * 0.8, 300), 560)) });
+  $("#map-legend").replaceChildren(...[...colour].filter(([m]) => shown.includes(m)).map(([m, c]) => [h("span", { class: "sw", bg: c }), m]).flat(),
+    t("map.legend"));
+  // The account explained last, again in the page's current words (a language switch draws the tab again).
+  if (state.explained && state.explained.planId === planId) await explainAccount(planId, state.explained.accountId);
 }
 
 async function adoptPlan(plan) {
@@ -201,6 +214,7 @@ async function adoptPlan(plan) {
 }
 
 async function explainAccount(planId, accountId) {
+  state.explained = { planId, accountId };
   const x = await api(`/plans/${planId}/accounts/${accountId}/explain`);
   const score = x.score || {};
   $("#explain").replaceChildren(
@@ -414,6 +428,7 @@ function wire() {
   $("#dataset").addEventListener("change", (e) => guard(() => selectDataset(e.target.value)));
   $("#account-search").addEventListener("input", () => state.version && renderAccounts());
   $("#plan-select").addEventListener("change", () => {
+    state.explained = null;
     $("#explain").replaceChildren(h("p", { class: "muted" }, t("explain.hint")));
     guard(renderPlan);
   });

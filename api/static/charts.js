@@ -1,4 +1,4 @@
-// Hand-written SVG charts: horizontal bars and a longitude/latitude scatter. No library.
+// Hand-written SVG charts: horizontal bars. No library (the map is ECharts: map.js).
 // Charts are drawn at their container's width so text keeps its size on a phone.
 import { t, num } from "./i18n.js";
 
@@ -73,32 +73,3 @@ export function stacked(rows, { width = 560 } = {}) {
 
 export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
   "#bcbd22", "#17becf", "#393b79", "#ad494a", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#31a354"];
-
-// points: [{id, x: lon, y: lat, colour, tip}]; onPick(id) on click. Equirectangular, corrected by cos(lat).
-export function scatter(points, onPick, { width = 640, height = 460 } = {}) {
-  const pad = 24;
-  const xs = points.map((p) => p.x), ys = points.map((p) => p.y);
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const midLat = ((y0 + y1) / 2) * Math.PI / 180;
-  const spanX = Math.max(1e-6, (x1 - x0) * Math.cos(midLat)), spanY = Math.max(1e-6, y1 - y0);
-  const k = Math.min((width - 2 * pad) / spanX, (height - 2 * pad) / spanY);
-  const px = (lon) => pad + (lon - x0) * Math.cos(midLat) * k;
-  const py = (lat) => height - pad - (lat - y0) * k;
-  const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": t("chart.location") });
-  svg.append(el("rect", { x: 0, y: 0, width, height, fill: "#fbfcfe", stroke: "#d0d5dd" }));
-  const deg = (v) => num(v, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-  svg.append(el("text", { x: pad, y: height - 6 }, t("chart.lonlat", { x0: deg(x0), x1: deg(x1), y0: deg(y0), y1: deg(y1) })));
-  // Big (strategic) dots first so the small ones on top stay clickable.
-  for (const p of [...points].sort((a, b) => (b.r || 4) - (a.r || 4))) {
-    const dot = el("circle", { cx: px(p.x).toFixed(1), cy: py(p.y).toFixed(1), r: p.r || 4, fill: p.colour,
-      "fill-opacity": 0.8, "data-account": p.id }, title(p.tip));
-    if (p.ring) dot.setAttribute("stroke", "#000");
-    dot.addEventListener("click", () => {
-      svg.querySelectorAll("circle.selected").forEach((c) => c.classList.remove("selected"));
-      dot.classList.add("selected");
-      onPick(p.id);
-    });
-    svg.append(dot);
-  }
-  return svg;
-}
