@@ -742,7 +742,16 @@ def test_read_only_key_sees_no_write_controls_in_browser(dashboard_server: Serve
             expect(page.locator("#status")).to_contain_text("300 accounts")
             expect(page.get_by_test_id("key-who")).to_have_text("reader · read only")
             expect(page.get_by_test_id("read-only-note")).to_be_visible()
-            for tab in ("overview", "plan", "scenario", "compare", "fairness", "staff", "calendar"):
+            for tab in (
+                "overview",
+                "plan",
+                "scenario",
+                "compare",
+                "fairness",
+                "staff",
+                "calendar",
+                "history",
+            ):
                 page.click(f"#tabs button[data-tab={tab}]")
                 if tab == "plan":
                     expect(page.get_by_test_id("plan-table").locator("tbody tr")).to_have_count(300)

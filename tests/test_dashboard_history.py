@@ -190,6 +190,7 @@ def test_server_texts_in_the_page_language(server: Server) -> None:
                       'the server stopped while this job was queued or running; submit it again',
                       "M010 (He Jie) leaves on 2026-05-01: inactive, holds no account",
                       "1 account in region 'north' need a manager who speaks ja; there is none (A0186)",
+                      'giving it to M010 (He Jie) would cost 28.69 points more (moves +28.90, balance -1.00)',
                       'something else entirely',
                     ].map(m.serverText);
                 }"""
@@ -199,6 +200,7 @@ def test_server_texts_in_the_page_language(server: Server) -> None:
                 "运行期间服务器已重启，请重新运行。",
                 "M010（He Jie）于 2026-05-01 离职：不再在岗，名下不再有客户",
                 "north 区域有 1 个客户需要会说 ja 的客户经理，但没有这样的人（A0186）",
+                "交给 M010 (He Jie) 会多 28.69 分（客户调整 +28.90、工作量不均 -1.00）",
                 "something else entirely",
             ]
             # An error answer on the status line: a plan the key cannot see.

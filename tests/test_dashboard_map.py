@@ -118,6 +118,8 @@ def test_accounts_and_homes_on_the_map_of_china(server: Server) -> None:
                 "o.series.find(s => s.id === 'cities').data.map(d => d.name)];",
             )
             assert names[0] == "name_zh" and "北京" in names[1]
+            # The account explained before the switch, again in Chinese.
+            expect(page.locator("#explain h4")).to_have_text("其他人选")
             for size in ((1280, 800), (390, 844)):
                 page.set_viewport_size({"width": size[0], "height": size[1]})
                 page.wait_for_timeout(700)

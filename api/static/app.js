@@ -7,7 +7,7 @@ import { renderCalendar, wireCalendar } from "./calendar.js";
 import { renderPlanTable, renderShortfall } from "./plantable.js";
 import { wireStaff, renderStaff, forgetStaff } from "./staff.js";
 import { wireHistory, renderHistory } from "./history.js";
-import { serverText, planName } from "./server_words.js";
+import { serverText, planName, ruleWord } from "./server_words.js";
 import { t, has, word, lang, setLang, loadMessages, applyPage, dateTime } from "./i18n.js";
 import { wireUpload, showChosen } from "./upload.js";
 
@@ -221,12 +221,12 @@ async function explainAccount(planId, accountId) {
     h("h3", {}, `${x.account_id} → ${x.manager_id || t("plan.unassigned")}`),
     h("p", {}, t("explain.tier", { tier: tierWord(x.tier), score: fmt(x.value_score), who: x.current_manager_id || t("word.nobody") })),
     h("p", {}, t("explain.score", { match: fmt(score.match), hours: fmt(score.workload_hours), travel: fmt(score.travel_hours) })),
-    x.why_not_runner_up ? h("p", { "data-testid": "why" }, h("b", {}, t("explain.why_not")), x.why_not_runner_up) : null,
+    x.why_not_runner_up ? h("p", { "data-testid": "why" }, h("b", {}, t("explain.why_not")), serverText(x.why_not_runner_up)) : null,
     h("h4", {}, t("explain.alternatives")),
     table([t("explain.col.manager"), t("explain.col.extra"), t("explain.col.break")], (x.alternatives || []).map((a) =>
-      h("tr", {}, td(a.manager_id), td(a.objective_change), td((a.would_break || []).join(", ") || t("word.nothing"))))),
+      h("tr", {}, td(a.manager_id), td(a.objective_change), td((a.would_break || []).map(ruleWord).join(t("word.list_sep")) || t("word.nothing"))))),
     h("p", { class: "muted" }, t("explain.ruled_out") +
-      Object.entries(x.ineligible_managers_by_rule || {}).map(([k, v]) => `${k} ${v}`).join(", ")));
+      Object.entries(x.ineligible_managers_by_rule || {}).map(([k, v]) => `${ruleWord(k)} ${v}`).join(t("word.list_sep"))));
 }
 
 // --- scenario -----------------------------------------------------------------------------------------

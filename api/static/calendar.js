@@ -4,6 +4,7 @@ import { api, apiFile, ApiError, sleep } from "./api.js";
 import { el, hbars, utilisationClass, widthOf, COLOURS } from "./charts.js";
 import { $, h, fmt, table, td, status, guard } from "./dom.js";
 import { t, has, word, day, date, dateTime, weekdayNames, num } from "./i18n.js";
+import { serverText } from "./server_words.js";
 
 // deps: {planOf(id), versionOf(datasetId, version)} from app.js; follow: the build being polled.
 const cal = { deps: null, follow: null, cancel: false, shown: null, prefilled: null, previous: {} };
@@ -146,7 +147,7 @@ function progressView(c) {
     h("p", {}, t("cal.latest", { id: c.id.slice(0, 8), who: c.created_by, when: dateTime(utc(c.created_at)) }),
       h("b", {}, word("job", c.status)),
       c.status === "running" ? t("cal.elapsed", { elapsed: num(elapsed, { maximumFractionDigits: 0 }), limit: fmt(limit) }) : "",
-      c.error ? ` · ${c.error}` : ""),
+      c.error ? ` · ${serverText(c.error)}` : ""),
     h("progress", bar));
 }
 

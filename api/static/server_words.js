@@ -24,6 +24,9 @@ const SHAPES = [
   [/^(data set|plan|job|calendar|event) '([^']*)' not found$/, "srv.not_found", ["what", "id"]],
   [/^data set '([^']*)' has no plan yet$/, "srv.no_plan_yet", ["id"]],
   [/^unknown manager_id '([^']*)'(?: \(.*\))?$/, "srv.unknown_manager", ["id"]],
+  [/^giving it to (.+) would cost ([\d.]+) points more \((.*)\)$/, "srv.would_cost", ["who", "cost", "parts"]],
+  [/^giving it to (.+) would break: (.*)$/, "srv.would_break", ["who", "rules"]],
+  [/^(.+) would be exactly as good \(a tie; the solver kept the current choice\)$/, "srv.tie", ["who"]],
   [/^(?:missing API key \(header X-API-Key\)|unknown API key)$/, "srv.bad_key", []],
   [/^API key '([^']*)' has scope 'read'; this needs 'write'$/, "srv.read_only", ["name"]],
 ];
@@ -43,6 +46,8 @@ export function serverText(text) {
     }
     if (key === "srv.leaves") params.date = params.date ? t("srv.on_date", { date: params.date }) : "";
     if (key === "srv.nobody") params.why = serverText(params.why);
+    if (key === "srv.would_cost") params.parts = params.parts.split(", ").map((part) => part.replace(/^(\w+)/, (name) => partWord(name))).join(t("word.list_sep"));
+    if (key === "srv.would_break") params.rules = params.rules.split(", ").map(ruleWord).join(t("word.list_sep"));
     return t(key, params);
   }
   return text;
@@ -60,3 +65,7 @@ export function planName(p) {
   if (p.event_id && m) return t("srv.after_event", { what: eventWord(m[1]) });
   return p.name || t(p.event_id ? "plan.event" : "plan.plan");
 }
+
+// A part of the plan's cost (moves, balance, travel...) and a rule, in words where the catalogue has them.
+export const partWord = (name) => (has(`part.${name}`) ? t(`part.${name}`) : name.replaceAll("_", " "));
+export const ruleWord = (name) => (has(`rule.${name}`) ? t(`rule.${name}`) : name.replaceAll("_", " "));
