@@ -18,6 +18,7 @@ from ortools.sat.python import cp_model
 from planner.problem import UTIL_SCALE, AssignmentProblem
 from planner.solvers.base import Progress, SolveOptions, SolveResult, Status, cancelled_note
 from planner.solvers.construct import construct_choice
+from planner.solvers.decompose import cheapest_bound
 
 log = logging.getLogger(__name__)
 
@@ -303,6 +304,13 @@ class CpSatSolver:
         entered = time.perf_counter()
         built = build_model(problem)
         build_seconds = time.perf_counter() - entered
+        if not options.deterministic and options.timer.remaining() < STOP_SECONDS_PER_PAIR * built.n_pairs:
+            # Building took the time (7 s at 800,000 pairs on a loaded machine): CP-SAT would spend
+            # seconds loading the model past the deadline (8.9 s measured) and find nothing new.
+            return SolveResult(
+                Status.TIMEOUT, self.name, None, None, None, time.perf_counter() - start,
+                message="no time left for CP-SAT after building its model",
+            )  # fmt: skip
         solver = cp_model.CpSolver()
         # However long construction and building took, CP-SAT gets a moment to take up its
         # start: a late phase, within the budget's overrun policy.
@@ -374,7 +382,8 @@ def _fall_back_to_hint(
     if not satisfies(problem, problem.hint, problem.hint_level):
         return result
     objective = float(problem.objective_of(problem.hint, problem.hint_level))
-    bound = None if result.bound is None else min(result.bound, objective)
+    # Without CP-SAT's own, each unit's cheapest option bounds every plan (costs are >= 0).
+    bound = min(cheapest_bound(problem) if result.bound is None else result.bound, objective)
     return replace(
         result,
         status=Status.FEASIBLE,
