@@ -245,6 +245,14 @@ def test_the_bundled_teams_example_plans(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert (out / "plan.csv").exists()
+    # The calendar reads the plan's account-manager rows (team rows carry a role) with its policy.
+    from planner.calendar.build import load_inputs
+
+    inputs = load_inputs(plan=out, start="2026-01-05", weeks=2)
+    assert set(inputs.assignment.manager_of.values()) <= {
+        m.manager_id for m in inputs.dataset.managers if m.holds("account_manager")
+    }
+    assert len(inputs.assignment.manager_of) == 40
     ds = load_dataset(TEAMS_DIR / "accounts.csv", TEAMS_DIR / "managers.csv", TEAMS_DIR / "policy.yaml")
     outcome = solve(Context.build(ds), "cpsat", options=OPTIONS)
     assert outcome.evaluation is not None and outcome.evaluation.violations == []
@@ -335,9 +343,15 @@ def test_summary_and_fairness_count_each_role() -> None:
     }  # fmt: skip
     by_role = {r["role"]: (r["people"], r["hours"]) for r in fairness_report(out.evaluation)["by_role"]}
     assert by_role == {"account_manager": (1, 1.0), TS: (1, 4.0)}
+    from planner.compare.kpis import KPI_ROWS, formatted, kpi_rows, plan_kpis
+
+    kpis = plan_kpis(out.evaluation)
+    rows = kpi_rows([kpis])
+    assert [formatted(kpis, key, fmt) for _, key, fmt in rows[len(KPI_ROWS) :]] == ["2", "0", "1", "4.0", "0"]
     plain = solve(context([mgr("M1")], [acc("A1")]), "cpsat")
     assert plain.evaluation is not None
     assert "team" not in summary(plain)["evaluation"] and "by_role" not in fairness_report(plain.evaluation)
+    assert kpi_rows([plan_kpis(plain.evaluation)]) == KPI_ROWS
 
 
 def test_a_part_of_the_problem_keeps_its_one_role_rows() -> None:
@@ -369,3 +383,39 @@ def test_two_slots_of_one_role_take_two_people(solver: str) -> None:
     )
     plan = check(ctx, solver)
     assert sorted(plan.team["A1"][TS]) == ["M2", "M3"]
+
+
+def test_the_policy_writes_teams_only_when_set_and_its_schema_has_them() -> None:
+    from planner.models import Policy
+
+    assert "teams" not in Policy().model_dump(mode="json")  # runs without teams write what they wrote
+    with_teams = Policy.model_validate({"teams": teams()})
+    assert Policy.model_validate(with_teams.model_dump(mode="json")) == with_teams
+    schema = Policy.model_json_schema()["properties"]["teams"]
+    assert "technical" not in str(schema) and "min_seniority" in str(schema)
+
+
+def test_a_person_leaving_one_role_keeps_the_others(tmp_path: Path) -> None:
+    # P04 (Chen Jie) is account manager and technical support in scenarios/teams: leaving the
+    # support role, they keep their accounts' manager seats, and no account has them as support.
+    import yaml
+
+    from planner.errors import InputError
+    from planner.scenario import load_and_resolve, solve_scenario
+
+    def scenario(change: dict[str, object]) -> Path:
+        spec = yaml.safe_load((TEAMS_DIR / "hire-support.yaml").read_text(encoding="utf-8"))
+        spec["data"] = {k: str(TEAMS_DIR / v) for k, v in spec["data"].items()}
+        spec["changes"] = [change]
+        path = tmp_path / "leave.yaml"
+        path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+        return path
+
+    resolved = load_and_resolve(scenario({"kind": "leave_role", "manager_id": "P04", "role": TS}))
+    assert resolved.dataset.manager_by_id["P04"].roles == frozenset({"account_manager"})
+    outcome = solve_scenario(resolved)
+    assert outcome.plan is not None and outcome.evaluation is not None and outcome.evaluation.violations == []
+    assert all("P04" not in roles.get(TS, []) for roles in outcome.plan.team.values())
+    assert "P04" in outcome.plan.assignment.values()
+    with pytest.raises(InputError, match="only role: use remove_manager"):
+        load_and_resolve(scenario({"kind": "leave_role", "manager_id": "P05", "role": TS}))

@@ -128,7 +128,8 @@ def load_inputs(
     files = plan_files(plan, accounts, managers, policy)
     pol, calendar = load_policies(files.policy)
     work = make_calendar(start, weeks, country, calendar.weekday_set)
-    base = load_dataset(files.accounts, files.managers, None)
+    # With the policy: its teams say which roles and role columns the files may have.
+    base = load_dataset(files.accounts, files.managers, files.policy)
     try:
         dataset = Dataset(managers=base.managers, accounts=base.accounts, policy=pol)
     except ValidationError as exc:

@@ -22,6 +22,7 @@ from planner.errors import InputError, InputProblem
 from planner.io.tables import Table, read_table
 from planner.models import Dataset, Tier
 from planner.models.calendar_policy import parse_clock, parse_weekdays
+from planner.models.teams import ACCOUNT_MANAGER
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ def read_plan(plan: Path, dataset: Dataset) -> Assignment:
         if not account:
             problems.append(InputProblem(table.name, number, "account_id", "required value is blank"))
             continue
+        if (row.get("role", "") or ACCOUNT_MANAGER) != ACCOUNT_MANAGER:
+            continue  # a team slot's row (planner.teams): the calendar plans the account managers' visits
         if account in seen:
             problems.append(
                 InputProblem(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from planner.evaluate import Evaluation
+from planner.teams.evaluate import team_summary
 
 # (label, dotted key into `plan_kpis`, format) in the order reports show them.
 KPI_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -67,6 +68,8 @@ def plan_kpis(evaluation: Evaluation, summary: dict[str, Any] | None = None) -> 
             "max": max(counts) if counts else None,
         },
         "unassigned": len(ev.unassigned),
+        # Account teams (planner.teams): per extra role; absent without teams.
+        **({"team": team_summary(ev.team)} if ev.team else {}),
         "hard_rule_violations": len(ev.violations),
         "solver": {
             "name": solver.get("name"),
@@ -76,6 +79,23 @@ def plan_kpis(evaluation: Evaluation, summary: dict[str, Any] | None = None) -> 
             "runtime_seconds": solver.get("runtime_seconds"),
         },
     }
+
+
+def kpi_rows(kpis: list[dict[str, Any]]) -> tuple[tuple[str, str, str], ...]:
+    """KPI_ROWS, then per team role any of the plans has (planner.teams): its slots and moves."""
+    roles = dict.fromkeys(role for k in kpis for role in k.get("team", {}))
+    extra = [
+        row
+        for role in roles
+        for row in (
+            (f"{role.replace('_', ' ')}: slots filled", f"team.{role}.filled", "{}"),
+            ("  slots unfilled", f"team.{role}.unfilled", "{}"),
+            ("  people", f"team.{role}.people", "{}"),
+            ("  hours / month", f"team.{role}.hours", "{:,.1f}"),
+            ("  moved (voluntary)", f"team.{role}.moved_voluntary", "{}"),
+        )
+    ]
+    return (*KPI_ROWS, *extra)
 
 
 def lookup(kpis: dict[str, Any], key: str) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.compare.kpis import KPI_ROWS, formatted
+from planner.compare.kpis import formatted, kpi_rows
 from planner.reports import charts
 from planner.reports.html import figure, note, page, section, table
 from planner.tiering_change import line_words
@@ -13,13 +13,14 @@ from planner.tiering_change import line_words
 def comparison_html(report: dict[str, Any]) -> str:
     plans = report["plans"]
     names = [p["name"] for p in plans]
+    rows = kpi_rows([p["kpis"] for p in plans])  # KPI_ROWS, and each team role's
     kpi_table = table(
         ("KPI", *names),
-        [(label, *(formatted(p["kpis"], key, fmt) for p in plans)) for label, key, fmt in KPI_ROWS],
+        [(label, *(formatted(p["kpis"], key, fmt) for p in plans)) for label, key, fmt in rows],
         table_id="kpis",
         row_classes=[
             "bad" if key == "hard_rule_violations" and any(p["kpis"][key] for p in plans) else ""
-            for _, key, _ in KPI_ROWS
+            for _, key, _ in rows
         ],
     )
     violations = [f"{p['name']}: {v}" for p in plans for v in p["violations"]]

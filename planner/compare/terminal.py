@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from planner.compare.kpis import KPI_ROWS, formatted, lookup
+from planner.compare.kpis import formatted, kpi_rows, lookup
 from planner.tiering_change import line_words
 
 MAX_MOVED_ROWS = 40  # a terminal is for a glance; --json and --html carry every row
@@ -20,7 +20,7 @@ def print_comparison(console: Console, report: dict[str, Any]) -> None:
     table.add_column("KPI")
     for p in plans:
         table.add_column(p["name"], justify="right")
-    for label, key, fmt in KPI_ROWS:
+    for label, key, fmt in kpi_rows([p["kpis"] for p in plans]):
         cells = [formatted(p["kpis"], key, fmt) for p in plans]
         style = None
         if key == "hard_rule_violations" and any(lookup(p["kpis"], key) for p in plans):

@@ -314,6 +314,9 @@ class RuleSetting:
     adapter: TypeAdapter[Any]
     default: Any
     doc: str
+    # False: left out of a written policy while it holds its default (a feature that is off
+    # leaves the files of every run without it as they were).
+    written_when_default: bool = True
 
 
 # Filled by the rule modules when planner.rules is loaded (planner/__init__.py loads it, so a
@@ -322,10 +325,12 @@ class RuleSetting:
 RULE_SETTINGS: dict[str, RuleSetting] = {}
 
 
-def register_setting(key: str, annotation: Any, default: Any, doc: str) -> None:
+def register_setting(
+    key: str, annotation: Any, default: Any, doc: str, *, written_when_default: bool = True
+) -> None:
     if key in RULE_SETTINGS or key in Policy.model_fields:
         raise ValueError(f"policy key {key!r} is defined twice")
-    RULE_SETTINGS[key] = RuleSetting(key, TypeAdapter(annotation), default, doc)
+    RULE_SETTINGS[key] = RuleSetting(key, TypeAdapter(annotation), default, doc, written_when_default)
 
 
 class Pair(_Frozen):
@@ -338,7 +343,22 @@ def _flat_schema(schema: dict[str, Any]) -> None:
     props = schema.setdefault("properties", {})
     props.pop("rule_settings", None)
     for key, spec in RULE_SETTINGS.items():
-        props[key] = {**spec.adapter.json_schema(), "default": spec.default, "description": spec.doc}
+        own = spec.adapter.json_schema()
+        # A setting of nested models (e.g. teams) brings its own $defs, which the policy's schema
+        # does not hold: they are written in place.
+        own = _inline(own, own.pop("$defs", {}))
+        props[key] = {**own, "default": spec.default, "description": spec.doc}
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            return {**_inline(defs[node["$ref"].rsplit("/", 1)[-1]], defs), **_inline(rest, defs)}
+        return {k: _inline(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
 
 
 class Policy(_Frozen):
@@ -401,7 +421,14 @@ class Policy(_Frozen):
     def _flat_settings(self, handler: Any) -> Any:
         data = handler(self)
         if isinstance(data, dict) and isinstance(data.get("rule_settings"), dict):
-            data = {**{k: v for k, v in data.items() if k != "rule_settings"}, **data["rule_settings"]}
+            settings = {
+                k: v
+                for k, v in data["rule_settings"].items()
+                if k not in RULE_SETTINGS
+                or RULE_SETTINGS[k].written_when_default
+                or self.rule_settings.get(k) != RULE_SETTINGS[k].default
+            }
+            data = {**{k: v for k, v in data.items() if k != "rule_settings"}, **settings}
         return data
 
     @model_validator(mode="before")

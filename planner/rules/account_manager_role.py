@@ -13,6 +13,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from planner.context import Context
+from planner.models.policy import register_setting
 from planner.models.teams import ACCOUNT_MANAGER, Teams
 from planner.rules.base import PairRule, register_pair
 
@@ -50,12 +51,14 @@ register_pair(
         "only a person with the account_manager role manages an account",
         lambda ctx, i: "have no one with the account_manager role who may serve them",
         _breach,
-    ),
-    (
-        KEY,
-        Teams | None,
-        None,
-        "account teams: the roles besides the account manager (teams.roles: hours and seniority) and how "
-        "many of each a tier's team needs (teams.tiers); null: one account manager per account",
-    ),
+    )
+)
+# Written into a policy only when set: the plan directories of runs without teams stay as they were.
+register_setting(
+    KEY,
+    Teams | None,
+    None,
+    "account teams: the roles besides the account manager (teams.roles: hours and seniority) and how "
+    "many of each a tier's team needs (teams.tiers); null: one account manager per account",
+    written_when_default=False,
 )

@@ -19,12 +19,14 @@ from pydantic import ValidationError
 from planner.context import Context
 from planner.errors import InputError, InputProblem
 from planner.models import Dataset, Manager, Pair, Policy
+from planner.models.teams import ACCOUNT_MANAGER
 from planner.rules import eligible
 from planner.scenario.spec import (
     AddHires,
     Change,
     ForbidPairs,
     FreezeTier,
+    LeaveRole,
     PinPairs,
     RemoveManager,
     SetCapacity,
@@ -109,6 +111,27 @@ def _remove_manager(state: _State, change: RemoveManager, where: str) -> str:
     return f"{m.manager_id} ({m.name or 'no name'}) leaves{when}: inactive, holds no account"
 
 
+def _leave_role(state: _State, change: LeaveRole, where: str) -> str:
+    if not state.known_manager(f"{where}.manager_id", change.manager_id):
+        return ""
+    if not state.in_force(change.effective_date):
+        return f"{change.manager_id} leaves {change.role} on {change.effective_date}, after {state.as_of}: not in force"
+    m = state.managers[change.manager_id]
+    held = m.roles or frozenset({ACCOUNT_MANAGER})
+    if change.role not in held:
+        state.problem(
+            f"{where}.role",
+            f"{m.manager_id} does not hold role {change.role!r} (holds {', '.join(sorted(held))})",
+        )
+        return ""
+    if held == {change.role}:
+        state.problem(f"{where}.role", f"{change.role} is {m.manager_id}'s only role: use remove_manager")
+        return ""
+    state.managers[m.manager_id] = m.model_copy(update={"roles": held - {change.role}})
+    when = f" on {change.effective_date}" if change.effective_date else ""
+    return f"{m.manager_id} ({m.name or 'no name'}) leaves the {change.role} role{when}; keeps {', '.join(sorted(held - {change.role}))}"
+
+
 def _add_hires(state: _State, change: AddHires, where: str) -> str:
     added = []
     for k, hire in enumerate(change.hires):
@@ -174,6 +197,7 @@ def _forbid(state: _State, change: ForbidPairs, where: str) -> str:
 
 _APPLY: dict[str, Callable[[_State, Any, str], str]] = {
     "remove_manager": _remove_manager,
+    "leave_role": _leave_role,
     "add_hires": _add_hires,
     "set_capacity": _set_capacity,
     "set_weights": _set_weights,

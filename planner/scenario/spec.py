@@ -80,6 +80,16 @@ class Hire(_Strict):
     role_capacity_hours: dict[str, float] = Field(default_factory=dict)
 
 
+class LeaveRole(_Strict):
+    """Account teams (planner.models.teams): a person gives up one role and keeps the others;
+    the slots they held in it must move (forced). Leaving every role is `remove_manager`."""
+
+    kind: Literal["leave_role"]
+    manager_id: str = Field(min_length=1)
+    role: str = Field(min_length=1)
+    effective_date: date | None = None
+
+
 class AddHires(_Strict):
     kind: Literal["add_hires"]
     hires: list[Hire] = Field(min_length=1)
@@ -143,7 +153,15 @@ class FreezeTier(_Strict):
 
 
 Change = Annotated[
-    RemoveManager | AddHires | SetCapacity | SetWeights | SetMaxMoves | PinPairs | ForbidPairs | FreezeTier,
+    RemoveManager
+    | LeaveRole
+    | AddHires
+    | SetCapacity
+    | SetWeights
+    | SetMaxMoves
+    | PinPairs
+    | ForbidPairs
+    | FreezeTier,
     Field(discriminator="kind"),
 ]
 

@@ -87,7 +87,9 @@ def team_part(ctx: Context, plan: Plan, agent: np.ndarray, manager_load: np.ndar
     travel = np.zeros(ctx.n_managers, dtype=np.int64)
     role_load = {role: np.zeros(ctx.n_managers, dtype=np.int64) for role in per_role}
     violations: list[Violation] = []
-    rows: list[TeamRow] = []
+    rows: list[TeamRow | None] = []  # filled in per role below, in the plan's order
+    unfilled_at: list[tuple[int, int, str, int, tuple[str, ...], str, str]] = []
+    filled_at: list[tuple[int, int, str, int, str, int, tuple[str, ...], str, str]] = []
     cost = unfilled = 0
     for account_id in plan.team:
         if account_id not in ctx.account_index:
@@ -132,64 +134,13 @@ def team_part(ctx: Context, plan: Plan, agent: np.ndarray, manager_load: np.ndar
                         )
                     )
                 if j < 0:
-                    price = int(unfilled_cp(ctx, role, np.array([i]))[0])
-                    if allow:
-                        unfilled += price
-                    else:
-                        violations.append(
-                            Violation(
-                                "team_slot_unfilled",
-                                account_id,
-                                None,
-                                f"account {account_id} needs a {role_label(role)} (slot {k + 1}); the plan has none",
-                            )
-                        )
-                    rows.append(
-                        TeamRow(
-                            account_id,
-                            role,
-                            k + 1,
-                            None,
-                            0.0,
-                            0.0,
-                            0.0,
-                            price / 100 if allow else 0.0,
-                            previous,
-                            False,
-                            acc.name,
-                            "",
-                            tier,
-                        )
-                    )
+                    unfilled_at.append((len(rows), i, role, k, previous, acc.name, tier))
+                    rows.append(None)
                     continue
                 assert person is not None
                 on_account[person] += 1
-                for name, allowed in failed_role_rules(ctx, role, np.array(i), np.array(j)):
-                    if not bool(allowed):
-                        violations.append(Violation(name, account_id, person, _breach(ctx, role, name, i, j)))
-                metrics = role_metrics(ctx, role, np.array([i]), np.array([j]))
-                load[j] += int(metrics.hours_ch[0])
-                role_load[role][j] += int(metrics.hours_ch[0])
-                travel[j] += int(metrics.travel_ch[0])
-                cost += int(metrics.cost_cp[0])
-                rows.append(
-                    TeamRow(
-                        account_id,
-                        role,
-                        k + 1,
-                        person,
-                        int(metrics.hours_ch[0]) / 100,
-                        int(metrics.travel_ch[0]) / 100,
-                        round(float(metrics.match[0]), 4),
-                        int(metrics.cost_cp[0]) / 100,
-                        previous,
-                        bool(previous) and person not in previous,
-                        acc.name,
-                        ctx.dataset.managers[j].name,
-                        tier,
-                        bool(current_holders(ctx, role)[1][i]),
-                    )
-                )
+                filled_at.append((len(rows), i, role, k, person, j, previous, acc.name, tier))
+                rows.append(None)
         for person, times in on_account.items():
             if times > 1:
                 violations.append(
@@ -200,6 +151,63 @@ def team_part(ctx: Context, plan: Plan, agent: np.ndarray, manager_load: np.ndar
                         f"{person} holds {times} places in the team of account {account_id}; one person, one role",
                     )
                 )
+    # Each role's slots priced and checked at once: one call per rule, not one per slot.
+    for role in per_role:
+        empty = [e for e in unfilled_at if e[2] == role]
+        prices = unfilled_cp(ctx, role, np.array([e[1] for e in empty], dtype=np.int64))
+        for (at, i, _, k, previous, name, tier), price in zip(empty, prices.tolist(), strict=True):
+            account_id = ctx.account_ids[i]
+            if allow:
+                unfilled += price
+            else:
+                violations.append(
+                    Violation(
+                        "team_slot_unfilled",
+                        account_id,
+                        None,
+                        f"account {account_id} needs a {role_label(role)} (slot {k + 1}); the plan has none",
+                    )
+                )
+            cost_points = price / 100 if allow else 0.0
+            rows[at] = TeamRow(
+                account_id, role, k + 1, None, 0.0, 0.0, 0.0, cost_points, previous, False, name, "", tier
+            )
+        held = [e for e in filled_at if e[2] == role]
+        if not held:
+            continue
+        a = np.array([e[1] for e in held], dtype=np.int64)
+        m = np.array([e[5] for e in held], dtype=np.int64)
+        for rule, allowed in failed_role_rules(ctx, role, a, m):
+            for n in np.nonzero(~np.broadcast_to(allowed, a.shape))[0].tolist():
+                i, j = int(a[n]), int(m[n])
+                violations.append(
+                    Violation(rule, ctx.account_ids[i], ctx.manager_ids[j], _breach(ctx, role, rule, i, j))
+                )
+        metrics = role_metrics(ctx, role, a, m)
+        np.add.at(load, m, metrics.hours_ch)
+        np.add.at(role_load[role], m, metrics.hours_ch)
+        np.add.at(travel, m, metrics.travel_ch)
+        cost += int(metrics.cost_cp.sum())
+        may_stay = current_holders(ctx, role)[1]
+        hours, trips, match = metrics.hours_ch.tolist(), metrics.travel_ch.tolist(), metrics.match.tolist()
+        costs = metrics.cost_cp.tolist()
+        for n, (at, i, _, k, person, j, previous, name, tier) in enumerate(held):
+            rows[at] = TeamRow(
+                ctx.account_ids[i],
+                role,
+                k + 1,
+                person,
+                hours[n] / 100,
+                trips[n] / 100,
+                round(float(match[n]), 4),
+                costs[n] / 100,
+                previous,
+                bool(previous) and person not in previous,
+                name,
+                ctx.dataset.managers[j].name,
+                tier,
+                bool(may_stay[i]),
+            )
     violations += _groups(ctx, plan)
     for role in capped_roles(ctx):
         cap = role_capacity(ctx, role)
@@ -215,7 +223,9 @@ def team_part(ctx: Context, plan: Plan, agent: np.ndarray, manager_load: np.ndar
                     f"capacity_hours_{role} is {cap[j] / 100:.2f} h",
                 )
             )
-    return TeamPart(load, travel, cost + unfilled, unfilled, violations, rows)
+    done = [r for r in rows if r is not None]
+    assert len(done) == len(rows)
+    return TeamPart(load, travel, cost + unfilled, unfilled, violations, done)
 
 
 def _groups(ctx: Context, plan: Plan) -> list[Violation]:
