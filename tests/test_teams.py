@@ -253,6 +253,9 @@ def test_the_bundled_teams_example_plans(tmp_path: Path) -> None:
         m.manager_id for m in inputs.dataset.managers if m.holds("account_manager")
     }
     assert len(inputs.assignment.manager_of) == 40
+    # `planner check` reads the team rows back: the plan it wrote keeps every rule.
+    checked = CliRunner().invoke(app, ["check", "--plan", str(out)])
+    assert checked.exit_code == 0 and "No hard-rule violations" in checked.output, checked.output
     ds = load_dataset(TEAMS_DIR / "accounts.csv", TEAMS_DIR / "managers.csv", TEAMS_DIR / "policy.yaml")
     outcome = solve(Context.build(ds), "cpsat", options=OPTIONS)
     assert outcome.evaluation is not None and outcome.evaluation.violations == []

@@ -105,7 +105,7 @@ class DecomposedSolver:
         result = self._exact.solve(problem, options.within(budget.child(budget.remaining() * share)))
         stats = {**result.statistics, "path": "cpsat"}
         bound = result.bound
-        if whole_mip and not budget.expired():
+        if whole_mip and result.status != Status.OPTIMAL and not budget.expired():
             # HiGHS on the whole MIP from CP-SAT's plan: on the options model it closes what
             # CP-SAT leaves open (measured in benchmarks/teams.py).
             start = (result.unit_agent, result.unit_level) if result.unit_agent is not None else None

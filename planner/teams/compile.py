@@ -104,7 +104,7 @@ def add_teams(ctx: Context, problem: AssignmentProblem, allow: bool) -> tuple[As
     shared_keys = keys[count > 1]
     exclusive = np.where(np.isin(key, shared_keys), key, -1).astype(np.int64)
 
-    names, uses, uppers = list(problem.limit_names), [problem.uses], [problem.uppers]
+    names, uppers = list(problem.limit_names), [problem.uppers]
     uses = [np.hstack([problem.uses, np.zeros((len(names), n_new), dtype=np.int64)])]
     for role in capped_roles(ctx):
         cap = role_capacity(ctx, role)
