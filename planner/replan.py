@@ -132,7 +132,13 @@ def replan(
             start, level = _repair(cover, start, level, work, work_limit)
         clock.lap("cpsat")
     offered: list[str] = []
-    if offer_to in ctx.manager_index and ctx.dataset.policy.setting(join_offer.KEY):
+    # Account teams' slots are units of their own (planner.teams): the offer is made for plain
+    # account-manager plans only, where a unit is a parent group.
+    if (
+        offer_to in ctx.manager_index
+        and ctx.dataset.policy.setting(join_offer.KEY)
+        and problem.n_units == len(ctx.groups)
+    ):
         # `offer_to` has just joined: a first book from the busiest colleagues (planner.join_offer).
         pairs = problem.pair_index(start, level)
         used = int(problem.pair_moves[pairs[pairs >= 0]].sum()) if problem.pair_moves is not None else 0
