@@ -71,7 +71,8 @@ def test_accounts_and_homes_on_the_map_of_china(server: Server) -> None:
 
             # A region moves the view to its accounts; the others stay on the map, off the view.
             page.select_option("#scatter-region", "south")
-            page.wait_for_timeout(300)
+            south = sum(1 for r in region.values() if r == "south")
+            expect(page.locator("#map")).to_have_attribute("data-focus", str(south))
             inside = _chart(
                 page,
                 """const w = c.getWidth(), h = c.getHeight();
@@ -109,6 +110,7 @@ def test_accounts_and_homes_on_the_map_of_china(server: Server) -> None:
             page.set_viewport_size({"width": 1280, "height": 800})
 
             page.select_option("#scatter-region", "")
+            expect(page.locator("#map")).to_have_attribute("data-focus", str(len(region)))
             page.select_option("#lang", "zh-CN")
             expect(page.locator("#map-legend")).to_contain_text("客户经理常驻地")
             page.wait_for_timeout(500)

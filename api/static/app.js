@@ -137,10 +137,13 @@ function renderAccounts() {
 
 // --- plan ---------------------------------------------------------------------------------------------
 async function renderPlan() {
+  // Renders overlap (the tab opened, then another plan picked at once): only the latest one draws.
+  const render = (state.planRender = (state.planRender || 0) + 1);
   const planId = $("#plan-select").value;
   if (!planId) { $("#plan-summary").replaceChildren(h("p", { class: "muted" }, t("plan.none"))); return; }
   const plan = state.plans.find((p) => p.id === planId) || await api(`/plans/${planId}`);
   const [rows, version] = await Promise.all([api(`/plans/${planId}/assignments`), versionOf(plan.dataset_id, plan.dataset_version)]);
+  if (render !== state.planRender) return;
   const ev = plan.summary.evaluation || {};
   const managers = (ev.managers || []).filter((m) => m.active || m.accounts > 0);
   const s = plan.summary.solver || {};
@@ -197,11 +200,13 @@ async function renderPlan() {
     cell.replaceChildren(mapNode, h("p", { class: "legend", id: "map-legend" }));
   }
   const width = widthOf(cell, 640);
+  if (render !== state.planRender) return;
   await drawMap(mapNode, { accounts, managers: homes, focus: accounts.filter((a) => !regionSelect.value || a.region === regionSelect.value),
     onPick: (id) => guard(() => explainAccount(planId, id)), height: Math.round(Math.min(Math.max(width * 0.8, 300), 560)) });
   $("#map-legend").replaceChildren(...[...colour].filter(([m]) => shown.includes(m)).map(([m, c]) => [h("span", { class: "sw", bg: c }), m]).flat(),
     t("map.legend"));
   // The account explained last, again in the page's current words (a language switch draws the tab again).
+  if (render !== state.planRender) return;
   if (state.explained && state.explained.planId === planId) await explainAccount(planId, state.explained.accountId);
 }
 

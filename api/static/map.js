@@ -34,6 +34,8 @@ function extent(points, minSpan = 2.5) {
 // focus: the points the view fits (e.g. one region's). onPick(accountId) on a click.
 export async function drawMap(node, { accounts, managers, focus, onPick, height }) {
   await loadMap();
+  // A hidden tab has no width to draw at; the tab draws its map when it is shown.
+  if (!node.isConnected || node.closest("[hidden]")) return null;
   node.style.height = `${height}px`; // through the CSSOM: the page's CSP forbids style attributes
   const chart = getInstanceByDom(node) || init(node, null, { renderer: "canvas" });
   chart.resize();
@@ -71,6 +73,7 @@ export async function drawMap(node, { accounts, managers, focus, onPick, height 
   chart.off("click");
   chart.on("click", (p) => { if (p.seriesId === "accounts") onPick(p.data.name); });
   node.dataset.accounts = String(accounts.length);
+  node.dataset.focus = String(focus.length); // how many accounts the view was fitted to
   node.setAttribute("aria-label", t("map.aria", { n: accounts.length }));
   return chart;
 }
