@@ -42,13 +42,13 @@ def _stored(c: TestClient, dataset_id: str) -> dict[str, Any]:
 
 def _left(manager_id: str, key: str, **more: Any) -> dict[str, Any]:
     return {"type": "manager_left", "idempotency_key": key, "manager_id": manager_id, "max_moves": 20,
-            "time_limit_seconds": 2, **more}  # fmt: skip
+            "time_limit_seconds": 1, **more}  # fmt: skip
 
 
 def test_a_dry_run_stores_nothing_and_the_event_stores_its_answer(database_url: str) -> None:  # noqa: F811
     with TestClient(create_app(settings_for(database_url))) as c:
         dataset_id = upload_demo(c)
-        body = {"dataset_id": dataset_id, "solver": {"time_limit_seconds": 3}}
+        body = {"dataset_id": dataset_id, "solver": {"time_limit_seconds": 2}}
         job = wait_for_job(c, c.post("/api/v1/jobs", headers=WRITE, json=body).json()["id"])
         assert job["status"] == "succeeded", job
         events = f"/api/v1/datasets/{dataset_id}/events"

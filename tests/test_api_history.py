@@ -14,7 +14,7 @@ from api.app import create_app
 
 
 def _solve(c: TestClient, dataset_id: str, name: str, adopt: bool = False) -> str:
-    body = {"dataset_id": dataset_id, "name": name, "adopt": adopt, "solver": {"time_limit_seconds": 3}}
+    body = {"dataset_id": dataset_id, "name": name, "adopt": adopt, "solver": {"time_limit_seconds": 2}}
     job = wait_for_job(c, c.post("/api/v1/jobs", headers=WRITE, json=body).json()["id"])
     assert job["status"] == "succeeded", job
     return job["plan_id"]
@@ -39,7 +39,7 @@ def test_adoptions_record_each_change_of_the_plan_in_force(database_url: str) ->
             "type": "manager_left",
             "idempotency_key": "left-1",
             "manager_id": "M010",
-            "time_limit_seconds": 2,
+            "time_limit_seconds": 1,
         }
         after = c.post(f"/api/v1/datasets/{dataset_id}/events", headers=WRITE, json=event).json()
 
