@@ -1,12 +1,14 @@
 // The Plan tab's map: accounts and manager homes on China's provinces, drawn by Apache ECharts from
 // files this server ships (echarts.min.js, china-provinces.json: no tiles, no CDN). Colour = manager,
 // size = tier, a dark ring = no manager, a triangle = a manager's home; a click on an account explains it.
-import { init, registerMap, getInstanceByDom } from "./echarts.min.js";
 import { t, lang } from "./i18n.js";
 
 const MAP = "china-provinces";
+// ECharts (540 KB) and the outline load when a map is first drawn, not with the page: the page's
+// controls are wired before either arrives.
 let loaded = null;
-const loadMap = () => (loaded ||= fetch("/static/china-provinces.json").then((r) => r.json()).then((geo) => registerMap(MAP, geo)));
+const loadMap = () => (loaded ||= Promise.all([import("./echarts.min.js"), fetch("/static/china-provinces.json").then((r) => r.json())])
+  .then(([echarts, geo]) => { echarts.registerMap(MAP, geo); return echarts; }));
 
 // A few large cities, for finding one's way (coordinates: the city centres).
 const CITIES = [
@@ -33,7 +35,7 @@ function extent(points, minSpan = 2.5) {
 // accounts: [{id, lon, lat, colour, size, ring, tip}]; managers: [{id, lon, lat, colour, tip}];
 // focus: the points the view fits (e.g. one region's). onPick(accountId) on a click.
 export async function drawMap(node, { accounts, managers, focus, onPick, height }) {
-  await loadMap();
+  const { init, getInstanceByDom } = await loadMap();
   // A hidden tab has no width to draw at; the tab draws its map when it is shown.
   if (!node.isConnected || node.closest("[hidden]")) return null;
   node.style.height = `${height}px`; // through the CSSOM: the page's CSP forbids style attributes
