@@ -43,12 +43,8 @@ def offer_to_hire(
     levels = np.zeros(problem.n_units, dtype=np.int64) if unit_level is None else unit_level
     pair_of = problem.pair_index(agent, levels)
     use = problem.resource_use()
-    room = problem.resource_room().copy()
     held = pair_of >= 0
-    for k in range(room.shape[0]):
-        room[k] -= np.bincount(
-            problem.pair_agent[pair_of[held]], weights=use[k, pair_of[held]], minlength=problem.n_agents
-        ).astype(np.int64)
+    room = problem.room_left(pair_of[held])
     capacity = np.maximum(problem.capacity.astype(float), 1.0)
     load = problem.capacity - room[0]
 

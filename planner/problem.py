@@ -116,6 +116,16 @@ class AssignmentProblem:
             np.int64
         )
 
+    def room_left(self, pairs: np.ndarray) -> np.ndarray:
+        """(1 + R, M) int64: `resource_room` less what the chosen pairs use, per agent."""
+        room = self.resource_room()
+        use = self.resource_use()
+        for k in range(room.shape[0]):
+            room[k] -= np.bincount(
+                self.pair_agent[pairs], weights=use[k, pairs], minlength=self.n_agents
+            ).astype(np.int64)
+        return room
+
     def limit_load(self, pairs: np.ndarray) -> np.ndarray:
         """(R, M) int64: what the chosen pairs use of each limit, per agent."""
         out = np.zeros(self.uppers.shape, dtype=np.int64)

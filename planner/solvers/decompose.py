@@ -88,15 +88,21 @@ def place_part(plan: np.ndarray, units: np.ndarray, agents: np.ndarray, part_pla
     plan[units] = np.where(part_plan >= 0, agents[np.maximum(part_plan, 0)], -1)
 
 
-def cheapest_bound(problem: AssignmentProblem) -> float:
-    """Sum over units of their cheapest option (staying unserved included, where allowed): a
-    lower bound of any plan's pair and unserved costs. Units with no option add nothing."""
+def cheapest_options(problem: AssignmentProblem) -> np.ndarray:
+    """Per unit, its cheapest option (staying unserved included, where allowed); 0 for a unit
+    with none."""
     none = np.iinfo(np.int64).max
     cheapest = np.full(problem.n_units, none, dtype=np.int64)
     np.minimum.at(cheapest, problem.pair_unit, problem.pair_cost)
     if problem.unassigned_cost is not None:
         cheapest = np.minimum(cheapest, problem.unassigned_cost)
-    return float(cheapest[cheapest < none].sum())
+    return np.where(cheapest < none, cheapest, 0)
+
+
+def cheapest_bound(problem: AssignmentProblem) -> float:
+    """Sum over units of their cheapest option: a lower bound of any plan's pair and unserved
+    costs. Units with no option add nothing."""
+    return float(cheapest_options(problem).sum())
 
 
 def restrict(

@@ -75,6 +75,8 @@ class KnapsackSweep:
         self.pairs_of_agent = [order[bounds[m] : bounds[m + 1]] for m in range(problem.n_agents)]
         self.limited = [np.nonzero(problem.uppers[:, m] >= 0)[0] for m in range(problem.n_agents)]
         self.pairs_of_unit = problem.pairs_of_unit()
+        # Hours then each limit, per pair: stacked once, not per agent visited (a (1 + R, P) copy).
+        self.use = problem.resource_use()
 
     @staticmethod
     def applies(problem: AssignmentProblem) -> bool:
@@ -148,7 +150,7 @@ class KnapsackSweep:
         taken = p.pair_unit[opts[pick]]
         chosen[taken] = opts[pick]
         room = self._room(chosen)
-        use = p.resource_use()
+        use = self.use
         for u in np.setdiff1d(mine, taken).tolist():
             q = elsewhere[u]
             if q >= 0 and (use[:, q] <= room[:, p.pair_agent[q]]).all():
@@ -161,15 +163,7 @@ class KnapsackSweep:
 
     def _room(self, chosen: np.ndarray) -> np.ndarray:
         """(1 + R, M): each agent's hours and limit room left under the plan `chosen`."""
-        p = self.problem
-        on = chosen[chosen >= 0]
-        room = p.resource_room().copy()
-        use = p.resource_use()
-        for k in range(room.shape[0]):
-            room[k] -= np.bincount(p.pair_agent[on], weights=use[k, on], minlength=p.n_agents).astype(
-                np.int64
-            )
-        return room
+        return self.problem.room_left(chosen[chosen >= 0])
 
     def _elsewhere(self, u: int, m: int, room: np.ndarray) -> int:
         """u's cheapest option at another agent that fits the room now and costs less than
@@ -180,7 +174,7 @@ class KnapsackSweep:
         pairs = pairs[p.pair_agent[pairs] != m]
         if pairs.size == 0:
             return -1
-        use = p.resource_use()[:, pairs]
+        use = self.use[:, pairs]
         fits = (use <= room[:, p.pair_agent[pairs]]).all(axis=0) & (p.pair_cost[pairs] < p.unassigned_cost[u])
         if not fits.any():
             return -1

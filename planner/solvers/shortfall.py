@@ -40,7 +40,7 @@ from planner.budget import Budget
 from planner.problem import AssignmentProblem
 from planner.solvers.base import SolveOptions, SolveResult, Status, cancelled_note
 from planner.solvers.cpsat import satisfies
-from planner.solvers.decompose import cheapest_bound, components, place_part, restrict
+from planner.solvers.decompose import cheapest_bound, cheapest_options, components, place_part, restrict
 from planner.solvers.knapsack_sweep import polish
 from planner.solvers.lp_bound import BackgroundBound, integer_bound, lp_bound
 from planner.solvers.rins import Choice, improve, solve_mip
@@ -161,7 +161,7 @@ class ShortfallSolver:
         # the parts' bounds fell 7 % short of the objective at 1,000 x 30 (4 such accounts).
         bound_sum = _unservable_cost(problem)
         pairs_left = problem.n_pairs  # every pair lies in exactly one part
-        cheapest = _cheapest_option(problem)
+        cheapest = cheapest_options(problem)
         for units, agents in sorted(parts, key=lambda p: p[0].size):
             if work.expired() and start is not None:
                 # No time left for this part: it keeps the whole start's plan (value first;
@@ -220,17 +220,6 @@ class ShortfallSolver:
                 seconds,
             )
         return (plan, level if problem.pair_level is not None else None), bound_sum
-
-
-def _cheapest_option(problem: AssignmentProblem) -> np.ndarray:
-    """Per unit, its cheapest option (unserved included, where allowed); 0 for a unit with
-    none (`cheapest_bound` unit by unit)."""
-    none = np.iinfo(np.int64).max
-    cheapest = np.full(problem.n_units, none, dtype=np.int64)
-    np.minimum.at(cheapest, problem.pair_unit, problem.pair_cost)
-    if problem.unassigned_cost is not None:
-        cheapest = np.minimum(cheapest, problem.unassigned_cost)
-    return np.where(cheapest < none, cheapest, 0)
 
 
 def _unservable_cost(problem: AssignmentProblem) -> float:
