@@ -142,18 +142,22 @@ def unserved_cp(ctx: Context, a: np.ndarray) -> np.ndarray:
     return np.rint(lost_points_per_hour(ctx, a) * service_h * 100).astype(np.int64)
 
 
-def match_score(ctx: Context, a: np.ndarray, m: np.ndarray) -> np.ndarray:
+def match_score(
+    ctx: Context, a: np.ndarray, m: np.ndarray, ideal_rank: np.ndarray | int | None = None
+) -> np.ndarray:
+    """Skill match in [0, 1]; `ideal_rank` the seniority rank the post wants (default: the
+    account's tier's ideal; an account team's role brings its own)."""
     weights = ctx.dataset.policy.match
     acc_ind, knows = ctx.industry_match
     industry = np.where(acc_ind[a] >= 0, knows[m, acc_ind[a]], False).astype(float)
-    fit = 1.0 - np.abs(ctx.seniority_rank[m] - ctx.ideal_seniority_by_tier[ctx.tier[a]]) / 2.0
+    ideal = ctx.ideal_seniority_by_tier[ctx.tier[a]] if ideal_rank is None else ideal_rank
+    fit = 1.0 - np.abs(ctx.seniority_rank[m] - ideal) / 2.0
     return (weights.industry * industry + weights.seniority * fit) / (weights.industry + weights.seniority)
 
 
 def pair_metrics(ctx: Context, a: np.ndarray, m: np.ndarray, level: np.ndarray | None = None) -> PairMetrics:
     """Metrics of serving a by m at `level` (None: full service; a level past the tier's last
     counts as its last)."""
-    w = ctx.dataset.policy.weights
     tier = ctx.tier[a]
     full = full_visits(ctx)[a]
     if level is None:
@@ -167,11 +171,40 @@ def pair_metrics(ctx: Context, a: np.ndarray, m: np.ndarray, level: np.ndarray |
         + travel_h
         + ctx.tier_param("admin_hours_per_month")[tier]
     )
-    match = match_score(ctx, a, m)
-    value = ctx.value[a]
     moved = current_may_stay(ctx)[a] & (ctx.current[a] != m)
+    reduced_cp = np.rint(
+        lost_points_per_hour(ctx, a) * (full - visits) * ctx.tier_param("hours_per_visit")[tier] * 100
+    ).astype(np.int64)
+    return priced(
+        ctx,
+        a,
+        m,
+        hours,
+        travel_h,
+        match_score(ctx, a, m),
+        moved,
+        ctx.tier_param("move_weight")[tier],
+        reduced_cp,
+    )
+
+
+def priced(
+    ctx: Context,
+    a: np.ndarray,
+    m: np.ndarray,
+    hours: np.ndarray,
+    travel_h: np.ndarray,
+    match: np.ndarray,
+    moved: np.ndarray,
+    move_weight: np.ndarray | float,
+    reduced_cp: np.ndarray,
+) -> PairMetrics:
+    """The pair costs of the module docstring, in centi-points, from a pair's hours, travel,
+    match and whether it moves the account: one formula for account managers and team roles."""
+    w = ctx.dataset.policy.weights
+    value = ctx.value[a]
     match_factor, move_factor = ctx.health_factors
-    move_points = w.move * ctx.tier_param("move_weight")[tier] * (10.0 + value) * move_factor[a]
+    move_points = w.move * move_weight * (10.0 + value) * move_factor[a]
     return PairMetrics(
         hours_ch=np.rint(hours * 100).astype(np.int64),
         travel_ch=np.rint(travel_h * 100).astype(np.int64),
@@ -183,9 +216,7 @@ def pair_metrics(ctx: Context, a: np.ndarray, m: np.ndarray, level: np.ndarray |
         performance_cp=np.rint(
             w.performance * value * (1.0 - np.nan_to_num(ctx.performance[m], nan=100.0) / 100.0) * 100
         ).astype(np.int64),
-        reduced_cp=np.rint(
-            lost_points_per_hour(ctx, a) * (full - visits) * ctx.tier_param("hours_per_visit")[tier] * 100
-        ).astype(np.int64),
+        reduced_cp=reduced_cp,
     )
 
 

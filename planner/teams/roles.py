@@ -23,7 +23,7 @@ import numpy as np
 from planner.context import Context
 from planner.models import TIER_ORDER
 from planner.models.teams import ACCOUNT_MANAGER, RoleRule, Teams
-from planner.objective import PairMetrics, lost_points_per_hour
+from planner.objective import PairMetrics, lost_points_per_hour, match_score, priced
 from planner.rules import PAIR_RULES
 from planner.rules.account_manager_role import KEY, holds_role
 from planner.travel import one_way_hours
@@ -113,34 +113,14 @@ def current_holders(ctx: Context, role: str) -> tuple[np.ndarray, np.ndarray]:
 
 def role_metrics(ctx: Context, role: str, a: np.ndarray, m: np.ndarray) -> PairMetrics:
     rule = role_rule(ctx, role)
-    w = ctx.dataset.policy.weights
-    match_w = ctx.dataset.policy.match
     visits = rule.visits_per_month
     travel_h = visits * 2 * one_way_hours(ctx, a, m)
     hours = visits * rule.hours_per_visit + travel_h + rule.admin_hours_per_month
-    acc_ind, knows = ctx.industry_match
-    industry = np.where(acc_ind[a] >= 0, knows[m, acc_ind[a]], False).astype(float)
-    fit = 1.0 - np.abs(ctx.seniority_rank[m] - rule.ideal_seniority.rank) / 2.0
-    match = (match_w.industry * industry + match_w.seniority * fit) / (match_w.industry + match_w.seniority)
-    value = ctx.value[a]
+    match = match_score(ctx, a, m, rule.ideal_seniority.rank)
     held, may_stay = current_holders(ctx, role)
     moved = may_stay[a] & ~held[a, m]
-    match_factor, move_factor = ctx.health_factors
-    move_points = w.move * rule.move_weight * (10.0 + value) * move_factor[a]
-    zero = np.zeros(np.shape(moved), dtype=np.int64)
-    return PairMetrics(
-        hours_ch=np.rint(hours * 100).astype(np.int64),
-        travel_ch=np.rint(travel_h * 100).astype(np.int64),
-        match=match,
-        value_cp=np.rint(w.value_match * value * (1.0 - match) * match_factor[a] * 100).astype(np.int64),
-        travel_cp=np.rint(w.travel_hour * travel_h * 100).astype(np.int64),
-        move_cp=np.where(moved, np.rint(move_points * 100), 0).astype(np.int64),
-        moved=np.asarray(moved, dtype=bool),
-        reduced_cp=zero,
-        performance_cp=np.rint(
-            w.performance * value * (1.0 - np.nan_to_num(ctx.performance[m], nan=100.0) / 100.0) * 100
-        ).astype(np.int64),
-    )
+    no_reduction = np.zeros(np.shape(moved), dtype=np.int64)  # a team slot has no reduced level
+    return priced(ctx, a, m, hours, travel_h, match, moved, rule.move_weight, no_reduction)
 
 
 def unfilled_cp(ctx: Context, role: str, a: np.ndarray) -> np.ndarray:
