@@ -34,8 +34,11 @@ import traceback
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+from planner.io.rows_log import maybe_rows_log
 
 log = logging.getLogger(__name__)
 
@@ -214,3 +217,59 @@ def local_cluster(workers: int) -> Any:
 def _words(exc: BaseException) -> str:
     last = traceback.format_exception_only(type(exc), exc)[-1].strip()
     return last[:500]
+
+
+@dataclass
+class TaskRun(Generic[R]):
+    """What a run of many tasks gave: the results in the tasks' order, the failures, the time."""
+
+    outcomes: list[R] = field(default_factory=list)  # in the order of the tasks given
+    failed: dict[str, str] = field(default_factory=dict)  # task key -> error
+    task_seconds: dict[str, float] = field(default_factory=dict)  # task key -> its own run time
+    setup: Setup = field(default_factory=lambda: Setup(0.0, 0.0, 0))
+    wall_seconds: float = 0.0
+    total: int = 0
+    interrupted: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return not self.interrupted and len(self.outcomes) + len(self.failed) == self.total
+
+
+def collect(
+    task: Callable[[S, T], R],
+    shared: S,
+    items: Sequence[T],
+    keys: Sequence[str],
+    engine: Engine,
+    log_path: Path | None,
+    log_row: Callable[[Done[T, R]], dict[str, Any]],
+    on_done: Callable[[Done[T, R], int, int], None] | None = None,
+) -> TaskRun[R]:
+    """`run_tasks` to the end: each finished task written to `log_path` (JSON lines) as it
+    arrives, `on_done(done, finished, total)` told; Ctrl-C stops the run and keeps what
+    finished (`interrupted`); the cluster is shut down either way."""
+    run: TaskRun[R] = TaskRun(total=len(items))
+    got: dict[str, R] = {}
+    started = time.perf_counter()
+    try:
+        with (
+            maybe_rows_log(log_path) as log,
+            run_tasks(task, shared, items, keys, engine) as (setup, results),
+        ):
+            run.setup = setup
+            for done in results:
+                if done.result is not None:
+                    got[done.key] = done.result
+                    run.task_seconds[done.key] = round(done.seconds, 4)
+                else:
+                    run.failed[done.key] = done.error or "failed"
+                if log is not None:
+                    log.write(log_row(done))
+                if on_done is not None:
+                    on_done(done, len(got) + len(run.failed), run.total)
+    except KeyboardInterrupt:
+        run.interrupted = True
+    run.wall_seconds = round(time.perf_counter() - started, 3)
+    run.outcomes = [got[k] for k in keys if k in got]
+    return run

@@ -12,14 +12,13 @@ Files in the output folder:
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from planner.distributed import Done, Engine, Setup, run_tasks
-from planner.io.rows_log import maybe_rows_log, write_csv
+from planner.distributed import Done, Engine, TaskRun, collect
+from planner.io.rows_log import write_csv
 from planner.robustness.bench import BENCH_COLUMNS, bench_strength
 from planner.robustness.chart import write_bench_chart, write_risk_chart
 from planner.robustness.leavers import Baseline, LeaverOutcome, replan_without, task_key
@@ -30,19 +29,8 @@ RESULTS_FILE = "results.jsonl"
 OnDone = Callable[[Done[tuple[str, ...], LeaverOutcome], int, int], None]  # (done, finished, total)
 
 
-@dataclass
-class RobustnessRun:
-    outcomes: list[LeaverOutcome] = field(default_factory=list)  # in the order of the leaver sets
-    failed: dict[str, str] = field(default_factory=dict)  # task key -> error
-    task_seconds: dict[str, float] = field(default_factory=dict)  # task key -> its own run time
-    setup: Setup = field(default_factory=lambda: Setup(0.0, 0.0, 0))
-    wall_seconds: float = 0.0
-    total: int = 0
-    interrupted: bool = False
-
-    @property
-    def complete(self) -> bool:
-        return not self.interrupted and len(self.outcomes) + len(self.failed) == self.total
+# One run's re-plans (the shared type of planner.distributed), in the order of the leaver sets.
+RobustnessRun = TaskRun[LeaverOutcome]
 
 
 def run_robustness(
@@ -56,31 +44,8 @@ def run_robustness(
     out/results.jsonl as it arrives. Ctrl-C stops the run and keeps what finished
     (`interrupted`); the cluster is shut down either way."""
     keys = [task_key(s) for s in sets]
-    run = RobustnessRun(total=len(sets))
-    got: dict[str, LeaverOutcome] = {}
-    started = time.perf_counter()
     log_path = out / RESULTS_FILE if out is not None else None
-    try:
-        with (
-            maybe_rows_log(log_path) as log,
-            run_tasks(replan_without, base, sets, keys, engine) as (setup, results),
-        ):
-            run.setup = setup
-            for done in results:
-                if done.result is not None:
-                    got[done.key] = done.result
-                    run.task_seconds[done.key] = round(done.seconds, 4)
-                else:
-                    run.failed[done.key] = done.error or "failed"
-                if log is not None:
-                    log.write(_log_row(done))
-                if on_done is not None:
-                    on_done(done, len(got) + len(run.failed), run.total)
-    except KeyboardInterrupt:
-        run.interrupted = True
-    run.wall_seconds = round(time.perf_counter() - started, 3)
-    run.outcomes = [got[k] for k in keys if k in got]
-    return run
+    return collect(replan_without, base, sets, keys, engine, log_path, _log_row, on_done)
 
 
 def write_report(out: Path, base: Baseline, run: RobustnessRun, settings: dict[str, Any]) -> dict[str, Any]:

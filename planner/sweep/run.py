@@ -11,14 +11,13 @@ Files in the output folder:
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from planner.distributed import Done, Engine, Setup, run_tasks
-from planner.io.rows_log import maybe_rows_log, write_csv
+from planner.distributed import Done, Engine, TaskRun, collect
+from planner.io.rows_log import write_csv
 from planner.scenario.pareto import pareto_mask
 from planner.sweep.chart import write_pareto_chart
 from planner.sweep.points import Point
@@ -28,15 +27,8 @@ POINTS_FILE = "points.jsonl"
 OnDone = Callable[[Done[tuple[int, Point], PointOutcome], int, int], None]
 
 
-@dataclass
-class SweepRun:
-    outcomes: list[PointOutcome] = field(default_factory=list)  # in point order
-    failed: dict[str, str] = field(default_factory=dict)
-    task_seconds: dict[str, float] = field(default_factory=dict)
-    setup: Setup = field(default_factory=lambda: Setup(0.0, 0.0, 0))
-    wall_seconds: float = 0.0
-    total: int = 0
-    interrupted: bool = False
+# One sweep's solves (the shared type of planner.distributed), in point order.
+SweepRun = TaskRun[PointOutcome]
 
 
 def run_sweep(
@@ -48,38 +40,18 @@ def run_sweep(
 ) -> SweepRun:
     items = list(enumerate(points))
     keys = [f"point-{k}" for k, _ in items]
-    run = SweepRun(total=len(items))
-    got: dict[str, PointOutcome] = {}
-    started = time.perf_counter()
-    try:
-        with (
-            maybe_rows_log(out / POINTS_FILE if out is not None else None) as log,
-            run_tasks(solve_point, base, items, keys, engine) as (setup, results),
-        ):
-            run.setup = setup
-            for done in results:
-                if done.result is not None:
-                    got[done.key] = done.result
-                    run.task_seconds[done.key] = round(done.seconds, 4)
-                else:
-                    run.failed[done.key] = done.error or "failed"
-                if log is not None:
-                    log.write(
-                        {
-                            "key": done.key,
-                            "error": done.error,
-                            "seconds": round(done.seconds, 4),
-                            "where": done.where,
-                            "outcome": asdict(done.result) if done.result is not None else None,
-                        }
-                    )
-                if on_done is not None:
-                    on_done(done, len(got) + len(run.failed), run.total)
-    except KeyboardInterrupt:
-        run.interrupted = True
-    run.wall_seconds = round(time.perf_counter() - started, 3)
-    run.outcomes = [got[k] for k in keys if k in got]
-    return run
+    log_path = out / POINTS_FILE if out is not None else None
+    return collect(solve_point, base, items, keys, engine, log_path, _log_row, on_done)
+
+
+def _log_row(done: Done[tuple[int, Point], PointOutcome]) -> dict[str, Any]:
+    return {
+        "key": done.key,
+        "error": done.error,
+        "seconds": round(done.seconds, 4),
+        "where": done.where,
+        "outcome": asdict(done.result) if done.result is not None else None,
+    }
 
 
 def sweep_rows(outcomes: list[PointOutcome]) -> list[dict[str, Any]]:
