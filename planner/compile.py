@@ -32,6 +32,7 @@ from planner.objective import (
 )
 from planner.problem import AssignmentProblem
 from planner.rules import LIMITS, eligible
+from planner.rules.hours import band
 from planner.teams import teams_on
 from planner.teams.compile import TeamLayout, add_teams
 
@@ -143,12 +144,8 @@ def compile_problem(
         np.add.at(pair_cost, slot, metrics.cost_cp)
         np.add.at(pair_moves, slot, metrics.moved.astype(np.int64))
 
-    capacity = ctx.capacity_ch.copy()
-    lower = None
-    if policy.utilisation_band is not None:
-        lo, hi = policy.utilisation_band
-        capacity = np.minimum(capacity, np.floor(ctx.capacity_ch * hi).astype(np.int64))
-        lower = np.where(ctx.active, np.ceil(ctx.capacity_ch * lo).astype(np.int64), 0)
+    low, capacity = band(ctx)
+    lower = low if policy.utilisation_band is not None else None
     unit_size = np.array([len(g) for g in groups], dtype=np.int64)
     budget = policy.max_moves if max_moves is None else max_moves
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from planner.context import Context
 from planner.rules.base import PlanRule, PlanState, Violation, register_plan_rule
 
 
-def band(state: PlanState) -> tuple[np.ndarray, np.ndarray]:
+def band(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """(lowest, highest) centi-hours per manager that the utilisation band allows (0 and the
-    capacity without a band)."""
-    ctx = state.ctx
-    high = ctx.capacity_ch
+    capacity without a band): the compiler's agent rows and this rule's check."""
+    high = ctx.capacity_ch.copy()
     low = np.zeros(ctx.n_managers, dtype=np.int64)
     if ctx.dataset.policy.utilisation_band is not None:
         lo, hi = ctx.dataset.policy.utilisation_band
@@ -47,7 +47,7 @@ class UtilisationBand(PlanRule):
 
     def check(self, state: PlanState) -> list[Violation]:
         ctx, load = state.ctx, state.load
-        low, high = band(state)
+        low, high = band(ctx)
         found = []
         for j in range(ctx.n_managers):
             mid = ctx.manager_ids[j]
