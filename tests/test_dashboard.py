@@ -72,6 +72,9 @@ def _open_logged_in(
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(url)
+    # The page has wired its forms once it has said something in the status line (it asks for a
+    # key): a click before that submits the bare HTML form, which reloads the page without the key.
+    page.wait_for_function("document.querySelector('#status').textContent.trim().length > 0")
     page.fill("#api-key", key)
     page.click("#key-form button")
     return page, errors
