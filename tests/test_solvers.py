@@ -197,7 +197,7 @@ def test_hand_derived_optimum(name: str, backend: str) -> None:
     sc = SCENARIOS[name]
     ctx = sc.ctx()
     out = solve(ctx, backend, max_moves=sc.max_moves)
-    assert out.result.status == Status.OPTIMAL
+    assert out.result.status == Status.OPTIMAL, out.result  # the statistics say how the solver ended
     assert out.plan is not None and out.evaluation is not None
     assert out.evaluation.violations == []
     if sc.expected_plan is not None:

@@ -89,6 +89,9 @@ class CbcSolver:
         }
 
         head = lines[0] if lines else ""
+        # CBC's own words on how it ended ("Optimal", "Stopped on time", ...): a run that is
+        # not proven says why in the result's statistics.
+        stats["cbc_result"] = head.split(" - ")[0] if head else "no solution file"
         cut_short = bool(_STOPPED.search(log_text)) or head.startswith("Stopped")
         if "infeasible" in head.lower() and not cut_short:
             if seconds_given < _TRUST_INFEASIBLE_SECONDS:
