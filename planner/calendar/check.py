@@ -26,39 +26,29 @@ Rules (stable names):
                       the road home)
     night_away        a night away (visits.csv `night_away`) before a day off or past the horizon:
                       a trip ends at home before a weekend, holiday or leave
+    joint_visit       a window the policy asks a joint visit in (teams.joint_visits) without a day
+                      both the account manager and the role's holder visit the account, or a
+                      visit marked `joint_with` somebody who does not start it with them
+                      (planner.calendar.joint_check)
+
+A team plan's calendar holds every role's visits: a visit is the person's if the plan gives them
+the account in some role, and its frequency and length are that role's.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
-from planner.calendar.build import CalendarInputs, ManagerProblem, build_manager
+from planner.calendar.build import CalendarInputs, ManagerProblem, build_manager, managers_with_accounts
+from planner.calendar.joint_check import check_joint
+from planner.calendar.violation import CalendarViolation
 from planner.calendar.visits import Visit
 from planner.models.calendar_policy import format_clock
 from planner.pvrp.check import check, route_times
 from planner.pvrp.problem import PeriodicProblem, PeriodicSolution, WindowRule
-
-
-@dataclass(frozen=True)
-class CalendarViolation:
-    rule: str
-    manager_id: str
-    account_id: str
-    date: dt.date | None
-    detail: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "rule": self.rule,
-            "manager_id": self.manager_id,
-            "account_id": self.account_id,
-            "date": self.date.isoformat() if self.date else "",
-            "detail": self.detail,
-        }
 
 
 def check_calendar(inputs: CalendarInputs, visits: list[Visit]) -> list[CalendarViolation]:
@@ -79,7 +69,7 @@ def check_calendar(inputs: CalendarInputs, visits: list[Visit]) -> list[Calendar
                     "unknown_account", v.manager_id, v.account_id, v.date, "account not in the accounts file"
                 )
             )
-        elif inputs.assignment.manager_of.get(v.account_id) != v.manager_id:
+        elif inputs.role_of(v.manager_id, v.account_id) is None:
             owner = inputs.assignment.manager_of.get(v.account_id)
             found.append(
                 CalendarViolation(
@@ -104,10 +94,10 @@ def check_calendar(inputs: CalendarInputs, visits: list[Visit]) -> list[Calendar
             )
         else:
             by_manager[v.manager_id].append(v)
-    managers = sorted(set(inputs.assignment.manager_of.values()))
-    for manager_id in managers:
+    for manager_id in sorted(managers_with_accounts(inputs)):
         built = build_manager(inputs, manager_id)
         found += _check_manager(inputs, built, by_manager.get(manager_id, []))
+    found += check_joint(inputs, visits)
     return found
 
 
@@ -128,6 +118,10 @@ def _check_manager(
         for d in range(p.n_days)
     )
     report = check(p, PeriodicSolution(routes))
+    # A visit marked joint may be one more than the person's role is due (outside its windows, or
+    # a second one in a window); whether the other person is there is the rule joint_visit's
+    # (planner.calendar.joint_check).
+    joint_extra = {(v.account_id, horizon.day(v.date)) for v in visits if v.joint_with}
     over_days: set[int] = set()
     for problem_found in report.violations:
         d = problem_found.day
@@ -152,6 +146,8 @@ def _check_manager(
                     f"travel + visits take {need:.0f} min, {inputs.calendar.minutes_per_day} min allowed",
                 )
             )
+        elif problem_found.rule == "frequency" and (account, d) in joint_extra:
+            pass  # a joint visit is never one too many: the policy asks for it besides the role's
         elif problem_found.rule in ("frequency", "spacing", "availability"):
             found.append(CalendarViolation(problem_found.rule, mid, account, date, problem_found.detail))
         # capacity and time_window: no loads in the calendar; windows are checked on the clock below.

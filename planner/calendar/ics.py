@@ -96,10 +96,18 @@ def manager_calendar(
         event.add("dtstamp", stamp)
         event.add("dtstart", _at(v.date, v.start, zone))
         event.add("dtend", _at(v.date, v.end, zone))
-        event.add("summary", f"Visit {name}")
+        partner = dataset.manager_by_id.get(v.joint_with) if v.joint_with else None
+        with_ = (
+            f" with {partner.name or v.joint_with}"
+            if partner
+            else (f" with {v.joint_with}" if v.joint_with else "")
+        )
+        event.add("summary", f"{'Joint visit' if v.joint_with else 'Visit'} {name}{with_}")
+        as_role = f" as {v.role.replace('_', ' ')}" if v.role else ""
         event.add(
             "description",
-            f"Account {v.account_id}; visit {v.sequence} of the day; {v.travel_minutes_before} min travel before",
+            f"Account {v.account_id}{as_role}; visit {v.sequence} of the day; "
+            f"{v.travel_minutes_before} min travel before",
         )
         if account and account.lat is not None and account.lon is not None:
             event.add("geo", (account.lat, account.lon))

@@ -3,7 +3,9 @@
 - plan.csv (from `planner assign`): account_id, manager_id (blank = unassigned: the plan leaves
   the account unserved, so it gets no visits), optional tier, optional service (`full`, a
   reduced level's name such as `every 2 months`, or `unserved`; blank = full); other columns
-  are ignored. As in `planner check`, a level on an account without a manager is ignored, and
+  are ignored. A team plan (planner.teams) adds `role`: one row per account x role, the
+  account manager's row as above, a team slot's row names the person holding that role
+  (blank = the slot is unfilled). As in `planner check`, a level on an account without a manager is ignored, and
   `unserved` on one with a manager means full service.
 - leave.csv: manager_id plus either `date` or `start` and `end` (inclusive), ISO dates.
 - availability (a side file, or the same columns in accounts.csv): account_id, `weekdays`
@@ -34,6 +36,12 @@ class Assignment:
     level_of: dict[str, str] = field(default_factory=dict)
     source: str = "plan"  # where it was read, for messages (plan.csv's name, or "plan")
     row_of: dict[str, int] = field(default_factory=dict)  # account_id -> its row there, if read from a file
+    # Account teams: account_id -> extra role -> the people holding it (filled slots only; only
+    # on accounts with an account manager: an unserved account gets no visits from anybody).
+    team_of: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # The plan has team rows (a `role` column): its calendar plans every role's visits and the
+    # joint visits; without them, the account managers' alone (as before teams).
+    team_plan: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,14 +65,22 @@ def read_plan(plan: Path, dataset: Dataset) -> Assignment:
     level_of: dict[str, str] = {}
     unassigned: list[str] = []
     seen: dict[str, int] = {}
+    team: dict[str, dict[str, list[str]]] = {}
+    roles = _team_roles(dataset)
     for number, row in table.rows:
         account = row.get("account_id", "")
         manager = row.get("manager_id", "")
         if not account:
             problems.append(InputProblem(table.name, number, "account_id", "required value is blank"))
             continue
-        if (row.get("role", "") or ACCOUNT_MANAGER) != ACCOUNT_MANAGER:
-            continue  # a team slot's row (planner.teams): the calendar plans the account managers' visits
+        role = row.get("role", "") or ACCOUNT_MANAGER
+        if role != ACCOUNT_MANAGER:  # a team slot's row (planner.teams)
+            problem = _team_row_problem(account, manager, role, roles, dataset)
+            if problem:
+                problems.append(InputProblem(table.name, number, *problem))
+            elif manager:
+                team.setdefault(account, {}).setdefault(role, []).append(manager)
+            continue
         if account in seen:
             problems.append(
                 InputProblem(
@@ -128,7 +144,32 @@ def read_plan(plan: Path, dataset: Dataset) -> Assignment:
         )
     if problems:
         raise InputError(problems)
-    return Assignment(manager_of, tier_of, tuple(unassigned), level_of, table.name, seen)
+    team_of = {
+        a: {role: tuple(people) for role, people in by_role.items()}
+        for a, by_role in team.items()
+        if a in manager_of
+    }
+    return Assignment(
+        manager_of, tier_of, tuple(unassigned), level_of, table.name, seen, team_of, "role" in table.columns
+    )
+
+
+def _team_roles(dataset: Dataset) -> set[str]:
+    teams = dataset.policy.setting("teams")
+    return set(teams.roles) if teams is not None else set()
+
+
+def _team_row_problem(
+    account: str, manager: str, role: str, roles: set[str], dataset: Dataset
+) -> tuple[str, str] | None:
+    """(column, words) of what is wrong with a team slot's row, or None."""
+    if account not in dataset.account_by_id:
+        return "account_id", f"unknown account_id {account!r} (not in the accounts file)"
+    if role not in roles:
+        return "role", f"role {role!r} is not in the policy's teams.roles"
+    if manager and manager not in dataset.manager_by_id:
+        return "manager_id", f"unknown manager_id {manager!r} (not in the managers file)"
+    return None
 
 
 def read_leave(path: Path, dataset: Dataset, horizon: Horizon | None = None) -> dict[str, frozenset[dt.date]]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from planner.budget import Budget
 from planner.calendar.build import CalendarInputs, ManagerProblem, build_manager, managers_with_accounts
+from planner.calendar.joint import JointVisit
+from planner.calendar.joint_plan import confirm, plan_joint
 from planner.errors import Cancelled
 from planner.pvrp.problem import PeriodicProblem
 from planner.pvrp.search import SearchParams, SearchResult, solve
@@ -37,6 +39,8 @@ class CalendarPlan:
     inputs: CalendarInputs
     managers: tuple[ManagerCalendar, ...]
     runtime_s: float
+    # Joint visits of account teams (planner.calendar.joint): each asked one, placed or with why not.
+    joint: tuple[JointVisit, ...] = ()
 
 
 def calendar_params(time_limit_s: float, seed: int) -> SearchParams:
@@ -63,7 +67,9 @@ def plan_calendar(
     search round, and between managers) raises `planner.errors.Cancelled`: a cancelled build
     frees its core within a round."""
     budget = Budget(time_limit_s) if budget is None else budget
-    built = [build_manager(inputs, m) for m in managers_with_accounts(inputs)]
+    # Joint visits first: their days and times bind two calendars, each then planned alone.
+    joint = plan_joint(inputs)
+    built = [build_manager(inputs, m, joint) for m in managers_with_accounts(inputs)]
     weights = [max(1, b.problem.required_visits()) for b in built]
     total = sum(weights) or 1
     # Each worker gets the whole time limit; managers share it by weight.
@@ -87,7 +93,19 @@ def plan_calendar(
             m.result.rounds,
             m.result.runtime_s,
         )
-    return CalendarPlan(inputs, managers, budget.elapsed())
+    return CalendarPlan(inputs, managers, budget.elapsed(), confirm(inputs, joint, _joint_days(managers)))
+
+
+def _joint_days(managers: tuple[ManagerCalendar, ...]) -> dict[tuple[str, str], set[int]]:
+    """(person, account) -> the days the person's calendar holds the account's joint visit."""
+    out: dict[tuple[str, str], set[int]] = {}
+    for m in managers:
+        for d, day in enumerate(m.built.routes(m.result.solution.routes)):
+            for route in day:
+                for c in route:
+                    if c in m.built.joint:
+                        out.setdefault((m.built.manager_id, m.built.account_ids[c - 1]), set()).add(d)
+    return out
 
 
 def _in_pool(

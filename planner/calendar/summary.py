@@ -15,6 +15,10 @@ Visits are due at each account's service level in the plan: `visits.required_by_
 them per level ("full", or a reduced level's name), `reduced_accounts` lists the accounts the
 plan serves at a reduced level (fewer visits by decision, not a shortfall), and accounts the
 plan leaves unserved are listed in `unassigned_accounts`: no visit is due, none is missing.
+
+A team plan's calendar counts visits per role too (`visits.required_by_role`), and
+`joint_visits` says how many joint visits the policy asks for, how many are placed (with their
+day and start), and each one not placed with why (planner.calendar.joint_plan).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from planner.calendar.check import CalendarViolation, count_by_rule
 from planner.calendar.solve import CalendarPlan
 from planner.calendar.visits import Visit
 from planner.models import TIER_ORDER
+from planner.models.calendar_policy import format_clock
+from planner.models.teams import ACCOUNT_MANAGER
 from planner.pvrp.check import route_times
 from planner.pvrp.problem import WindowRule
 
@@ -44,6 +50,8 @@ def build_summary(
     level_names = ["full"] + [lv.name for t in TIER_ORDER for lv in inputs.policy.tiers[t].reduced_levels]
     required_by_level = dict.fromkeys(level_names, 0)
     planned_by_level = dict.fromkeys(level_names, 0)
+    required_by_role: defaultdict[str, int] = defaultdict(int)
+    planned_by_role: defaultdict[str, int] = defaultdict(int)
     reduced_accounts: list[dict[str, Any]] = []
     managers: list[dict[str, Any]] = []
     short_accounts: list[dict[str, Any]] = []
@@ -88,7 +96,9 @@ def build_summary(
             planned[tier] += visits_of.get(c, 0)
             required_by_level[level] += rule.required
             planned_by_level[level] += visits_of.get(c, 0)
-            if level != "full":
+            required_by_role[built.role(c)] += rule.required
+            planned_by_role[built.role(c)] += visits_of.get(c, 0)
+            if level != "full" and built.role(c) == ACCOUNT_MANAGER:
                 reduced_accounts.append(
                     {
                         "account_id": account,
@@ -123,7 +133,7 @@ def build_summary(
         managers.append(
             {
                 "manager_id": built.manager_id,
-                "accounts": p.n_customers,
+                "accounts": len(set(built.account_ids)),  # a joint visit's node is one more
                 "working_days": int(sum(1 for o in built.off if o is None)),
                 # Days off of this manager alone (leave, or inactive), beside the horizon's.
                 "own_days_off": [
@@ -167,7 +177,13 @@ def build_summary(
             "required": sum(required.values()),
             "planned": sum(planned.values()),
             "rows_in_visits_csv": len(visits),
+            **(
+                {"required_by_role": dict(required_by_role), "planned_by_role": dict(planned_by_role)}
+                if inputs.assignment.team_plan
+                else {}
+            ),
         },
+        **({"joint_visits": _joint(plan)} if plan.joint else {}),
         "travel_hours_total": round(travel_total / 60, 2),
         "busiest_day": busiest,
         "days_over_capacity": len(over_days),
@@ -194,6 +210,41 @@ def build_summary(
         "managers": managers,
         "check": {"violations": len(violations), "by_rule": by_rule},
         "runtime_seconds": round(plan.runtime_s, 2),
+    }
+
+
+def _joint(plan: CalendarPlan) -> dict[str, Any]:
+    horizon = plan.inputs.work.horizon
+    day_start = plan.inputs.calendar.day_start_minutes
+    placed = [j for j in plan.joint if j.placed and j.day is not None and j.start is not None]
+    return {
+        "asked": len(plan.joint),
+        "placed": len(placed),
+        "visits": [
+            {
+                "account_id": j.account_id,
+                "manager_id": j.manager_id,
+                "partner_id": j.partner_id,
+                "role": j.role,
+                "date": horizon.date(j.day).isoformat(),
+                "start": format_clock(day_start + j.start),
+            }
+            for j in placed
+            if j.day is not None and j.start is not None
+        ],
+        "not_placed": [
+            {
+                "account_id": j.account_id,
+                "manager_id": j.manager_id,
+                "partner_id": j.partner_id,
+                "role": j.role,
+                "window_start": horizon.date(j.window[0]).isoformat(),
+                "window_end": horizon.date(j.window[1]).isoformat(),
+                "reason": j.reason,
+            }
+            for j in plan.joint
+            if not j.placed
+        ],
     }
 
 

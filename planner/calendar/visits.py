@@ -4,6 +4,10 @@ A day's route leaves home at the day start; each visit starts on arrival, or whe
 account's time window opens if that is later, and lasts the tier's visit duration.
 `travel_minutes_before` is the leg that ends at the visit (from home for the first one).
 
+A team plan's calendar (planner.teams) adds two columns: `role`, the person's role on the account,
+and `joint_with`, on a joint visit (planner.calendar.joint) the other person there, who starts
+it at the same time on the same day.
+
 `night_away` is true on every visit of a day after which the manager stays away overnight, near
 the day's last visit (planner.calendar.trips); the next day then leaves from there, not from home.
 """
@@ -24,6 +28,7 @@ from planner.pvrp.check import route_times
 VISIT_COLUMNS = (
     "manager_id", "date", "start", "end", "account_id", "sequence", "travel_minutes_before", "night_away",
 )  # fmt: skip
+TEAM_COLUMNS = ("role", "joint_with")  # written for a team plan's calendar only
 _TRUE = {"true", "yes", "1", "y", "是"}
 
 
@@ -38,12 +43,21 @@ class Visit:
     travel_minutes_before: int
     row: int | None = None  # row in visits.csv, when read back
     night_away: bool = False  # the night after this visit's day is spent away from home
+    role: str = ""  # a team plan's calendar: the person's role on the account
+    joint_with: str = ""  # a joint visit: the other person there (same day, same start)
 
 
 def plan_visits(plan: CalendarPlan) -> list[Visit]:
     out: list[Visit] = []
     day_start = plan.inputs.calendar.day_start_minutes
     horizon = plan.inputs.work.horizon
+    team = plan.inputs.assignment.team_plan
+    together = {
+        (who, j.account_id, j.day): other
+        for j in plan.joint
+        if j.placed and j.partner_id is not None
+        for who, other in ((j.manager_id, j.partner_id), (j.partner_id, j.manager_id))
+    }
     for m in plan.managers:
         problem = m.built.whole
         nights = m.built.trips.nights if m.built.trips is not None else frozenset()
@@ -54,16 +68,22 @@ def plan_visits(plan: CalendarPlan) -> list[Visit]:
                     zip(route, times.start, times.travel_before, strict=True), start=1
                 ):
                     start = day_start + round(begin)
+                    account = m.built.account_ids[c - 1]
+                    joint_with = (
+                        together.get((m.built.manager_id, account, d), "") if c in m.built.joint else ""
+                    )
                     out.append(
                         Visit(
                             manager_id=m.built.manager_id,
                             date=horizon.date(d),
                             start=start,
                             end=start + round(problem.service[c]),
-                            account_id=m.built.account_ids[c - 1],
+                            account_id=account,
                             sequence=seq,
                             travel_minutes_before=round(leg),
                             night_away=d in nights,
+                            role=m.built.role(c) if team else "",
+                            joint_with=joint_with,
                         )
                     )
     out.sort(key=lambda v: (v.manager_id, v.date, v.sequence))
@@ -71,9 +91,10 @@ def plan_visits(plan: CalendarPlan) -> list[Visit]:
 
 
 def write_visits(path: Path, visits: list[Visit]) -> None:
+    team = any(v.role or v.joint_with for v in visits)
     with Path(path).open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(VISIT_COLUMNS)
+        writer.writerow((*VISIT_COLUMNS, *TEAM_COLUMNS) if team else VISIT_COLUMNS)
         for v in visits:
             writer.writerow(
                 [
@@ -85,6 +106,7 @@ def write_visits(path: Path, visits: list[Visit]) -> None:
                     v.sequence,
                     v.travel_minutes_before,
                     "true" if v.night_away else "",
+                    *((v.role, v.joint_with) if team else ()),
                 ]
             )
 
@@ -144,6 +166,8 @@ def read_visits(path: Path) -> list[Visit]:
                 numbers[1],
                 number,
                 (row.get("night_away") or "").strip().casefold() in _TRUE,
+                (row.get("role") or "").strip(),
+                (row.get("joint_with") or "").strip(),
             )
         )
     if problems:

@@ -226,4 +226,13 @@ def _print_summary(summary: dict, out: Path) -> None:
         console.print(
             f"  {len(accounts)} account(s) short; each with its reason in summary.json.", highlight=False
         )
+    joint = summary.get("joint_visits")
+    if joint:
+        console.print(f"Joint visits: {joint['placed']} of {joint['asked']} placed.", highlight=False)
+        for j in joint["not_placed"][:15]:
+            console.print(
+                f"  {j['account_id']} ({j['window_start']} to {j['window_end']}): {escape(j['reason'])}",
+                highlight=False,
+                soft_wrap=True,
+            )
     console.print(f"Written to {out}/ (visits.csv, one .ics per manager, summary.json).", highlight=False)

@@ -12,6 +12,8 @@ the policy key `teams` adds the other roles:
       tiers:                       # per tier, how many people of each extra role a team needs
         strategic: {technical_support: 1, after_sales: 1}
         key: {technical_support: 1}
+      joint_visits:                # per tier: the account manager and another role visit together
+        strategic: {per_quarter: 1, role: technical_support}
 
 A tier not named needs an account manager only. Without `teams` (or with no role needed by any
 tier) the planner is the one-role planner it always was.
@@ -55,11 +57,22 @@ class RoleRule(BaseModel):
         return _one_frequency(data)
 
 
+class JointVisits(BaseModel):
+    """How often a tier's account manager and one other role of the team visit together: the
+    calendar (planner.calendar.joint) puts such a visit on a day both work, at one start time."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    per_quarter: int = Field(ge=0, le=13)  # a quarter is 13 weeks; at most one a week
+    role: str  # the role visiting with the account manager, one of teams.roles
+
+
 class Teams(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     roles: dict[str, RoleRule] = Field(default_factory=dict)
     tiers: dict[Tier, dict[str, int]] = Field(default_factory=dict)
+    joint_visits: dict[Tier, JointVisits] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _known_roles(self) -> Teams:
@@ -83,7 +96,18 @@ class Teams(BaseModel):
                     )
                 if not 0 <= count <= 10:
                     raise ValueError(f"teams.tiers.{tier.value}.{role}: a count from 0 to 10 (got {count})")
+        for tier, joint in self.joint_visits.items():
+            if joint.per_quarter and not self.tiers.get(tier, {}).get(joint.role):
+                raise ValueError(
+                    f"teams.joint_visits.{tier.value}: the {tier.value} team has no {joint.role!r} "
+                    f"(teams.tiers.{tier.value} needs one for joint visits)"
+                )
         return self
+
+    def joint(self, tier: Tier) -> JointVisits | None:
+        """The tier's joint visits, None when it asks for none."""
+        rule = self.joint_visits.get(tier)
+        return rule if rule is not None and rule.per_quarter > 0 else None
 
     def slots(self, tier: Tier) -> list[str]:
         """The extra roles a team of this tier needs, one entry per person, in `roles` order."""
