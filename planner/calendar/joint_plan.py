@@ -9,8 +9,10 @@ A and the holder B of the joint role, and each window [lo, hi] a joint visit is 
     no leave), the account takes visits on d's weekday, neither already has a joint visit on
     d, and for each person s + their visit + the road home fits their working day and the
     visit ends inside the account's time window;
-    the candidate nearest the window's middle is chosen (earliest on a tie): joint visits stay
-    evenly spread, and the role's other visits have room on either side for their spacing.
+    the candidate with the fewest joint visits of A or B within SPREAD_DAYS is chosen, then
+    the one nearest the window's middle (earliest on a tie): a person with many joint visits
+    gets them spread over the window rather than stacked in one week (a fixed start time
+    splits a day), and the role's other visits have room on either side for their spacing.
 
 A window with no candidate is reported with the reason, first that applies: the role's slot
 is unfilled; the visit does not fit one of them a day trip from home (joint visits are not
@@ -28,6 +30,8 @@ from planner.calendar.build import CalendarInputs, manager_off_days, travel_for
 from planner.calendar.inputs import Availability
 from planner.calendar.joint import JointVisit, joint_windows, person
 from planner.models.teams import ACCOUNT_MANAGER
+
+SPREAD_DAYS = 3  # a joint visit this close to another of the same person's crowds its week
 
 
 def plan_joint(inputs: CalendarInputs) -> tuple[JointVisit, ...]:
@@ -119,7 +123,11 @@ def _day(
     free = [d for d in open_ if d not in busy[a] and d not in busy[b]]
     if free:
         middle = (lo + hi) / 2
-        return min(free, key=lambda d: (abs(d - middle), d)), ""
+
+        def crowd(d: int) -> int:  # joint visits either already has in d's week
+            return sum(abs(d - e) <= SPREAD_DAYS for who in (a, b) for e in busy[who])
+
+        return min(free, key=lambda d: (crowd(d), abs(d - middle), d)), ""
     name_a = person(inputs.dataset, a, ACCOUNT_MANAGER)
     name_b = person(inputs.dataset, b, j.role)
     between = f"between {horizon.date(lo)} and {horizon.date(hi)}"
