@@ -19,7 +19,7 @@ and t = one-way travel hours:
                   + move x move_weight(tier) x (10 + value(a)) x move_factor(a)
                     x [a has an active current manager != m]
                   + lost(a) x (v_full - v) x hours_per_visit                   (reduced service)
-                  + performance x value(a) x (1 - perf(m) / 100)      (where m has a performance score)
+                  + performance x value(a) x [a is strategic] x (1 - perf(m) / 100)   (m has a score)
     lost(a)       = unassigned x service_weight(tier) x (1 + value(a) / 100)   points per service hour
     unserved(a)   = lost(a) x (v_full x hours_per_visit + admin_hours_per_month)
 Plan objective = sum of pair costs + sum of unserved(a) over accounts left unserved
@@ -32,6 +32,17 @@ active managers with capacity, grouped by seniority, per group
 value_spread_cp = round(value_spread x 10) centi-points per tenth of a value point,
 strategic_spread_cp = round(strategic_spread x 100). A true max-min per seniority, in every
 backend's model (AssignmentProblem.spread_*), not a proxy; decomposed parts leave it out.
+Why the performance term is on strategic accounts only: the wish is high performers on the most
+valuable accounts (#18: the top 10 % by value served above the team's mean performance), and a
+high performer's hours are few. Charged on every account (value x (1 - perf / 100), before #18's
+change) or on a value-convex weight (100 x (value / 100)^P), key accounts pull the best performers
+too and fill their hours, so the top accounts gain little for a large price. On the demo with 10
+seeded score columns (benchmarks/performance_shapes.py; without the preference the target holds
+on 8, one more is reachable): every account at weight 5 held it on 7 (8-32 % of the objective)
+and on fewer at higher weights; P = 3 never added the ninth (2-37 %); P = 10 did at 40 (4-19 %);
+strategic only does at 20 (0.4-11 %), and a tenth of the weight on key accounts as well raised
+the price to 1-15 %. The strategic tier is the value rank's top share (plus the data's
+overrides): the step follows the value, and the weight stays points per value point.
 The 10 in the move term makes even a low-value account's move cost something. match_factor and
 move_factor are 1 unless the account is at risk (policy health, planner.models.health, which also
 gives an at-risk account its own visit frequency: full_visits below).
@@ -213,11 +224,18 @@ def priced(
         travel_cp=np.rint(w.travel_hour * travel_h * 100).astype(np.int64),
         move_cp=np.where(moved, np.rint(move_points * 100), 0).astype(np.int64),
         moved=np.asarray(moved, dtype=bool),
-        performance_cp=np.rint(
-            w.performance * value * (1.0 - np.nan_to_num(ctx.performance[m], nan=100.0) / 100.0) * 100
-        ).astype(np.int64),
+        performance_cp=np.rint(performance_points(ctx, a, m) * 100).astype(np.int64),
         reduced_cp=reduced_cp,
     )
+
+
+def performance_points(ctx: Context, a: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Points for entrusting account(s) a to manager(s) m below top performance: weights.performance
+    x value(a) x (1 - performance / 100) on strategic accounts, 0 on the others and where m has
+    no score (module docstring: why strategic only)."""
+    strategic = ctx.tier[a] == TIER_ORDER.index(Tier.strategic)
+    shortfall = 1.0 - np.nan_to_num(ctx.performance[m], nan=100.0) / 100.0
+    return ctx.dataset.policy.weights.performance * np.where(strategic, ctx.value[a], 0.0) * shortfall
 
 
 def spread_terms(ctx: Context) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:

@@ -273,8 +273,11 @@ class Weights(_Frozen):
     move         points per unit of (10 + value score) x tier move_weight for a voluntary move
     balance      points per 1.0 (=100 percentage points) of utilisation spread (max - min)
     performance  points per unit of value score x (1 - performance / 100) of the manager serving
-                 it, where the manager has a performance score: high performers on high-value
-                 accounts (experienced and performing well, 经验丰富且业绩突出)
+                 a strategic account, where the manager has a performance score: high performers
+                 on the most valuable accounts (经验丰富且业绩突出). Strategic only, so key accounts
+                 do not fill the best performers' hours (planner.objective says why); at 20 a
+                 10-point better performer on a strategic account at value 90 is worth 180
+                 points, more than moving it (150)
     value_spread      points per value-score point of spread (max - min) of the value carried
                       among active managers of one seniority, summed over the seniorities
                       (fair opportunity among peers, #18 item 4); 0: off
@@ -299,7 +302,7 @@ class Weights(_Frozen):
     move: float = Field(default=0.5, ge=0, le=1e6)
     balance: float = Field(default=1000.0, ge=0, le=1e6)
     unassigned: float = Field(default=100.0, ge=0, le=1e6)
-    performance: float = Field(default=0.5, ge=0, le=1e6)
+    performance: float = Field(default=20.0, ge=0, le=1e6)
     # Peer spreads are priced in whole centi-points per tenth of a value point (objective.py):
     # value_spread is read to 0.1 points.
     value_spread: float = Field(default=0.0, ge=0, le=1e6)

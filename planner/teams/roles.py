@@ -7,7 +7,7 @@ An extra role's option (account a, person m) is priced like an account manager's
     cost     = value_match x value(a) x (1 - match) x match_factor(a) + travel_hour x v x 2 t
              + move x move_weight(role) x (10 + value(a)) x move_factor(a) x [m is not among a's current
                holders of the role and one of them may stay]
-             + performance x value(a) x (1 - perf(m) / 100)
+             + performance x value(a) x [a is strategic] x (1 - perf(m) / 100)
     unfilled = lost(a) x (v x hours_per_visit(role) + admin_hours_per_month(role))   (when allowed)
 in the same integer centi-hours and centi-points, per account, so the compiler's sums over a
 parent group and the evaluator's per-account sums agree to the digit.
