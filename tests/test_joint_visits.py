@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from planner.calendar.build import make_inputs
 from planner.calendar.check import check_calendar
 from planner.calendar.inputs import Assignment
+from planner.calendar.joint_plan import plan_joint
 from planner.calendar.solve import plan_calendar
 from planner.calendar.summary import build_summary
 from planner.calendar.visits import plan_visits, read_visits
@@ -150,3 +151,16 @@ def test_the_bundled_teams_example_gets_its_joint_visits(tmp_path: Path) -> None
     assert sum(1 for v in rows if v.joint_with) == 8 and {v.role for v in rows} >= {"technical_support"}
     checked = CliRunner().invoke(app, ["check-calendar", f"--visits={cal}", f"--plan={plan}", *horizon])
     assert checked.exit_code == 0 and "Calendar OK" in checked.output, checked.output
+
+
+def test_an_unfilled_support_slot_is_a_joint_visit_not_placed_with_why() -> None:
+    # The plan leaves S1's technical support slot empty: the week's joint visit has nobody to
+    # go with M1, so it is asked, not placed, and says so; the check agrees.
+    inputs = _inputs(range(0), range(0))
+    inputs = dataclasses.replace(inputs, assignment=dataclasses.replace(inputs.assignment, team_of={}))
+    (joint,) = plan_joint(inputs)
+    assert (
+        not joint.placed and joint.reason == "the plan leaves the account's technical support slot unfilled"
+    )
+    found = [v for v in check_calendar(inputs, []) if v.rule == "joint_visit"]
+    assert len(found) == 1 and "no technical support" in found[0].detail, found

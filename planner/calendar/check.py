@@ -13,7 +13,8 @@ Rules (stable names):
     duplicate_visit   the same account twice on one day
     frequency         a visit window with no visit, or with more than one; the windows follow
                       the account's service level in the plan (its tier's visit_every_weeks, or
-                      the reduced level's), and an unserved account needs none
+                      the reduced level's; a team role's: the role's), and an unserved account
+                      needs none; a visit marked `joint_with` is never one too many
     spacing           two visits of one account closer than the tier's min_spacing_days
     availability      a visit on a weekday the account is not available
     time_window       a visit starting before or ending after the account's window
