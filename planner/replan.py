@@ -43,8 +43,8 @@ from planner.evaluate import MANAGER_LEFT, RULE_PREFIX, UNASSIGNED, Evaluation, 
 from planner.models import Dataset, Plan
 from planner.objective import UTIL_SCALE, level_names
 from planner.problem import AssignmentProblem
+from planner.repair import start_after_change
 from planner.solvers.base import SolveOptions, Status
-from planner.solvers.construct import construct_choice
 from planner.solvers.cpsat import CpSatSolver, satisfies
 from planner.solvers.decompose import components, place_part, restrict
 
@@ -57,7 +57,7 @@ INVALID_REPAIR_SECONDS = 5.0  # the least CP-SAT gets when the start is no valid
 class Replanned:
     plan: Plan  # with the service level of each account (Plan.service)
     evaluation: Evaluation
-    method: str  # "construct" or "construct+cpsat"
+    method: str  # "construct", then "+chains" (planner.repair) and "+cpsat" where those ran
     status: str  # "feasible": every rule holds; "uncovered": some accounts have no manager
     uncovered: list[str] = field(default_factory=list)  # account ids, most valuable first
     reasons: list[str] = field(default_factory=list)  # why they are uncovered, in plain words
@@ -109,13 +109,14 @@ def replan(
     offered accounts from the busiest colleagues within the move budget (`Replanned.offered`)."""
     clock = _Clock()
     budget = Budget(time_limit_seconds) if budget is None else budget
-    ctx = Context.build(dataset)
-    compiled = compile_problem(ctx, max_moves=max_moves)
-    problem = replace(compiled.problem, hint_level=current_levels(compiled, service or {}))
+    compiled, problem = replan_problem(dataset, max_moves, service)
+    ctx = compiled.ctx
     clock.lap("compile")
-    start, level = construct_choice(problem, respect_budget=True)
+    # The construction, and ejection chains for what it leaves (planner.repair): most changes
+    # end here, in milliseconds, where CP-SAT on a whole region may need seconds.
+    start, level, chained = start_after_change(problem, None if deterministic else budget)
     clock.lap("construct")
-    method = "construct"
+    method = "construct+chains" if chained else "construct"
     cover = covering(problem)
     # The construction keeps capacities and the budget, so its start is a valid covering plan
     # unless a lower utilisation bound breaks; CP-SAT then needs longer to meet it. Accounts
@@ -123,7 +124,7 @@ def replan(
     has_pairs = np.bincount(problem.pair_unit, minlength=problem.n_units) > 0
     valid = satisfies(cover, start, level)
     if not valid or ((start < 0) & has_pairs).any() or _could_serve_better(problem, start, level).any():
-        method = "construct+cpsat"
+        method += "+cpsat"
         work = budget.child(budget.remaining() - EVALUATE_RESERVE_SECONDS)
         if not valid:
             work = work.rescue(INVALID_REPAIR_SECONDS, "re-plan: the start breaks a lower utilisation bound")
@@ -159,6 +160,15 @@ def replan(
     clock.lap("evaluate")
     status = "uncovered" if uncovered else ("feasible" if evaluation.feasible else "violations")
     return Replanned(plan, evaluation, method, status, uncovered, reasons, reason_of, clock.laps, offered)
+
+
+def replan_problem(
+    dataset: Dataset, max_moves: int | None, service: Mapping[str, str] | None = None
+) -> tuple[Compiled, AssignmentProblem]:
+    """The compiled data and the problem a re-plan solves: the plan in force (the data's current
+    managers, and `service`'s levels) as its hint."""
+    compiled = compile_problem(Context.build(dataset), max_moves=max_moves)
+    return compiled, replace(compiled.problem, hint_level=current_levels(compiled, service or {}))
 
 
 def current_levels(compiled: Compiled, service: Mapping[str, str]) -> np.ndarray | None:

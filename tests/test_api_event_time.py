@@ -1,9 +1,10 @@
 """An event's default time grows while accounts a manager may serve stay uncovered (#16 item 3).
 
-The toy needs a chain of two moves to cover a1 after A leaves: only B speaks ja, B's hours hold
-b1 or a1 (at its reduced level) but not both; b1 speaks fr, which only B and C do, and C's hours
-hold b1 only once c1 goes to D. The construction makes one-step room and stops; CP-SAT finds the
-chain, given a few tenths of a second (measured: uncovered at 0.05-0.2 s, covered from 0.4 s).
+The toy needs a chain of four moves to cover a1 after A leaves, longer than the re-plan's
+ejection chains look (planner.repair, at most three residents moved): only B speaks ja, and
+B's 0.5 h hold b1 (fr: only B and C), C's hold c1 (de: only C and D), D's hold d1 (it: only D
+and E), E's hold e1, which may go to F. Every account needs 0.5 h and no shortfall is allowed,
+so no reduced level makes room. CP-SAT finds the chain, given a few tenths of a second.
 """
 
 from __future__ import annotations
@@ -22,17 +23,21 @@ from api.settings import Settings
 BODY = {
     "name": "chain",
     "managers": [
-        {"manager_id": "A", "capacity_hours": 100},
-        {"manager_id": "B", "capacity_hours": 2.2, "languages": ["ja", "fr"]},
-        {"manager_id": "C", "capacity_hours": 0.6, "languages": ["fr"]},
-        {"manager_id": "D", "capacity_hours": 100},
+        {"manager_id": "A", "capacity_hours": 100, "languages": ["ja"]},
+        {"manager_id": "B", "capacity_hours": 0.5, "languages": ["ja", "fr"]},
+        {"manager_id": "C", "capacity_hours": 0.5, "languages": ["fr", "de"]},
+        {"manager_id": "D", "capacity_hours": 0.5, "languages": ["de", "it"]},
+        {"manager_id": "E", "capacity_hours": 0.5, "languages": ["it"]},
+        {"manager_id": "F", "capacity_hours": 100, "languages": ["en"]},
     ],
     "accounts": [
-        {"account_id": "a1", "tier": "key", "language": "ja", "current_manager_id": "A"},
+        {"account_id": "a1", "tier": "standard", "language": "ja", "current_manager_id": "A"},
         {"account_id": "b1", "tier": "standard", "language": "fr", "current_manager_id": "B"},
-        {"account_id": "c1", "tier": "standard", "current_manager_id": "C"},
+        {"account_id": "c1", "tier": "standard", "language": "de", "current_manager_id": "C"},
+        {"account_id": "d1", "tier": "standard", "language": "it", "current_manager_id": "D"},
+        {"account_id": "e1", "tier": "standard", "current_manager_id": "E"},
     ],
-    "policy": {"weights": {"balance": 0}},
+    "policy": {"weights": {"balance": 0}, "allow_unassigned": False},
 }
 LEFT = {"type": "manager_left", "manager_id": "A", "max_moves": 5}
 
@@ -70,4 +75,10 @@ def test_the_default_time_grows_until_the_chain_is_found(client: TestClient) -> 
     assert grown["uncovered"] == [] and fixed["time_limit_seconds"] < grown["time_limit_seconds"] <= 5.0
     assert any(n.startswith("time limit grown from 0.20 s") for n in grown["notes"]), grown["notes"]
     plan = client.get(f"/api/v1/plans/{grown['plan_id']}/assignments", headers=READ).json()
-    assert {r["account_id"]: r["manager_id"] for r in plan} == {"a1": "B", "b1": "C", "c1": "D"}
+    assert {r["account_id"]: r["manager_id"] for r in plan} == {
+        "a1": "B",
+        "b1": "C",
+        "c1": "D",
+        "d1": "E",
+        "e1": "F",
+    }

@@ -43,7 +43,7 @@ def test_two_worker_cluster_gives_the_serial_answers(base, dask_address: str, tm
     assert serial.complete and distributed.complete
     assert distributed.outcomes == serial.outcomes
     assert [o.leavers for o in serial.outcomes] == sets
-    assert {o.method for o in serial.outcomes} == {"construct+cpsat"}
+    assert all(o.method.endswith("+cpsat") for o in serial.outcomes)  # chains may run first
     assert distributed.setup.workers == 2
     # The rows were computed in the workers and written as they arrived.
     rows = read_rows(tmp_path / "results.jsonl")
