@@ -46,6 +46,9 @@ class LpBound:
     # split backend's neighbourhood search (`planner.solvers.rins`).
     x: np.ndarray | None = field(default=None, repr=False)
     reduced_cost: np.ndarray | None = field(default=None, repr=False)
+    # The duals of the rows, in `relaxation_proto`'s order: the start of the Lagrangian bound
+    # (`planner.solvers.lagrange`).
+    row_dual: np.ndarray | None = field(default=None, repr=False)
 
 
 def lp_bound(
@@ -69,14 +72,15 @@ def lp_bound(
     value = float(termination.objective_bounds.dual_bound)
     if not math.isfinite(value):
         return LpBound(None, elapsed, "no finite dual bound")
-    x = reduced = None
+    x = reduced = row_dual = None
     if answer.solutions:
         solution = answer.solutions[0]
         x = dense_values(solution.primal_solution.variable_values, problem.n_pairs)
         if solution.HasField("dual_solution"):
             reduced = dense_values(solution.dual_solution.reduced_costs, problem.n_pairs)
+            row_dual = dense_values(solution.dual_solution.dual_values, len(proto.linear_constraints.ids))
     bound = integer_bound(value)
-    return LpBound(bound, time.perf_counter() - start, "optimal", x, reduced)
+    return LpBound(bound, time.perf_counter() - start, "optimal", x, reduced, row_dual)
 
 
 def integer_bound(value: float) -> float:
