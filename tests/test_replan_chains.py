@@ -9,12 +9,16 @@ account with no language may go to anyone.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.budget import Budget
 from planner.compile import compile_problem
 from planner.context import Context
+from planner.cover import fewest_uncovered
 from planner.models import Dataset
 from planner.problem import AssignmentProblem
 from planner.repair import cover_by_chains
@@ -185,8 +189,6 @@ def test_chains_keep_every_rule_and_never_drop_a_placed_account(
 
 
 def _with_shortfall(problem: AssignmentProblem) -> AssignmentProblem:
-    from dataclasses import replace
-
     return replace(problem, unassigned_cost=np.ones(problem.n_units, dtype=np.int64))
 
 
@@ -208,3 +210,14 @@ def _names(problem: AssignmentProblem, unit_agent: np.ndarray) -> dict[str, str 
         u: None if a < 0 else problem.agent_names[int(a)]
         for u, a in zip(problem.unit_names, unit_agent.tolist(), strict=True)
     }
+
+
+def test_the_fewest_uncovered_is_proven_on_the_chain_toy() -> None:
+    # planner.cover, the benchmarks' reference: with one voluntary move no plan covers a1 (the
+    # only chain needs two), and CP-SAT proves it; with two, the chain covers everything.
+    for budget, fewest in ((1, 1), (2, 0)):
+        problem = _problem(_left(_chain_team(), "A"), max_moves=budget)
+        start = _agents(problem, {"a1": None, "b1": "B", "c1": "C"})
+        count = fewest_uncovered(problem, start, None, Budget(10.0), threads=1)
+        assert (count.found, count.least, count.nobody) == (fewest, fewest, 0), budget
+        assert count.proven
