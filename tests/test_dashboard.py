@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,9 @@ def _open_logged_in(
     page.goto(url)
     # The page has wired its forms once it has said something in the status line (it asks for a
     # key): a click before that submits the bare HTML form, which reloads the page without the key.
-    page.wait_for_function("document.querySelector('#status').textContent.trim().length > 0")
+    # An expect, not wait_for_function: a wait_for_function expression polled after a first false
+    # is evaluated as a string in the page, which its CSP refuses (EvalError, seen with Playwright 1.65).
+    _playwright()[1](page.locator("#status")).not_to_be_empty()
     page.fill("#api-key", key)
     page.click("#key-form button")
     return page, errors
@@ -333,18 +336,54 @@ def test_calendar_tab_in_browser(dashboard_server: Server, tmp_path: Path) -> No
             browser.close()
 
 
+# The texts the ECharts charts in `within` draw on their canvases, read from each chart's scene graph
+# through the page's own copy of ECharts: [text, size in CSS px as shown (font size x canvas scale)].
+CHART_TEXTS = """async (within) => {
+  const e = await import('/static/echarts.min.js');
+  const out = [];
+  for (const node of document.querySelectorAll(`${within}[_echarts_instance_], ${within} [_echarts_instance_]`)) {
+    const chart = e.getInstanceByDom(node);
+    if (!chart || !node.offsetWidth) continue;
+    const scale = node.querySelector('canvas').getBoundingClientRect().width / chart.getWidth();
+    for (const el of chart.getZr().storage.getDisplayList(true)) {
+      const text = el.style && el.style.text;
+      if (el.invisible || text == null || String(text).trim() === '') continue;
+      const px = /(\\d+(?:\\.\\d+)?)px/.exec(el.style.font || '');
+      out.push([String(text), px ? parseFloat(px[1]) * scale : el.style.fontSize * scale]);
+    }
+  }
+  return out;
+}"""
+
+
+def _chart_texts(page: Any, within: str, wanting: str = "") -> list[str]:
+    """The texts drawn by the charts in `within`, once one of them holds `wanting` (charts are drawn
+    after the tables; a few seconds at most)."""
+    deadline = time.monotonic() + 10
+    while True:
+        texts = [text for text, _ in page.evaluate(CHART_TEXTS, within)]
+        if any(wanting in x for x in texts) or time.monotonic() > deadline:
+            return texts
+        page.wait_for_timeout(100)
+
+
 def _smallest_chart_text(page: Any, within: str) -> float:
-    """The smallest chart text in `within` as shown, in CSS px: font size x the SVG's scale."""
-    return page.eval_on_selector_all(
-        f"{within} svg text",
-        """texts => Math.min(...texts.map(t => { const svg = t.ownerSVGElement;
-             return parseFloat(getComputedStyle(t).fontSize) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width; }))""",
-    )
+    """The smallest chart text in `within` as shown, in CSS px; there must be some."""
+    _playwright()[1](page.locator(f"{within} canvas").first).to_be_attached()
+    sizes = [size for _, size in page.evaluate(CHART_TEXTS, within)]
+    assert sizes, f"no chart text in {within}"
+    return min(sizes)
 
 
 def _no_sideways_scroll(page: Any) -> None:
+    """Neither the page nor any box in it scrolls sideways: tables are cards on a phone."""
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"the page scrolls sideways: {width} px"
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('main .scroll')].filter((b) => b.offsetWidth && b.scrollWidth > b.clientWidth + 1)
+             .map((b) => `${(b.querySelector('[data-testid]') || b).dataset.testid || b.className}: ${b.scrollWidth} px`)"""
+    )
+    assert wide == [], f"boxes scroll sideways: {wide}"
 
 
 def test_plan_table_export_and_shortfall_in_browser(dashboard_server: Server, tmp_path: Path) -> None:
@@ -646,9 +685,17 @@ def test_language_switch_in_browser(dashboard_server: Server) -> None:
             assert set(tiers[1:]) <= {"战略客户", "重点客户", "标准客户"} and tiers[1:], tiers
             expect(page.locator("#pt-count")).to_contain_text("个客户")
             expect(page.locator("#workload-chart + p.legend")).to_contain_text("超出可用工时")
-            chart_text = " ".join(page.locator("#accounts-chart").all_inner_texts())
-            assert "战略客户" in chart_text, chart_text  # the tier legend under the chart
-            assert "小时" in page.locator("#workload-chart svg").inner_html()
+            # The charts' legends, axis names and tooltips in Chinese too.
+            assert "战略客户" in _chart_texts(page, "#accounts-chart", "战略客户")  # the tier legend
+            workload = _chart_texts(page, "#workload-chart", "每月工时")
+            assert {"每月工时（小时）", "可用工时"} <= set(workload), workload
+            page.evaluate(
+                "async () => { const e = await import('/static/echarts.min.js');"
+                " e.getInstanceByDom(document.querySelector('#workload-chart'))"
+                ".dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: 0 }); }"
+            )
+            tip = [x for x in _chart_texts(page, "#workload-chart", "路途") if "路途" in x]
+            assert tip and "小时" in tip[0], workload
             # The export asked for in Chinese: the language in the query, every account of the plan.
             with (
                 page.expect_request(lambda r: "/export.csv" in r.url) as request,
@@ -673,6 +720,9 @@ def test_language_switch_in_browser(dashboard_server: Server) -> None:
             page.click("#tabs button[data-tab=fairness]")
             expect(page.locator("#fairness-out h2").first).to_have_text("提示")
             expect(page.locator("#fairness-out")).to_contain_text("路途时间占工时的比例")
+            expect(page.locator("#fairness-out canvas")).to_have_count(3)
+            fairness = _chart_texts(page, "#fairness-out", "工作量不足")
+            assert any("工作量不足" in x for x in fairness) and "可用工时的使用比例" in fairness, fairness
             for size in ((1280, 800), (390, 844)):
                 _shoot(page, "lang-zh-fairness", size)
             page.set_viewport_size({"width": 1280, "height": 800})

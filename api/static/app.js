@@ -1,6 +1,6 @@
 // The dashboard: tabs over the JSON API. State is this one object; every render reads from it.
 import { api, getKey, setKey, runJob, saveFile } from "./api.js";
-import { hbars, stacked, utilisationClass, widthOf, PALETTE } from "./charts.js";
+import { barChart, utilisationClass, COLOURS, PALETTE } from "./charts.js";
 import { drawMap } from "./map.js";
 import { $, h, fmt, pct, table, td, status, guard } from "./dom.js";
 import { renderCalendar, wireCalendar } from "./calendar.js";
@@ -8,12 +8,11 @@ import { renderPlanTable, renderShortfall } from "./plantable.js";
 import { wireStaff, renderStaff, forgetStaff } from "./staff.js";
 import { wireHistory, renderHistory } from "./history.js";
 import { serverText, planName, ruleWord } from "./server_words.js";
-import { t, has, word, lang, setLang, loadMessages, applyPage, dateTime } from "./i18n.js";
+import { t, has, word, lang, setLang, loadMessages, applyPage, dateTime, num, percent } from "./i18n.js";
 import { wireUpload, showChosen } from "./upload.js";
 
 const state = { datasets: [], dataset: null, version: null, plans: [], versions: new Map(), cancel: false };
 const TIER_COLOURS = { strategic: "#7b3fa0", key: "#2457c5", standard: "#9fb3d1" };
-const UCOLOUR = { "u-low": "#6aa4d9", "u-ok": "#3f9b5a", "u-high": "#e0a526", "u-over": "#d1432f" };
 
 // --- small helpers -----------------------------------------------------------------------------------
 const planLabel = (p) => `${planName(p)} · ${p.id.slice(0, 8)}${p.is_current ? t("plan.current_mark") : ""} · v${p.dataset_version} · ${dateTime(new Date(p.created_at + (p.created_at.endsWith("Z") ? "" : "Z")))}`;
@@ -21,6 +20,7 @@ const kpiWords = (key) => (has(`kpi.${key}`) ? t(`kpi.${key}`) : key.replaceAll(
 const tierWord = (tier) => word("tier", tier);
 const statusWord = (s) => word("job", s);
 const ruleList = (list) => list.join(t("word.list_sep"));
+const whole = (v) => num(v, { maximumFractionDigits: 0 });
 
 // --- loading -------------------------------------------------------------------------------------------
 async function versionOf(datasetId, version) {
@@ -166,15 +166,8 @@ async function renderPlan() {
       h("span", { class: "muted" }, t("plan.adopt_hint"))));
   renderShortfall(plan.shortfall);
   renderPlanTable(planId, rows, version.data.accounts);
-  $("#workload-chart").replaceChildren(hbars(managers.map((m) => ({
-    label: `${m.manager_id} ${m.name}`, value: m.hours, max: m.capacity_hours,
-    colour: UCOLOUR[utilisationClass(m.utilisation)],
-    tip: t("chart.workload_tip", { who: m.manager_id, hours: fmt(m.hours), capacity: fmt(m.capacity_hours), share: pct(m.utilisation), travel: fmt(m.travel_hours) }),
-  })), { unit: t("unit.h"), width: widthOf($("#workload-chart")) }));
-  $("#accounts-chart").replaceChildren(stacked(managers.map((m) => ({
-    label: `${m.manager_id} ${m.name}`,
-    parts: ["strategic", "key", "standard"].map((tier) => ({ name: tierWord(tier), value: m.accounts_by_tier[tier] || 0, colour: TIER_COLOURS[tier] })),
-  })), { width: widthOf($("#accounts-chart")) }), h("p", { class: "legend" }, Object.entries(TIER_COLOURS).map(([tier, c]) => [h("span", { class: "sw", bg: c }), tierWord(tier)])));
+  await drawPlanCharts(managers);
+  if (render !== state.planRender) return;
   const colour = new Map(version.data.managers.map((m, i) => [m.manager_id, PALETTE[i % PALETTE.length]]));
   const byId = new Map(version.data.accounts.map((a) => [a.account_id, a]));
   // Every account stays on the map; a region only moves the view to its accounts (remote ones too).
@@ -199,7 +192,7 @@ async function renderPlan() {
     mapNode = h("div", { id: "map", "data-testid": "map", role: "img" });
     cell.replaceChildren(mapNode, h("p", { class: "legend", id: "map-legend" }));
   }
-  const width = widthOf(cell, 640);
+  const width = cell.clientWidth || 640;
   if (render !== state.planRender) return;
   await drawMap(mapNode, { accounts, managers: homes, focus: accounts.filter((a) => !regionSelect.value || a.region === regionSelect.value),
     onPick: (id) => guard(() => explainAccount(planId, id)), height: Math.round(Math.min(Math.max(width * 0.8, 300), 560)) });
@@ -208,6 +201,26 @@ async function renderPlan() {
   // The account explained last, again in the page's current words (a language switch draws the tab again).
   if (render !== state.planRender) return;
   if (state.explained && state.explained.planId === planId) await explainAccount(planId, state.explained.accountId);
+}
+
+// Hours against capacity and accounts by tier, one row per manager (ECharts: charts.js).
+async function drawPlanCharts(managers) {
+  const labels = managers.map((m) => `${m.manager_id} ${m.name}`);
+
+  await Promise.all([
+    barChart($("#workload-chart"), {
+      labels, axis: t("chart.axis.hours"), format: whole, unit: t("unit.h"), aria: t("plan.workload_heading"),
+      series: [{ name: t("chart.hours"), values: managers.map((m) => m.hours), colours: managers.map((m) => COLOURS[utilisationClass(m.utilisation)]) }],
+      limits: { name: t("chart.capacity_name"), values: managers.map((m) => m.capacity_hours) },
+      tips: managers.map((m) => t("chart.workload_tip", { who: `${m.manager_id} ${m.name}`, hours: whole(m.hours), capacity: whole(m.capacity_hours), share: pct(m.utilisation), travel: whole(m.travel_hours) })),
+    }),
+    barChart($("#accounts-chart"), {
+      labels, axis: t("chart.axis.accounts"), format: whole, aria: t("plan.accounts_chart"),
+      series: ["strategic", "key", "standard"].map((tier) => ({ name: tierWord(tier), colour: TIER_COLOURS[tier], values: managers.map((m) => m.accounts_by_tier[tier] || 0) })),
+      tips: managers.map((m, i) => [labels[i], ...["strategic", "key", "standard"].map((tier) => `${tierWord(tier)}: ${fmt(m.accounts_by_tier[tier] || 0)}`),
+        t("chart.accounts_total", { n: fmt(m.accounts) })].join("\n")),
+    }),
+  ]);
 }
 
 async function adoptPlan(plan) {
@@ -308,7 +321,7 @@ function renderComparePicker(ticked = null) {
   const keep = ticked || [...document.querySelectorAll("#compare-picker input:checked")].map((i) => i.value);
   $("#compare-picker").replaceChildren(table(["", t("col.plan")], state.plans.map((p) => h("tr", {},
     h("td", {}, h("input", { type: "checkbox", value: p.id, id: `cmp-${p.id}`, checked: keep.includes(p.id) })),
-    h("td", {}, h("label", { for: `cmp-${p.id}` }, planLabel(p)))))));
+    h("td", {}, h("label", { for: `cmp-${p.id}` }, planLabel(p))))), { class: "plain" }));
   // Ticked order is the comparison order: the first one is the base.
   state.compareOrder = keep.filter((id) => state.plans.some((p) => p.id === id));
   $("#compare-picker").querySelectorAll("input").forEach((i) => i.addEventListener("change", () => {
@@ -367,6 +380,8 @@ async function runCompare(ids) {
 }
 
 // --- fairness -----------------------------------------------------------------------------------------
+// Statistics that are shares (0.56), shown as percentages; the others as numbers.
+const SHARES = /^(utilisation_(min|mean|max)|share_)/;
 async function renderFairness() {
   const planId = $("#fairness-plan").value;
   if (!planId) { $("#fairness-out").replaceChildren(h("p", { class: "muted" }, t("plan.none_short"))); return; }
@@ -375,31 +390,44 @@ async function renderFairness() {
   const managers = f.managers.filter((m) => m.active || m.accounts > 0);
   const flags = Object.entries(f.flags).map(([k, v]) => h("div", { class: "card" }, has(`fair.flag.${k}`) ? t(`fair.flag.${k}`) : k.replaceAll("_", " "), h("b", {}, fmt(v.length)),
     h("small", {}, v.join(", ") || t("word.none"))));
-  // The charts are drawn at their grid cell's width once the cells are laid out, so an SVG is never
-  // shrunk to fit (its 11 px text stays 11 px).
   const cells = [0, 1, 2].map(() => h("div", {}));
-  const label = (m) => `${m.manager_id} ${m.name}`;
+  const labels = managers.map((m) => `${m.manager_id} ${m.name}`);
+  const share = (v) => percent(v / 100);
   const charts = [
-    [t("fair.util_chart", { low: pct(th.underuse_below), high: pct(th.overload_above) }), (width) =>
-      hbars(managers.map((m) => ({ label: label(m), value: m.utilisation * 100, colour: UCOLOUR[utilisationClass(m.utilisation)],
-        marks: [{ at: th.underuse_below * 100, colour: "#2457c5" }, { at: th.overload_above * 100, colour: "#d1432f" }] })), { unit: " %", width })],
-    [t("fair.travel_chart"), (width) =>
-      hbars(managers.map((m) => ({ label: label(m), value: m.travel_share * 100, colour: "#8c6d31" })), { unit: " %", width })],
-    [t("fair.value_chart"), (width) => hbars(managers.map((m) => ({ label: label(m), value: m.value_carried, colour: "#7b3fa0" })), { width })],
+    [t("fair.util_chart"), {
+      labels, axis: t("chart.axis.utilisation"), format: share,
+      series: [{ name: t("col.utilisation"), values: managers.map((m) => m.utilisation * 100), colours: managers.map((m) => COLOURS[utilisationClass(m.utilisation)]) }],
+      marks: [{ at: th.underuse_below * 100, name: t("chart.under_use_line", { share: pct(th.underuse_below) }), colour: "#2457c5" },
+        { at: th.overload_above * 100, name: t("chart.overload_line", { share: pct(th.overload_above) }), colour: "#d1432f" }],
+      tips: managers.map((m, i) => t("chart.util_tip", { who: labels[i], share: pct(m.utilisation), hours: whole(m.hours), capacity: whole(m.capacity_hours) })),
+    }],
+    [t("fair.travel_chart"), {
+      labels, axis: t("chart.axis.travel"), format: share,
+      series: [{ name: t("col.travel"), colour: "#8c6d31", values: managers.map((m) => m.travel_share * 100) }],
+      tips: managers.map((m, i) => t("chart.travel_tip", { who: labels[i], share: pct(m.travel_share), travel: whole(m.travel_hours), hours: whole(m.hours) })),
+    }],
+    [t("fair.value_chart"), {
+      labels, axis: t("chart.axis.value"), format: whole,
+      series: [{ name: t("fair.value_chart"), colour: "#7b3fa0", values: managers.map((m) => m.value_carried) }],
+      tips: managers.map((m, i) => t("chart.value_tip", { who: labels[i], value: whole(m.value_carried), accounts: fmt(m.accounts) })),
+    }],
   ];
   $("#fairness-out").replaceChildren(downloads("fairness", (ext) => `/api/v1/plans/${planId}/fairness/export.${ext}?lang=${lang()}`),
     h("h2", {}, t("fair.flags")), h("div", { class: "cards", "data-testid": "fairness-flags" }, flags),
     h("div", { class: "grid" }, cells),
     h("h2", {}, t("fair.statistics")),
-    table([t("col.measure"), t("col.value")], Object.entries(f.statistics).map(([k, v]) => h("tr", {}, td(has(`stat.${k}`) ? t(`stat.${k}`) : k.replaceAll("_", " ")), td(v)))),
+    table([t("col.measure"), t("col.figure")], Object.entries(f.statistics).map(([k, v]) => h("tr", {}, td(has(`stat.${k}`) ? t(`stat.${k}`) : k.replaceAll("_", " ")),
+      td(typeof v !== "number" ? v : SHARES.test(k) ? pct(v) : num(v, { maximumFractionDigits: 2 }), { class: "num" }))), { class: "plain narrow" }),
     h("h2", {}, t("fair.managers")),
     h("div", { class: "scroll" }, table(["manager", "seniority", "region", "accounts", "hours", "capacity", "utilisation", "travel", "flag"].map((k) => t(`col.${k}`)),
       f.managers.map((m) => h("tr", {}, td(`${m.manager_id} ${m.name}`), td(word("seniority", m.seniority)), td(m.region), td(m.accounts), td(m.hours),
         td(m.capacity_hours), td(pct(m.utilisation)), td(pct(m.travel_share)), td(m.flag ? word("flag", m.flag) : m.active ? "" : t("mstatus.inactive"), { class: `flag-${m.flag}` }))))));
-  charts.forEach(([heading, draw], i) => {
-    cells[i].append(h("h2", {}, heading));
-    cells[i].append(draw(widthOf(cells[i])));
-  });
+  // Drawn once the cells are laid out: each chart takes its cell's width.
+  await Promise.all(charts.map(([heading, spec], i) => {
+    const box = h("div", { "data-testid": `fairness-chart-${i}` });
+    cells[i].append(h("h2", {}, heading), box);
+    return barChart(box, { ...spec, aria: heading });
+  }));
 }
 
 // Download buttons for an export the API serves as .csv and .xlsx; `url(ext)` is its path.

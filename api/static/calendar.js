@@ -1,7 +1,7 @@
 // The Calendar tab: build a plan's visit calendar (a job on the API), then show it per manager:
 // a summary table with .ics downloads, the shortfalls in words, and a week grid (rows = weeks, Mon..Sun).
 import { api, apiFile, ApiError, sleep } from "./api.js";
-import { el, hbars, utilisationClass, widthOf, COLOURS } from "./charts.js";
+import { barChart, utilisationClass, COLOURS } from "./charts.js";
 import { $, h, fmt, table, td, status, guard } from "./dom.js";
 import { t, has, word, day, date, dateTime, weekdayNames, num } from "./i18n.js";
 import { serverText } from "./server_words.js";
@@ -179,6 +179,19 @@ async function show(planId, latest) {
   const select = $("#calendar-manager");
   if (c.managers.some((m) => m.manager_id === keepManager)) select.value = keepManager;
   renderGrid();
+  await visitsChart(c);
+}
+
+// Visits planned per manager against those the tiers require (ECharts: charts.js).
+function visitsChart(c) {
+  const visits = (v) => num(v, { maximumFractionDigits: 0 });
+  return barChart($("#calendar-chart"), {
+    labels: c.managers.map((m) => who(m.manager_id)), axis: t("chart.axis.visits"), format: visits, aria: t("cal.chart"),
+    series: [{ name: t("chart.visits_planned"), values: c.managers.map((m) => m.planned_visits),
+      colours: c.managers.map((m) => (m.missed_visits ? COLOURS["u-high"] : COLOURS["u-ok"])) }],
+    limits: { name: t("chart.visits_required"), values: c.managers.map((m) => m.required_visits) },
+    tips: c.managers.map((m) => t("cal.chart_tip", { manager: who(m.manager_id), planned: fmt(m.planned_visits), required: fmt(m.required_visits) })),
+  });
 }
 
 // --- the built calendar ------------------------------------------------------------------------------------
@@ -203,12 +216,7 @@ function resultView(c, note) {
         busiest ? h("small", {}, `${who(busiest.manager_id)}, ${date(busiest.date)}`) : null),
       h("div", { class: "card" }, t("cal.over_days"), h("b", {}, fmt(s.days_over_capacity)))),
     h("div", { class: "grid" },
-      h("div", {}, h("h2", {}, t("cal.chart")),
-        fixedWidth(hbars(c.managers.map((m) => ({ label: who(m.manager_id), value: m.planned_visits, max: m.required_visits,
-          colour: m.missed_visits ? COLOURS["u-high"] : COLOURS["u-ok"],
-          tip: t("cal.chart_tip", { manager: m.manager_id, planned: fmt(m.planned_visits), required: fmt(m.required_visits) }) })),
-        // Less the grid cell's padding and border, so the chart is drawn 1:1 and its text stays 11 px.
-        { width: Math.min(700, widthOf($("#calendar-out"), 560) - 20) })))),
+      h("div", {}, h("h2", {}, t("cal.chart")), h("div", { id: "calendar-chart", "data-testid": "calendar-chart" }))),
     h("h2", {}, t("cal.managers")),
     h("div", { class: "scroll" }, table(
       [...["manager", "accounts", "working_days", "planned", "required", "missed", "travel", "visit", "nights", "short", "file"].map((k) => t(`cal.col.${k}`)), ""],
@@ -231,12 +239,6 @@ function resultView(c, note) {
       t("cal.bar_legend")),
     h("div", { id: "calendar-grid", class: "scroll" }),
   ];
-}
-
-// At most 700 px drawn: shown at that size (not stretched across a wide screen, its text with it).
-function fixedWidth(svg) {
-  svg.setAttribute("width", svg.viewBox.baseVal.width);
-  return svg;
 }
 
 function pickManager(managerId) {
@@ -282,7 +284,7 @@ function renderGrid() {
   }
   $("#calendar-grid").replaceChildren(
     h("p", {}, t("cal.grid_line", { manager: who(managerId), visits: fmt(m.planned_visits), days: fmt(byDate.size), working: fmt(m.working_days), travel: fmt(m.travel_hours) })),
-    table(["", ...weekdayNames()], rows, { class: "week-grid", "data-testid": "week-grid", "data-manager": managerId }));
+    table(["", ...weekdayNames()], rows, { class: "week-grid plain", "data-testid": "week-grid", "data-manager": managerId }));
 }
 
 // A day off in words: leave, a departed manager, or a holiday (its name as the holiday calendar gives it).
@@ -325,10 +327,10 @@ function homeward(iso, visits, byDate) {
 function loadBar(visits, settings) {
   const busy = visits.reduce((t, v) => t + clock(v.end) - clock(v.start) + v.travel_minutes_before, 0);
   const share = busy / (settings.hours_per_day * 60);
-  return el("svg", { viewBox: "0 0 100 6", class: "load", role: "img", preserveAspectRatio: "none" },
-    el("rect", { x: 0, y: 0, width: 100, height: 6, fill: "#e4e7ec" }),
-    el("rect", { x: 0, y: 0, width: (Math.min(1, share) * 100).toFixed(1), height: 6, fill: COLOURS[utilisationClass(share)] }),
-    el("title", {}, t("cal.bar_tip", { hours: num(busy / 60, { maximumFractionDigits: 1 }), day: fmt(settings.hours_per_day) })));
+  const fill = h("span", { bg: COLOURS[utilisationClass(share)] });
+  fill.style.width = `${(Math.min(1, share) * 100).toFixed(1)}%`; // through the CSSOM, as h() sets colours
+  const tip = t("cal.bar_tip", { hours: num(busy / 60, { maximumFractionDigits: 1 }), day: fmt(settings.hours_per_day) });
+  return h("div", { class: "load", role: "img", title: tip, "aria-label": tip }, fill);
 }
 
 export function wireCalendar(deps) {

@@ -24,10 +24,23 @@ export function fmt(v) {
 // A share (0.56) as a percentage in the locale.
 export const pct = (u) => (u === null || u === undefined ? "–" : percent(u));
 
+// A table whose rows become cards on a phone (style.css, table.reflow), each cell labelled with its
+// column's head; class "plain" keeps a small table a table.
 export function table(headers, rows, attrs = {}) {
-  return h("table", attrs,
+  const body = h("tbody", {}, rows);
+  labelCells(body, headers);
+  const classes = (attrs.class || "").split(" ").filter(Boolean);
+  return h("table", { ...attrs, class: [...classes, ...(classes.includes("plain") ? [] : ["reflow"])].join(" ") },
     h("thead", {}, h("tr", {}, headers.map((c) => h("th", {}, c)))),
-    h("tbody", {}, rows));
+    body);
+}
+// Each data cell says which column it is in (data-label): a card on a phone shows it beside the value.
+export function labelCells(body, headers) {
+  for (const row of body.rows) {
+    [...row.cells].forEach((cell, i) => {
+      if (cell.tagName === "TD" && !cell.dataset.label && typeof headers[i] === "string" && headers[i]) cell.dataset.label = headers[i];
+    });
+  }
 }
 export const td = (v, attrs = {}) => h("td", { class: typeof v === "number" ? "num" : "", ...attrs }, fmt(v));
 

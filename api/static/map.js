@@ -2,12 +2,13 @@
 // files this server ships (echarts.min.js, china-provinces.json: no tiles, no CDN). Colour = manager,
 // size = tier, a dark ring = no manager, a triangle = a manager's home; a click on an account explains it.
 import { t, lang } from "./i18n.js";
+import { loadECharts } from "./charts.js";
 
 const MAP = "china-provinces";
-// ECharts (540 KB) and the outline load when a map is first drawn, not with the page: the page's
-// controls are wired before either arrives.
+// ECharts (600 KB, shared with the charts) and the outline load when a map is first drawn, not with
+// the page: the page's controls are wired before either arrives.
 let loaded = null;
-const loadMap = () => (loaded ||= Promise.all([import("./echarts.min.js"), fetch("/static/china-provinces.json").then((r) => r.json())])
+const loadMap = () => (loaded ||= Promise.all([loadECharts(), fetch("/static/china-provinces.json").then((r) => r.json())])
   .then(([echarts, geo]) => { echarts.registerMap(MAP, geo); return echarts; }));
 
 // A few large cities, for finding one's way (coordinates: the city centres).

@@ -2,7 +2,7 @@
 // shortfall panel. The table's columns and words are the export's (api/services/exports.py): both
 // come from the message catalogue (messages.json, head.*, reason.*, rule.*, service.*).
 import { saveFile } from "./api.js";
-import { $, h, fmt, pct, table, td, guard, status } from "./dom.js";
+import { $, h, fmt, pct, table, td, guard, status, labelCells } from "./dom.js";
 import { t, has, word, lang } from "./i18n.js";
 
 export function reasonWords(reason) {
@@ -85,9 +85,10 @@ function draw() {
   });
   const head = COLUMNS.map((c, i) => h("th", { class: c.num ? "num" : "", "aria-sort": i === col ? (dir > 0 ? "ascending" : "descending") : "none" },
     h("button", { type: "button", class: "sort", "data-col": String(i), onclick: () => sortBy(i) }, t(`head.${c.head}`), h("span", { "aria-hidden": "true" }, i === col ? (dir > 0 ? " ▲" : " ▼") : ""))));
-  const body = shown.map((r) => h("tr", { "data-account": r.account_id, "data-manager": r.manager_id || "" }, COLUMNS.map((c) => c.cell(r))));
-  const tableNode = $("#plan-table");
-  tableNode.replaceChildren(h("thead", {}, h("tr", {}, head)), h("tbody", {}, body));
+  const body = h("tbody", {}, shown.map((r) => h("tr", { "data-account": r.account_id, "data-manager": r.manager_id || "" }, COLUMNS.map((c) => c.cell(r)))));
+  labelCells(body, COLUMNS.map((c) => t(`head.${c.head}`)));
+  // On a phone the heads are a row of sort buttons above the cards.
+  $("#plan-table").replaceChildren(h("thead", {}, h("tr", { "data-label": t("pt.sort_by") }, head)), body);
   const hours = shown.reduce((s, r) => s + r.workload_hours, 0);
   $("#pt-count").textContent = t("pt.count", { shown: fmt(shown.length), total: fmt(pt.rows.length), hours: fmt(Math.round(hours)) });
 }
