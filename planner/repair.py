@@ -84,15 +84,22 @@ def cover_by_chains(
     todo.sort(key=lambda u: _priority(problem, pairs_of[u], u))
     covered: list[int] = []
     relocated = 0
-    for u in todo:
-        if budget is not None and budget.expired():
-            break
-        chain = _best_chain(state, u, max_ejections, budget)
-        if chain is None:
-            continue
+
+    def expired() -> bool:
+        return budget is not None and budget.expired()
+
+    def place(u: int, chain: list[tuple[int, int]]) -> None:
+        nonlocal relocated
         state.apply(chain)
         covered.append(u)
         relocated += len(chain) - 1
+
+    for u in todo:
+        if expired():
+            break
+        found = _best_chain(state, u, max_ejections, budget)
+        if found is not None:
+            place(u, found[2])
     agent, level = problem.read_choice(state.chosen[state.chosen >= 0])
     return Covered(agent, level, covered, relocated)
 
@@ -103,30 +110,27 @@ def start_after_change(
     """The re-plan's start: unit -> agent, unit -> level, and whether ejection chains placed any
     unit in it. Cheapest first, stopping as soon as every unit some manager may serve is placed:
 
-    1. the construction within the budget (`construct_choice`): most changes end here;
-    2. the construction with no voluntary move at all (held units stay, the changed units go
+    1. the construction with no voluntary move at all (held units stay, the changed units go
        where they fit, or where moving other changed units makes room: free of the budget),
-       then chains that spend the budget where nothing else works. The first construction
-       often spends the whole budget making room one step at a time for accounts that fit
-       elsewhere after all (measured on 5,000 x 150: 18-20 of 20 moves spent with 1-8
-       accounts uncovered, where this covers them all within the budget);
-    3. chains from the first construction.
-    The best of 2 and 3 is kept: fewer accounts uncovered, then cheaper."""
+       then chains that spend the budget where nothing else works;
+    2. the construction within the budget (`construct_choice`), then chains for what it
+       leaves. Alone, this one often spends the whole budget making room one step at a time
+       for accounts that fit elsewhere after all (measured on 5,000 x 150: 18-20 of 20 moves
+       spent with 1-8 accounts uncovered, where 1 covers them all within the budget).
+    The better of the two is kept: fewer accounts uncovered, then cheaper."""
     has_pairs = _has_pairs(problem)
-    first, first_level = construct_choice(problem, respect_budget=True)
-    # Account teams' one-role-per-person rows are not read by the chains: their slots keep
-    # the construction's placement.
-    if not ((first < 0) & has_pairs).any() or problem.has_exclusive:
-        return first, first_level, False
     candidates = []
-    if problem.max_moves != 0:
-        agent, level = construct_choice(replace(problem, max_moves=0), respect_budget=True)
-        out = cover_by_chains(problem, agent, level, budget)
-        candidates.append((out.unit_agent, out.unit_level, bool(out.covered)))
-        if not ((out.unit_agent < 0) & has_pairs).any():
-            return candidates[0]
-    out = cover_by_chains(problem, first, first_level, budget)
-    candidates.append((out.unit_agent, out.unit_level, bool(out.covered)))
+    # Account teams' one-role-per-person rows are not read by the chains: their slots keep
+    # the construction's placement, within the budget.
+    for moves in (0, problem.max_moves) if not problem.has_exclusive else (problem.max_moves,):
+        agent, level = construct_choice(replace(problem, max_moves=moves), respect_budget=True)
+        chained = False
+        if ((agent < 0) & has_pairs).any() and not problem.has_exclusive:
+            out = cover_by_chains(problem, agent, level, budget)
+            agent, level, chained = out.unit_agent, out.unit_level, bool(out.covered)
+        candidates.append((agent, level, chained))
+        if not ((agent < 0) & has_pairs).any() or problem.max_moves == 0:
+            break
     return min(candidates, key=lambda c: _rank(problem, c[0], c[1]))
 
 
@@ -220,10 +224,10 @@ class _State:
 
 def _best_chain(
     state: _State, u: int, max_ejections: int, budget: Budget | None
-) -> list[tuple[int, int]] | None:
-    """The chain with the fewest voluntary moves, then the cheapest, that places unit u, as
-    (unit, new pair) steps with u's own step first; None if none of at most `max_ejections`
-    ejections exists within the budget."""
+) -> tuple[int, int, list[tuple[int, int]]] | None:
+    """The chain with the fewest voluntary moves, then the cheapest, that places unit u:
+    (voluntary moves, cost, (unit, new pair) steps with u's own step first); None if none of
+    at most `max_ejections` ejections exists within the budget."""
     problem = state.problem
     cost, agent_of, use, moves = problem.pair_cost, problem.pair_agent, state.use, state.moves
     frontier = [_Label(u, -1, None, 0, 0, (), frozenset())]
@@ -307,7 +311,7 @@ def _best_chain(
         if not labels or (budget is not None and budget.expired()):
             break
         frontier = sorted(labels.values(), key=lambda lb: (lb.moves, lb.cost))[:LABELS_PER_LENGTH]
-    return None if best is None else best[2]
+    return best
 
 
 def _eject_many(state: _State, p: int, moves_left: float) -> tuple[list[tuple[int, int]], int, int] | None:
