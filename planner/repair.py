@@ -43,6 +43,7 @@ from planner.solvers.construct import construct_choice
 
 MAX_EJECTIONS = 3  # residents a chain may move: 4 agents and 4 accounts at most
 LABELS_PER_LENGTH = 400  # cheapest partial chains kept per length: bounds the work per unit
+MULTI_LABELS = 16  # partial chains per length whose last agent may also shed several residents
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,7 @@ def _best_chain(
     best: tuple[int, int, list[tuple[int, int]]] | None = None  # (moves, cost, chain)
     for length in range(max_ejections + 1):
         labels: dict[int, _Label] = {}
-        for label in frontier:
+        for rank, label in enumerate(frontier):
             v = label.unit
             old = int(state.chosen[v])
             pairs = state.pairs_of[v]
@@ -267,17 +268,18 @@ def _best_chain(
                 if _keeps_lower(state, chain):
                     best = (*key, chain)
                     break
-            if length == 0:
-                # The unit's own agents: several residents may leave, each to a manager with
-                # room as it is (a heavy account needs more room than any one resident frees).
-                for k in np.nonzero(allowed & ~fits)[0].tolist():
+            if length == 0 or rank < MULTI_LABELS:
+                # Several residents may leave the agent, each to a manager with room as it is:
+                # a heavy account needs more room than any one resident frees. For the unit
+                # itself, and at the end of the cheapest partial chains.
+                for k in np.nonzero(allowed & ~fits & ~same)[0].tolist():
                     p = int(pairs[k])
-                    ejected = _eject_many(state, p, state.moves_left - int(step_moves[k]))
+                    ejected = _eject_many(state, p, state.moves_left - int(step_moves[k]), label.agents)
                     if ejected is None:
                         continue
                     steps, more_moves, more_cost = ejected
                     key = (int(step_moves[k]) + more_moves, int(step_cost[k]) + more_cost)
-                    chain = [(v, p), *steps]
+                    chain = [*label.steps, (v, p), *steps]
                     if (best is None or key < best[:2]) and _keeps_lower(state, chain):
                         best = (*key, chain)
             if length == max_ejections:
@@ -314,10 +316,13 @@ def _best_chain(
     return best
 
 
-def _eject_many(state: _State, p: int, moves_left: float) -> tuple[list[tuple[int, int]], int, int] | None:
+def _eject_many(
+    state: _State, p: int, moves_left: float, chain_agents: frozenset[int] = frozenset()
+) -> tuple[list[tuple[int, int]], int, int] | None:
     """Residents of pair p's agent moved straight to managers with room until p fits: those
     whose move is free of the budget first (a leaver's accounts placed before), then those
-    that free the most hours per move. (steps, voluntary moves, cost) or None."""
+    that free the most hours per move; none to an agent of the chain so far (its room is
+    not what `state` says). (steps, voluntary moves, cost) or None."""
     problem, use = state.problem, state.use
     a = int(problem.pair_agent[p])
     room = state.room[:, a].copy()
@@ -330,6 +335,8 @@ def _eject_many(state: _State, p: int, moves_left: float) -> tuple[list[tuple[in
         if moves + extra_moves > moves_left:
             continue
         b = int(problem.pair_agent[q])
+        if b in chain_agents:
+            continue
         there = taken.get(b, state.room[:, b])
         if not (use[:, q] <= there).all():
             continue

@@ -1,9 +1,10 @@
 """An event's default time grows while accounts a manager may serve stay uncovered (#16 item 3).
 
-The toy needs a chain of four moves to cover a1 after A leaves, longer than the re-plan's
-ejection chains look (planner.repair, at most three residents moved): only B speaks ja, and
-B's 0.5 h hold b1 (fr: only B and C), C's hold c1 (de: only C and D), D's hold d1 (it: only D
-and E), E's hold e1, which may go to F. Every account needs 0.5 h and no shortfall is allowed,
+The toy needs a chain of five moves to cover a1 after A leaves, longer than the re-plan's
+ejection chains look (planner.repair: three residents moved one by one, then several from one
+manager straight to managers with room): only B speaks ja, and B's 0.5 h hold b1 (fr: only B
+and C), C's hold c1 (de: only C and D), D's hold d1 (it: only D and E), E's hold e1 (es: only E
+and G), G's hold g1, which may go to F. Every account needs 0.5 h and no shortfall is allowed,
 so no reduced level makes room. CP-SAT finds the chain, given a few tenths of a second.
 """
 
@@ -27,7 +28,8 @@ BODY = {
         {"manager_id": "B", "capacity_hours": 0.5, "languages": ["ja", "fr"]},
         {"manager_id": "C", "capacity_hours": 0.5, "languages": ["fr", "de"]},
         {"manager_id": "D", "capacity_hours": 0.5, "languages": ["de", "it"]},
-        {"manager_id": "E", "capacity_hours": 0.5, "languages": ["it"]},
+        {"manager_id": "E", "capacity_hours": 0.5, "languages": ["it", "es"]},
+        {"manager_id": "G", "capacity_hours": 0.5, "languages": ["es"]},
         {"manager_id": "F", "capacity_hours": 100, "languages": ["en"]},
     ],
     "accounts": [
@@ -35,7 +37,8 @@ BODY = {
         {"account_id": "b1", "tier": "standard", "language": "fr", "current_manager_id": "B"},
         {"account_id": "c1", "tier": "standard", "language": "de", "current_manager_id": "C"},
         {"account_id": "d1", "tier": "standard", "language": "it", "current_manager_id": "D"},
-        {"account_id": "e1", "tier": "standard", "current_manager_id": "E"},
+        {"account_id": "e1", "tier": "standard", "language": "es", "current_manager_id": "E"},
+        {"account_id": "g1", "tier": "standard", "current_manager_id": "G"},
     ],
     "policy": {"weights": {"balance": 0}, "allow_unassigned": False},
 }
@@ -80,5 +83,6 @@ def test_the_default_time_grows_until_the_chain_is_found(client: TestClient) -> 
         "b1": "C",
         "c1": "D",
         "d1": "E",
-        "e1": "F",
+        "e1": "G",
+        "g1": "F",
     }
