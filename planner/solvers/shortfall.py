@@ -26,9 +26,9 @@ bounds (each a bound of a relaxation of its part, balance >= 0) plus the unserve
 nobody may serve, which lie in no part; every cost is non-negative, so
 it is clamped to [0, objective]. `OPTIMAL` only when it meets the objective. A part's own bound
 is the best of its LP's, HiGHS' and its Lagrangian bound (`planner.solvers.lagrange`: each
-manager's hours as an exact knapsack, from the LP's duals), which a thread computes beside the
-parts' MIPs: at 3,000 x 80 the LP sat 0.2-1.1 % below it on the large regions, where HiGHS'
-own bound hardly moved.
+manager's hours as an exact knapsack, from the part's LP duals), which a thread computes while
+HiGHS runs the neighbourhood rounds over the whole: on the regions of the 3,000 x 80 set the LP
+sat 0.3-1.1 % below it (5 s each alone), where HiGHS' own bound hardly moved.
 """
 
 from __future__ import annotations
@@ -65,10 +65,6 @@ SMALL_PART_PAIRS = 5_000  # HiGHS usually proves these optimal: it gets all of t
 PARTS_SHARE = 0.85  # of the limit for the regions' MIPs; the rest for neighbourhoods over the whole
 END_MARGIN = 0.3  # kept back for scoring and stopping the LP thread
 SWEEP_SHARE = 0.1  # of a region's time, at most, for the knapsack sweeps before HiGHS
-# Of a region's time, the Lagrangian bound's in the thread beside it: a little less than the
-# region's own, so that the thread keeps pace with the regions and the last one's bound is in
-# when the neighbourhood rounds over the whole end.
-LAGRANGE_SHARE = 0.8
 
 
 class ShortfallSolver:
@@ -86,21 +82,22 @@ class ShortfallSolver:
         best.offer(value_first(problem, budget=work), "start")
         stats: dict[str, float | int | str] = {"start_seconds": round(time.perf_counter() - start, 3)}
         parts_bound: float | None = None
-        part_bounds: dict[int, float] = {}
+        part_bounds: dict[int, _Part] = {}
         lagrange: BackgroundLagrange | None = None
         parts = [(u, a) for u, a in components(problem) if u.size]
         if len(parts) > 1 and problem.max_moves is None and problem.lower is None:
             # Regions share nothing but the balance term: each one's MIP alone (balance dropped,
             # a relaxation, so the parts' bounds add up to a bound of the whole).
-            lagrange = BackgroundLagrange(work)
+            parts = sorted(parts, key=lambda p: p[0].size)
             plan, parts_bound, part_bounds = self._solve_parts(
-                problem,
-                parts,
-                work,
-                budget.started + PARTS_SHARE * budget.seconds,
-                best.choice(),
-                lagrange,
+                problem, parts, work, budget.started + PARTS_SHARE * budget.seconds, best.choice()
             )
+            # The regions' Lagrangian bounds, in a thread while HiGHS (which lets go of the GIL)
+            # runs the neighbourhood rounds over the whole. Not beside the regions' own search:
+            # there it took the sweeps' time and the plans came out 0.3-0.6 M points worse at
+            # 3,000 x 80 (30 s, load 5.5), more than the bound gained (+0.1 M).
+            jobs = [(k, sub, dual) for k, (_, sub, dual) in part_bounds.items() if dual is not None]
+            lagrange = BackgroundLagrange(jobs, work)
             best.offer(plan, "parts")
             stats["parts"] = len(parts)
             stats["parts_seconds"] = round(time.perf_counter() - start, 3)
@@ -133,7 +130,7 @@ class ShortfallSolver:
             # Each region's Lagrangian bound, where it beats the region's own (the LP's, HiGHS').
             found_bounds = lagrange.collect(0.0)
             raised = sum(
-                max(0.0, found.bound - part_bounds[k])
+                max(0.0, found.bound - part_bounds[k][0])
                 for k, found in found_bounds.items()
                 if found.bound is not None
             )
@@ -175,13 +172,12 @@ class ShortfallSolver:
         work: Budget,
         parts_until: float,
         start: Choice | None = None,
-        lagrange: BackgroundLagrange | None = None,
-    ) -> tuple[Choice, float, dict[int, float]]:
+    ) -> tuple[Choice, float, dict[int, _Part]]:
         """Each part alone, the time shared by the parts' sizes: its LP, a start from the LP's
         integral part or value first (the better), HiGHS on the part's MIP, then neighbourhood
-        rounds around the part's LP if HiGHS did not prove it; meanwhile `lagrange` bounds the
-        part from its LP's duals in its thread. Returns the combined plan, the sum of the parts'
-        bounds, and each part's own bound (by its place in the loop) for the Lagrangian's to raise.
+        rounds around the part's LP if HiGHS did not prove it. Returns the combined plan, the sum
+        of the parts' bounds, and by each part's place in `parts` its own bound, the part alone
+        and its LP's row duals, for a Lagrangian bound to raise.
 
         Measured on the largest region of the 3,000 x 80 set (17,424 options): HiGHS from the
         value-first start sat at 7.89 M for 5 to 30 s; from the LP start, 7.29 M in 5 s, and
@@ -191,10 +187,15 @@ class ShortfallSolver:
         # Units nobody may serve lie in no part, yet every plan pays their unserved cost: left out,
         # the parts' bounds fell 7 % short of the objective at 1,000 x 30 (4 such accounts).
         bound_sum = _unservable_cost(problem)
-        pairs_left = problem.n_pairs  # every pair lies in exactly one part
+        # Time goes by size, a small part counted as SMALL_PART_PAIRS: HiGHS closes those in 2-3 s
+        # (1,000-5,000 options) where a share by options gave them 0.5-2 s, of which HiGHS had
+        # little after the LP and the starts (3,000 x 80: the five small regions ended 0.9 M
+        # points above what 3 s of HiGHS each finds, 23 % of the gap).
+        per_unit = np.bincount(problem.pair_unit, minlength=problem.n_units)
+        weight_left = float(sum(max(int(per_unit[u].sum()), SMALL_PART_PAIRS) for u, _ in parts))
         cheapest = cheapest_options(problem)
-        part_bounds: dict[int, float] = {}
-        for k, (units, agents) in enumerate(sorted(parts, key=lambda p: p[0].size)):
+        part_bounds: dict[int, _Part] = {}
+        for k, (units, agents) in enumerate(parts):
             if work.expired() and start is not None:
                 # No time left for this part: it keeps the whole start's plan (value first;
                 # the parts share no agent, so it fits), bounded by its cheapest options (not
@@ -204,10 +205,11 @@ class ShortfallSolver:
                     level[units] = start[1][units]
                 bound_sum += float(cheapest[units].sum())
                 continue
-            sub = replace(restrict(problem, units, agents, scale=1), balance_coef=0)
-            seconds = max(work.until(parts_until).remaining() * sub.n_pairs / max(pairs_left, 1), 0.5)
+            sub = _region(problem, units, agents)
+            weight = max(sub.n_pairs, SMALL_PART_PAIRS)
+            seconds = max(work.until(parts_until).remaining() * weight / max(weight_left, 1.0), 0.5)
             part = work.child(seconds)
-            pairs_left -= sub.n_pairs
+            weight_left -= weight
             relaxed = lp_bound(sub, part.child(seconds * PART_LP_SHARE))
             best = _Best(sub)
             best.offer(value_first(sub, budget=part), "start")
@@ -216,8 +218,6 @@ class ShortfallSolver:
             # HiGHS from a start the knapsacks have polished: on the 3,000 x 80 set's regions
             # this took 15 s of HiGHS from 4.7 % to 1.6 % above its bound (2,232 options).
             best.offer(polish(sub, best.choice(), part.child(part.remaining() * SWEEP_SHARE)), "sweep")
-            if lagrange is not None and relaxed.row_dual is not None and best.valid:
-                lagrange.submit(k, sub, relaxed.row_dual, best.objective, LAGRANGE_SHARE * seconds)
             part_bound, reason = None, "not tried"
             if sub.n_pairs <= SMALL_PART_PAIRS or relaxed.x is None:
                 found, reason, part_bound = solve_mip(
@@ -245,7 +245,7 @@ class ShortfallSolver:
             # A part HiGHS had no time to bound still has its cheapest options as one.
             part_bound = max(part_bound if part_bound is not None else 0.0, cheapest_bound(sub))
             bound_sum += part_bound
-            part_bounds[k] = part_bound
+            part_bounds[k] = (part_bound, sub, relaxed.row_dual)
             log.debug(
                 "part of %d options: %s by %s, bound %.0f, %.1f s",
                 sub.n_pairs,
@@ -255,6 +255,14 @@ class ShortfallSolver:
                 seconds,
             )
         return (plan, level if problem.pair_level is not None else None), bound_sum, part_bounds
+
+
+_Part = tuple[float, AssignmentProblem, np.ndarray | None]  # a part's bound, the part, its LP's duals
+
+
+def _region(problem: AssignmentProblem, units: np.ndarray, agents: np.ndarray) -> AssignmentProblem:
+    """A part alone, balance dropped (a relaxation: its bound stays a bound of the part)."""
+    return replace(restrict(problem, units, agents, scale=1), balance_coef=0)
 
 
 def _unservable_cost(problem: AssignmentProblem) -> float:
