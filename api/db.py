@@ -131,6 +131,9 @@ class PlanRow(InWorkspace, Base):
     summary: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=now)
     created_by: Mapped[str] = mapped_column(String(100))
+    # Account teams (planner.models.Plan.team): account_id -> role -> the person in each of the
+    # role's slots (null: unfilled). SQL NULL for a plan without teams (migration 0007).
+    team: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
 
 
 class EventRow(InWorkspace, Base):

@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from api.schemas_scarcity import ServiceShortfallOut
-from planner.models import Account, Manager, Risk
+from api.schemas_teams import AccountIn, ManagerIn
+from planner.models import Account, Risk
 from planner.scenario.spec import Change, Hire, SolverSettings
 
 
@@ -20,15 +21,15 @@ class _In(BaseModel):
 # --- data sets -------------------------------------------------------------------------------------
 class DatasetIn(_In):
     name: str = Field(min_length=1, max_length=200)
-    managers: list[Manager] = Field(min_length=1)
-    accounts: list[Account] = Field(min_length=1)
+    managers: list[ManagerIn] = Field(min_length=1)
+    accounts: list[AccountIn] = Field(min_length=1)
     # Any policy fields; the rest keep their documented defaults.
     policy: dict[str, Any] = Field(default_factory=dict)
 
 
 class DatasetVersionIn(_In):
-    managers: list[Manager] = Field(min_length=1)
-    accounts: list[Account] = Field(min_length=1)
+    managers: list[ManagerIn] = Field(min_length=1)
+    accounts: list[AccountIn] = Field(min_length=1)
     policy: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -141,8 +142,17 @@ class AssignmentRowOut(BaseModel):
     manager_name: str = ""
     # Why the manager changed: voluntary | manager_left | rule: <rule name> | unassigned; null if not moved.
     move_reason: str | None = None
-    # full | a reduced level's name (fewer visits) | unserved (no manager)
+    # full | a reduced level's name (fewer visits) | unserved (no manager); a team slot's row:
+    # full | unfilled (nobody holds the role on the account)
     service: str = "full"
+    role: str | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="account teams only (absent otherwise): the person's role on the account, "
+        "account_manager or a role of the policy's teams.roles; then the plan has one row per "
+        "account x role, the account managers' first. A team slot's previous_manager_id lists today's "
+        "holders (;-separated) and its move_reason is voluntary or forced (today's holder may not stay)",
+    )
 
 
 class CompareIn(_In):

@@ -122,6 +122,51 @@ class VisitOut(BaseModel):
     # The night after this day is spent away from home, near the day's last visit (an overnight
     # trip to accounts too far for a day trip); the next day starts there.
     night_away: bool = False
+    # A team plan's calendar only (account teams, #19); absent otherwise.
+    role: str | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="a team plan's calendar: the person's role on the account (account_manager or a "
+        "team role); absent in a calendar of a plan without teams",
+    )
+    joint_with: str | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="a joint visit: the other person there, who starts it on the same day at the same "
+        "time; absent on every other visit",
+    )
+
+
+class JointVisitOut(BaseModel):
+    """A joint visit placed: the account manager and the team role's holder on one day, one start."""
+
+    account_id: str
+    manager_id: str = Field(description="the account manager")
+    partner_id: str | None = Field(description="the holder of `role` on the account")
+    role: str = Field(description="the partner's role, e.g. technical_support")
+    date: dt.date
+    start: str  # HH:MM
+
+
+class JointVisitMissOut(BaseModel):
+    """A joint visit the policy asks for that the calendar could not place, and why."""
+
+    account_id: str
+    manager_id: str
+    partner_id: str | None = Field(description="null: the plan leaves the role's slot unfilled")
+    role: str
+    window_start: dt.date = Field(description="first day of the window the visit was due in")
+    window_end: dt.date
+    reason: str | None = Field(description="why, in words")
+
+
+class JointVisitsOut(BaseModel):
+    """Joint visits (policy teams.joint_visits) over the horizon: asked, placed, and not placed with why."""
+
+    asked: int
+    placed: int
+    visits: list[JointVisitOut]
+    not_placed: list[JointVisitMissOut]
 
 
 class DayOffOut(BaseModel):
@@ -189,4 +234,10 @@ class CalendarOut(BaseModel):
     )
     summary: dict[str, Any] | None = Field(
         default=None, description="summary.json as `planner calendar` writes it"
+    )
+    joint_visits: JointVisitsOut | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        description="a team plan's calendar whose policy asks for joint visits (summary.joint_visits); "
+        "absent otherwise",
     )

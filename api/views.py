@@ -8,7 +8,14 @@ from urllib.parse import quote
 
 from api.db import AdviceRow, CalendarRow, DatasetRow, DatasetVersionRow, JobRow, PlanRow
 from api.schemas import DatasetOut, DatasetVersionOut, JobOut, PlanOut, Progress
-from api.schemas_calendar import CalendarManagerOut, CalendarOut, DayOffOut, ShortfallOut, VisitOut
+from api.schemas_calendar import (
+    CalendarManagerOut,
+    CalendarOut,
+    DayOffOut,
+    JointVisitsOut,
+    ShortfallOut,
+    VisitOut,
+)
 from api.schemas_scarcity import AdviceJobOut, ServiceShortfallOut
 
 
@@ -102,4 +109,6 @@ def calendar_out(row: CalendarRow, dataset_id: str) -> CalendarOut:
     horizon = row.summary["horizon"]
     out.days_off = [DayOffOut.model_validate(d) for d in horizon.get("days_off", [])]
     out.extra_working_days = [dt.date.fromisoformat(d) for d in horizon.get("extra_working_days", [])]
+    if "joint_visits" in row.summary:  # account teams' joint visits (#19)
+        out.joint_visits = JointVisitsOut.model_validate(row.summary["joint_visits"])
     return out

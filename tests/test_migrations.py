@@ -77,10 +77,10 @@ def _schema_differences(engine: Engine) -> list[Any]:
 def test_a_new_database_migrates_to_the_models_schema(engine: Engine) -> None:
     assert migrate.current(engine) is None
     migrate.upgrade(engine)
-    assert migrate.current(engine) == migrate.head() == "0006"
+    assert migrate.current(engine) == migrate.head() == "0007"
     assert _schema_differences(engine) == []
     migrate.upgrade(engine)  # at head: nothing to do
-    assert migrate.current(engine) == "0006"
+    assert migrate.current(engine) == "0007"
 
 
 def _released_rows() -> dict[str, list[dict[str, Any]]]:

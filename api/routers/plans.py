@@ -9,6 +9,7 @@ from api.i18n import ExportLang, text
 from api.paging import Offset
 from api.routers.responses import NOT_FOUND
 from api.schemas import AdoptIn, AssignmentRowOut, CompareIn, PlanOut
+from api.schemas_teams import PersonWorkloadOut
 from api.services import exports
 from api.views import plan_out
 
@@ -40,8 +41,18 @@ def get_plan(plan_id: str, services: ServicesDep, key: ReadKey) -> PlanOut:
 
 @router.get("/plans/{plan_id}/assignments", responses=NOT_FOUND)
 def assignments(plan_id: str, services: ServicesDep, key: ReadKey) -> list[AssignmentRowOut]:
-    """The rows of plan.csv, re-scored by the evaluator."""
+    """The rows of plan.csv, re-scored by the evaluator. With account teams: one row per account x
+    role (`role`), the account managers' rows first, then each team slot's."""
     return [AssignmentRowOut.model_validate(r) for r in services.plans.within(key.workspace).rows(plan_id)]
+
+
+@router.get("/plans/{plan_id}/workload", responses=NOT_FOUND)
+def workload(plan_id: str, services: ServicesDep, key: ReadKey) -> list[PersonWorkloadOut]:
+    """Per person: hours a month in each role they work in (account teams) and over all of them,
+    against their capacity, re-scored by the evaluator."""
+    return [
+        PersonWorkloadOut.model_validate(r) for r in services.plans.within(key.workspace).workload(plan_id)
+    ]
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,13 +78,17 @@ def _attachment(content: bytes, media_type: str, filename: str) -> Response:
     "/plans/{plan_id}/export.csv",
     response_class=Response,
     responses=_export_responses(
-        "text/csv", "the plan table, one row per account; UTF-8 with BOM, headers in words"
+        "text/csv",
+        "the plan table, one row per account (with account teams: per account x role, and a Role "
+        "column); UTF-8 with BOM, headers in words",
     ),
 )
 def export_csv(plan_id: str, services: ServicesDep, key: ReadKey, lang: ExportLang) -> Response:
     """The dashboard's plan table as CSV: account, tier, region, manager, hours, service, moved and why."""
-    rows = exports.table_rows(services.plans.within(key.workspace), plan_id, lang)
-    return _attachment(exports.to_csv(rows, lang=lang), "text/csv; charset=utf-8", f"plan-{plan_id[:8]}.csv")
+    table = exports.plan_table(services.plans.within(key.workspace), plan_id, lang)
+    return _attachment(
+        exports.to_csv(table.rows, table.headers), "text/csv; charset=utf-8", f"plan-{plan_id[:8]}.csv"
+    )
 
 
 @router.get(
@@ -83,8 +98,9 @@ def export_csv(plan_id: str, services: ServicesDep, key: ReadKey, lang: ExportLa
 )
 def export_xlsx(plan_id: str, services: ServicesDep, key: ReadKey, lang: ExportLang) -> Response:
     """The dashboard's plan table as an Excel workbook (one sheet, header row frozen, filters on)."""
-    rows = exports.table_rows(services.plans.within(key.workspace), plan_id, lang)
-    return _attachment(exports.to_xlsx(rows, lang=lang), XLSX, f"plan-{plan_id[:8]}.xlsx")
+    table = exports.plan_table(services.plans.within(key.workspace), plan_id, lang)
+    content = exports.to_xlsx(table.rows, headers=table.headers, lang=lang, widths=table.widths)
+    return _attachment(content, XLSX, f"plan-{plan_id[:8]}.xlsx")
 
 
 @router.get(

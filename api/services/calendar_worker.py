@@ -38,7 +38,8 @@ def _build(store: Store, row: CalendarRow) -> dict[str, Any]:
     spec = CalendarIn.model_validate(row.request)
     plans = PlanService(store, DatasetCache(size=1))
     plan = plans.get(row.plan_id)
-    inputs = calendar_inputs(plans.dataset_of(plan), plan.assignment, spec, plans.plan_of(plan).service)
+    stored = plans.plan_of(plan)
+    inputs = calendar_inputs(plans.dataset_of(plan), plan.assignment, spec, stored.service, stored.team)
     # One process: the pool's size is the server's whole budget for CPU-bound work.
     budget = Budget(spec.time_limit_seconds)
     with budget.cancel_when(stop_check(store, CalendarRow, row.id), CHECK_SECONDS):

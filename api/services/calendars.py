@@ -44,9 +44,8 @@ class CalendarService:
 
     def submit(self, plan_id: str, spec: CalendarIn, actor: str, workspace: str) -> CalendarRow:
         plan = self._plans.within(workspace).get(plan_id)
-        calendar_inputs(
-            self._plans.dataset_of(plan), plan.assignment, spec, self._plans.plan_of(plan).service
-        )
+        stored = self._plans.plan_of(plan)
+        calendar_inputs(self._plans.dataset_of(plan), plan.assignment, spec, stored.service, stored.team)
         with self._submit_lock:
             active = self._store.active_calendar(plan_id)
             if active is not None:
@@ -104,9 +103,12 @@ def calendar_inputs(
     assignment: dict[str, str | None],
     spec: CalendarIn,
     service: dict[str, str] | None = None,
+    team: dict[str, dict[str, list[str | None]]] | None = None,
 ) -> CalendarInputs:
     """The library's calendar inputs for a stored plan; InputError names the request field.
-    `service`: the plan's reduced levels (account_id -> level name; absent = full service)."""
+    `service`: the plan's reduced levels (account_id -> level name; absent = full service).
+    `team`: the plan's account teams (planner.models.Plan.team); with them the calendar plans
+    every role's visits and the joint visits, as `planner calendar` does from a plan.csv with roles."""
     if spec.settings is not None:
         policy = dataset.policy.model_copy(update={"calendar": spec.settings})
         dataset = dataset.model_copy(update={"policy": policy})
@@ -151,6 +153,13 @@ def calendar_inputs(
         tier_of={},  # the plan's tiers are the computed ones, as in its plan.csv
         unassigned=tuple(a for a, m in assignment.items() if not m),
         level_of={a: lv for a, lv in (service or {}).items() if assignment.get(a) and lv != "full"},
+        # As planner.calendar.inputs.read_plan: filled slots of accounts with a manager.
+        team_of={
+            a: {role: tuple(p for p in people if p) for role, people in by_role.items()}
+            for a, by_role in (team or {}).items()
+            if assignment.get(a)
+        },
+        team_plan=bool(team),
     )
     return make_inputs(dataset, plan, work, {m: frozenset(d) for m, d in leave.items()}, availability)
 
@@ -166,6 +175,10 @@ def visit_row(v: Visit) -> dict[str, Any]:
         "sequence": v.sequence,
         "travel_minutes_before": v.travel_minutes_before,
         "night_away": v.night_away,
+        # A team plan's calendar (visits.csv's role and joint_with): the role on every visit,
+        # the other person on a joint visit only.
+        **({"role": v.role} if v.role else {}),
+        **({"joint_with": v.joint_with} if v.joint_with else {}),
     }
 
 
@@ -179,6 +192,8 @@ def visit_of(row: dict[str, Any]) -> Visit:
         sequence=int(row["sequence"]),
         travel_minutes_before=int(row["travel_minutes_before"]),
         night_away=bool(row.get("night_away", False)),  # absent in calendars stored before trips
+        role=row.get("role", ""),
+        joint_with=row.get("joint_with", ""),
     )
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from api.schemas_teams import AccountIn, ManagerIn
 from planner.errors import InputError, InputProblem
 from planner.io.loader import load_dataset
 from planner.models import Account, Dataset, Manager, Policy
@@ -18,13 +19,17 @@ from planner.models import Account, Dataset, Manager, Policy
 TABLE_SUFFIXES = (".csv", ".xlsx")
 
 
-def from_json(managers: list[Manager], accounts: list[Account], policy: dict[str, Any]) -> Dataset:
+def from_json(managers: Sequence[Manager], accounts: Sequence[Account], policy: dict[str, Any]) -> Dataset:
+    """The data set of a JSON upload. Managers and accounts may come as the request's ManagerIn /
+    AccountIn (the team columns folded in): the data set holds the plain models."""
+    people = tuple(m.domain() if isinstance(m, ManagerIn) else m for m in managers)
+    customers = tuple(a.domain() if isinstance(a, AccountIn) else a for a in accounts)
     try:
         pol = Policy.model_validate(policy)
     except ValidationError as exc:
         raise InputError([_problem("policy", e) for e in exc.errors()]) from None
     try:
-        return Dataset(managers=tuple(managers), accounts=tuple(accounts), policy=pol)
+        return Dataset(managers=people, accounts=customers, policy=pol)
     except ValidationError as exc:
         raise InputError(dataset_problems(exc, "data set")) from None
 

@@ -8,6 +8,7 @@ import csv
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
@@ -32,7 +33,39 @@ _PLAN_COLUMNS = (
     "why_moved",
 )
 # Column widths in the XLSX (characters), in _PLAN_COLUMNS order.
-_WIDTHS = (12, 32, 10, 12, 12, 20, 16, 22, 8, 44)
+_WIDTHS: tuple[int, ...] = (12, 32, 10, 12, 12, 20, 16, 22, 8, 44)
+
+
+ROLE_AT = _PLAN_COLUMNS.index("manager_id")  # a team plan's Role column comes before the person's
+
+# Account teams' words. The catalogue's entry is used when it has one (head.role, role.<name>,
+# service.unfilled, reason.forced); until then these, so a team plan's export reads in words.
+_TEAM_WORDS: dict[str, dict[str, str]] = {
+    "head.role": {"en": "Role", "zh-CN": "角色"},
+    "role.account_manager": {"en": "Account manager", "zh-CN": "客户经理"},
+    "role.technical_support": {"en": "Technical support", "zh-CN": "技术支持"},
+    "role.after_sales": {"en": "After-sales service", "zh-CN": "售后服务"},
+    "role.key_account_assistant": {"en": "Key-account assistant", "zh-CN": "大客户助理"},
+    "service.unfilled": {"en": "Nobody in this role", "zh-CN": "岗位空缺"},
+    "reason.forced": {"en": "Today's person can no longer hold the role", "zh-CN": "原人员无法继续担任"},
+}
+TEAM_SLOT_UNFILLED = "unfilled"  # a team slot's service without a person (planner.teams.evaluate)
+TEAM_SLOT_FORCED = "forced"  # a team slot's move_reason when today's holder may not stay
+
+
+def team_word(lang: str, key: str) -> str:
+    if has(key):
+        return text(lang, key)
+    entry = _TEAM_WORDS[key]
+    return entry.get(lang) or entry[DEFAULT]
+
+
+def role_words(role: str, lang: str = DEFAULT) -> str:
+    """A team role in words: the catalogue's or the known roles' words, else the name with spaces."""
+    key = f"role.{role}"
+    if has(key) or key in _TEAM_WORDS:
+        return team_word(lang, key)
+    return role.replace("_", " ")
 
 
 def plan_headers(lang: str = DEFAULT) -> tuple[str, ...]:
@@ -57,6 +90,8 @@ def reason_words(reason: str | None, lang: str = DEFAULT) -> str:
         return text(lang, "reason.manager_left")
     if reason == UNASSIGNED:
         return text(lang, "reason.unassigned")
+    if reason == TEAM_SLOT_FORCED:
+        return team_word(lang, "reason.forced")
     if reason.startswith(RULE_PREFIX):
         rule = reason[len(RULE_PREFIX) :]
         return text(lang, "reason.rule", rule=_word(lang, f"rule.{rule}", rule.replace("_", " ")))
@@ -75,11 +110,14 @@ def level_words(level: str, lang: str = DEFAULT) -> str:
 
 
 def service_words(service: str, lang: str = DEFAULT) -> str:
-    """`full`, a reduced level's name, or `unserved`, in words (the page's serviceWords)."""
+    """`full`, a reduced level's name, or `unserved`, in words (the page's serviceWords); a team
+    slot's `unfilled`."""
     if service == "full":
         return text(lang, "service.full")
     if service == "unserved":
         return text(lang, "service.unserved")
+    if service == TEAM_SLOT_UNFILLED:
+        return team_word(lang, "service.unfilled")
     return text(lang, "service.reduced", level=level_words(service, lang))
 
 
@@ -98,28 +136,47 @@ def _safe(value: Any) -> Any:
     return value
 
 
-def table_rows(services_plans: PlanService, plan_id: str, lang: str = DEFAULT) -> list[list[Any]]:
+@dataclass(frozen=True)
+class PlanTable:
+    headers: tuple[str, ...]
+    rows: list[list[Any]]
+    widths: tuple[int, ...]  # XLSX column widths, in characters
+
+
+def plan_table(services_plans: PlanService, plan_id: str, lang: str = DEFAULT) -> PlanTable:
     """The plan's rows in plan_headers() order, in the order of the API's assignments. English keeps the
-    tier as plan.csv writes it (`strategic`), which is also its English word."""
+    tier as plan.csv writes it (`strategic`), which is also its English word. A plan with account
+    teams has one row per account x role and a Role column before the person's (`ROLE_AT`)."""
     row = services_plans.get(plan_id)
     regions = {a.account_id: a.region for a in services_plans.dataset_of(row).accounts}
     out: list[list[Any]] = []
-    for r in services_plans.rows(plan_id):
-        out.append(
-            [
-                r["account_id"],
-                r.get("account_name", ""),
-                tier_words(r["tier"], lang),
-                regions.get(r["account_id"], ""),
-                r["manager_id"] or "",
-                r.get("manager_name", "") if r["manager_id"] else "",
-                r["workload_hours"],
-                service_words(r.get("service", "full"), lang),
-                _yes_no(bool(r["moved"]), lang),
-                reason_words(r.get("move_reason"), lang),
-            ]
-        )
-    return out
+    answered = services_plans.rows(plan_id)
+    team = any("role" in r for r in answered)
+    for r in answered:
+        cells = [
+            r["account_id"],
+            r.get("account_name", ""),
+            tier_words(r["tier"], lang),
+            regions.get(r["account_id"], ""),
+            r["manager_id"] or "",
+            r.get("manager_name", "") if r["manager_id"] else "",
+            r["workload_hours"],
+            service_words(r.get("service", "full"), lang),
+            _yes_no(bool(r["moved"]), lang),
+            reason_words(r.get("move_reason"), lang),
+        ]
+        if team:
+            cells.insert(ROLE_AT, role_words(r["role"], lang))
+        out.append(cells)
+    headers, widths = plan_headers(lang), _WIDTHS
+    if team:
+        headers = (*headers[:ROLE_AT], team_word(lang, "head.role"), *headers[ROLE_AT:])
+        widths = (*widths[:ROLE_AT], 22, *widths[ROLE_AT:])
+    return PlanTable(headers, out, widths)
+
+
+def table_rows(services_plans: PlanService, plan_id: str, lang: str = DEFAULT) -> list[list[Any]]:
+    return plan_table(services_plans, plan_id, lang).rows
 
 
 Table = tuple[str, Sequence[str], Sequence[Sequence[Any]]]  # sheet title, headers, rows
@@ -148,9 +205,10 @@ def to_xlsx(
     title: str | None = None,
     headers: Sequence[str] | None = None,
     lang: str = DEFAULT,
+    widths: Sequence[int] | None = None,
 ) -> bytes:
     """One sheet; without `headers` the plan table's, in `lang` (the sheet named in `lang` too)."""
-    widths = _WIDTHS if headers is None else None
+    widths = widths or (_WIDTHS if headers is None else None)
     table = (title or text(lang, "sheet.plan"), headers or plan_headers(lang), rows)
     return tables_to_xlsx([table], widths=widths)
 

@@ -17,6 +17,9 @@ from planner.evaluate import Evaluation, evaluate
 from planner.explain import explain_account
 from planner.fairness import fairness_report
 from planner.models import Dataset, Plan
+from planner.models.teams import ACCOUNT_MANAGER
+from planner.teams import teams_of
+from planner.teams.evaluate import TeamRow
 from planner.tiering_change import tier_changes
 
 
@@ -50,8 +53,9 @@ class PlanService:
         return self._cache.get((row.dataset_id, row.dataset_version), version.payload)
 
     def plan_of(self, row: PlanRow) -> Plan:
-        """The stored plan: its assignment, and the reduced service levels kept in its summary."""
-        return Plan(assignment=row.assignment, service=stored_service(row))
+        """The stored plan: its assignment, the reduced service levels kept in its summary, and
+        its account teams (none for a plan without teams, or made before them)."""
+        return Plan(assignment=row.assignment, service=stored_service(row), team=row.team or {})
 
     def evaluated(self, row: PlanRow) -> tuple[Context, Plan, Evaluation]:
         ctx = Context.build(self.dataset_of(row))
@@ -59,8 +63,50 @@ class PlanService:
         return ctx, plan, evaluate(ctx, plan, max_moves=row.max_moves)
 
     def rows(self, plan_id: str) -> list[dict[str, Any]]:
+        """plan.csv's rows: one per account; with account teams one per account x role (the account
+        managers' first, then each team slot's), each with its `role`, as plan.csv writes them."""
         _, _, ev = self.evaluated(self.get(plan_id))
-        return finite([asdict(a) for a in ev.accounts])
+        if not ev.team:
+            return finite([asdict(a) for a in ev.accounts])
+        value = {a.account_id: a.value_score for a in ev.accounts}
+        managers = [{**asdict(a), "role": ACCOUNT_MANAGER} for a in ev.accounts]
+        return finite(managers + [_team_row(r, value[r.account_id]) for r in ev.team])
+
+    def workload(self, plan_id: str) -> list[dict[str, Any]]:
+        """Per person, the hours of the plan in each role they work in and over all of them
+        (what capacity, utilisation and balance count), from the evaluator's rows."""
+        ctx, _, ev = self.evaluated(self.get(plan_id))
+        teams = teams_of(ctx)
+        order = [ACCOUNT_MANAGER, *(teams.roles if teams else ())]
+        in_role: dict[str, dict[str, list[float]]] = {}  # person -> role -> [accounts, hours]
+        for r in ev.team:
+            if r.manager_id is not None:
+                slot = in_role.setdefault(r.manager_id, {}).setdefault(r.role, [0, 0.0])
+                slot[0] += 1
+                slot[1] += r.workload_hours
+        out = []
+        for m, person in zip(ev.managers, ctx.dataset.managers, strict=True):
+            team = in_role.get(m.manager_id, {})
+            roles = {r: tuple(v) for r, v in team.items()}
+            if m.accounts:  # the account manager's hours: what the team roles leave of the total
+                roles[ACCOUNT_MANAGER] = (m.accounts, m.hours - sum(h for _, h in team.values()))
+            out.append(
+                {
+                    "manager_id": m.manager_id,
+                    "name": m.name,
+                    "active": m.active,
+                    "roles": sorted(person.roles) or [ACCOUNT_MANAGER],
+                    "capacity_hours": m.capacity_hours,
+                    "hours": round(m.hours, 2),
+                    "utilisation": m.utilisation,
+                    "by_role": [
+                        {"role": r, "accounts": int(roles[r][0]), "hours": round(roles[r][1], 2)}
+                        for r in order
+                        if r in roles
+                    ],
+                }
+            )
+        return finite(out)
 
     def explain(self, plan_id: str, account_id: str) -> dict[str, Any]:
         row = self.get(plan_id)
@@ -104,6 +150,28 @@ class PlanService:
                 ],
             }
         )
+
+
+def _team_row(r: TeamRow, value_score: float) -> dict[str, Any]:
+    """A team slot's row with the columns of an account manager's (AssignmentRowOut)."""
+    return {
+        "account_id": r.account_id,
+        "manager_id": r.manager_id,
+        "tier": r.tier,
+        "previous_manager_id": r.previous_manager_id or None,
+        "moved": r.moved,
+        "voluntary_move": r.moved and r.could_stay,
+        "workload_hours": r.workload_hours,
+        "travel_hours": r.travel_hours,
+        "match_score": r.match_score,
+        "value_score": value_score,
+        "cost_points": r.cost_points,
+        "account_name": r.account_name,
+        "manager_name": r.manager_name,
+        "move_reason": r.move_reason,
+        "service": r.service,
+        "role": r.role,
+    }
 
 
 def _names(ev: Evaluation) -> dict[str, str]:

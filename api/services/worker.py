@@ -106,6 +106,8 @@ def _run(store: Store, job_id: str) -> str:
             max_moves=outcome.max_moves,
             assignment=dict(outcome.plan.assignment),
             summary=block,
+            # Account teams (read back by PlanService.plan_of); null without teams.
+            team=outcome.plan.model_dump(mode="json").get("team"),
             created_by=job.created_by,
         )
         done = s.execute(
