@@ -212,12 +212,12 @@ async function drawPlanCharts(managers) {
       labels, axis: t("chart.axis.hours"), format: whole, unit: t("unit.h"), aria: t("plan.workload_heading"),
       series: [{ name: t("chart.hours"), values: managers.map((m) => m.hours), colours: managers.map((m) => COLOURS[utilisationClass(m.utilisation)]) }],
       limits: { name: t("chart.capacity_name"), values: managers.map((m) => m.capacity_hours) },
-      tips: managers.map((m) => t("chart.workload_tip", { who: `${m.manager_id} ${m.name}`, hours: whole(m.hours), capacity: whole(m.capacity_hours), share: pct(m.utilisation), travel: whole(m.travel_hours) })),
+      tips: managers.map((m) => t("chart.workload_tip", { hours: whole(m.hours), capacity: whole(m.capacity_hours), share: pct(m.utilisation), travel: whole(m.travel_hours) })),
     }),
     barChart($("#accounts-chart"), {
       labels, axis: t("chart.axis.accounts"), format: whole, aria: t("plan.accounts_chart"),
       series: ["strategic", "key", "standard"].map((tier) => ({ name: tierWord(tier), colour: TIER_COLOURS[tier], values: managers.map((m) => m.accounts_by_tier[tier] || 0) })),
-      tips: managers.map((m, i) => [labels[i], ...["strategic", "key", "standard"].map((tier) => `${tierWord(tier)}: ${fmt(m.accounts_by_tier[tier] || 0)}`),
+      tips: managers.map((m) => [...["strategic", "key", "standard"].map((tier) => `${tierWord(tier)}: ${fmt(m.accounts_by_tier[tier] || 0)}`),
         t("chart.accounts_total", { n: fmt(m.accounts) })].join("\n")),
     }),
   ]);
@@ -399,17 +399,17 @@ async function renderFairness() {
       series: [{ name: t("col.utilisation"), values: managers.map((m) => m.utilisation * 100), colours: managers.map((m) => COLOURS[utilisationClass(m.utilisation)]) }],
       marks: [{ at: th.underuse_below * 100, name: t("chart.under_use_line", { share: pct(th.underuse_below) }), colour: "#2457c5" },
         { at: th.overload_above * 100, name: t("chart.overload_line", { share: pct(th.overload_above) }), colour: "#d1432f" }],
-      tips: managers.map((m, i) => t("chart.util_tip", { who: labels[i], share: pct(m.utilisation), hours: whole(m.hours), capacity: whole(m.capacity_hours) })),
+      tips: managers.map((m) => t("chart.util_tip", { share: pct(m.utilisation), hours: whole(m.hours), capacity: whole(m.capacity_hours) })),
     }],
     [t("fair.travel_chart"), {
       labels, axis: t("chart.axis.travel"), format: share,
       series: [{ name: t("col.travel"), colour: "#8c6d31", values: managers.map((m) => m.travel_share * 100) }],
-      tips: managers.map((m, i) => t("chart.travel_tip", { who: labels[i], share: pct(m.travel_share), travel: whole(m.travel_hours), hours: whole(m.hours) })),
+      tips: managers.map((m) => t("chart.travel_tip", { share: pct(m.travel_share), travel: whole(m.travel_hours), hours: whole(m.hours) })),
     }],
     [t("fair.value_chart"), {
       labels, axis: t("chart.axis.value"), format: whole,
       series: [{ name: t("fair.value_chart"), colour: "#7b3fa0", values: managers.map((m) => m.value_carried) }],
-      tips: managers.map((m, i) => t("chart.value_tip", { who: labels[i], value: whole(m.value_carried), accounts: fmt(m.accounts) })),
+      tips: managers.map((m) => t("chart.value_tip", { value: whole(m.value_carried), accounts: fmt(m.accounts) })),
     }],
   ];
   $("#fairness-out").replaceChildren(downloads("fairness", (ext) => `/api/v1/plans/${planId}/fairness/export.${ext}?lang=${lang()}`),

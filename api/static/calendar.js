@@ -190,7 +190,7 @@ function visitsChart(c) {
     series: [{ name: t("chart.visits_planned"), values: c.managers.map((m) => m.planned_visits),
       colours: c.managers.map((m) => (m.missed_visits ? COLOURS["u-high"] : COLOURS["u-ok"])) }],
     limits: { name: t("chart.visits_required"), values: c.managers.map((m) => m.required_visits) },
-    tips: c.managers.map((m) => t("cal.chart_tip", { manager: who(m.manager_id), planned: fmt(m.planned_visits), required: fmt(m.required_visits) })),
+    tips: c.managers.map((m) => t("cal.chart_tip", { planned: fmt(m.planned_visits), required: fmt(m.required_visits) })),
   });
 }
 

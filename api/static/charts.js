@@ -60,7 +60,7 @@ const resizer = typeof ResizeObserver === "function"
      format?: (v) => "12"                                 numbers, at the bars' ends and on the axis
      unit?: " h"                                          after the numbers at the bars' ends (the axis
                                                           name says it for the axis)
-     tips?: ["M001: 120 h of 160 h", ...]                 a row's tooltip (else label: values)
+     tips?: ["120 h of 160 h", ...]                       a row's tooltip, under its label (else the values)
      aria: "..."                                          what the chart shows, for screen readers
    } */
 export async function barChart(node, spec) {
@@ -122,10 +122,11 @@ export async function barChart(node, spec) {
     grid: { left: 4, right: narrow ? 60 : 72, top: legend ? LEGEND_PX : 8, bottom: NAME_PX, outerBoundsMode: "same", outerBoundsContain: "axisLabel" },
     legend: legend ? { show: true, top: 0, left: 0, itemWidth: 16, itemHeight: 10, textStyle: TEXT, selectedMode: false, data: legendItems } : { show: false },
     tooltip: {
-      trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText", confine: true, textStyle: { fontSize: FONT_PX },
+      trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText", confine: true, textStyle: { fontSize: FONT_PX, color: INK },
       formatter: (params) => {
         const i = (Array.isArray(params) ? params[0] : params).dataIndex;
-        if (tips && tips[i]) return tips[i];
+        // Short lines: a tooltip on the canvas does not wrap, and a phone is narrow.
+        if (tips && tips[i]) return `${labels[i]}\n${tips[i]}`;
         return [labels[i], ...series.map((s) => `${s.name}: ${format(s.values[i] || 0)}${unit}`)].join("\n");
       },
     },
