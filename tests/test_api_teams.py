@@ -158,6 +158,25 @@ def test_a_team_plan_has_a_row_per_account_and_role(client: TestClient, team: di
     assert plan["summary"]["evaluation"]["hard_rule_violations"] == 0
 
 
+def test_explain_and_compare_read_the_stored_team(client: TestClient, team: dict[str, Any]) -> None:
+    """The team read back from the database, not only the account managers: explain names the
+    slot's person in words, compare counts the role's slots, the evaluator finds nothing wrong."""
+    plan_id = team["plan_id"]
+    why = client.get(f"/api/v1/plans/{plan_id}/accounts/A1/explain", headers=READ).json()
+    (slot,) = why["team"]
+    assert slot["manager_id"] == "P2" and slot["words"].startswith(
+        "technical support: Li Na — serves finance"
+    )
+    r = client.post("/api/v1/compare", headers=READ, json={"plan_ids": [plan_id, plan_id]})
+    assert r.status_code == 200, r.text
+    for kpis in (p["kpis"] for p in r.json()["plans"]):
+        assert (
+            kpis["team"]["technical_support"]["filled"] == 1
+            and kpis["team"]["technical_support"]["unfilled"] == 0
+        )
+    assert all(p["violations"] == [] for p in r.json()["plans"])
+
+
 def test_workload_per_person_over_the_roles(client: TestClient, team: dict[str, Any]) -> None:
     rows = client.get(f"/api/v1/plans/{team['plan_id']}/assignments", headers=READ).json()
     people = {
