@@ -528,8 +528,9 @@ function wireLanguage() {
   });
 }
 
-// Charts are drawn at their box's width: when the window's width changes (a phone turned, a window
-// resized) the tab on screen is drawn again, so chart text keeps its size instead of being scaled.
+// Charts follow their box's width by themselves (charts.js); when the window's width changes a lot
+// (a phone turned, a window resized) the tab on screen is drawn again too: the charts' name column,
+// the map's height and the calendar are laid out for the width they are drawn at.
 function wireResize() {
   let width = window.innerWidth, timer = null;
   window.addEventListener("resize", () => {
