@@ -4,7 +4,8 @@ the team columns of managers.csv and accounts.csv, and a person's workload in ea
 The CSV loader reads a role's columns as `capacity_hours_<role>` (managers) and
 `current_<role>_id` (accounts, ;-separated ids); a JSON upload takes the same keys beside the
 model's own (`role_capacity_hours`, `current_team`), folded into them before the model checks
-them, so an unknown role is refused in the same words (planner.models.dataset)."""
+them, so an unknown role is refused in the same words (planner.models.dataset). A key left
+null or empty is a blank cell: not given."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ def _fold(data: Any, columns: dict[str, str], target: str, convert: Any = None) 
     out = {k: v for k, v in data.items() if k not in columns}
     merged = dict(given)
     for key, role in columns.items():
+        if data[key] is None or data[key] == "":
+            continue  # a blank cell of the CRM's export: not given, as in the CSV loader
         if role in merged:
             raise ValueError(f"{key} and {target}.{role} both give the {role} role's value; give one")
         merged[role] = convert(data[key]) if convert else data[key]
@@ -50,7 +53,9 @@ class ManagerIn(Manager):
     model_config = ConfigDict(
         json_schema_extra={
             "patternProperties": {
-                f"^{CAPACITY_PREFIX}{_ROLE}$": {"type": "number", "minimum": 0, "maximum": 744}
+                f"^{CAPACITY_PREFIX}{_ROLE}$": {
+                    "anyOf": [{"type": "number", "minimum": 0, "maximum": 744}, {"type": "null"}]
+                }
             }
         }
     )
@@ -79,7 +84,11 @@ class AccountIn(Account):
         json_schema_extra={
             "patternProperties": {
                 f"^current_{_ROLE}_id$": {
-                    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+                    "anyOf": [
+                        {"type": "string"},
+                        {"type": "array", "items": {"type": "string"}},
+                        {"type": "null"},
+                    ]
                 }
             }
         }

@@ -217,6 +217,16 @@ def test_json_upload_takes_the_csv_team_columns(client: TestClient, team: dict[s
     assert r.status_code == 201, r.text
     again = client.get(f"/api/v1/datasets/{r.json()['id']}/versions/1", headers=READ).json()["data"]
     assert again == stored
+    # Blank cells of a CRM's export (null or empty) are not given, as in the CSV loader.
+    blank_managers = [dict(managers[0], capacity_hours_technical_support=None), *managers[1:]]
+    blank_accounts = [accounts[0], dict(accounts[1], current_technical_support_id="")]
+    r = client.post(
+        "/api/v1/datasets",
+        headers=WRITE,
+        json={**body, "managers": blank_managers, "accounts": blank_accounts},
+    )
+    assert r.status_code == 201, r.text
+    assert client.get(f"/api/v1/datasets/{r.json()['id']}/versions/1", headers=READ).json()["data"] == stored
     # The model's own keys are taken too; a role given both ways is refused, naming both.
     both = [
         dict(m, role_capacity_hours={"technical_support": 10}) if i == 2 else m
