@@ -395,3 +395,16 @@ def _migrate_0007(engine: Engine) -> None:
         assert conn.execute(text("SELECT name FROM plans")).scalar() == "old"
     migrate.upgrade(engine)
     assert "team" in {c["name"] for c in inspect(engine).get_columns("plans")}
+
+
+def test_team_words_in_the_export() -> None:
+    """A team slot's service and move reason, and a role the words do not know, in words."""
+    from api.services.exports import reason_words, role_words, service_words
+
+    assert (
+        service_words("unfilled") == "Nobody in this role"
+        and service_words("unfilled", "zh-CN") == "岗位空缺"
+    )
+    assert reason_words("forced").startswith("Today's person") and reason_words("forced", "zh-CN")
+    assert role_words("after_sales", "zh-CN") == "售后服务" and role_words("pre_sales") == "pre sales"
+    assert service_words("unserved") != service_words("unfilled")
