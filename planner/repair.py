@@ -173,7 +173,7 @@ class _State:
         self.moves_left = np.inf if problem.max_moves is None else problem.max_moves - used
         self.lower = problem.lower
         self._residents: dict[int, np.ndarray] = {}
-        self._exits: dict[int, list[tuple[int, int, int, int, int]]] = {}
+        self._exits: dict[int, list[tuple[int, int, int, int, list[int]]]] = {}
 
     def residents(self, a: int) -> np.ndarray:
         if a not in self._residents:
@@ -181,9 +181,10 @@ class _State:
             self._residents[a] = on[self.problem.pair_agent[self.chosen[on]] == a]
         return self._residents[a]
 
-    def exits(self, a: int) -> list[tuple[int, int, int, int, int]]:
+    def exits(self, a: int) -> list[tuple[int, int, int, int, list[int]]]:
         """Agent a's residents that may move straight to another manager with room as it is:
-        (voluntary moves, -hours freed, cost added, unit, pair), best first."""
+        (voluntary moves, -hours freed, cost added, unit, the pairs that fit, best first), by
+        their best pair, best first."""
         if a not in self._exits:
             problem, use = self.problem, self.use
             out = []
@@ -196,8 +197,11 @@ class _State:
                     continue
                 extra_moves = self.moves[pairs] - self.moves[old]
                 extra_cost = problem.pair_cost[pairs] - problem.pair_cost[old]
-                k = np.lexsort((extra_cost, np.where(fits, extra_moves, np.iinfo(np.int64).max)))[0]
-                out.append((int(extra_moves[k]), -int(use[0, old]), int(extra_cost[k]), w, int(pairs[k])))
+                order = np.lexsort((extra_cost, np.where(fits, extra_moves, np.iinfo(np.int64).max)))
+                order = order[: int(fits.sum())]
+                k = int(order[0])
+                best = (int(extra_moves[k]), -int(use[0, old]), int(extra_cost[k]), w)
+                out.append((*best, pairs[order].tolist()))
             self._exits[a] = sorted(out)
         return self._exits[a]
 
@@ -329,22 +333,26 @@ def _eject_many(
     taken: dict[int, np.ndarray] = {}  # agent -> its room after the ejections so far
     steps: list[tuple[int, int]] = []
     moves = cost = 0
-    for extra_moves, _, extra_cost, w, q in state.exits(a):
+    moves_of, cost_of = state.moves, problem.pair_cost
+    for _, _, _, w, exits in state.exits(a):
         if (use[:, p] <= room).all():
             break
-        if moves + extra_moves > moves_left:
-            continue
-        b = int(problem.pair_agent[q])
-        if b in chain_agents:
-            continue
-        there = taken.get(b, state.room[:, b])
-        if not (use[:, q] <= there).all():
-            continue
-        taken[b] = there - use[:, q]
-        room += use[:, state.chosen[w]]
-        steps.append((w, q))
-        moves += extra_moves
-        cost += extra_cost
+        old = int(state.chosen[w])
+        # Its best exit may be taken by an earlier ejection: the next best that still fits.
+        for q in exits:
+            b = int(problem.pair_agent[q])
+            extra_moves = int(moves_of[q] - moves_of[old])
+            if b in chain_agents or moves + extra_moves > moves_left:
+                continue
+            there = taken.get(b, state.room[:, b])
+            if not (use[:, q] <= there).all():
+                continue
+            taken[b] = there - use[:, q]
+            room += use[:, old]
+            steps.append((w, q))
+            moves += extra_moves
+            cost += int(cost_of[q] - cost_of[old])
+            break
     if not (use[:, p] <= room).all():
         return None
     return steps, moves, cost
