@@ -18,6 +18,7 @@ import logging
 import platform
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +30,7 @@ from planner.bench.gap_instance import read_best_known, read_gap_file  # noqa: E
 from planner.bench.gap_peers import PEERS  # noqa: E402
 from planner.gap.local_search import HAVE_NUMBA, warm_up  # noqa: E402
 from planner.solvers.base import SolveOptions  # noqa: E402
+from planner.solvers.gap_engine import EngineSettings, GapEngineSolver  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "benchmarks" / "gap"
 CDE = [f"{t}{size}" for t in "cde" for size in
@@ -47,6 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peers", action="store_true", help="Also run textbook CP-SAT and HiGHS.")
     parser.add_argument("--json", type=Path, help="Write rows and summary here.")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="The gap/ benchmark folder.")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="Override one EngineSettings field (repeatable), e.g. --set relink_pool=6.",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -57,7 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     names = args.instances or CDE
     known = read_best_known(args.data / "best_known.csv")
     options = SolveOptions(time_limit_seconds=args.time_limit, threads=args.threads, seed=args.seed)
+    engine = GapEngineSolver(_settings(args.set))
     compile_seconds = warm_up()
+    if args.set:
+        print(f"# settings: {' '.join(args.set)}")
     print(f"# limit {args.time_limit:g} s, {args.threads} threads, seed {args.seed}, numba {HAVE_NUMBA} "
           f"(JIT warm-up {compile_seconds:.1f} s, untimed), {platform.processor() or platform.machine()}")  # fmt: skip
     peer_names = sorted(PEERS) if args.peers else []
@@ -65,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     for k, name in enumerate(names):
         (instance,) = read_gap_file(folder / name)
-        row = run_instance(instance, "min", options, known.get((name, "min")), args.peers)
+        row = run_instance(instance, "min", options, known.get((name, "min")), args.peers, engine=engine)
         rows.append(row)
         for line in table_lines([row], peer_names, header=k == 0):
             print(line, flush=True)
@@ -78,11 +90,25 @@ def main(argv: list[str] | None = None) -> int:
             "threads": args.threads,
             "seed": args.seed,
             "numba": HAVE_NUMBA,
+            "settings": args.set,
             "rows": [r.to_json() for r in rows],
             "summary": summary(rows),
         }
         args.json.write_text(json.dumps(payload, indent=1))
     return 0
+
+
+def _settings(pairs: list[str]) -> EngineSettings:
+    """EngineSettings with `NAME=VALUE` overrides, each value read as the field's own type."""
+    defaults = EngineSettings()
+    changes: dict[str, object] = {}
+    for pair in pairs:
+        name, _, text = pair.partition("=")
+        if not hasattr(defaults, name):
+            raise SystemExit(f"--set {pair}: EngineSettings has no field {name!r}")
+        kind = type(getattr(defaults, name))
+        changes[name] = text.lower() in ("1", "true", "yes") if kind is bool else kind(text)
+    return replace(defaults, **changes)
 
 
 if __name__ == "__main__":

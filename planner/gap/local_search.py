@@ -328,6 +328,17 @@ def start_state(dense: DenseGap, assign: np.ndarray, w0: np.ndarray) -> SearchSt
     )
 
 
+def adopt(dense: DenseGap, state: SearchState, plan: np.ndarray, value: float) -> None:
+    """Make the feasible `plan` (of cost `value`) the search's best and current assignment;
+    the penalty weights carry over."""
+    fresh = start_state(dense, plan, state.w)
+    state.assign[:], state.load[:], state.jobs_of[:] = fresh.assign, fresh.load, fresh.jobs_of
+    state.count[:], state.pos[:] = fresh.count, fresh.pos
+    state.best_assign[:] = plan
+    state.best[0] = value
+    state.stall[0] = 0
+
+
 def search(
     dense: DenseGap,
     state: SearchState,
@@ -341,6 +352,7 @@ def search(
     repair_steps: int = 8,
     on_improve=None,
     should_stop=None,
+    incumbent=None,
 ) -> SearchState:
     """Run rounds in chunks until `limit` (a budget, or seconds) expires, or (with `give_up` >
     0) once that many rounds in a row found no new best, or once `should_stop()` says so
@@ -357,6 +369,12 @@ def search(
             break
         if should_stop is not None and should_stop():
             break
+        if incumbent is not None:
+            # A better plan found elsewhere (another thread) becomes this search's best, so
+            # its kicks restart from it instead of from its own, worse, best.
+            value, plan = incumbent()
+            if plan is not None and value < float(state.best[0]) - _EPS:
+                adopt(dense, state, plan, value)
         before = float(state.best[0])
         started = time.perf_counter()
         _rounds(

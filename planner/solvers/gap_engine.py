@@ -18,14 +18,16 @@ core (threads; numba, CP-SAT and HiGHS all release the GIL):
    - small and mid-size problems: beside HiGHS, with at least 15 jobs per agent a second
      HiGHS (at the lowest CPU priority: the first keeps its core on a busy machine) on the
      full model hinted with the incumbent (<= 4,000 pairs) or on the reduced set below;
-     with fewer, CP-SAT (`planner.solvers.cpsat.build_model`, the planner's own model, also
-     at the lowest priority) on the pair set left by reduced-cost fixing when there are at
-     most 1,200 pairs (proving optimality is the point there), else the local search (at
-     normal priority);
+     with fewer, on at most 1,200 pairs, path relinking (`planner.gap.relink`: restarts of
+     the local search between elite plans) for 40 % of the time left, then CP-SAT
+     (`planner.solvers.cpsat.build_model`, the planner's own model, also at the lowest
+     priority) on the pair set that reduced-cost fixing leaves against the relinked plan
+     (proving optimality is the point there); else path relinking (at normal priority);
    - mid-size problems: HiGHS on a reduced pair set (`planner.gap.restricted`: each job's
-     5 best agents by reduced cost plus its incumbent agent) beside the local search;
-   - large problems (> 40,000 pairs): two local searches with different seeds, since a
-     MIP on them makes no headway within seconds.
+     5 best agents by reduced cost plus its incumbent agent) beside path relinking;
+   - large problems (> 40,000 pairs): the local search beside path relinking, the search
+     adopting every better plan the relinker files, since a MIP on them makes no headway
+     within seconds.
 
 The objective reported is the best plan any thread found. The bound is the largest of the
 Lagrangian bound, the full model's MIP dual bound, and min(incumbent at fixing, reduced MIP
@@ -58,6 +60,7 @@ from planner.gap.dense import DenseGap, to_dense
 from planner.gap.highs import solve_highs
 from planner.gap.lagrange import Lagrangian, ascend, evaluate
 from planner.gap.local_search import candidates, search, start_state
+from planner.gap.relink import Relinker
 from planner.gap.restricted import RestrictedModel, restrict
 from planner.problem import AssignmentProblem
 from planner.solvers.base import Progress, SolveOptions, SolveResult, Status
@@ -100,6 +103,20 @@ class EngineSettings:
     # CP-SAT alone on one core runs default_lp and the LNS workers by turns (as CP-SAT's own
     # 2-worker portfolio does), not all eight full-problem subsolvers.
     cpsat_lns_only: bool = True
+    # Path relinking over elite plans (`planner.gap.relink`) on the second core, in place of:
+    # the twin search on large problems (relink_large), the reduced HiGHS on mid-size ones
+    # (relink_mid), and beside full HiGHS whichever of the search, CP-SAT or the second
+    # HiGHS `relink_roles` names.
+    relink_large: bool = True
+    relink_mid: bool = False
+    relink_roles: str = "search"  # of "search", "cpsat", "second_mip" beside full HiGHS
+    # Otherwise, the share of the time left the relinker takes before CP-SAT or the second HiGHS.
+    relink_before_cpsat: float = 0.4
+    relink_before_second_mip: float = 0.0
+    relink_pool: int = 10
+    search_follows: bool = True  # beside the relinker, the search adopts its better plans
+    relink_give_up: int = 100  # rounds without a better plan that end one relinking step
+    relink_step_share: float = 0.1  # of the time limit, at most, for one step
 
 
 def side_constraints(problem: AssignmentProblem) -> list[str]:
@@ -229,6 +246,7 @@ class _Searcher:
         # left slack are still protected against overload.
         finite = dense.cost[dense.eligible]
         scale = float(np.median(np.abs(finite)) / max(np.median(dense.weight[dense.eligible]), 1))
+        self.start = start
         self.state = start_state(dense, start, np.maximum(lag.multipliers, 0.5 * max(scale, 1e-3)))
         self.cand = candidates(lag.reduced_cost, dense.eligible, settings.search_candidates)
         self.dense, self.settings, self.tracker = dense, settings, tracker
@@ -237,8 +255,13 @@ class _Searcher:
         self.runs = 0
 
     def run(
-        self, budget: Budget, should_stop: Callable[[], bool] | None = None, give_up: int | None = None
+        self,
+        budget: Budget,
+        should_stop: Callable[[], bool] | None = None,
+        give_up: int | None = None,
+        follow: bool = False,
     ) -> None:
+        """With `follow`, a better plan filed by another thread becomes this search's best."""
         state, tracker = self.state, self.tracker
         self.runs += 1
         search(
@@ -251,6 +274,7 @@ class _Searcher:
             give_up=self.settings.give_up if give_up is None else give_up,
             on_improve=lambda value: tracker.offer(value, state.best_assign, self.source),
             should_stop=should_stop,
+            incumbent=tracker.best if follow else None,
         )
         if math.isfinite(float(state.best[0])):
             tracker.offer(float(state.best[0]), state.best_assign, self.source)
@@ -555,6 +579,11 @@ class GapEngineSolver:
             workers=max(1, int(options.threads) - 1),
             lns_only=s.cpsat_lns_only,
         )
+        if problem.n_pairs > s.twin_search_above_pairs and s.relink_large:
+            # Large instances: HiGHS makes no headway on them within seconds, so the second
+            # core relinks the best plans the two cores find.
+            self._beside_search(self._relinker(dense, searcher, options), searcher, budget, tracker, stats)
+            return self._result(problem, tracker, start, stats)
         if problem.n_pairs > s.twin_search_above_pairs:
             # Large instances: HiGHS makes no headway on them within seconds, so the second
             # core runs a second search from the incumbent with another seed.
@@ -573,6 +602,11 @@ class GapEngineSolver:
             stats["twin_best"] = float(twin.state.best[0])
             stats["search_best"] = float(searcher.state.best[0])
             return self._result(problem, tracker, start, stats)
+        if mip is None and s.relink_mid:
+            # Mid-size problems: HiGHS on the reduced model found nothing on the D type within
+            # 30 s; relinking the search's plans on the second core does.
+            self._beside_search(self._relinker(dense, searcher, options), searcher, budget, tracker, stats)
+            return self._result(problem, tracker, start, stats)
         if mip is None:
             scope = "exact" if reduced.exact else "heuristic"
             mip = _HighsPhase(reduced.problem, scope, options, tracker, stats)
@@ -580,6 +614,22 @@ class GapEngineSolver:
         tracker.when_proven(cp.stop)
         tracker.check_proven()  # HiGHS may have finished the job already
         if mip.scope == "full" and dense.n_jobs >= s.second_mip_jobs_per_agent * dense.n_agents:
+            role = "second_mip"
+        elif problem.n_pairs <= s.cpsat_below_pairs:
+            role = "cpsat"
+        else:
+            role = "search"
+        if role in s.relink_roles.split(","):
+            # At normal priority, as the search: at the lowest it got next to nothing under load.
+            self._run_relinker(self._relinker(dense, searcher, options), budget, tracker, stats)
+        elif role == "second_mip":
+            if s.relink_before_second_mip > 0:
+                # Relinking first gives the second HiGHS a better plan to start from (and,
+                # on the reduced model, the pairs of that plan).
+                share = budget.child(s.relink_before_second_mip * budget.remaining())
+                self._run_relinker(self._relinker(dense, searcher, options), share, tracker, stats)
+                if problem.n_pairs > s.exact_below_pairs:
+                    reduced = restrict(problem, dense, lag, tracker.plan, tracker.plan_value, k, hint=False)
             # Many jobs per agent: the LP bound is tight and HiGHS finds better plans than
             # the search, which stalls early. A second HiGHS, hinted with the incumbent and
             # with another seed, is a second, different chance to improve on the first.
@@ -599,7 +649,22 @@ class GapEngineSolver:
             if s.low_priority_second_mip:
                 _lower_priority()  # the phases' own thread here (full path), never the caller's
             second.run(budget)
-        elif problem.n_pairs <= s.cpsat_below_pairs:
+        elif role == "cpsat":
+            if s.relink_before_cpsat > 0:
+                # Relinking first (d10100: 6,366 where CP-SAT alone had 6,387 at 10 s); CP-SAT
+                # then proves on the model its better plan fixes down (c10100 needs that proof).
+                share = budget.child(s.relink_before_cpsat * budget.remaining())
+                self._run_relinker(self._relinker(dense, searcher, options), share, tracker, stats)
+                reduced = restrict(
+                    problem, dense, lag, tracker.plan, tracker.plan_value, k, hint=s.cpsat_hint
+                )
+                stats["reduced_pairs"] = reduced.problem.n_pairs
+                cp = _CpPhase(
+                    reduced, options, tracker, stats, workers=max(1, int(options.threads) - 1),
+                    lns_only=s.cpsat_lns_only,
+                )  # fmt: skip
+                tracker.when_proven(cp.stop)
+                tracker.check_proven()
             if mip.scope == "full" and s.low_priority_cpsat:
                 _lower_priority()  # the phases' own thread here (full path), never the caller's
             cp.run(budget)
@@ -609,6 +674,49 @@ class GapEngineSolver:
         mip.join()
         stats["search_best"] = float(searcher.state.best[0])
         return self._result(problem, tracker, start, stats)
+
+    def _relinker(self, dense: DenseGap, searcher: _Searcher, options: SolveOptions) -> Relinker:
+        s = self.settings
+        return Relinker(
+            dense,
+            searcher.cand,
+            searcher.state.w_floor,
+            searcher.start,
+            seed=int(options.seed) + 15485863,
+            pool_size=s.relink_pool,
+            patience=s.patience,
+            give_up=s.relink_give_up,
+            step_share=s.relink_step_share,
+        )
+
+    @staticmethod
+    def _run_relinker(
+        relinker: Relinker, budget: Budget, tracker: _Tracker, stats: dict[str, float | int | str]
+    ) -> None:
+        relinker.run(
+            budget, tracker.best, lambda value, plan: tracker.offer(value, plan, "relink"), tracker.proven
+        )
+        stats["relink_steps"], stats["relink_improvements"] = relinker.steps, relinker.improvements
+
+    def _beside_search(
+        self,
+        relinker: Relinker,
+        searcher: _Searcher,
+        budget: Budget,
+        tracker: _Tracker,
+        stats: dict[str, float | int | str],
+    ) -> None:
+        """The search on this thread and the relinker on another until the deadline."""
+        worker = threading.Thread(
+            target=self._run_relinker,
+            args=(relinker, budget, tracker, stats),
+            name="engine-relink",
+            daemon=True,
+        )
+        worker.start()
+        searcher.run(budget, should_stop=tracker.proven, give_up=0, follow=self.settings.search_follows)
+        worker.join()
+        stats["search_best"] = float(searcher.state.best[0])
 
     def _result(
         self, problem: AssignmentProblem, tracker: _Tracker, start: float, stats: dict[str, float | int | str]
