@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 from api import migrate
 from api.app import create_app
 from api.db import make_engine
+from api.services import exports
 from api.services.exports import plan_headers
 
 MANAGERS = """manager_id,name,seniority,industries,languages,region,home_lat,home_lon,capacity_hours,roles,capacity_hours_technical_support
@@ -175,6 +176,10 @@ def test_explain_and_compare_read_the_stored_team(client: TestClient, team: dict
             and kpis["team"]["technical_support"]["unfilled"] == 0
         )
     assert all(p["violations"] == [] for p in r.json()["plans"])
+    # The comparison's export names a role's KPIs in words, in both languages.
+    for lang, word in (("en", "Technical support: slots filled"), ("zh-CN", "技术支持: 已配置岗位")):
+        *_, rows = exports.comparison_tables(r.json(), lang)[0]
+        assert [word, 1, 1] in rows, rows
 
 
 def test_workload_per_person_over_the_roles(client: TestClient, team: dict[str, Any]) -> None:

@@ -225,7 +225,7 @@ class AnalysisService:
         )
         if plan is None or plan.dataset_version != version:
             return None
-        return Plan(assignment=dict(plan.assignment), service=stored_service(plan))
+        return Plan(assignment=dict(plan.assignment), service=stored_service(plan), team=plan.team or {})
 
 
 def _bad(where: str, message: str) -> InputError:

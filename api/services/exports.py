@@ -38,34 +38,28 @@ _WIDTHS: tuple[int, ...] = (12, 32, 10, 12, 12, 20, 16, 22, 8, 44)
 
 ROLE_AT = _PLAN_COLUMNS.index("manager_id")  # a team plan's Role column comes before the person's
 
-# Account teams' words. The catalogue's entry is used when it has one (head.role, role.<name>,
-# service.unfilled, reason.forced); until then these, so a team plan's export reads in words.
-_TEAM_WORDS: dict[str, dict[str, str]] = {
-    "head.role": {"en": "Role", "zh-CN": "角色"},
-    "role.account_manager": {"en": "Account manager", "zh-CN": "客户经理"},
-    "role.technical_support": {"en": "Technical support", "zh-CN": "技术支持"},
-    "role.after_sales": {"en": "After-sales service", "zh-CN": "售后服务"},
-    "role.key_account_assistant": {"en": "Key-account assistant", "zh-CN": "大客户助理"},
-    "service.unfilled": {"en": "Nobody in this role", "zh-CN": "岗位空缺"},
-    "reason.forced": {"en": "Today's person can no longer hold the role", "zh-CN": "原人员无法继续担任"},
-}
 TEAM_SLOT_UNFILLED = "unfilled"  # a team slot's service without a person (planner.teams.evaluate)
 TEAM_SLOT_FORCED = "forced"  # a team slot's move_reason when today's holder may not stay
 
 
 def team_word(lang: str, key: str) -> str:
-    if has(key):
-        return text(lang, key)
-    entry = _TEAM_WORDS[key]
-    return entry.get(lang) or entry[DEFAULT]
+    return text(lang, key)
 
 
 def role_words(role: str, lang: str = DEFAULT) -> str:
-    """A team role in words: the catalogue's or the known roles' words, else the name with spaces."""
+    """A team role in words: the catalogue's for the known roles, else the name with spaces."""
     key = f"role.{role}"
-    if has(key) or key in _TEAM_WORDS:
-        return team_word(lang, key)
-    return role.replace("_", " ")
+    return text(lang, key) if has(key) else role.replace("_", " ")
+
+
+def _kpi_word(words: dict[str, str], key: str, lang: str) -> str:
+    """A KPI's name; a team role's KPIs (`team.<role>.filled`) as "<role>: <KPI>"."""
+    if key in words:
+        return words[key]
+    head, _, what = key.rpartition(".")
+    if head.startswith("team.") and f"team.{what}" in words:
+        return f"{role_words(head[5:], lang)}: {words[f'team.{what}']}"
+    return key
 
 
 def plan_headers(lang: str = DEFAULT) -> tuple[str, ...]:
@@ -327,7 +321,7 @@ def comparison_tables(answer: dict[str, Any], lang: str = DEFAULT) -> list[Table
     kpis: Table = (
         text(lang, "sheet.kpis"),
         [text(lang, "head.kpi"), *names],
-        [[words.get(k, k), *[f.get(k, "") for f in flat]] for k in keys],
+        [[_kpi_word(words, k, lang), *[f.get(k, "") for f in flat]] for k in keys],
     )
     tables = [kpis]
     heads = [text(lang, f"head.{c}") for c in ("account_id", "account", "tier", "from_manager", "to_manager")]

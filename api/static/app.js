@@ -16,7 +16,15 @@ const TIER_COLOURS = { strategic: "#7b3fa0", key: "#2457c5", standard: "#9fb3d1"
 
 // --- small helpers -----------------------------------------------------------------------------------
 const planLabel = (p) => `${planName(p)} · ${p.id.slice(0, 8)}${p.is_current ? t("plan.current_mark") : ""} · v${p.dataset_version} · ${dateTime(new Date(p.created_at + (p.created_at.endsWith("Z") ? "" : "Z")))}`;
-const kpiWords = (key) => (has(`kpi.${key}`) ? t(`kpi.${key}`) : key.replaceAll("_", " ").replaceAll(".", ": "));
+// A team role's KPIs (team.<role>.filled) read "<role>: <KPI>", as in the export.
+const teamKpi = (key) => {
+  const m = /^team\.(.+)\.([a-z_]+)$/.exec(key);
+  if (!m || !has(`kpi.team.${m[2]}`)) return null;
+  const role = has(`role.${m[1]}`) ? t(`role.${m[1]}`) : m[1].replaceAll("_", " ");
+  return `${role}: ${t(`kpi.team.${m[2]}`)}`;
+};
+const kpiWords = (key) =>
+  has(`kpi.${key}`) ? t(`kpi.${key}`) : teamKpi(key) ?? key.replaceAll("_", " ").replaceAll(".", ": ");
 const tierWord = (tier) => word("tier", tier);
 const statusWord = (s) => word("job", s);
 const ruleList = (list) => list.join(t("word.list_sep"));
