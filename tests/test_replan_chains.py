@@ -24,7 +24,7 @@ from planner.problem import AssignmentProblem
 from planner.repair import cover_by_chains
 from planner.replan import replan
 from planner.solvers.cpsat import satisfies
-from tests.toys import acc, dataset, mgr
+from tests.toys import acc, dataset, mgr, weights
 
 JA = frozenset({"ja"})
 JA_FR = frozenset({"ja", "fr"})
@@ -140,6 +140,31 @@ def test_no_chain_means_the_start_is_returned_unchanged() -> None:
     start = _agents(problem, {"a1": None, "b1": "B"})
     out = cover_by_chains(problem, start, None)
     assert out.covered == [] and out.unit_agent.tolist() == start.tolist()
+
+
+def test_the_search_after_the_chains_does_not_uncover_what_they_covered() -> None:
+    # A leaves; a1 and a3 (Japanese) may go to B only, and B's 0.5 h hold b1. Each account is
+    # visited every 13 weeks by contract (0.5 h a month, no reduced level). Moves are priced
+    # high (50 x (10 + 40) = 2,500 points), far above an account's lost service (0.5 h x 100
+    # x 1.4 = 70 points), so by price alone the plan would keep b1 on B and leave both
+    # uncovered. The chain moves b1 to D (one voluntary move) and covers one of them; the
+    # other cannot fit anywhere, so CP-SAT runs on the part, and its cheaper answer covers none
+    # of the leaver's accounts: it is not taken.
+    ds = dataset(
+        [mgr("A"), mgr("B", capacity_hours=0.5, languages=JA), mgr("D", capacity_hours=10.0)],
+        [
+            acc("a1", language="ja", visit_every_weeks=13, current_manager_id="A"),
+            acc("a3", language="ja", visit_every_weeks=13, current_manager_id="A"),
+            acc("b1", visit_every_weeks=13, current_manager_id="B"),
+        ],
+        allow_unassigned=True,
+        weights=weights(move=50.0),
+    )
+    out = replan(_left(ds, "A"), max_moves=5, time_limit_seconds=2)
+    assert out.method == "construct+chains+cpsat"
+    assert out.plan.assignment["b1"] == "D" and len(out.uncovered) == 1
+    assert sorted(str(out.plan.assignment[a]) for a in ("a1", "a3")) == ["B", "None"]
+    assert out.evaluation.moves["voluntary"] == 1
 
 
 @st.composite
