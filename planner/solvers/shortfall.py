@@ -62,7 +62,11 @@ RINS_ROUNDS = (0, 2, 4, 8, 16, 32)
 FULL_MIP_MAX_PAIRS = 20_000
 PART_LP_SHARE = 0.2  # of a region's time, at most, for its LP
 SMALL_PART_PAIRS = 5_000  # HiGHS usually proves these optimal: it gets all of their time
-PARTS_SHARE = 0.85  # of the limit for the regions' MIPs; the rest for neighbourhoods over the whole
+SMALL_PART_WEIGHT = 10_000  # a small part's time is shared as if it had this many options
+# Of the limit for the regions' MIPs; the rest for neighbourhoods over the whole (and the
+# Lagrangian bounds beside them). At 3,000 x 80 (30 s) those rounds took 3-13 k points off
+# 50 M; the regions do more with the time.
+PARTS_SHARE = 0.92
 END_MARGIN = 0.3  # kept back for scoring and stopping the LP thread
 SWEEP_SHARE = 0.1  # of a region's time, at most, for the knapsack sweeps before HiGHS
 
@@ -99,6 +103,7 @@ class ShortfallSolver:
             jobs = [(k, sub, dual) for k, (_, sub, dual) in part_bounds.items() if dual is not None]
             lagrange = BackgroundLagrange(jobs, work)
             best.offer(plan, "parts")
+            stats["parts_objective"] = best.objective
             stats["parts"] = len(parts)
             stats["parts_seconds"] = round(time.perf_counter() - start, 3)
             stats["parts_bound"] = parts_bound
@@ -187,12 +192,13 @@ class ShortfallSolver:
         # Units nobody may serve lie in no part, yet every plan pays their unserved cost: left out,
         # the parts' bounds fell 7 % short of the objective at 1,000 x 30 (4 such accounts).
         bound_sum = _unservable_cost(problem)
-        # Time goes by size, a small part counted as SMALL_PART_PAIRS: HiGHS closes those in 2-3 s
-        # (1,000-5,000 options) where a share by options gave them 0.5-2 s, of which HiGHS had
-        # little after the LP and the starts (3,000 x 80: the five small regions ended 0.9 M
-        # points above what 3 s of HiGHS each finds, 23 % of the gap).
+        # Time goes by size, a small part counted as SMALL_PART_WEIGHT options: from a polished
+        # start HiGHS needs 2-3 s on 2,000-5,000 options to find better plans (none in 1.2 s),
+        # where a share by options gave these parts 0.5-2 s in all. At 3,000 x 80 (30 s) the
+        # five small regions had ended 0.7-0.9 M points above what 3 s of HiGHS each finds; with
+        # this weight and PARTS_SHARE the plans came out 0.5 M lower (50.3-50.5 M, two runs each).
         per_unit = np.bincount(problem.pair_unit, minlength=problem.n_units)
-        weight_left = float(sum(max(int(per_unit[u].sum()), SMALL_PART_PAIRS) for u, _ in parts))
+        weight_left = float(sum(max(int(per_unit[u].sum()), SMALL_PART_WEIGHT) for u, _ in parts))
         cheapest = cheapest_options(problem)
         part_bounds: dict[int, _Part] = {}
         for k, (units, agents) in enumerate(parts):
@@ -206,7 +212,7 @@ class ShortfallSolver:
                 bound_sum += float(cheapest[units].sum())
                 continue
             sub = _region(problem, units, agents)
-            weight = max(sub.n_pairs, SMALL_PART_PAIRS)
+            weight = max(sub.n_pairs, SMALL_PART_WEIGHT)
             seconds = max(work.until(parts_until).remaining() * weight / max(weight_left, 1.0), 0.5)
             part = work.child(seconds)
             weight_left -= weight
