@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from planner.evaluate import Evaluation, ManagerRow, fairness_stats
+from planner.evaluate import Evaluation, ManagerRow, fairness_stats, gini
 from planner.models import TIER_ORDER
+from planner.teams.workload import role_hours, role_peers
 
 # The same cut-offs as the evaluator's share_above_90pct / share_below_50pct, so the flags
 # count exactly the managers those shares count.
@@ -42,6 +43,7 @@ def flag(row: ManagerRow) -> str:
 
 
 def manager_rows(evaluation: Evaluation) -> list[dict[str, Any]]:
+    worked = role_hours(evaluation) if evaluation.team else None
     return [
         {
             "manager_id": m.manager_id,
@@ -59,6 +61,12 @@ def manager_rows(evaluation: Evaluation) -> list[dict[str, Any]]:
             "accounts": m.accounts,
             "accounts_by_tier": dict(m.accounts_by_tier),
             "flag": flag(m),
+            # Account teams: hours a month in each role the person works in; absent without teams.
+            **(
+                {"hours_by_role": {r: h for r, (_, h) in worked.get(m.manager_id, {}).items()}}
+                if worked is not None
+                else {}
+            ),
         }
         for m in evaluation.managers
     ]
@@ -136,10 +144,14 @@ def _opportunity(members: list[ManagerRow], head: dict[str, Any]) -> dict[str, A
 
 
 def fairness_report(
-    evaluation: Evaluation, name: str = "plan", industries: Mapping[str, Iterable[str]] | None = None
+    evaluation: Evaluation,
+    name: str = "plan",
+    industries: Mapping[str, Iterable[str]] | None = None,
+    roles: Mapping[str, Iterable[str]] | None = None,
 ) -> dict[str, Any]:
     """The report; `industries` (manager_id -> the industries they list, e.g. from the data set)
-    adds the rows by industry."""
+    adds the rows by industry; `roles` (manager_id -> the roles they hold) makes each team role's
+    peers its holders rather than the people the plan has working in it."""
     rows = manager_rows(evaluation)
     industry = {} if industries is None else by_industry(evaluation, industries)
     return {
@@ -162,43 +174,42 @@ def fairness_report(
         },
         "hard_rule_violations": len(evaluation.violations),
         # Account teams (planner.teams): workload per role; absent without teams.
-        **({"by_role": role_rows(evaluation)} if evaluation.team else {}),
+        **({"by_role": role_rows(evaluation, roles)} if evaluation.team else {}),
     }
 
 
-def role_rows(evaluation: Evaluation) -> list[dict[str, Any]]:
-    """Per role (the account manager's first), over the people who work in it in the plan: their
-    hours in the role (min, mean, max, spread) and their utilisation over all their roles."""
-    in_role: dict[str, dict[str, float]] = {}
-    for r in evaluation.team:
-        if r.manager_id is not None:
-            mine = in_role.setdefault(r.role, {})
-            mine[r.manager_id] = mine.get(r.manager_id, 0.0) + r.workload_hours
-    team_hours: dict[str, float] = {}
-    for hours in in_role.values():
-        for person, worked in hours.items():
-            team_hours[person] = team_hours.get(person, 0.0) + worked
-    managing = {
-        m.manager_id: m.hours - team_hours.get(m.manager_id, 0.0) for m in evaluation.managers if m.accounts
-    }
-    util = {m.manager_id: m.utilisation for m in evaluation.managers}
+def role_rows(
+    evaluation: Evaluation, held: Mapping[str, Iterable[str]] | None = None
+) -> list[dict[str, Any]]:
+    """Per role (the account manager's first), among its peers (planner.teams.workload.role_peers:
+    the people who hold the role, or without `held` who work in it): their hours in the role
+    (min, mean, max, spread, CV, Gini; an idle holder counts 0 h) and `statistics`, the
+    evaluator's `fairness_stats` of their hours over all roles against their capacity (what
+    balance evens out), with the overloaded and under-used among them."""
     out = []
-    for role, hours in {"account_manager": managing, **in_role}.items():
-        if not hours:
-            continue
-        h = np.array(list(hours.values()))
-        u = np.array([util[p] for p in hours if util.get(p) is not None], dtype=float)
+    for role, peers in role_peers(evaluation, held).items():
+        members = [m for m, _ in peers]
+        h = np.array([hours for _, hours in peers])
+        u = np.array([m.utilisation for m in members if m.utilisation is not None], dtype=float)
         out.append(
             {
                 "role": role,
-                "people": len(hours),
+                "people": int(np.count_nonzero(h > 0)),
+                "peers": len(peers),
                 "hours": round(float(h.sum()), 2),
                 "hours_min": round(float(h.min()), 2),
                 "hours_mean": round(float(h.mean()), 2),
                 "hours_max": round(float(h.max()), 2),
                 "hours_spread": round(float(h.max() - h.min()), 2),
+                "hours_cv": round(float(h.std() / h.mean()), 4) if h.mean() > 0 else 0.0,
+                "hours_gini": round(gini(h), 4),
                 "utilisation_min": round(float(u.min()), 4) if u.size else None,
                 "utilisation_max": round(float(u.max()), 4) if u.size else None,
+                "overloaded": sum(1 for m in members if (m.utilisation or 0) > OVERLOAD_ABOVE),
+                "under_used": sum(1 for m in members if (m.utilisation or 0) < UNDERUSE_BELOW),
+                "statistics": fairness_stats(
+                    np.array([m.hours for m in members]), np.array([m.capacity_hours for m in members])
+                ),
             }
         )
     return out

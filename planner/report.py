@@ -10,6 +10,7 @@ from planner.evaluate import Evaluation
 from planner.shortfall_report import shortfall
 from planner.solvers import SolveResult
 from planner.teams.evaluate import team_summary
+from planner.teams.workload import workload_rows
 from planner.version import __version__
 
 
@@ -61,6 +62,10 @@ def summary(outcome: AssignmentOutcome, inputs: dict[str, Any] | None = None) ->
     }
     if outcome.evaluation is not None:
         payload["evaluation"] = evaluation_block(outcome.evaluation)
+        if outcome.evaluation.team:  # account teams: each person's hours per role and over all
+            payload["evaluation"]["workload"] = workload_rows(
+                outcome.evaluation, outcome.ctx.dataset.managers
+            )
         payload["unassigned"] = [
             {"account_id": a, "reason": r} for a, r in outcome.unassigned_reasons.items()
         ]

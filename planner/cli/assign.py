@@ -30,6 +30,9 @@ from planner.plan_data import plan_files
 from planner.report import evaluation_block, summary
 from planner.shortfall_report import shortfall
 from planner.solvers import DEFAULT_SOLVER, SOLVERS, Progress, SolveOptions
+from planner.teams.evaluate import team_summary
+from planner.teams.roles import role_label
+from planner.teams.workload import role_hours, role_order
 
 AccountsOpt = Annotated[Path, typer.Option("--accounts", "-a", help="accounts.csv or .xlsx")]
 ManagersOpt = Annotated[Path, typer.Option("--managers", "-m", help="managers.csv or .xlsx")]
@@ -408,3 +411,37 @@ def print_evaluation(ev: Evaluation) -> None:
             style=style,
         )
     console.print(table)
+    if ev.team:
+        print_team(ev)
+
+
+def print_team(ev: Evaluation) -> None:
+    """Account teams: each role's slots in a line, then each person's hours per role and over all."""
+    for role, s in team_summary(ev.team).items():
+        unfilled = f", {s['unfilled']:.0f} unfilled" if s["unfilled"] else ""
+        console.print(
+            f"{role_label(role).capitalize()}: {s['filled']:.0f} of {s['slots']:.0f} slot(s) filled{unfilled}; "
+            f"{s['people']:.0f} people, "
+            f"{s['hours']:,.1f} h a month ({s['hours_per_person_min']:.1f}-{s['hours_per_person_max']:.1f} h each); "
+            f"{s['moved']:.0f} moved ({s['moved_voluntary']:.0f} voluntarily)",
+            highlight=False,
+        )
+    worked = role_hours(ev)
+    roles = role_order(ev)
+    table = Table(title="Workload by role (hours a month; utilisation over all roles)")
+    for col in ("person", "name", *(role_label(r) for r in roles), "hours", "capacity", "util"):
+        table.add_column(col, justify="left" if col in ("person", "name") else "right")
+    for row in ev.managers:
+        mine = worked.get(row.manager_id, {})
+        util = "left" if not row.active else ("–" if row.utilisation is None else f"{row.utilisation:.0%}")
+        table.add_row(
+            escape(row.manager_id),
+            escape(row.name),
+            *(f"{mine[r][1]:.1f} ({mine[r][0]})" if r in mine else "" for r in roles),
+            f"{row.hours:.1f}",
+            f"{row.capacity_hours:.0f}",
+            util,
+            style="red" if (row.utilisation or 0) > 1 else ("dim" if not row.active else None),
+        )
+    console.print(table)
+    console.print("  (n) after the hours: the accounts the person holds in that role", highlight=False)

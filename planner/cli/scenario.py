@@ -170,11 +170,13 @@ def fairness(
     """Fairness report for HR: hours against capacity per manager, by seniority and region, with flags."""
     from planner.compare import load_source
     from planner.fairness import fairness_report
+    from planner.teams.workload import held_roles
 
     with user_errors():
         source = load_source(plan, _files(accounts, managers, policy))
         industries = {m.manager_id: m.industries for m in source.ctx.dataset.managers}
-        report = fairness_report(source.evaluation, source.name, industries)
+        roles = held_roles(source.ctx.dataset.managers)  # account teams: a role's peers hold it
+        report = fairness_report(source.evaluation, source.name, industries, roles)
         if html is not None:
             from planner.reports.fairness_page import fairness_html
 
@@ -280,15 +282,26 @@ def _print_fairness(report: dict[str, object]) -> None:
     roles = report.get("by_role") or []  # account teams (planner.teams)
     assert isinstance(roles, list)
     if roles:
-        table = Table(title="By role (hours in the role per person; utilisation over all their roles)")
-        for col in ("role", "people", "hours", "min", "mean", "max", "spread", "util min", "util max"):
+        table = Table(title="By role: among its holders, hours in the role each; utilisation over all roles")
+        for col in (
+            "role",
+            "peers",
+            "hours",
+            "min",
+            "mean",
+            "max",
+            "CV",
+            "Gini",
+            "util mean",
+            ">90%",
+            "<50%",
+        ):
             table.add_column(col, justify="left" if col == "role" else "right")
         for r in roles:
             table.add_row(
-                r["role"], str(r["people"]), f"{r['hours']:.1f}", f"{r['hours_min']:.1f}", f"{r['hours_mean']:.1f}",
-                f"{r['hours_max']:.1f}", f"{r['hours_spread']:.1f}",
-                "–" if r["utilisation_min"] is None else f"{r['utilisation_min']:.0%}",
-                "–" if r["utilisation_max"] is None else f"{r['utilisation_max']:.0%}",
+                r["role"].replace("_", " "), str(r["peers"]), f"{r['hours']:.1f}", f"{r['hours_min']:.1f}",
+                f"{r['hours_mean']:.1f}", f"{r['hours_max']:.1f}", f"{r['hours_cv']:.3f}", f"{r['hours_gini']:.3f}",
+                f"{r['statistics'].get('utilisation_mean', 0):.0%}", str(r["overloaded"]), str(r["under_used"]),
             )  # fmt: skip
         console.print(table)
 

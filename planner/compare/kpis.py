@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.evaluate import Evaluation
+import numpy as np
+
+from planner.evaluate import Evaluation, gini
 from planner.teams.evaluate import team_summary
+from planner.teams.workload import role_peers
 
 # (label, dotted key into `plan_kpis`, format) in the order reports show them.
 KPI_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -68,8 +71,9 @@ def plan_kpis(evaluation: Evaluation, summary: dict[str, Any] | None = None) -> 
             "max": max(counts) if counts else None,
         },
         "unassigned": len(ev.unassigned),
-        # Account teams (planner.teams): per extra role; absent without teams.
-        **({"team": team_summary(ev.team)} if ev.team else {}),
+        # Account teams (planner.teams): per extra role's slots, and per role (the account manager
+        # first) among the people working in it; absent without teams.
+        **({"team": team_summary(ev.team), "by_role": _by_role(ev)} if ev.team else {}),
         "hard_rule_violations": len(ev.violations),
         "solver": {
             "name": solver.get("name"),
@@ -81,20 +85,45 @@ def plan_kpis(evaluation: Evaluation, summary: dict[str, Any] | None = None) -> 
     }
 
 
+def _by_role(ev: Evaluation) -> dict[str, dict[str, Any]]:
+    out = {}
+    for role, peers in role_peers(ev).items():
+        hours = np.array([h for _, h in peers])
+        util = [m.utilisation for m, _ in peers if m.utilisation is not None]
+        out[role] = {
+            "people": len(peers),
+            "hours": round(float(hours.sum()), 2),
+            "hours_max": round(float(hours.max()), 2),
+            "utilisation_mean": round(float(np.mean(util)), 4) if util else None,
+            "hours_gini": round(gini(hours), 4),
+        }
+    return out
+
+
 def kpi_rows(kpis: list[dict[str, Any]]) -> tuple[tuple[str, str, str], ...]:
-    """KPI_ROWS, then per team role any of the plans has (planner.teams): its slots and moves."""
-    roles = dict.fromkeys(role for k in kpis for role in k.get("team", {}))
-    extra = [
-        row
-        for role in roles
-        for row in (
-            (f"{role.replace('_', ' ')}: slots filled", f"team.{role}.filled", "{}"),
-            ("  slots unfilled", f"team.{role}.unfilled", "{}"),
-            ("  people", f"team.{role}.people", "{}"),
-            ("  hours / month", f"team.{role}.hours", "{:,.1f}"),
-            ("  moved (voluntary)", f"team.{role}.moved_voluntary", "{}"),
-        )
-    ]
+    """KPI_ROWS, then per role any of the plans has (planner.teams; the account manager first):
+    its slots (team roles), people, hours and how evenly they fall, and moves."""
+    roles = dict.fromkeys(role for k in kpis for role in (*k.get("by_role", {}), *k.get("team", {})))
+    extra = []
+    for role in roles:
+        label = role.replace("_", " ")
+        team = any(role in k.get("team", {}) for k in kpis)
+        extra += [
+            *(
+                [
+                    (f"{label}: slots filled", f"team.{role}.filled", "{}"),
+                    ("  slots unfilled", f"team.{role}.unfilled", "{}"),
+                ]
+                if team
+                else []
+            ),
+            (f"{label}: people" if not team else "  people", f"by_role.{role}.people", "{}"),
+            ("  hours / month", f"by_role.{role}.hours", "{:,.1f}"),
+            ("  hours per person, most", f"by_role.{role}.hours_max", "{:,.1f}"),
+            ("  utilisation mean of its people", f"by_role.{role}.utilisation_mean", "{:.1%}"),
+            ("  Gini of hours in the role", f"by_role.{role}.hours_gini", "{:.3f}"),
+            *([("  moved (voluntary)", f"team.{role}.moved_voluntary", "{}")] if team else []),
+        ]
     return (*KPI_ROWS, *extra)
 
 

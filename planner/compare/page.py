@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from planner.compare.diff import team_slot_words
 from planner.compare.kpis import formatted, kpi_rows
 from planner.reports import charts
 from planner.reports.html import figure, note, page, section, table
@@ -114,8 +115,31 @@ def _diff_section(diff: dict[str, Any], k: int) -> str:
         note(f"Value score of the moved accounts: {diff['moved_value']:,.1f}."),
         moved,
         *_tier_changes(diff.get("tier_changes"), k),
+        *_team_slots(diff.get("team_slots"), k),
         managers,
     )
+
+
+def _team_slots(slots: dict[str, Any] | None, k: int) -> list[str]:
+    """Account teams: each role's slots in words, and every slot whose person changes."""
+    if not slots:
+        return []
+    rows = [
+        (
+            _named(r["account_id"], r.get("account_name")),
+            r["role"].replace("_", " "),
+            r["slot"],
+            r["change"],
+            _named(r["from"], r.get("from_name")),
+            _named(r["to"], r.get("to_name")),
+            r["tier"],
+        )
+        for r in slots["changes"]
+    ]
+    return [
+        note("Team slots: " + "; ".join(team_slot_words(slots)) + "."),
+        table(("account", "role", "slot", "change", "from", "to", "tier"), rows, table_id=f"team-slots-{k}"),
+    ]
 
 
 def _tier_changes(changes: dict[str, Any] | None, k: int) -> list[str]:

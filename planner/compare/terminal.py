@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from planner.compare.diff import team_slot_words
 from planner.compare.kpis import formatted, kpi_rows, lookup
 from planner.tiering_change import line_words
 
@@ -55,6 +56,7 @@ def _print_diff(console: Console, diff: dict[str, Any]) -> None:
         if diff["moved_count"] > MAX_MOVED_ROWS:
             console.print(f"  … and {diff['moved_count'] - MAX_MOVED_ROWS} more (see --json or --html)")
     _print_tier_changes(console, diff.get("tier_changes"))
+    _print_team_slots(console, diff.get("team_slots"))
     managers = Table(title="Per manager")
     for col in ("manager", "status", "gained", "lost", "accounts", "hours before", "hours after"):
         managers.add_column(col, justify="left" if col in ("manager", "status") else "right")
@@ -69,6 +71,32 @@ def _print_diff(console: Console, diff: dict[str, Any]) -> None:
             f"{m['hours_after']:.1f}",
         )
     console.print(managers)
+
+
+def _print_team_slots(console: Console, slots: dict[str, Any] | None) -> None:
+    """Account teams: each role's slots in a line, then every slot whose person changes."""
+    if not slots:
+        return
+    for line in team_slot_words(slots):
+        console.print(f"  {escape(line)}", highlight=False)
+    if not slots["changes"]:
+        return
+    table = Table(title="Team slots that change (account × role)")
+    for col in ("account", "role", "slot", "change", "from", "to", "tier"):
+        table.add_column(col, justify="right" if col == "slot" else "left")
+    for r in slots["changes"][:MAX_MOVED_ROWS]:
+        table.add_row(
+            _named(r["account_id"], r.get("account_name")),
+            r["role"].replace("_", " "),
+            str(r["slot"]),
+            r["change"],
+            _named(r["from"], r.get("from_name")),
+            _named(r["to"], r.get("to_name")),
+            r["tier"],
+        )
+    console.print(table)
+    if len(slots["changes"]) > MAX_MOVED_ROWS:
+        console.print(f"  … and {len(slots['changes']) - MAX_MOVED_ROWS} more (see --json or --html)")
 
 
 def _print_tier_changes(console: Console, changes: dict[str, Any] | None) -> None:

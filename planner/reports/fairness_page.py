@@ -110,6 +110,20 @@ def fairness_html(report: dict[str, Any]) -> str:
             if report.get("by_industry")
             else []
         ),
+        *(
+            [
+                section(
+                    "By role (account teams)",
+                    _role_table(report["by_role"]),
+                    note(
+                        "A role's peers are the people who hold it (an idle holder counts 0 h in the role). "
+                        "Hours in the role per person; utilisation and its statistics over all their roles."
+                    ),
+                )
+            ]
+            if report.get("by_role")
+            else []
+        ),
         section(
             "Fair opportunity among peers",
             *(
@@ -160,6 +174,21 @@ def _group_table(rows: list[dict[str, Any]], key: str) -> str:
         ],
         table_id=f"by-{key}",
     )
+
+
+def _role_table(rows: list[dict[str, Any]]) -> str:
+    return table(
+        ("role", "peers", "working in it", "hours", "hours min", "hours mean", "hours max", "CV of hours",
+         "Gini of hours", "utilisation min", "utilisation mean", "utilisation max", "overloaded", "under-used"),
+        [
+            (r["role"].replace("_", " "), r["peers"], r["people"], f"{r['hours']:.1f}", f"{r['hours_min']:.1f}",
+             f"{r['hours_mean']:.1f}", f"{r['hours_max']:.1f}", f"{r['hours_cv']:.3f}", f"{r['hours_gini']:.3f}",
+             _fmt(r["utilisation_min"], "{:.1%}"), _fmt(r["statistics"].get("utilisation_mean"), "{:.1%}"),
+             _fmt(r["utilisation_max"], "{:.1%}"), r["overloaded"], r["under_used"])
+            for r in rows
+        ],
+        table_id="by-role",
+    )  # fmt: skip
 
 
 def _opportunity_table(rows: list[dict[str, Any]], key: str) -> str:

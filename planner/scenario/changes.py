@@ -106,6 +106,17 @@ def _remove_manager(state: _State, change: RemoveManager, where: str) -> str:
     if not state.in_force(change.effective_date):
         return f"{change.manager_id} leaves on {change.effective_date}, after {state.as_of}: not in force"
     m = state.managers[change.manager_id]
+    if change.roles is not None:
+        held = m.roles or frozenset({ACCOUNT_MANAGER})
+        foreign = [r for r in change.roles if r not in held]
+        if foreign:
+            state.problem(
+                f"{where}.roles",
+                f"{m.manager_id} does not hold role(s) {', '.join(map(repr, foreign))} (holds {', '.join(sorted(held))})",
+            )
+            return ""
+        if not held <= set(change.roles):  # some role stays: the person leaves these roles only
+            return _drop_roles(state, m, frozenset(change.roles), change.effective_date)
     state.managers[m.manager_id] = m.model_copy(update={"active": False})
     when = f" on {change.effective_date}" if change.effective_date else ""
     return f"{m.manager_id} ({m.name or 'no name'}) leaves{when}: inactive, holds no account"
@@ -127,23 +138,44 @@ def _leave_role(state: _State, change: LeaveRole, where: str) -> str:
     if held == {change.role}:
         state.problem(f"{where}.role", f"{change.role} is {m.manager_id}'s only role: use remove_manager")
         return ""
-    state.managers[m.manager_id] = m.model_copy(update={"roles": held - {change.role}})
-    when = f" on {change.effective_date}" if change.effective_date else ""
-    return f"{m.manager_id} ({m.name or 'no name'}) leaves the {change.role} role{when}; keeps {', '.join(sorted(held - {change.role}))}"
+    return _drop_roles(state, m, frozenset({change.role}), change.effective_date)
+
+
+def _drop_roles(state: _State, m: Manager, roles: frozenset[str], effective: date | None) -> str:
+    """The person keeps the roles they hold but `roles` (at least one stays)."""
+    kept = (m.roles or frozenset({ACCOUNT_MANAGER})) - roles
+    state.managers[m.manager_id] = m.model_copy(update={"roles": kept})
+    when = f" on {effective}" if effective else ""
+    left = " and ".join(sorted(roles))
+    return f"{m.manager_id} ({m.name or 'no name'}) leaves the {left} role{'s' if len(roles) > 1 else ''}{when}; keeps {', '.join(sorted(kept))}"
 
 
 def _add_hires(state: _State, change: AddHires, where: str) -> str:
-    added = []
+    added: list[str] = []
+    skipped = 0  # people whose start_date is after the planning date
     for k, hire in enumerate(change.hires):
-        if hire.manager_id in state.managers:
-            state.problem(f"{where}.hires[{k}].manager_id", f"manager_id {hire.manager_id!r} already exists")
+        ids = (
+            [hire.manager_id]
+            if hire.count == 1
+            else [f"{hire.manager_id}-{n}" for n in range(1, hire.count + 1)]
+        )
+        taken = [i for i in ids if i in state.managers]
+        if taken:
+            state.problem(f"{where}.hires[{k}].manager_id", f"manager_id {taken[0]!r} already exists")
             continue
         if not state.in_force(hire.start_date):
+            skipped += hire.count
             continue
-        fields = hire.model_dump(exclude={"start_date"})
-        state.managers[hire.manager_id] = Manager.model_validate(fields)
-        added.append(f"{hire.manager_id} ({hire.seniority.value}, {hire.region}, {hire.capacity_hours:g} h)")
-    skipped = len(change.hires) - len(added)
+        fields = hire.model_dump(exclude={"start_date", "count"})
+        roles = f", {' and '.join(r.replace('_', ' ') for r in hire.roles)}" if hire.roles else ""
+        for n, manager_id in enumerate(ids, start=1):
+            name = f"{hire.name} {n}" if hire.name and hire.count > 1 else hire.name
+            state.managers[manager_id] = Manager.model_validate(
+                {**fields, "manager_id": manager_id, "name": name}
+            )
+            added.append(
+                f"{manager_id} ({hire.seniority.value}, {hire.region}, {hire.capacity_hours:g} h{roles})"
+            )
     later = f"; {skipped} start after {state.as_of}: not in force" if skipped and not state.problems else ""
     return f"hires: {', '.join(added) or 'none'}{later}"
 

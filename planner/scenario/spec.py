@@ -10,7 +10,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from planner.models import Pair, Seniority, Tier
 
@@ -52,17 +59,32 @@ class SolverSettings(_Strict):
 
 
 class RemoveManager(_Strict):
-    """A leaver: the manager becomes inactive; their accounts must move (forced moves)."""
+    """A leaver: the manager becomes inactive; their accounts must move (forced moves).
+
+    Account teams (planner.models.teams): with `roles`, the person leaves those roles only and
+    keeps the others (their slots in the roles left must move, forced); naming every role they
+    hold is leaving."""
 
     kind: Literal["remove_manager"]
     manager_id: str = Field(min_length=1)
     effective_date: date | None = None
+    roles: list[str] | None = Field(default=None, min_length=1)
+
+    @model_serializer(mode="wrap")
+    def _unset_roles_unwritten(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A leaver without roles is written as before the field existed (scenario.resolved.yaml).
+        out: dict[str, Any] = handler(self)
+        if self.roles is None:
+            out.pop("roles", None)
+        return out
 
 
 class Hire(_Strict):
-    """A new manager's profile; the same fields as a managers.csv row."""
+    """A new manager's profile; the same fields as a managers.csv row. `count` hires that many
+    people of the profile: ids `<manager_id>-1` … `<manager_id>-<count>` (names likewise)."""
 
     manager_id: str = Field(min_length=1)
+    count: int = Field(default=1, ge=1, le=1000)
     name: str = ""
     seniority: Seniority = Seniority.junior
     industries: list[str] = Field(default_factory=list)
@@ -78,6 +100,14 @@ class Hire(_Strict):
     # any cap on one role's hours, e.g. a technical-support engineer.
     roles: list[str] = Field(default_factory=list)
     role_capacity_hours: dict[str, float] = Field(default_factory=dict)
+
+    @model_serializer(mode="wrap")
+    def _one_unwritten(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # One hire is written as before `count` existed (scenario.resolved.yaml, the API's events).
+        out: dict[str, Any] = handler(self)
+        if self.count == 1:
+            out.pop("count", None)
+        return out
 
 
 class LeaveRole(_Strict):
