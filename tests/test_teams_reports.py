@@ -227,8 +227,10 @@ def test_the_example_scenario_hires_two_support_engineers_in_east(tmp_path: Path
          "--policy", str(TEAMS_DIR / "policy.yaml"), "--out", str(tmp_path / "b"), "--time-limit", "10", "-q"],
     )  # fmt: skip
     assert base.exit_code == 0, base.output
-    cmp = runner.invoke(app, ["compare", str(tmp_path / "b"), str(tmp_path / "s")])
+    page = tmp_path / "c.html"
+    cmp = runner.invoke(app, ["compare", str(tmp_path / "b"), str(tmp_path / "s"), "--html", str(page)])
     assert cmp.exit_code == 0, cmp.output
+    assert 'id="team-slots-1"' in page.read_text(encoding="utf-8")
     assert "technical support: 14 of 14 slot(s) filled" in cmp.output
     assert "account manager: people" in cmp.output
     fair = runner.invoke(app, ["fairness", str(tmp_path / "s"), "--html", str(tmp_path / "f.html")])
