@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from planner.geo import radian_coords
-from planner.groups import parent_groups
+from planner.groups import groups_of_layout, parent_group_layout
 from planner.models import TIER_ORDER, Dataset
 from planner.tiering import Tiering, compute_tiers
 
@@ -221,21 +221,19 @@ class Context:
     @cached_property
     def groups(self) -> list[list[int]]:
         """Accounts linked by parent_id, transitively; every account is in exactly one group."""
-        return parent_groups(self.dataset.accounts)
+        return groups_of_layout(*self.group_order)
 
     @cached_property
     def group_order(self) -> tuple[np.ndarray, np.ndarray]:
         """(members of all groups, group after group; where each group starts in it), the
         layout numpy's reduceat needs to reduce over groups without a Python loop."""
-        sizes = np.fromiter((len(g) for g in self.groups), dtype=np.int64, count=len(self.groups))
-        members = np.fromiter((i for g in self.groups for i in g), dtype=np.int64, count=self.n_accounts)
-        return members, np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+        return parent_group_layout(self.dataset.accounts, self.account_index)
 
     def same_in_group(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(per group: do all members share one value; that value where they do)."""
-        if not self.groups:
-            return np.zeros(0, dtype=bool), np.zeros(0, dtype=values.dtype)
         members, starts = self.group_order
+        if not starts.size:
+            return np.zeros(0, dtype=bool), np.zeros(0, dtype=values.dtype)
         lo = np.minimum.reduceat(values[members], starts)
         return lo == np.maximum.reduceat(values[members], starts), lo
 
@@ -244,5 +242,5 @@ class Context:
         members, starts = self.group_order
         sizes = np.diff(np.append(starts, members.size))
         out = np.empty(self.n_accounts, dtype=np.int64)
-        out[members] = np.repeat(np.arange(len(self.groups), dtype=np.int64), sizes)
+        out[members] = np.repeat(np.arange(starts.size, dtype=np.int64), sizes)
         return out

@@ -166,9 +166,16 @@ def match_score(
     return (weights.industry * industry + weights.seniority * fit) / (weights.industry + weights.seniority)
 
 
-def pair_metrics(ctx: Context, a: np.ndarray, m: np.ndarray, level: np.ndarray | None = None) -> PairMetrics:
+def pair_metrics(
+    ctx: Context,
+    a: np.ndarray,
+    m: np.ndarray,
+    level: np.ndarray | None = None,
+    one_way: np.ndarray | None = None,
+) -> PairMetrics:
     """Metrics of serving a by m at `level` (None: full service; a level past the tier's last
-    counts as its last)."""
+    counts as its last). `one_way`: the pairs' `one_way_hours`, where the caller has them (the
+    compiler prices each pair at every level, from one set of travel times)."""
     tier = ctx.tier[a]
     full = full_visits(ctx)[a]
     if level is None:
@@ -176,7 +183,7 @@ def pair_metrics(ctx: Context, a: np.ndarray, m: np.ndarray, level: np.ndarray |
     else:
         level = np.minimum(level, account_level_counts(ctx)[a] - 1)
         visits = np.where(level == 0, full, level_visits(ctx)[tier, level])
-    travel_h = visits * 2 * one_way_hours(ctx, a, m)
+    travel_h = visits * 2 * (one_way_hours(ctx, a, m) if one_way is None else one_way)
     hours = (
         visits * ctx.tier_param("hours_per_visit")[tier]
         + travel_h

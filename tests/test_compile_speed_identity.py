@@ -25,6 +25,7 @@ from planner.context import Context
 from planner.evaluate import evaluate
 from planner.generator import generate
 from planner.models import Dataset, Manager, Plan, Risk
+from planner.objective import account_level_names
 from planner.tiering import compute_tiers
 
 TEAMS = {
@@ -174,32 +175,45 @@ def compiled_digest(compiled: Compiled) -> str:
 
 
 def _plan(compiled: Compiled) -> Plan:
-    """Today's managers, with a few accounts reduced, left out or given to another manager."""
+    """Today's managers, with a few accounts reduced, left out, given to another manager
+    (splitting some groups) or to managers the data does not know."""
     ctx = compiled.ctx
-    assignment = {
+    assignment: dict[str, str | None] = {
         a: (m or None) for a, m in ((a.account_id, a.current_manager_id) for a in ctx.dataset.accounts)
     }
     service: dict[str, str] = {}
     names = ctx.manager_ids
     for k, account_id in enumerate(ctx.account_ids):
+        levels = account_level_names(ctx, k)
         if k % 17 == 0:
             assignment[account_id] = names[(k // 17) % len(names)]
         elif k % 23 == 0:
             assignment[account_id] = None
+        elif k % 29 == 0:
+            assignment[account_id] = f"GHOST{k % 2}"
+        if k % 5 == 0 and len(levels) > 1:
+            service[account_id] = levels[-1]
     return Plan(assignment=assignment, service=service)
 
 
 def evaluation_digest(compiled: Compiled) -> str:
-    """sha256 of the evaluation of a plan (its repr: every row and number) and of the solver's
-    plan read back from the unit vector of today's managers."""
+    """sha256 of the evaluation of a plan (its repr: every row and number), of the unit vectors
+    read from it, and of the plans written back from them and from random unit vectors."""
     ctx = compiled.ctx
     plan = _plan(compiled)
     h = hashlib.sha256()
     _feed(h, evaluate(ctx, plan, max_moves=5))
     agent = compiled.from_plan(plan)
-    levels = compiled.from_plan_levels(plan) if compiled.problem.pair_level is not None else None
-    _feed(h, compiled.to_plan(agent, levels))
+    has_levels = compiled.problem.pair_level is not None
+    levels = compiled.from_plan_levels(plan) if has_levels else None
+    for value in (agent, levels, compiled.to_plan(agent, levels)):
+        _feed(h, value)
     _feed(h, evaluate(ctx, compiled.to_plan(agent, levels)))
+    rng = np.random.default_rng(len(ctx.account_ids))
+    units = compiled.problem.n_units
+    agent = rng.integers(-1, ctx.n_managers, size=units)
+    levels = rng.integers(0, 3, size=units) if has_levels else None
+    _feed(h, compiled.to_plan(agent, levels))
     return h.hexdigest()
 
 
@@ -212,27 +226,28 @@ def digests() -> dict[str, tuple[str, str, str]]:
     return out
 
 
-# Taken at ad58b8c (before the speed-ups) with `python tests/test_compile_speed_identity.py`.
+# Taken with the code of ad58b8c (before the speed-ups): `python tests/test_compile_speed_identity.py`
+# with PYTHONPATH at a checkout of that commit.
 EXPECTED: dict[str, tuple[str, str, str]] = {
     "plain": (
         "a1d1e801f4930f33c8d0af8bc94b88b9c55c8565a8cbd0ad16e17a098bde90bc",
         "7bf34d10b1c1cfd0284e4a8f8d329fb19fdd3964fc35821f4d6f39c1abe55887",
-        "11e490a31c16be4ed83460562920b738385830f0f2b29d8d0c0c7331e6d497c0",
+        "d9cd70f4d8103198858e601f926828c9af67db8db9a96a79f1e39af742be84e5",
     ),
     "rules": (
         "7c84fb1d1ad0fb52ae9a0fbdc03f04b2c2b275a7e9d61f3d363fbe964240c74f",
         "acc96fbf18539316efc5bbccbeb230aea4b05ee9321da5b1aabe99d1981c53ae",
-        "84ec6d460da0a8754c0a3753f9238af6787e565b5e40a568ba0a58bf22ad1de7",
+        "7e595a97adf5abc8b79b7e927c3170f1f87a8171303bd3569737e018a1d4d6df",
     ),
     "teams": (
         "ee38fc772e0aa146a184b9789b72b911ca5aab4eb38bab652dc2edf119f613c2",
         "77fcac0106215b2ca9b37c4c4f36fa423c6afa4072fa4fac1511732bd4eedc26",
-        "5506ed1fd138400830beb566c7233671556f1edca191287fafbc8ad7acf46341",
+        "e5f9b0b506e00f0988de6b2f5ddb08785e742f9be138f7eef6f5fc7a3326474e",
     ),
     "matrix": (
         "73b29533b5a38af30a1bfbd2282f216341eecd848106101017428b3b3b69c5c9",
         "f6ed09c3bfcdd50b3a7446a6e2a9e889b9363160b35d59dcd57825adf1c369ae",
-        "ff5044d7caa92bf39a14fdc48c0f48d65dc40611733b41064315983b0eb51b51",
+        "c1f98e91fe7e62d16edf0216b43f2d885ee02dd591adcd56a1c61037fb89f54c",
     ),
 }
 
