@@ -28,6 +28,9 @@ core (threads; numba, CP-SAT and HiGHS all release the GIL):
    - large problems (> 40,000 pairs): the local search beside path relinking, the search
      adopting every better plan the relinker files, since a MIP on them makes no headway
      within seconds.
+   Path relinking runs only where agents hold at least 8 jobs each; with fewer, the local
+   search takes its place (large problems: two searches with different seeds) and CP-SAT
+   starts at once.
 
 The objective reported is the best plan any thread found. The bound is the largest of the
 Lagrangian bound, the full model's MIP dual bound, and min(incumbent at fixing, reduced MIP
@@ -113,6 +116,7 @@ class EngineSettings:
     # Otherwise, the share of the time left the relinker takes before CP-SAT or the second HiGHS.
     relink_before_cpsat: float = 0.4
     relink_before_second_mip: float = 0.0
+    relink_min_jobs_per_agent: int = 8  # below, no relinking anywhere
     relink_pool: int = 10
     search_follows: bool = True  # beside the relinker, the search adopts its better plans
     relink_give_up: int = 100  # rounds without a better plan that end one relinking step
@@ -579,7 +583,10 @@ class GapEngineSolver:
             workers=max(1, int(options.threads) - 1),
             lns_only=s.cpsat_lns_only,
         )
-        if problem.n_pairs > s.twin_search_above_pairs and s.relink_large:
+        # With few jobs per agent the search alone did better (d20100 at 30 s: 6,235 alone,
+        # 6,248 relinked; d20200, with twice the jobs per agent: 12,324 and 12,313).
+        relinks = dense.n_jobs >= s.relink_min_jobs_per_agent * dense.n_agents
+        if problem.n_pairs > s.twin_search_above_pairs and s.relink_large and relinks:
             # Large instances: HiGHS makes no headway on them within seconds, so the second
             # core relinks the best plans the two cores find.
             self._beside_search(self._relinker(dense, searcher, options), searcher, budget, tracker, stats)
@@ -602,7 +609,7 @@ class GapEngineSolver:
             stats["twin_best"] = float(twin.state.best[0])
             stats["search_best"] = float(searcher.state.best[0])
             return self._result(problem, tracker, start, stats)
-        if mip is None and s.relink_mid:
+        if mip is None and s.relink_mid and relinks:
             # Mid-size problems: HiGHS on the reduced model found nothing on the D type within
             # 30 s; relinking the search's plans on the second core does.
             self._beside_search(self._relinker(dense, searcher, options), searcher, budget, tracker, stats)
@@ -619,11 +626,11 @@ class GapEngineSolver:
             role = "cpsat"
         else:
             role = "search"
-        if role in s.relink_roles.split(","):
+        if relinks and role in s.relink_roles.split(","):
             # At normal priority, as the search: at the lowest it got next to nothing under load.
             self._run_relinker(self._relinker(dense, searcher, options), budget, tracker, stats)
         elif role == "second_mip":
-            if s.relink_before_second_mip > 0:
+            if relinks and s.relink_before_second_mip > 0:
                 # Relinking first gives the second HiGHS a better plan to start from (and,
                 # on the reduced model, the pairs of that plan).
                 share = budget.child(s.relink_before_second_mip * budget.remaining())
@@ -650,7 +657,7 @@ class GapEngineSolver:
                 _lower_priority()  # the phases' own thread here (full path), never the caller's
             second.run(budget)
         elif role == "cpsat":
-            if s.relink_before_cpsat > 0:
+            if relinks and s.relink_before_cpsat > 0:
                 # Relinking first (d10100: 6,366 where CP-SAT alone had 6,387 at 10 s); CP-SAT
                 # then proves on the model its better plan fixes down (c10100 needs that proof).
                 share = budget.child(s.relink_before_cpsat * budget.remaining())
