@@ -8,7 +8,7 @@ a backend's reported objective must equal `evaluate(...).objective_cp`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -28,7 +28,10 @@ from planner.rules import LIMITS, PAIR_RULES, PLAN_RULES, PlanState, Violation, 
 from planner.teams import teams_on
 from planner.teams.evaluate import TeamRow, team_part
 
-Row = TypeVar("Row")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Row = TypeVar("Row", bound="DataclassInstance")
 
 # Why an account changed manager (plan.csv's move_reason). A rule reason reads "rule: <rule name>".
 VOLUNTARY = "voluntary"  # today's manager could have kept it: a choice, counted against the budget
