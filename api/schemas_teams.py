@@ -118,6 +118,13 @@ class RoleWorkloadOut(BaseModel):
     role: str
     accounts: int = Field(description="accounts the person serves in this role")
     hours: float = Field(description="hours a month in this role, travel included")
+    utilisation: float | None = Field(
+        None, description="the role's hours over the person's whole capacity_hours; null without capacity"
+    )
+    capacity_hours: float | None = Field(
+        None, description="the person's cap on this role (capacity_hours_<role>)"
+    )
+    of_role_cap: float | None = Field(None, description="hours over that cap; only where the role is capped")
 
 
 class PersonWorkloadOut(BaseModel):

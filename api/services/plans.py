@@ -18,8 +18,8 @@ from planner.explain import explain_account
 from planner.fairness import fairness_report
 from planner.models import Dataset, Plan
 from planner.models.teams import ACCOUNT_MANAGER
-from planner.teams import teams_of
 from planner.teams.evaluate import TeamRow
+from planner.teams.workload import held_roles, workload_rows
 from planner.tiering_change import tier_changes
 
 
@@ -74,39 +74,10 @@ class PlanService:
 
     def workload(self, plan_id: str) -> list[dict[str, Any]]:
         """Per person, the hours of the plan in each role they work in and over all of them
-        (what capacity, utilisation and balance count), from the evaluator's rows."""
+        (what capacity, utilisation and balance count): the CLI's summary rows, from the evaluator."""
         ctx, _, ev = self.evaluated(self.get(plan_id))
-        teams = teams_of(ctx)
-        order = [ACCOUNT_MANAGER, *(teams.roles if teams else ())]
-        in_role: dict[str, dict[str, list[float]]] = {}  # person -> role -> [accounts, hours]
-        for r in ev.team:
-            if r.manager_id is not None:
-                slot = in_role.setdefault(r.manager_id, {}).setdefault(r.role, [0, 0.0])
-                slot[0] += 1
-                slot[1] += r.workload_hours
-        out = []
-        for m, person in zip(ev.managers, ctx.dataset.managers, strict=True):
-            team = in_role.get(m.manager_id, {})
-            roles = {r: tuple(v) for r, v in team.items()}
-            if m.accounts:  # the account manager's hours: what the team roles leave of the total
-                roles[ACCOUNT_MANAGER] = (m.accounts, m.hours - sum(h for _, h in team.values()))
-            out.append(
-                {
-                    "manager_id": m.manager_id,
-                    "name": m.name,
-                    "active": m.active,
-                    "roles": sorted(person.roles) or [ACCOUNT_MANAGER],
-                    "capacity_hours": m.capacity_hours,
-                    "hours": round(m.hours, 2),
-                    "utilisation": m.utilisation,
-                    "by_role": [
-                        {"role": r, "accounts": int(roles[r][0]), "hours": round(roles[r][1], 2)}
-                        for r in order
-                        if r in roles
-                    ],
-                }
-            )
-        return finite(out)
+        rows = workload_rows(ev, ctx.dataset.managers)
+        return finite([{**r, "hours": round(r["hours"], 2)} for r in rows])
 
     def explain(self, plan_id: str, account_id: str) -> dict[str, Any]:
         row = self.get(plan_id)
@@ -119,7 +90,9 @@ class PlanService:
         row = self.get(plan_id)
         ctx, _, ev = self.evaluated(row)
         industries = {m.manager_id: m.industries for m in ctx.dataset.managers}
-        return finite(fairness_report(ev, name=row.name or row.id, industries=industries))
+        # A role's peers are the people who hold it (as `planner fairness` counts them).
+        roles = held_roles(ctx.dataset.managers) if ev.team else None
+        return finite(fairness_report(ev, name=row.name or row.id, industries=industries, roles=roles))
 
     def compare(self, plan_ids: list[str]) -> dict[str, Any]:
         rows = [self.get(p) for p in plan_ids]
