@@ -130,7 +130,7 @@ def compile_problem(
     order, starts = ctx.group_order
     n_units = starts.size
     unit_size = np.diff(np.append(starts, n)).astype(np.int64)
-    unit_ok = np.logical_and.reduceat(ok[order], starts, axis=0) if n else np.zeros((0, m), bool)
+    unit_ok = _all_members(ok, order, starts, unit_size)
     up, ua = np.nonzero(unit_ok)  # row-major, so the keys up * m + ua come out sorted
     # Levels a unit may be served at: as many as its member with the most.
     unit_levels = np.ones(n_units, dtype=np.int64)
@@ -216,6 +216,19 @@ def compile_problem(
         problem, layout = add_teams(ctx, problem, allow)
         return Compiled(ctx, problem, ok, layout)
     return Compiled(ctx, problem, ok)
+
+
+def _all_members(ok: np.ndarray, order: np.ndarray, starts: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """(U, M) bool: every member of the unit may go to the agent. The first members' rows, then
+    AND the second members' rows, the third's...: a few passes over the few accounts in groups,
+    where numpy's reduceat along the rows took 0.13 s at 20,000 x 500."""
+    out = ok[order[starts]]
+    rank = np.arange(order.size) - np.repeat(starts, size)  # a member's place in its group
+    unit = np.repeat(np.arange(starts.size), size)
+    for r in range(1, int(size.max(initial=1))):
+        at = np.nonzero(rank == r)[0]  # at most one per unit
+        out[unit[at]] &= ok[order[at]]
+    return out
 
 
 def _run_sums(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:

@@ -102,22 +102,36 @@ class Context:
         visit_every_weeks column, or its tier's over an at-risk account's visit_factor
         (planner.models.health; the calendar reads the same function)."""
         policy = self.dataset.policy
-        tiers = [TIER_ORDER[k] for k in self.tier.tolist()]
-        own = [
-            policy.health.own_every_weeks(a, policy.tiers[t].visit_every_weeks)
-            for a, t in zip(self.dataset.accounts, tiers, strict=True)
-        ]
-        return np.array([np.nan if w is None else w for w in own], dtype=float)
+        tier_weeks = [policy.tiers[t].visit_every_weeks for t in TIER_ORDER]
+        # The health model reads an account's visit_every_weeks, risk and satisfaction: asked
+        # once per distinct combination and tier (a handful), not once per account.
+        seen: dict[tuple[object, ...], float] = {}
+        own = []
+        for a, k in zip(self.dataset.accounts, self.tier.tolist(), strict=True):
+            key = (a.visit_every_weeks, a.risk, a.satisfaction, k)
+            weeks = seen.get(key)
+            if weeks is None:
+                found = policy.health.own_every_weeks(a, tier_weeks[k])
+                weeks = seen[key] = np.nan if found is None else found
+            own.append(weeks)
+        return np.array(own, dtype=float)
 
     @cached_property
     def health_factors(self) -> tuple[np.ndarray, np.ndarray]:
         """(N,) each account's (match_factor, move_factor) from its risk (1 without one)."""
         health = self.dataset.policy.health
-        risks = [health.risk_of(a) for a in self.dataset.accounts]
-        return (
-            np.array([health.factor("match", r) for r in risks], dtype=float),
-            np.array([health.factor("move", r) for r in risks], dtype=float),
-        )
+        # The risk follows from the risk and satisfaction columns alone: one question per pair.
+        seen: dict[tuple[object, ...], tuple[float, float]] = {}
+        factors = []
+        for a in self.dataset.accounts:
+            key = (a.risk, a.satisfaction)
+            pair = seen.get(key)
+            if pair is None:
+                risk = health.risk_of(a)
+                pair = seen[key] = (health.factor("match", risk), health.factor("move", risk))
+            factors.append(pair)
+        table = np.array(factors, dtype=float).reshape(len(factors), 2)
+        return table[:, 0].copy(), table[:, 1].copy()
 
     @cached_property
     def performance(self) -> np.ndarray:
@@ -196,10 +210,14 @@ class Context:
         names = sorted({a.region for a in self.dataset.accounts} | {m.region for m in self.dataset.managers})
         codes = {c: k for k, c in enumerate(names)}
         acc = np.array([codes[a.region] for a in self.dataset.accounts], dtype=np.int64)
+        # One row per region managers live in, not per manager: a policy question per pair.
+        rows = {
+            home: np.array([policy.serves_region(home, name) for name in names], dtype=bool)
+            for home in {m.region for m in self.dataset.managers}
+        }
         table = np.zeros((self.n_managers, len(names)), dtype=bool)
         for j, m in enumerate(self.dataset.managers):
-            for r, name in enumerate(names):
-                table[j, r] = policy.serves_region(m.region, name)
+            table[j] = rows[m.region]
         return acc, table
 
     @cached_property
