@@ -150,6 +150,12 @@ class Context:
     def mgr_lat_lon(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return radian_coords([(m.home_lat, m.home_lon) for m in self.dataset.managers])
 
+    @cached_property
+    def cos_lat(self) -> tuple[np.ndarray, np.ndarray]:
+        """Cosines of the accounts' and the managers' latitudes, for the travel times' great
+        circles: once per point, not once per pair."""
+        return np.cos(self.acc_lat_lon[0]), np.cos(self.mgr_lat_lon[0])
+
     # --- tier rule lookups ---------------------------------------------------------------
     def tier_param(self, name: str) -> np.ndarray:
         """A per-tier policy number as an array indexed by tier index."""

@@ -23,9 +23,20 @@ def radian_coords(
     return lat, lon, known
 
 
-def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Great-circle distance; inputs in radians, broadcastable."""
+def haversine_km(
+    lat1: np.ndarray,
+    lon1: np.ndarray,
+    lat2: np.ndarray,
+    lon2: np.ndarray,
+    cos_lat1: np.ndarray | None = None,
+    cos_lat2: np.ndarray | None = None,
+) -> np.ndarray:
+    """Great-circle distance; inputs in radians, broadcastable. `cos_lat1`, `cos_lat2`: the
+    latitudes' cosines where the caller has them per point (a pair's cosines gathered from
+    them are the same numbers, computed once per point instead of once per pair)."""
     dlat = lat2 - lat1
     dlon = lon2 - lon1
-    h = np.sin(dlat / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2) ** 2
+    c1 = np.cos(lat1) if cos_lat1 is None else cos_lat1
+    c2 = np.cos(lat2) if cos_lat2 is None else cos_lat2
+    h = np.sin(dlat / 2) ** 2 + c1 * c2 * np.sin(dlon / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))

@@ -15,7 +15,8 @@ def one_way_hours(ctx: Context, a: np.ndarray, m: np.ndarray) -> np.ndarray:
     travel = ctx.dataset.policy.travel
     alat, alon, aknown = ctx.acc_lat_lon
     mlat, mlon, mknown = ctx.mgr_lat_lon
-    km = haversine_km(alat[a], alon[a], mlat[m], mlon[m])
+    acos, mcos = ctx.cos_lat
+    km = haversine_km(alat[a], alon[a], mlat[m], mlon[m], acos[a], mcos[m])
     hours = np.where(aknown[a] & mknown[m], travel.hours(km), 0.0)
     if ctx.travel_matrix is not None:
         given = ctx.travel_matrix[a, m]
