@@ -24,7 +24,8 @@ from planner.compile import Compiled, compile_problem
 from planner.context import Context
 from planner.evaluate import evaluate
 from planner.generator import generate
-from planner.models import Dataset, Manager, Plan, Risk
+from planner.groups import parent_groups
+from planner.models import Account, Dataset, Manager, Plan, Risk
 from planner.objective import account_level_names
 from planner.tiering import compute_tiers
 
@@ -276,6 +277,49 @@ def test_the_cases_reach_the_branches_they_are_for() -> None:
     assert not rules.ctx.active.all() and (rules.ctx.pinned_to >= 0).sum() == 3
     assert compile_problem(ctx["teams"]).team is not None
     assert ctx["matrix"].travel_matrix is not None
+
+
+def _groups_the_plain_way(accounts: list[Account]) -> list[list[int]]:
+    """Parent groups by a textbook union-find in Python: the reference for the numpy one."""
+    index = {a.account_id: i for i, a in enumerate(accounts)}
+    up: dict[object, object] = {}
+
+    def root(x: object) -> object:
+        while up.get(x, x) != x:
+            x = up[x]
+        return x
+
+    for i, a in enumerate(accounts):
+        if a.parent_id:
+            up.setdefault(i, i)
+            other = index.get(a.parent_id, ("key", a.parent_id))
+            up[root(i)] = root(other)
+    groups: dict[object, list[int]] = {}
+    for i in range(len(accounts)):
+        groups.setdefault(root(i), []).append(i)
+    return sorted(groups.values())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_parent_groups_match_a_plain_union_find(seed: int) -> None:
+    """Links to accounts (chains, cycles, self links) and to keys naming no account, shuffled."""
+    rng = np.random.default_rng(seed)
+    n = 40 + 30 * seed
+    ids = [f"A{i:03d}" for i in range(n)]
+    parents = []
+    for _ in range(n):
+        draw = rng.random()
+        if draw < 0.35:
+            parents.append(ids[int(rng.integers(0, n))])
+        elif draw < 0.45:
+            parents.append(f"HOLDING-{int(rng.integers(0, 5))}")
+        else:
+            parents.append("")
+    accounts = [Account(account_id=i, parent_id=p) for i, p in zip(ids, parents, strict=True)]
+    order = rng.permutation(n).tolist()
+    accounts = [accounts[k] for k in order]
+    assert parent_groups(accounts) == _groups_the_plain_way(accounts)
+    assert any(len(g) > 3 for g in parent_groups(accounts))
 
 
 if __name__ == "__main__":
