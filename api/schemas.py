@@ -187,9 +187,16 @@ class ManagerLeft(_Event):
     effective_date: date | None = None
 
 
+class NewManager(Hire):
+    """The new person: a managers.csv row. One person per event: the CRM knows each by their own
+    id (a scenario's `count` would invent ids <manager_id>-1 ... that the CRM has never heard of)."""
+
+    count: int = Field(default=1, ge=1, le=1, description="always 1: post one event per hire")
+
+
 class ManagerJoined(_Event):
     type: Literal["manager_joined"]
-    manager: Hire
+    manager: NewManager
 
 
 class CapacityChanged(_Event):

@@ -155,6 +155,11 @@ def test_hires_and_capacity_changes_stay_within_a_month(tmp_path: Path) -> None:
         event = {"type": "manager_joined", "idempotency_key": "j1", "manager": hire}
         r = c.post(f"/api/v1/datasets/{ds}/events", headers=WRITE, json=event)
         assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "capacity_hours", r.text
+        # A scenario's hire may be several people of one profile; an event is one person.
+        hire = {"manager_id": "M900", "capacity_hours": 120, "region": "south", "count": 2}
+        event = {"type": "manager_joined", "idempotency_key": "j2", "manager": hire}
+        r = c.post(f"/api/v1/datasets/{ds}/events", headers=WRITE, json=event)
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "count", r.text
     dataset = Dataset(
         managers=(Manager(manager_id="M1", capacity_hours=100),),
         accounts=(Account(account_id="A1"),),
