@@ -4,7 +4,7 @@ import { barChart, utilisationClass, COLOURS, PALETTE } from "./charts.js";
 import { drawMap } from "./map.js";
 import { $, h, fmt, pct, table, td, status, guard } from "./dom.js";
 import { renderCalendar, wireCalendar } from "./calendar.js";
-import { renderPlanTable, renderShortfall } from "./plantable.js";
+import { renderPlanTable, renderShortfall, roleWords } from "./plantable.js";
 import { wireStaff, renderStaff, forgetStaff } from "./staff.js";
 import { wireHistory, renderHistory } from "./history.js";
 import { serverText, planName, ruleWord } from "./server_words.js";
@@ -16,12 +16,12 @@ const TIER_COLOURS = { strategic: "#7b3fa0", key: "#2457c5", standard: "#9fb3d1"
 
 // --- small helpers -----------------------------------------------------------------------------------
 const planLabel = (p) => `${planName(p)} · ${p.id.slice(0, 8)}${p.is_current ? t("plan.current_mark") : ""} · v${p.dataset_version} · ${dateTime(new Date(p.created_at + (p.created_at.endsWith("Z") ? "" : "Z")))}`;
-// A team role's KPIs (team.<role>.filled) read "<role>: <KPI>", as in the export.
+// A team role's KPIs (team.<role>.filled, and by_role.<role>.hours among the people working in a
+// role, the account manager's too) read "<role>: <KPI>", as in the export.
 const teamKpi = (key) => {
-  const m = /^team\.(.+)\.([a-z_]+)$/.exec(key);
-  if (!m || !has(`kpi.team.${m[2]}`)) return null;
-  const role = has(`role.${m[1]}`) ? t(`role.${m[1]}`) : m[1].replaceAll("_", " ");
-  return `${role}: ${t(`kpi.team.${m[2]}`)}`;
+  const m = /^(team|by_role)\.(.+)\.([a-z_]+)$/.exec(key);
+  if (!m || !has(`kpi.${m[1]}.${m[3]}`)) return null;
+  return `${roleWords(m[2])}: ${t(`kpi.${m[1]}.${m[3]}`)}`;
 };
 const kpiWords = (key) =>
   has(`kpi.${key}`) ? t(`kpi.${key}`) : teamKpi(key) ?? key.replaceAll("_", " ").replaceAll(".", ": ");
@@ -172,9 +172,15 @@ async function renderPlan() {
     ? h("p", { class: "muted", "data-testid": "plan-is-current" }, t("plan.is_current"))
     : h("p", { class: "write-only" }, h("button", { type: "button", "data-testid": "adopt-plan", onclick: () => guard(() => adoptPlan(plan)) }, t("plan.adopt")),
       h("span", { class: "muted" }, t("plan.adopt_hint"))));
+  // A plan with account teams (rows carry a role): each role's slots filled, and the workload of
+  // every person over all their roles, from GET /workload. A plan without teams draws as before.
+  const team = rows.some((r) => r.role);
+  if (team) $("#plan-summary").append(teamCards(ev.team || {}));
   renderShortfall(plan.shortfall);
   renderPlanTable(planId, rows, version.data.accounts);
-  await drawPlanCharts(managers);
+  const workload = team ? await api(`/plans/${planId}/workload`) : null;
+  if (render !== state.planRender) return;
+  await drawPlanCharts(managers, workload);
   if (render !== state.planRender) return;
   const colour = new Map(version.data.managers.map((m, i) => [m.manager_id, PALETTE[i % PALETTE.length]]));
   const byId = new Map(version.data.accounts.map((a) => [a.account_id, a]));
@@ -185,13 +191,15 @@ async function renderPlan() {
   regionSelect.replaceChildren(h("option", { value: "" }, t("plan.all_regions")), ...regions.map((r) => h("option", { value: r }, r)));
   regionSelect.value = regions.includes(keepRegion) ? keepRegion : "";
   const located = (a) => a && a.lat != null && a.lon != null;
-  const accounts = rows.filter((r) => located(byId.get(r.account_id))).map((r) => {
+  // The map shows each account once, in its account manager's colour.
+  const accounts = rows.filter((r) => (!r.role || r.role === "account_manager") && located(byId.get(r.account_id))).map((r) => {
     const a = byId.get(r.account_id);
     return { id: r.account_id, lon: a.lon, lat: a.lat, region: a.region, colour: r.manager_id ? colour.get(r.manager_id) || "#000" : "#bbb",
       size: r.tier === "strategic" ? 13 : r.tier === "key" ? 9 : 6, ring: !r.manager_id,
       tip: `${r.account_id} ${a.name} · ${tierWord(r.tier)} · ${r.manager_id || t("plan.unassigned")}${r.moved ? t("plan.moved_mark") : ""}` };
   });
-  const shown = managers.map((m) => m.manager_id);
+  // A team plan's map and legend: the account managers (the other roles have no colour there).
+  const shown = team ? [...new Set(rows.filter((r) => r.role === "account_manager" && r.manager_id).map((r) => r.manager_id))] : managers.map((m) => m.manager_id);
   const homes = version.data.managers.filter((m) => shown.includes(m.manager_id) && m.home_lat != null && m.home_lon != null).map((m) => (
     { id: m.manager_id, lon: m.home_lon, lat: m.home_lat, colour: colour.get(m.manager_id), tip: t("map.home", { who: `${m.manager_id} ${m.name}` }) }));
   const cell = $("#scatter");
@@ -211,18 +219,65 @@ async function renderPlan() {
   if (state.explained && state.explained.planId === planId) await explainAccount(planId, state.explained.accountId);
 }
 
-// Hours against capacity and accounts by tier, one row per manager (ECharts: charts.js).
-async function drawPlanCharts(managers) {
+// Each role's team slots: filled of all, unfilled flagged, how many people hold it and their hours.
+function teamCards(team) {
+  const roles = Object.entries(team);
+  return h("div", { class: "cards", "data-testid": "team-cards" }, roles.map(([role, r]) => h("div", { class: "card", "data-role": role },
+    roleWords(role), h("b", { class: r.unfilled ? "unfilled" : "" }, t("team.filled_of", { filled: fmt(r.filled), slots: fmt(r.slots) })),
+    h("small", { class: r.unfilled ? "unfilled" : "muted" }, [r.unfilled ? t("team.unfilled", { n: fmt(r.unfilled) }) : null,
+      t("team.people_hours", { people: fmt(r.people), hours: whole(r.hours) })].filter(Boolean).join(t("word.list_sep"))))));
+}
+
+// A role's colour in the team workload chart (the account manager's is the plain workload green).
+const ROLE_COLOURS = ["#3f9b5a", "#2457c5", "#e0a526", "#7b3fa0", "#17becf", "#8c6d31"];
+
+// A team plan's workload: each person's hours stacked by role against their capacity (GET /workload).
+function teamWorkloadSpec(people) {
+  const shown = people.filter((p) => p.active || p.hours > 0);
+  const roles = [...new Set(shown.flatMap((p) => p.by_role.map((r) => r.role)))];
+  const hoursIn = (p, role) => (p.by_role.find((r) => r.role === role) || { hours: 0 }).hours;
+  return {
+    labels: shown.map((p) => `${p.manager_id} ${p.name}`), axis: t("chart.axis.hours"), format: whole, unit: t("unit.h"), aria: t("plan.workload_team_heading"),
+    series: roles.map((role, i) => ({ name: roleWords(role), colour: ROLE_COLOURS[i % ROLE_COLOURS.length], values: shown.map((p) => hoursIn(p, role)) })),
+    limits: { name: t("chart.capacity_name"), values: shown.map((p) => p.capacity_hours) },
+    tips: shown.map((p) => [t("chart.team_total_tip", { hours: whole(p.hours), capacity: whole(p.capacity_hours), share: pct(p.utilisation) }),
+      ...p.by_role.map((r) => t("chart.role_tip", { role: roleWords(r.role), hours: whole(r.hours), accounts: fmt(r.accounts) }))].join("\n")),
+  };
+}
+
+// A team plan's accounts per person, stacked by the role they serve them in.
+function teamAccountsSpec(people) {
+  const spec = teamWorkloadSpec(people);
+  const shown = people.filter((p) => p.active || p.hours > 0);
+  const accountsIn = (p, role) => (p.by_role.find((r) => r.role === role) || { accounts: 0 }).accounts;
+  const roles = [...new Set(shown.flatMap((p) => p.by_role.map((r) => r.role)))];
+  return {
+    labels: spec.labels, axis: t("chart.axis.accounts"), format: whole, aria: t("plan.accounts_team_chart"),
+    series: roles.map((role, i) => ({ name: roleWords(role), colour: ROLE_COLOURS[i % ROLE_COLOURS.length], values: shown.map((p) => accountsIn(p, role)) })),
+    tips: shown.map((p) => p.by_role.map((r) => `${roleWords(r.role)}: ${fmt(r.accounts)}`).join("\n")),
+  };
+}
+
+// Hours against capacity and accounts by tier, one row per manager (ECharts: charts.js); a team
+// plan's workload chart (workload given) is per person, stacked by role.
+async function drawPlanCharts(managers, workload = null) {
   const labels = managers.map((m) => `${m.manager_id} ${m.name}`);
+  // The heading and the utilisation colours' legend say what the workload chart shows.
+  $("#workload-heading").dataset.i18n = workload ? "plan.workload_team_heading" : "plan.workload_heading";
+  $("#workload-heading").textContent = t($("#workload-heading").dataset.i18n);
+  $("#workload-legend").hidden = Boolean(workload);
+  $("#accounts-heading").dataset.i18n = workload ? "plan.accounts_team_chart" : "plan.accounts_chart";
+  $("#accounts-heading").textContent = t($("#accounts-heading").dataset.i18n);
+  $("#workload-chart").dataset.team = workload ? "true" : "false";
 
   await Promise.all([
-    barChart($("#workload-chart"), {
+    barChart($("#workload-chart"), workload ? teamWorkloadSpec(workload) : {
       labels, axis: t("chart.axis.hours"), format: whole, unit: t("unit.h"), aria: t("plan.workload_heading"),
       series: [{ name: t("chart.hours"), values: managers.map((m) => m.hours), colours: managers.map((m) => COLOURS[utilisationClass(m.utilisation)]) }],
       limits: { name: t("chart.capacity_name"), values: managers.map((m) => m.capacity_hours) },
       tips: managers.map((m) => t("chart.workload_tip", { hours: whole(m.hours), capacity: whole(m.capacity_hours), share: pct(m.utilisation), travel: whole(m.travel_hours) })),
     }),
-    barChart($("#accounts-chart"), {
+    barChart($("#accounts-chart"), workload ? teamAccountsSpec(workload) : {
       labels, axis: t("chart.axis.accounts"), format: whole, aria: t("plan.accounts_chart"),
       series: ["strategic", "key", "standard"].map((tier) => ({ name: tierWord(tier), colour: TIER_COLOURS[tier], values: managers.map((m) => m.accounts_by_tier[tier] || 0) })),
       tips: managers.map((m) => [...["strategic", "key", "standard"].map((tier) => `${tierWord(tier)}: ${fmt(m.accounts_by_tier[tier] || 0)}`),

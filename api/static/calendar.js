@@ -5,6 +5,7 @@ import { barChart, utilisationClass, COLOURS } from "./charts.js";
 import { $, h, fmt, table, td, status, guard } from "./dom.js";
 import { t, has, word, day, date, dateTime, weekdayNames, num } from "./i18n.js";
 import { serverText } from "./server_words.js";
+import { roleWords } from "./plantable.js";
 
 // deps: {planOf(id), versionOf(datasetId, version)} from app.js; follow: the build being polled.
 const cal = { deps: null, follow: null, cancel: false, shown: null, prefilled: null, previous: {} };
@@ -173,6 +174,7 @@ async function show(planId, latest) {
   cal.shown = {
     c,
     managerName: new Map(version.data.managers.map((m) => [m.manager_id, m.name])),
+    managerRoles: new Map(version.data.managers.map((m) => [m.manager_id, m.roles || []])),
     accountName: new Map(version.data.accounts.map((a) => [a.account_id, a.name])),
   };
   out.replaceChildren(...resultView(c, note).filter(Boolean));
@@ -203,6 +205,12 @@ function resultView(c, note) {
   const shortBy = new Map();
   for (const a of c.shortfall) shortBy.set(a.manager_id, (shortBy.get(a.manager_id) || 0) + 1);
   const busiest = s.busiest_day;
+  // A team plan's calendar: its visits carry the person's role; each person's roles in the table.
+  const team = c.visits.some((v) => v.role);
+  const rolesOf = new Map();
+  for (const v of c.visits) if (v.role) rolesOf.set(v.manager_id, new Set([...(rolesOf.get(v.manager_id) || []), v.role]));
+  // The roles a person visits in; one with no visit (on leave all along), the roles the data give them.
+  const roleList = (id) => [...(rolesOf.get(id) || cal.shown.managerRoles.get(id) || [])].map(roleWords).join(t("word.list_sep"));
   return [
     note ? h("p", { class: "note" }, note) : null,
     h("h2", {}, t("cal.heading", { start: date(hz.start), end: date(hz.end),
@@ -221,7 +229,7 @@ function resultView(c, note) {
     h("div", { class: "scroll" }, table(
       [...["manager", "accounts", "working_days", "planned", "required", "missed", "travel", "visit", "nights", "short", "file"].map((k) => t(`cal.col.${k}`)), ""],
       c.managers.map((m) => h("tr", { "data-manager": m.manager_id },
-        td(who(m.manager_id)), td(m.accounts), td(m.working_days), td(m.planned_visits), td(m.required_visits),
+        team ? h("td", {}, who(m.manager_id), h("small", { class: "muted block" }, roleList(m.manager_id))) : td(who(m.manager_id)), td(m.accounts), td(m.working_days), td(m.planned_visits), td(m.required_visits),
         td(m.missed_visits, { class: m.missed_visits ? "num flag-overload" : "num" }), td(m.travel_hours), td(m.visit_hours),
         td(m.nights_away || 0),
         td(shortBy.get(m.manager_id) || 0),
@@ -230,6 +238,7 @@ function resultView(c, note) {
         h("td", {}, h("button", { type: "button", class: "secondary", onclick: () => pickManager(m.manager_id) }, t("cal.week_grid"))))),
       { "data-testid": "calendar-managers" })),
     ...shortfallView(c),
+    ...jointView(c.joint_visits),
     h("h2", { id: "calendar-grid-title" }, t("cal.by_week")),
     h("label", {}, `${t("cal.manager")} `, h("select", { id: "calendar-manager", onchange: renderGrid },
       c.managers.map((m) => h("option", { value: m.manager_id }, who(m.manager_id))))),
@@ -239,6 +248,27 @@ function resultView(c, note) {
       t("cal.bar_legend")),
     h("div", { id: "calendar-grid", class: "scroll" }),
   ];
+}
+
+// Joint visits (a team plan whose policy asks for them): how many were placed, when and by whom,
+// and those not placed with why (the server's words, said again in the page's language).
+function jointView(joint) {
+  if (!joint) return [];
+  const partner = (j) => (j.partner_id ? who(j.partner_id) : t("service.unfilled"));
+  const nodes = [h("h2", {}, t("cal.joint_heading", { placed: fmt(joint.placed), asked: fmt(joint.asked) })),
+    h("p", { class: "muted" }, t("cal.joint_intro"))];
+  if (joint.visits.length) {
+    nodes.push(h("ul", { class: "compact", "data-testid": "joint-placed" }, joint.visits.map((j) => h("li", { "data-account": j.account_id },
+      t("cal.joint_placed", { date: date(j.date), start: j.start, account: accountLabel(j.account_id), manager: who(j.manager_id), partner: partner(j), role: roleWords(j.role) })))));
+  }
+  if (!joint.not_placed.length) nodes.push(h("p", { "data-testid": "joint-not-placed" }, t("cal.joint_all")));
+  else {
+    nodes.push(h("h3", {}, t("cal.joint_missed_heading", { n: fmt(joint.not_placed.length) })),
+      h("ul", { class: "compact", "data-testid": "joint-not-placed" }, joint.not_placed.map((j) => h("li", { "data-account": j.account_id },
+        h("b", { class: "flag-overload" }, t("cal.joint_missed", { account: accountLabel(j.account_id), from: date(j.window_start), to: date(j.window_end), manager: who(j.manager_id), partner: partner(j), role: roleWords(j.role) })),
+        j.reason ? [h("br"), serverText(j.reason)] : null))));
+  }
+  return nodes;
 }
 
 function pickManager(managerId) {
@@ -308,11 +338,22 @@ function dayCell(iso, { hz, byDate, settings, off, extra }) {
     visits.length ? loadBar(visits, settings) : null,
     visits.length ? h("ul", { class: "visits" }, visits.map((v) => h("li", { "data-account": v.account_id,
       title: t("cal.visit_tip", { start: v.start, end: v.end, account: accountLabel(v.account_id), minutes: fmt(v.travel_minutes_before) }) },
-    h("b", {}, v.start), " ", v.account_id, h("small", {}, ` ${cal.shown.accountName.get(v.account_id) || ""}`)))) : null,
+    h("b", {}, v.start), " ", v.account_id, h("small", {}, ` ${cal.shown.accountName.get(v.account_id) || ""}`),
+    // A team plan's visit: the person's role there unless it is the account manager's; a joint visit names the other person.
+    teamLine(v)))) : null,
     // An overnight trip: the night is spent near the day's last visit, the next day starts there.
     visits.some((v) => v.night_away) ? h("p", { class: "night", "data-testid": "night-away" },
       `☾ ${t("cal.night_away", { account: accountLabel(visits[visits.length - 1].account_id) })}`) : null,
     homeward(iso, visits, byDate));
+}
+
+// A team plan's visit, on a line of its own under it: the person's role there unless they are the
+// account manager, and a joint visit's other person.
+function teamLine(v) {
+  const role = v.role && v.role !== "account_manager" ? t("cal.as_role", { role: roleWords(v.role) }) : null;
+  const joint = v.joint_with ? h("span", { class: "joint", "data-testid": "joint-visit" }, t("cal.joint_with", { who: who(v.joint_with) })) : null;
+  if (!role && !joint) return null;
+  return h("small", { class: "team-line" }, role, role && joint ? " · " : null, joint);
 }
 
 // A day after a night away with no visit of its own is the road home (visits.csv has no row for it).

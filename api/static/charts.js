@@ -16,6 +16,25 @@ const ROW_PX = 26; // one manager's row
 // A legend row above; below, the value axis's numbers (inside the grid's box) and its name (outside).
 const LEGEND_PX = 30, TICKS_PX = 22, NAME_PX = 24;
 
+// Text widths at the canvas's font: the room the legend's rows and the numbers at the bars' ends take.
+let pen = null;
+function textWidth(text) {
+  pen ||= document.createElement("canvas").getContext("2d");
+  pen.font = `${FONT_PX}px sans-serif`;
+  return pen.measureText(text).width;
+}
+// ECharts wraps a legend's items (a 16 px icon, 5 px to its name, 10 px to the next) at the box's
+// width: a row of 22 px more (20 measured) for each row after the first (three roles and a capacity on a phone).
+function legendPx(names, width) {
+  let rows = 1, x = 0;
+  for (const name of names) {
+    const w = 16 + 5 + textWidth(name);
+    if (x > 0 && x + w > width) { rows += 1; x = 0; }
+    x += w + 10;
+  }
+  return LEGEND_PX + (rows - 1) * 22;
+}
+
 export function utilisationClass(u) {
   if (u > 1.0001) return "u-over";
   if (u > 0.9) return "u-high";
@@ -72,7 +91,9 @@ export async function barChart(node, spec) {
   const format = spec.format || ((v) => num(v, { maximumFractionDigits: 0 }));
   const stacked = series.length > 1;
   const legend = stacked || Boolean(limits) || marks.length > 0;
-  const height = labels.length * ROW_PX + (legend ? LEGEND_PX : 8) + TICKS_PX + NAME_PX;
+  const legendNames = [...(stacked ? series.map((x) => x.name) : []), ...(limits ? [limits.name] : []), ...marks.map((m) => m.name)];
+  const top = legend ? legendPx(legendNames, node.clientWidth || 640) : 8;
+  const height = labels.length * ROW_PX + top + TICKS_PX + NAME_PX;
   node.style.height = `${height}px`; // through the CSSOM: the CSP forbids style attributes
   node.classList.add("chart");
   node.setAttribute("role", "img");
@@ -119,7 +140,8 @@ export async function barChart(node, spec) {
     animation: false,
     textStyle: { fontSize: FONT_PX, color: INK },
     // outerBounds "same": the axis labels and names stay inside the box (ECharts 6's containLabel).
-    grid: { left: 4, right: narrow ? 60 : 72, top: legend ? LEGEND_PX : 8, bottom: NAME_PX, outerBoundsMode: "same", outerBoundsContain: "axisLabel" },
+    // Room on the right for the longest number at a bar's end ("34 / 50 小时").
+    grid: { left: 4, right: Math.max(narrow ? 60 : 72, Math.ceil(Math.max(0, ...labels.map((_, i) => textWidth(text(i))))) + 16), top, bottom: NAME_PX, outerBoundsMode: "same", outerBoundsContain: "axisLabel" },
     legend: legend ? { show: true, top: 0, left: 0, itemWidth: 16, itemHeight: 10, textStyle: TEXT, selectedMode: false, data: legendItems } : { show: false },
     tooltip: {
       trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText", confine: true, textStyle: { fontSize: FONT_PX, color: INK },

@@ -10,6 +10,7 @@ export function reasonWords(reason) {
   if (reason === "voluntary") return t("reason.voluntary");
   if (reason === "manager_left") return t("reason.manager_left");
   if (reason === "unassigned") return t("reason.unassigned");
+  if (reason === "forced") return t("reason.forced");
   if (reason.startsWith("rule: ")) {
     const rule = reason.slice(6);
     return t("reason.rule", { rule: has(`rule.${rule}`) ? t(`rule.${rule}`) : rule.replaceAll("_", " ") });
@@ -21,25 +22,36 @@ export function levelWords(level) {
   const m = /^every (\d+) (week|month)s?$/.exec(level);
   return lang() === "en" || !m ? level : t(`level.every_${m[2]}s`, { n: m[1] });
 }
-export const serviceWords = (s) => (s === "full" ? t("service.full") : s === "unserved" ? t("service.unserved") : t("service.reduced", { level: levelWords(s) }));
+export const serviceWords = (s) => (s === "full" ? t("service.full") : s === "unserved" ? t("service.unserved")
+  : s === "unfilled" ? t("service.unfilled") : t("service.reduced", { level: levelWords(s) }));
+// A team role in words (role.* in the catalogue; an unknown role as written).
+export const roleWords = (role) => (has(`role.${role}`) ? t(`role.${role}`) : String(role).replaceAll("_", " "));
+// Nobody holds the slot: no service, as an account without a manager.
+const missing = (s) => s === "unserved" || s === "unfilled";
 const tierWord = (tier) => word("tier", tier);
 const TIER_ORDER = { strategic: 0, key: 1, standard: 2 };
 
-// Columns: header, sort key of a row, cell of a row.
-const COLUMNS = [
+// Columns: header, sort key of a row, cell of a row; `team`: shown only for a plan with account teams,
+// whose rows are one per account x role (the export's plan.csv); `teamHead`: its head there.
+const ROLE_ORDER = new Map();
+const ALL_COLUMNS = [
   { head: "account_id", key: (r) => r.account_id, cell: (r) => td(r.account_id) },
   { head: "account", key: (r) => r.account_name.toLowerCase(), cell: (r) => td(r.account_name, { class: "name" }) },
   { head: "tier", key: (r) => TIER_ORDER[r.tier] ?? 9, cell: (r) => td(tierWord(r.tier)) },
   { head: "region", key: (r) => r.region, cell: (r) => td(r.region) },
-  { head: "manager", key: (r) => (r.manager_id ? r.manager_name.toLowerCase() : "~"),
-    cell: (r) => h("td", {}, r.manager_id ? [r.manager_name || r.manager_id, " ", h("small", { class: "muted" }, r.manager_id)] : h("span", { class: "muted" }, t("word.none"))) },
+  { head: "role", team: true, key: (r) => ROLE_ORDER.get(r.role) ?? 99, cell: (r) => td(roleWords(r.role), { class: "role" }) },
+  { head: "manager", teamHead: "person", key: (r) => (r.manager_id ? r.manager_name.toLowerCase() : "~"),
+    cell: (r) => h("td", {}, r.manager_id ? [r.manager_name || r.manager_id, " ", h("small", { class: "muted" }, r.manager_id)]
+      : h("span", { class: r.service === "unfilled" ? "unfilled" : "muted" }, r.service === "unfilled" ? t("service.unfilled") : t("word.none"))) },
   { head: "hours", num: true, key: (r) => r.workload_hours, cell: (r) => td(Math.round(r.workload_hours * 10) / 10) },
-  { head: "service", key: (r) => (r.service === "full" ? 0 : r.service === "unserved" ? 2 : 1),
-    cell: (r) => td(serviceWords(r.service), { class: `svc svc-${r.service === "full" ? "full" : r.service === "unserved" ? "none" : "reduced"}` }) },
+  { head: "service", key: (r) => (r.service === "full" ? 0 : missing(r.service) ? 2 : 1),
+    cell: (r) => td(serviceWords(r.service), { class: `svc svc-${r.service === "full" ? "full" : missing(r.service) ? "none" : "reduced"}` }) },
   { head: "moved", key: (r) => (r.moved ? 0 : 1), cell: (r) => td(r.moved ? reasonWords(r.move_reason) || t("word.yes") : t("word.no"), { class: "why" }) },
 ];
+let COLUMNS = ALL_COLUMNS.filter((c) => !c.team);
+const headOf = (c) => t(`head.${pt.team && c.teamHead ? c.teamHead : c.head}`);
 
-const pt = { planId: null, rows: [], sort: { col: 0, dir: 1 }, wired: false };
+const pt = { planId: null, rows: [], team: false, sort: { col: 0, dir: 1 }, wired: false };
 
 function option(value, text) { return h("option", { value }, text); }
 
@@ -52,14 +64,29 @@ function fillSelect(select, first, values) {
 // rows: the API's assignments; accounts: the plan's data set accounts (for the region).
 export function renderPlanTable(planId, rows, accounts) {
   const region = new Map(accounts.map((a) => [a.account_id, a.region || ""]));
+  // A plan with account teams: rows carry their role (the account manager's first, as the API lists them).
+  const team = rows.some((r) => r.role);
+  if (team !== pt.team) pt.sort = { col: 0, dir: 1 };
+  pt.team = team;
+  COLUMNS = ALL_COLUMNS.filter((c) => team || !c.team);
+  ROLE_ORDER.clear();
+  for (const r of rows) if (r.role && !ROLE_ORDER.has(r.role)) ROLE_ORDER.set(r.role, ROLE_ORDER.size);
   pt.planId = planId;
   pt.rows = rows.map((r) => ({ ...r, region: region.get(r.account_id) || "", account_name: r.account_name || "", manager_name: r.manager_name || "" }));
   const managers = [...new Map(pt.rows.filter((r) => r.manager_id).map((r) => [r.manager_id, r.manager_name])).entries()]
     .sort((a, b) => a[0].localeCompare(b[0]));
-  fillSelect($("#pt-manager"), t("pt.every_manager"), [...managers.map(([id, name]) => [id, `${name || id} (${id})`]), ["-", t("pt.no_manager")]]);
+  fillSelect($("#pt-manager"), t(team ? "pt.every_person" : "pt.every_manager"), [...managers.map(([id, name]) => [id, `${name || id} (${id})`]),
+    ["-", t(team ? "pt.nobody" : "pt.no_manager")]]);
+  // The role filter and the person's words are a team plan's only; a plan without teams looks as before.
+  $("#pt-role-box").hidden = !team;
+  $("#pt-manager-label").dataset.i18n = team ? "pt.person" : "pt.manager";
+  $("#pt-manager-label").textContent = t($("#pt-manager-label").dataset.i18n);
+  if (team) fillSelect($("#pt-role"), t("pt.every_role"), [...ROLE_ORDER.keys()].map((role) => [role, roleWords(role)]));
+  else $("#pt-role").value = "";
   fillSelect($("#pt-region"), t("pt.every_region"), [...new Set(pt.rows.map((r) => r.region))].sort().map((r) => [r, r]));
   fillSelect($("#pt-tier"), t("pt.every_tier"), ["strategic", "key", "standard"].filter((tier) => pt.rows.some((r) => r.tier === tier)).map((tier) => [tier, tierWord(tier)]));
-  const levels = [...new Set(pt.rows.map((r) => r.service))].sort((a, b) => COLUMNS[6].key({ service: a }) - COLUMNS[6].key({ service: b }));
+  const serviceKey = ALL_COLUMNS.find((c) => c.head === "service").key;
+  const levels = [...new Set(pt.rows.map((r) => r.service))].sort((a, b) => serviceKey({ service: a }) - serviceKey({ service: b }));
   fillSelect($("#pt-service"), t("pt.every_service"), levels.map((s) => [s, serviceWords(s)]));
   if (!pt.wired) wire();
   draw();
@@ -67,13 +94,14 @@ export function renderPlanTable(planId, rows, accounts) {
 
 function matches(r) {
   const q = $("#pt-search").value.trim().toLowerCase();
-  const m = $("#pt-manager").value, g = $("#pt-region").value, tier = $("#pt-tier").value, s = $("#pt-service").value;
+  const m = $("#pt-manager").value, g = $("#pt-region").value, tier = $("#pt-tier").value, s = $("#pt-service").value, role = $("#pt-role").value;
+  if (role && r.role !== role) return false;
   if (m && (m === "-" ? r.manager_id : r.manager_id !== m)) return false;
   if (g && r.region !== g) return false;
   if (tier && r.tier !== tier) return false;
   if (s && r.service !== s) return false;
   if (!q) return true;
-  return [r.account_id, r.account_name, r.manager_id, r.manager_name, r.region].some((v) => (v || "").toLowerCase().includes(q));
+  return [r.account_id, r.account_name, r.manager_id, r.manager_name, r.region, r.role ? roleWords(r.role) : ""].some((v) => (v || "").toLowerCase().includes(q));
 }
 
 function draw() {
@@ -81,16 +109,22 @@ function draw() {
   const key = COLUMNS[col].key;
   const shown = pt.rows.filter(matches).sort((a, b) => {
     const x = key(a), y = key(b);
-    return (x < y ? -1 : x > y ? 1 : 0) * dir || a.account_id.localeCompare(b.account_id);
+    // Ties by account, then role: an account's team stays together, its account manager first.
+    return (x < y ? -1 : x > y ? 1 : 0) * dir || a.account_id.localeCompare(b.account_id) || (ROLE_ORDER.get(a.role) ?? 0) - (ROLE_ORDER.get(b.role) ?? 0);
   });
   const head = COLUMNS.map((c, i) => h("th", { class: c.num ? "num" : "", "aria-sort": i === col ? (dir > 0 ? "ascending" : "descending") : "none" },
-    h("button", { type: "button", class: "sort", "data-col": String(i), onclick: () => sortBy(i) }, t(`head.${c.head}`), h("span", { "aria-hidden": "true" }, i === col ? (dir > 0 ? " ▲" : " ▼") : ""))));
-  const body = h("tbody", {}, shown.map((r) => h("tr", { "data-account": r.account_id, "data-manager": r.manager_id || "" }, COLUMNS.map((c) => c.cell(r)))));
-  labelCells(body, COLUMNS.map((c) => t(`head.${c.head}`)));
+    h("button", { type: "button", class: "sort", "data-col": String(i), onclick: () => sortBy(i) }, headOf(c), h("span", { "aria-hidden": "true" }, i === col ? (dir > 0 ? " ▲" : " ▼") : ""))));
+  // A team's first row (of its account, in account order) opens a group: a line above it.
+  const body = h("tbody", {}, shown.map((r, i) => h("tr", { "data-account": r.account_id, "data-manager": r.manager_id || "", "data-role": r.role || null,
+    class: pt.team && (i === 0 || shown[i - 1].account_id !== r.account_id) ? "team-first" : null }, COLUMNS.map((c) => c.cell(r)))));
+  labelCells(body, COLUMNS.map(headOf));
   // On a phone the heads are a row of sort buttons above the cards.
   $("#plan-table").replaceChildren(h("thead", {}, h("tr", { "data-label": t("pt.sort_by") }, head)), body);
   const hours = shown.reduce((s, r) => s + r.workload_hours, 0);
-  $("#pt-count").textContent = t("pt.count", { shown: fmt(shown.length), total: fmt(pt.rows.length), hours: fmt(Math.round(hours)) });
+  const accounts = (list) => new Set(list.map((r) => r.account_id)).size;
+  $("#pt-count").textContent = pt.team
+    ? t("pt.count_team", { shown: fmt(shown.length), total: fmt(pt.rows.length), accounts: fmt(accounts(shown)), hours: fmt(Math.round(hours)) })
+    : t("pt.count", { shown: fmt(shown.length), total: fmt(pt.rows.length), hours: fmt(Math.round(hours)) });
 }
 
 function sortBy(i) {
@@ -109,9 +143,9 @@ function wire() {
   pt.wired = true;
   let timer = null;
   $("#pt-search").addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(draw, 120); });
-  for (const id of ["#pt-manager", "#pt-region", "#pt-tier", "#pt-service"]) $(id).addEventListener("change", draw);
+  for (const id of ["#pt-manager", "#pt-role", "#pt-region", "#pt-tier", "#pt-service"]) $(id).addEventListener("change", draw);
   $("#pt-clear").addEventListener("click", () => {
-    for (const id of ["#pt-search", "#pt-manager", "#pt-region", "#pt-tier", "#pt-service"]) $(id).value = "";
+    for (const id of ["#pt-search", "#pt-manager", "#pt-role", "#pt-region", "#pt-tier", "#pt-service"]) $(id).value = "";
     draw();
   });
   $("#pt-csv").addEventListener("click", () => guard(() => download("csv")));

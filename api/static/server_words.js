@@ -2,7 +2,7 @@
 // job errors, the usual error answers), in the page's language: each common shape is matched and
 // said again from the message catalogue (srv.*), its values kept; a text of another shape is shown
 // as the server wrote it. English goes through the catalogue too, in a director's words.
-import { t, has } from "./i18n.js";
+import { t, has, lang } from "./i18n.js";
 
 // [pattern, catalogue key, names of the captured values]. Patterns follow the server's wording:
 // planner.scenario.changes (notes), planner.replan (reasons), api.services.events, api.app, api.store.
@@ -27,6 +27,14 @@ const SHAPES = [
   [/^giving it to (.+) would cost ([\d.]+) points more \((.*)\)$/, "srv.would_cost", ["who", "cost", "parts"]],
   [/^giving it to (.+) would break: (.*)$/, "srv.would_break", ["who", "rules"]],
   [/^(.+) would be exactly as good \(a tie; the solver kept the current choice\)$/, "srv.tie", ["who"]],
+  // Joint visits not placed (planner.calendar.joint_plan); a person is "Wang Fang (P01, account manager)".
+  [/^(.+\)) and (.+\)) have no working day in common between (\S+) and (\S+) \((.+) works (\d+) of those days, (.+) (\d+): leave, holidays or different working days\)$/,
+    "srv.joint_no_common_day", ["a", "b", "from", "to", "a_name", "a_days", "b_name", "b_days"]],
+  [/^the plan leaves the account's ([a-z ]+) slot unfilled$/, "srv.joint_unfilled", ["role"]],
+  [/^the account takes visits on none of the (\d+) working day\(s\) (.+\)) and (.+\)) share between (\S+) and (\S+)$/, "srv.joint_no_open_day", ["n", "a", "b", "from", "to"]],
+  [/^each of the (\d+) day\(s\) (.+\)) and (.+\)) could both visit between (\S+) and (\S+) already holds another joint visit of one of them$/,
+    "srv.joint_days_taken", ["n", "a", "b", "from", "to"]],
+  [/^(.+) could not fit it at (\S+) on (\S+) \(the day's other visits and roads left no room\)$/, "srv.joint_no_room", ["who", "start", "date"]],
   [/^(?:missing API key \(header X-API-Key\)|unknown API key)$/, "srv.bad_key", []],
   [/^API key '([^']*)' has scope 'read'; this needs 'write'$/, "srv.read_only", ["name"]],
 ];
@@ -44,6 +52,8 @@ export function serverText(text) {
     if (key === "srv.short_hours" || key === "srv.short_hours_one") {
       params.most = params.most ? t("srv.at_most", { most: params.most }) : "";
     }
+    for (const k of ["a", "b"]) if (params[k]) params[k] = personText(params[k]);
+    if (params.role && key === "srv.joint_unfilled") params.role = roleText(params.role);
     if (key === "srv.leaves") params.date = params.date ? t("srv.on_date", { date: params.date }) : "";
     if (key === "srv.nobody") params.why = serverText(params.why);
     if (key === "srv.would_cost") params.parts = params.parts.split(", ").map((part) => part.replace(/^(\w+)/, (name) => partWord(name))).join(t("word.list_sep"));
@@ -51,6 +61,15 @@ export function serverText(text) {
     return t(key, params);
   }
   return text;
+}
+
+// A role as the server writes it ("technical support"), in the catalogue's words.
+// English keeps the server's lower-case words inside a sentence.
+const roleText = (label) => { const key = `role.${label.replaceAll(" ", "_")}`; return lang() !== "en" && has(key) ? t(key) : label; };
+// "Wang Fang (P01, account manager)": the role in the page's words (brackets as the language writes them).
+function personText(text) {
+  const m = /^(.*) \((\S+), ([a-z ]+)\)$/.exec(text);
+  return m ? t("srv.person", { name: m[1], id: m[2], role: roleText(m[3]) }) : text;
 }
 
 // The status words the event and job answers carry.

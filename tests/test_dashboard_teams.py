@@ -1,0 +1,156 @@
+"""Account teams (#19 item 4) on the dashboard, in a real headless Chromium: the bundled team data set
+(scenarios/teams) uploaded and solved, then the Plan tab shows each account's team (one row per
+account x role, the role in words, a role filter), each role's slots, and the workload chart of every
+person stacked by role against capacity, as GET /workload says; the Calendar tab shows the joint
+visits placed and the one not placed with why (its support engineer is on leave all along). In
+English and Chinese, no console errors, and no sideways scroll on a phone.
+Skips as tests/test_dashboard.py does when the browser or playwright is missing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from api_conftest import READ, ROOT, WRITE, Server, wait_for_job
+from test_dashboard import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    _chart_texts,
+    _no_sideways_scroll,
+    _open_logged_in,
+    _playwright,
+    dashboard_server,  # noqa: F401  (the fixture)
+)
+
+TEAMS = ROOT / "scenarios" / "teams"
+# P06 Zhao Lei, technical support of the strategic K020, is away the whole calendar: K020's joint
+# visit with its account manager cannot be placed (no working day in common). 8 weeks ask for one
+# joint visit per strategic account (8 x 1 / 13 rounds to 1).
+START, WEEKS, AWAY = dt.date(2026, 3, 2), 8, "P06"
+ROLE_WORDS = {
+    "en": {"account_manager": "Account manager", "technical_support": "Technical support", "after_sales": "After-sales service"},
+    "zh-CN": {"account_manager": "客户经理", "technical_support": "技术支持", "after_sales": "售后服务"},
+}  # fmt: skip
+
+
+def _solve_teams(c: Any) -> str:
+    """Upload scenarios/teams and solve it as the current plan; the plan's id."""
+    names = {"accounts": "accounts.csv", "managers": "managers.csv", "policy": "policy.yaml"}
+    files = {field: (name, (TEAMS / name).read_bytes()) for field, name in names.items()}
+    r = c.post("/api/v1/datasets/upload", headers=WRITE, data={"name": "teams"}, files=files)
+    assert r.status_code == 201, r.text
+    body = {"dataset_id": r.json()["id"], "adopt": True, "solver": {"time_limit_seconds": 4}}
+    job = wait_for_job(c, c.post("/api/v1/jobs", headers=WRITE, json=body).json()["id"])
+    assert job["status"] == "succeeded", job
+    return job["plan_id"]
+
+
+def _table(page: Any) -> list[tuple[str, str, str]]:
+    """The plan table's rows as (account, role, person id); an empty slot's person is ''."""
+    return [
+        tuple(r)
+        for r in page.eval_on_selector_all(
+            "#plan-table tbody tr",
+            "rows => rows.map(r => [r.dataset.account, r.dataset.role, r.dataset.manager])",
+        )
+    ]
+
+
+def test_team_plan_and_workload_in_browser(dashboard_server: Server) -> None:  # noqa: F811
+    sync_playwright, expect = _playwright()
+    with dashboard_server.client() as c:
+        plan_id = _solve_teams(c)
+        leave = [{"manager_id": AWAY, "start": str(START), "end": str(START + dt.timedelta(weeks=WEEKS))}]
+        calendar = {"start": str(START), "weeks": WEEKS, "time_limit_seconds": 3, "leave": leave}
+        r = c.post(f"/api/v1/plans/{plan_id}/calendar", headers=WRITE, json=calendar)
+        assert r.status_code == 202, r.text
+        rows = c.get(f"/api/v1/plans/{plan_id}/assignments", headers=READ).json()
+        people = c.get(f"/api/v1/plans/{plan_id}/workload", headers=READ).json()
+    # The strategic accounts' teams: an account manager, technical support and after-sales each.
+    assert {r["role"] for r in rows} == {"account_manager", "technical_support", "after_sales"}
+    strategic = sorted({r["account_id"] for r in rows if r["tier"] == "strategic"})
+    team_of = {(r["account_id"], r["role"]): r for r in rows}
+    assert all((a, "after_sales") in team_of for a in strategic)
+    support = [r for r in rows if r["role"] == "technical_support"]
+    shown_people = [p for p in people if p["active"] or p["hours"] > 0]
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page, errors = _open_logged_in(browser, dashboard_server.url + "/#plan")
+            expect(page.locator("#status")).to_contain_text("40 accounts")
+            expect(page.locator("#plan-select")).to_have_value(plan_id)
+            # One row per account x role, as the API answers, an account's team together.
+            expect(page.locator("#plan-table tbody tr")).to_have_count(len(rows))
+            shown = _table(page)
+            assert sorted(shown) == sorted((r["account_id"], r["role"], r["manager_id"] or "") for r in rows)
+            first = [a for a, _, _ in shown]
+            assert first == sorted(first), "an account's team rows stay together"
+            account = strategic[0]
+            team = page.locator(f"#plan-table tr[data-account={account}]")
+            expect(team).to_have_count(3)
+            for role in ("account_manager", "technical_support", "after_sales"):
+                row = page.locator(f"#plan-table tr[data-account={account}][data-role={role}]")
+                expect(row.locator("td.role")).to_have_text(ROLE_WORDS["en"][role])
+                expect(row).to_contain_text(team_of[(account, role)]["manager_name"])
+            expect(page.locator("#plan-table thead")).to_contain_text("Person")
+            cards = page.get_by_test_id("team-cards")
+            expect(cards.locator("[data-role=technical_support] b")).to_have_text(
+                f"{len([r for r in support if r['manager_id']])} of {len(support)} filled"
+            )
+            # The role filter: technical support's rows only.
+            page.select_option("#pt-role", "technical_support")
+            expect(page.locator("#plan-table tbody tr")).to_have_count(len(support))
+            assert {role for _, role, _ in _table(page)} == {"technical_support"}
+
+            # The workload chart: every person, hours stacked by role (the legend names the roles),
+            # against capacity, with each person's total as the API counts it.
+            chart = page.get_by_test_id("workload-chart")
+            expect(chart).to_have_attribute("data-team", "true")
+            expect(chart).to_have_attribute("data-rows", str(len(shown_people)))
+            texts = _chart_texts(page, "#workload-chart", "Technical support")
+            for word in ROLE_WORDS["en"].values():
+                assert word in texts, (word, texts)
+            busiest = max(shown_people, key=lambda x: x["hours"])
+            assert f"{busiest['manager_id']} {busiest['name']}" in texts
+            assert f"{round(busiest['hours'])} / {round(busiest['capacity_hours'])} h" in texts
+
+            # In Chinese: the roles, the heads and the chart's legend.
+            page.select_option("#lang", "zh-CN")
+            row = page.locator(f"#plan-table tr[data-account={account}][data-role=technical_support]")
+            expect(row.locator("td.role")).to_have_text("技术支持")
+            expect(page.locator("#plan-table thead")).to_contain_text("人员")
+            expect(page.locator("#workload-heading")).to_have_text("每人各角色工作量与可用工时")
+            texts = _chart_texts(page, "#workload-chart", "技术支持")
+            for word in ROLE_WORDS["zh-CN"].values():
+                assert word in texts, (word, texts)
+
+            # The calendar: joint visits placed and the one not placed, with why, in Chinese.
+            page.click("#tabs button[data-tab=calendar]")
+            missed = page.get_by_test_id("joint-not-placed")
+            expect(missed).to_be_visible(timeout=30_000)
+            with dashboard_server.client() as c:
+                built = c.get(f"/api/v1/plans/{plan_id}/calendar", headers=READ).json()
+            joint = built["joint_visits"]
+            assert [j["partner_id"] for j in joint["not_placed"]] == [AWAY]
+            expect(page.locator("#calendar-out h2", has_text="联合拜访")).to_have_text(
+                f"联合拜访：已安排 {joint['placed']} / {joint['asked']} 次"
+            )
+            expect(missed.locator("li")).to_have_count(1)
+            expect(missed).to_contain_text("没有共同的工作日")
+            expect(page.get_by_test_id("joint-placed").locator("li")).to_have_count(joint["placed"])
+            placed = joint["visits"][0]
+            page.select_option("#calendar-manager", placed["manager_id"])
+            day = page.locator(f"[data-testid=week-grid] td[data-date='{placed['date']}']")
+            expect(day.get_by_test_id("joint-visit")).to_contain_text("联合拜访")
+            expect(day.get_by_test_id("joint-visit")).to_contain_text(placed["partner_id"])
+
+            # A phone: the team table as cards, nothing scrolls sideways.
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.click("#tabs button[data-tab=plan]")
+            expect(page.locator("#plan-table tbody tr").first).to_be_visible()
+            page.wait_for_timeout(300)  # the charts' resize
+            _no_sideways_scroll(page)
+            assert errors == []
+        finally:
+            browser.close()
