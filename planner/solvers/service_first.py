@@ -178,14 +178,14 @@ def with_shortfall(
             if result.objective is None or value < result.objective:
                 # Its bound: the backend's, or at least each unit's cheapest option (every cost
                 # is >= 0 and every plan picks one option per unit).
-                floor = max(result.bound if result.bound is not None else -math.inf, cheapest_bound(problem))
+                lowest = max(result.bound if result.bound is not None else -math.inf, cheapest_bound(problem))
                 result = replace(
                     result,
                     status=Status.FEASIBLE,
                     unit_agent=first[0],
                     unit_level=first[1],
                     objective=value,
-                    bound=min(floor, value),
+                    bound=min(lowest, value),
                     message=f"{name} found no better plan than the value-first start (planner.solvers.value_first)",
                 )
         if lp_first is not None and result.objective is not None:
