@@ -33,7 +33,7 @@ Order of work, cheapest first:
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -44,7 +44,7 @@ from planner.compile import Compiled, compile_problem
 from planner.context import Context
 from planner.diagnose import why_nobody_serves
 from planner.evaluate import MANAGER_LEFT, RULE_PREFIX, UNASSIGNED, Evaluation, evaluate
-from planner.models import Dataset, Plan
+from planner.models import Account, Dataset, Plan
 from planner.objective import UTIL_SCALE, level_names
 from planner.problem import AssignmentProblem
 from planner.repair import start_after_change
@@ -70,16 +70,27 @@ class Replanned:
     offered: list[str] = field(default_factory=list)  # accounts given to a new hire (planner.join_offer)
 
 
-def with_current(dataset: Dataset, assignment: dict[str, str | None]) -> Dataset:
-    """The data with each account's current manager taken from the plan in force."""
-    accounts = tuple(
-        a.model_copy(update={"current_manager_id": assignment.get(a.account_id) or ""})
-        if (assignment.get(a.account_id) or "") != a.current_manager_id
-        else a
-        for a in dataset.accounts
-    )
+def with_current(
+    dataset: Dataset,
+    assignment: dict[str, str | None],
+    team: Mapping[str, Mapping[str, Sequence[str | None]]] | None = None,
+) -> Dataset:
+    """The data with each account's current manager taken from the plan in force, and with
+    `team` (a team plan's `Plan.team`) its current team holders too (`current_<role>_id`)."""
+
+    def current(a: Account) -> Account:
+        update: dict[str, object] = {}
+        if (assignment.get(a.account_id) or "") != a.current_manager_id:
+            update["current_manager_id"] = assignment.get(a.account_id) or ""
+        if team and a.account_id in team:
+            held = {role: frozenset(p for p in people if p) for role, people in team[a.account_id].items()}
+            held = {role: people for role, people in held.items() if people}
+            if held != a.current_team:
+                update["current_team"] = held
+        return a.model_copy(update=update) if update else a
+
     # model_copy skips validation; the ids come from a plan of this data set, so they are known.
-    return dataset.model_copy(update={"accounts": accounts})
+    return dataset.model_copy(update={"accounts": tuple(current(a) for a in dataset.accounts)})
 
 
 def replan(

@@ -413,3 +413,43 @@ def test_team_words_in_the_export() -> None:
     assert reason_words("forced").startswith("Today's person") and reason_words("forced", "zh-CN")
     assert role_words("after_sales", "zh-CN") == "售后服务" and role_words("pre_sales") == "pre sales"
     assert service_words("unserved") != service_words("unfilled")
+
+
+def test_a_staff_change_re_plans_the_team_and_keeps_it(client: TestClient) -> None:
+    """Li Na (P2), A1's technical support, leaves: the slot goes to Chen Jie (P3), the only other
+    person holding the role (20 h for it), and the plan the event adopts keeps its team. A later
+    event starts from that team: Chen Jie stays on A1's support (moving back is impossible, and
+    nothing else changes), where a re-plan from the CRM's original columns would see P2's slot
+    as today's and P3's as a move."""
+    r = client.post("/api/v1/datasets/upload", headers=WRITE, data={"name": "team-events"}, files=_files())
+    assert r.status_code == 201, r.text
+    dataset_id = r.json()["id"]
+    _solve(client, dataset_id)
+    left = {"type": "manager_left", "idempotency_key": "left-P2", "manager_id": "P2"}
+    r = client.post(f"/api/v1/datasets/{dataset_id}/events", headers=WRITE, json=left)
+    assert r.status_code in (200, 201), r.text
+    plan_id = r.json()["plan_id"]
+    rows = client.get(f"/api/v1/plans/{plan_id}/assignments", headers=READ).json()
+    support = [r for r in rows if r["role"] == "technical_support"]
+    assert [(r["account_id"], r["manager_id"], r["previous_manager_id"]) for r in support] == [
+        ("A1", "P3", "P2")
+    ]
+    assert support[0]["move_reason"] == "forced"
+    assert [(r["account_id"], r["manager_id"]) for r in rows if r["role"] == "account_manager"] == [
+        ("A1", "P1"),
+        ("A2", "P3"),
+    ]
+    # The next event re-plans from the adopted team: P3 is today's support, nothing moves.
+    again = {
+        "type": "capacity_changed",
+        "idempotency_key": "cap-P1",
+        "manager_id": "P1",
+        "capacity_hours": 110,
+    }
+    r = client.post(f"/api/v1/datasets/{dataset_id}/events", headers=WRITE, json=again)
+    assert r.status_code in (200, 201), r.text
+    rows = client.get(f"/api/v1/plans/{r.json()['plan_id']}/assignments", headers=READ).json()
+    support = [r for r in rows if r["role"] == "technical_support"]
+    assert [(r["account_id"], r["manager_id"], r["previous_manager_id"], r["moved"]) for r in support] == [
+        ("A1", "P3", "P3", False)
+    ]

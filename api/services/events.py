@@ -227,7 +227,8 @@ class EventService:
             if previous
             else {a.account_id: a.current_manager_id or None for a in base.accounts}
         )
-        current = with_current(base, assignment)
+        # A team plan's holders too: the re-plan keeps today's team where it can.
+        current = with_current(base, assignment, previous.team if previous else None)
         changed, note = _APPLY[event.type](current, event)
         if changed == current and previous is not None:
             # Nothing changes (e.g. the same leaver sent again with a new key): the plan in force
@@ -324,6 +325,7 @@ class EventService:
             event_id=out.event_id,
             max_moves=budget,
             assignment=dict(result.plan.assignment),
+            team=dict(result.plan.team) or None,  # account teams: each slot's person (#19)
             summary=summary,
             created_by=actor,
         )
