@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from planner.geo import radian_coords
+from planner.geo import radian_columns
 from planner.groups import groups_of_layout, parent_group_layout
 from planner.models import TIER_ORDER, Dataset
 from planner.tiering import Tiering, compute_tiers
@@ -80,7 +80,8 @@ class Context:
 
     @cached_property
     def acc_lat_lon(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return radian_coords([(a.lat, a.lon) for a in self.dataset.accounts])
+        accounts = self.dataset.accounts
+        return radian_columns([a.lat for a in accounts], [a.lon for a in accounts])
 
     # --- manager attributes ------------------------------------------------------------
     @cached_property
@@ -148,7 +149,8 @@ class Context:
 
     @cached_property
     def mgr_lat_lon(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return radian_coords([(m.home_lat, m.home_lon) for m in self.dataset.managers])
+        managers = self.dataset.managers
+        return radian_columns([m.home_lat for m in managers], [m.home_lon for m in managers])
 
     @cached_property
     def cos_lat(self) -> tuple[np.ndarray, np.ndarray]:

@@ -17,10 +17,23 @@ def radian_coords(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(lat, lon) pairs in degrees, None where unknown -> (lat radians, lon radians, known);
     an unknown coordinate is 0 in the arrays and False in `known`."""
-    known = np.array([lat is not None and lon is not None for lat, lon in pairs], dtype=bool)
-    lat = np.radians(np.array([lat or 0.0 for lat, _ in pairs], dtype=float))
-    lon = np.radians(np.array([lon or 0.0 for _, lon in pairs], dtype=float))
-    return lat, lon, known
+    return radian_columns([lat for lat, _ in pairs], [lon for _, lon in pairs])
+
+
+def radian_columns(
+    lats: list[float | None], lons: list[float | None]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`radian_coords` from a column of latitudes and one of longitudes (no tuple per point)."""
+    # None becomes nan in a float array (a coordinate is never nan itself: the models bound it),
+    # then 0, as is -0.0 (`x or 0.0` made it +0.0 before).
+    lat = np.array(lats, dtype=float).reshape(len(lats))
+    lon = np.array(lons, dtype=float).reshape(len(lons))
+    known = ~(np.isnan(lat) | np.isnan(lon))
+    return _radians_or_zero(lat), _radians_or_zero(lon), known
+
+
+def _radians_or_zero(degrees: np.ndarray) -> np.ndarray:
+    return np.radians(np.where(np.isnan(degrees) | (degrees == 0), 0.0, degrees))
 
 
 def haversine_km(
