@@ -303,11 +303,22 @@ async function explainAccount(planId, accountId) {
     h("p", {}, t("explain.tier", { tier: tierWord(x.tier), score: fmt(x.value_score), who: x.current_manager_id || t("word.nobody") })),
     h("p", {}, t("explain.score", { match: fmt(score.match), hours: fmt(score.workload_hours), travel: fmt(score.travel_hours) })),
     x.why_not_runner_up ? h("p", { "data-testid": "why" }, h("b", {}, t("explain.why_not")), serverText(x.why_not_runner_up)) : null,
+    ...teamExplained(x.team),
     h("h4", {}, t("explain.alternatives")),
     table([t("explain.col.manager"), t("explain.col.extra"), t("explain.col.break")], (x.alternatives || []).map((a) =>
       h("tr", {}, td(a.manager_id), td(a.objective_change), td((a.would_break || []).map(ruleWord).join(t("word.list_sep")) || t("word.nothing"))))),
     h("p", { class: "muted" }, t("explain.ruled_out") +
       Object.entries(x.ineligible_managers_by_rule || {}).map(([k, v]) => `${ruleWord(k)} ${v}`).join(t("word.list_sep"))));
+}
+
+// An account's team beside its account manager (a team plan's explain): each slot's person, their
+// hours on the account and how well they match it; an empty slot in words.
+function teamExplained(team) {
+  if (!team || !team.length) return [];
+  return [h("h4", {}, t("explain.team")), h("ul", { class: "compact", "data-testid": "explain-team" }, team.map((s) => h("li", { "data-role": s.role },
+    h("b", {}, `${roleWords(s.role)}: `),
+    s.manager_id ? t("explain.slot", { who: `${s.manager_name || s.manager_id} (${s.manager_id})`, hours: num(s.workload_hours, { maximumFractionDigits: 1 }), match: pct(s.match) })
+      : h("span", { class: "unfilled" }, t("service.unfilled")))))];
 }
 
 // --- scenario -----------------------------------------------------------------------------------------
