@@ -94,7 +94,8 @@ def test_the_bound_never_passes_the_optimum_of_a_toy(seed: int) -> None:
     for _ in range(20):
         lam = rng.normal(60.0, 80.0, size=problem.n_units)
         mu = rng.normal(10.0, 20.0, size=problem.uppers.shape)
-        assert knapsacks.evaluate(lam, mu).value <= best + 1e-6
+        found = knapsacks.evaluate(lam, mu)
+        assert found is not None and found.value <= best + 1e-6
 
 
 def test_coarse_hour_steps_still_give_a_bound() -> None:
@@ -106,7 +107,8 @@ def test_coarse_hour_steps_still_give_a_bound() -> None:
         coarse = AgentKnapsacks(problem, max_cells=8)
         for _ in range(10):
             lam = rng.normal(60.0, 80.0, size=problem.n_units)
-            assert coarse.evaluate(lam, np.zeros(problem.uppers.shape)).value <= best + 1e-6
+            found = coarse.evaluate(lam, np.zeros(problem.uppers.shape))
+            assert found is not None and found.value <= best + 1e-6
 
 
 def test_the_knapsacks_sets_make_a_valid_plan() -> None:
@@ -155,3 +157,18 @@ def test_the_bound_beats_the_lp_where_the_hours_split_accounts() -> None:
         assert lag.bound is not None
         above += lag.bound > lp.bound
     assert above >= 20
+
+
+def test_a_stopped_evaluation_is_no_bound() -> None:
+    # Stopped between two agents, the sum lacks their knapsacks and could pass the optimum: it
+    # must not count (the thread of a split run is stopped that way when the run ends).
+    problem = toy(3)
+    lp = lp_bound(problem, 10.0)
+    assert lp.row_dual is not None
+    assert (
+        AgentKnapsacks(problem).evaluate(
+            lp.row_dual[: problem.n_units], np.zeros((1, problem.n_agents)), lambda: True
+        )
+        is None
+    )
+    assert lagrangian_bound(problem, lp.row_dual, 1e9, Budget(5.0), stop=lambda: True).bound is None

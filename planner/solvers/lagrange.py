@@ -89,8 +89,11 @@ class AgentKnapsacks:
         self.unserved = None if problem.unassigned_cost is None else problem.unassigned_cost.astype(float)
         self.capped = problem.uppers >= 0
 
-    def evaluate(self, unit_price: np.ndarray, limit_price: np.ndarray) -> Evaluation:
-        """L at prices λ (U,) and μ (R, M) >= 0 (μ on uncapped rows is ignored)."""
+    def evaluate(
+        self, unit_price: np.ndarray, limit_price: np.ndarray, stop: Callable[[], bool] | None = None
+    ) -> Evaluation | None:
+        """L at prices λ (U,) and μ (R, M) >= 0 (μ on uncapped rows is ignored); None if `stop`
+        said so between two agents (a part of the sum is no bound)."""
         p = self.problem
         mu = np.where(self.capped, np.maximum(limit_price, 0.0), 0.0)
         served = np.zeros(p.n_units)
@@ -103,6 +106,8 @@ class AgentKnapsacks:
             total += float(gain[take].sum())
             served[take] += 1.0
         for m, pairs in enumerate(self.pairs):
+            if stop is not None and stop():
+                return None
             if pairs.size == 0:
                 continue
             profit = unit_price[p.pair_unit[pairs]] - self.cost[pairs]
@@ -175,7 +180,9 @@ def lagrangian_bound(
     theta, stalled, done = 1.0, 0, 0
     while done < max_iterations and not budget.expired() and not (stop is not None and stop()):
         done += 1
-        now = agents.evaluate(lam, mu)
+        now = agents.evaluate(lam, mu, stop)
+        if now is None:
+            break
         if best is None or now.value > best.value + 1e-9 * max(abs(now.value), 1.0):
             best, stalled = now, 0
         else:
@@ -257,10 +264,10 @@ class BackgroundLagrange:
 
     def collect(self, wait_seconds: float = 0.0) -> dict[int, LagrangeBound]:
         """The bounds found within `wait_seconds` more; the job under way stops with its best so
-        far (it checks between evaluations, well under a second apart)."""
+        far (it looks between two agents' knapsacks, a few milliseconds apart)."""
         self._thread.join(timeout=max(wait_seconds, 0.0))
         self._done.set()
-        self._thread.join(timeout=1.0)
+        self._thread.join(timeout=0.2)  # the knapsacks look at the flag between agents
         return dict(self.results)
 
     def _run(self) -> None:

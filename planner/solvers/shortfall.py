@@ -63,10 +63,11 @@ FULL_MIP_MAX_PAIRS = 20_000
 PART_LP_SHARE = 0.2  # of a region's time, at most, for its LP
 SMALL_PART_PAIRS = 5_000  # HiGHS usually proves these optimal: it gets all of their time
 SMALL_PART_WEIGHT = 10_000  # a small part's time is shared as if it had this many options
-# Of the limit for the regions' MIPs; the rest for neighbourhoods over the whole (and the
-# Lagrangian bounds beside them). At 3,000 x 80 (30 s) those rounds took 3-13 k points off
-# 50 M; the regions do more with the time.
-PARTS_SHARE = 0.92
+# Of the limit for the regions' MIPs; the rest for neighbourhoods over the whole and the
+# Lagrangian bounds beside them. At 3,000 x 80 (30 s) those rounds took only 3-13 k points off
+# 50 M, but 0.92 here gave no better plans in three runs each, and at 20,000 x 500 (1.5 M
+# options, 10 s) the regions' last steps then ran up to 0.64 s past the limit.
+PARTS_SHARE = 0.85
 END_MARGIN = 0.3  # kept back for scoring and stopping the LP thread
 SWEEP_SHARE = 0.1  # of a region's time, at most, for the knapsack sweeps before HiGHS
 
@@ -195,8 +196,7 @@ class ShortfallSolver:
         # Time goes by size, a small part counted as SMALL_PART_WEIGHT options: from a polished
         # start HiGHS needs 2-3 s on 2,000-5,000 options to find better plans (none in 1.2 s),
         # where a share by options gave these parts 0.5-2 s in all. At 3,000 x 80 (30 s) the
-        # five small regions had ended 0.7-0.9 M points above what 3 s of HiGHS each finds; with
-        # this weight and PARTS_SHARE the plans came out 0.5 M lower (50.3-50.5 M, two runs each).
+        # five small regions had ended 0.7-0.9 M points above what 3 s of HiGHS each finds.
         per_unit = np.bincount(problem.pair_unit, minlength=problem.n_units)
         weight_left = float(sum(max(int(per_unit[u].sum()), SMALL_PART_WEIGHT) for u, _ in parts))
         cheapest = cheapest_options(problem)
