@@ -2,7 +2,8 @@
 (scenarios/teams) uploaded and solved, then the Plan tab shows each account's team (one row per
 account x role, the role in words, a role filter), each role's slots, and the workload chart of every
 person stacked by role against capacity, as GET /workload says; the Calendar tab shows the joint
-visits placed and the one not placed with why (its support engineer is on leave all along). In
+visits placed and the one not placed with why (its support engineer is on leave all along), and the
+Fairness tab each role's spread of hours. In
 English and Chinese, no console errors, and no sideways scroll on a phone.
 Skips as tests/test_dashboard.py does when the browser or playwright is missing."""
 
@@ -144,6 +145,12 @@ def test_team_plan_and_workload_in_browser(dashboard_server: Server) -> None:  #
             day = page.locator(f"[data-testid=week-grid] td[data-date='{placed['date']}']")
             expect(day.get_by_test_id("joint-visit")).to_contain_text("联合拜访")
             expect(day.get_by_test_id("joint-visit")).to_contain_text(placed["partner_id"])
+
+            # Fairness per role: one row per role, in the policy's order (the account manager first).
+            page.click("#tabs button[data-tab=fairness]")
+            roles = page.get_by_test_id("fairness-roles").locator("tbody tr")
+            expect(roles).to_have_count(3)
+            expect(roles.first.locator("td").first).to_have_text("客户经理")
 
             # A phone: the team table as cards, nothing scrolls sideways.
             page.set_viewport_size({"width": 390, "height": 844})

@@ -492,6 +492,7 @@ async function renderFairness() {
     h("h2", {}, t("fair.statistics")),
     table([t("col.measure"), t("col.figure")], Object.entries(f.statistics).map(([k, v]) => h("tr", {}, td(has(`stat.${k}`) ? t(`stat.${k}`) : k.replaceAll("_", " ")),
       td(typeof v !== "number" ? v : SHARES.test(k) ? pct(v) : num(v, { maximumFractionDigits: 2 }), { class: "num" }))), { class: "plain narrow" }),
+    ...roleFairness(f.by_role),
     h("h2", {}, t("fair.managers")),
     h("div", { class: "scroll" }, table(["manager", "seniority", "region", "accounts", "hours", "capacity", "utilisation", "travel", "flag"].map((k) => t(`col.${k}`)),
       f.managers.map((m) => h("tr", {}, td(`${m.manager_id} ${m.name}`), td(word("seniority", m.seniority)), td(m.region), td(m.accounts), td(m.hours),
@@ -502,6 +503,17 @@ async function renderFairness() {
     cells[i].append(h("h2", {}, heading), box);
     return barChart(box, { ...spec, aria: heading });
   }));
+}
+
+// A team plan's fairness per role: how evenly each role's hours fall among the people working in it.
+function roleFairness(byRole) {
+  if (!byRole || !byRole.length) return [];
+  const hours = (v) => num(v, { maximumFractionDigits: 1 });
+  return [h("h2", {}, t("fair.by_role")),
+    h("div", { class: "scroll" }, table(["role", "people", "hours", "hours_min", "hours_mean", "hours_max", "gini", "under_used", "overloaded"].map((k) => t(`fair.role.${k}`)),
+      byRole.map((r) => h("tr", { "data-role": r.role }, td(roleWords(r.role)), td(r.people), td(hours(r.hours), { class: "num" }), td(hours(r.hours_min), { class: "num" }),
+        td(hours(r.hours_mean), { class: "num" }), td(hours(r.hours_max), { class: "num" }), td(num(r.hours_gini, { maximumFractionDigits: 2 }), { class: "num" }),
+        td(r.under_used), td(r.overloaded, { class: r.overloaded ? "num flag-overload" : "num" }))), { "data-testid": "fairness-roles", class: "narrow" }))];
 }
 
 // Download buttons for an export the API serves as .csv and .xlsx; `url(ext)` is its path.
