@@ -185,6 +185,12 @@ class ManagerLeft(_Event):
     type: Literal["manager_left"]
     manager_id: str = Field(min_length=1)
     effective_date: date | None = None
+    roles: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="account teams: the roles the person gives up, keeping the others (e.g. "
+        '["technical_support"]); absent: the person leaves',
+    )
 
 
 class NewManager(Hire):

@@ -453,3 +453,28 @@ def test_a_staff_change_re_plans_the_team_and_keeps_it(client: TestClient) -> No
     assert [(r["account_id"], r["manager_id"], r["previous_manager_id"], r["moved"]) for r in support] == [
         ("A1", "P3", "P3", False)
     ]
+    # Chen Jie gives up technical support and keeps the account-manager seat: A1's support slot
+    # has nobody left who holds the role (unfilled), A2 stays with P3. A role P3 does not hold is
+    # refused, naming the field.
+    wrong = {
+        "type": "manager_left",
+        "idempotency_key": "left-P3-x",
+        "manager_id": "P3",
+        "roles": ["after_sales"],
+    }
+    r = client.post(f"/api/v1/datasets/{dataset_id}/events", headers=WRITE, json=wrong)
+    assert r.status_code == 422 and "roles" in r.text, r.text
+    role = {
+        "type": "manager_left",
+        "idempotency_key": "left-P3-ts",
+        "manager_id": "P3",
+        "roles": ["technical_support"],
+    }
+    r = client.post(f"/api/v1/datasets/{dataset_id}/events", headers=WRITE, json=role)
+    assert r.status_code in (200, 201), r.text
+    rows = client.get(f"/api/v1/plans/{r.json()['plan_id']}/assignments", headers=READ).json()
+    assert [(r["account_id"], r["role"], r["manager_id"], r["service"]) for r in rows] == [
+        ("A1", "account_manager", "P1", "full"),
+        ("A2", "account_manager", "P3", "full"),
+        ("A1", "technical_support", None, "unfilled"),
+    ]

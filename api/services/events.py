@@ -411,7 +411,11 @@ def _moved(row: AccountRow, from_manager_id: str | None) -> MovedAccount:
 def _manager_left(ds: Dataset, e: ManagerLeft) -> tuple[Dataset, str]:
     applied = apply_changes(
         ds,
-        [RemoveManager(kind="remove_manager", manager_id=e.manager_id, effective_date=e.effective_date)],
+        [
+            RemoveManager(
+                kind="remove_manager", manager_id=e.manager_id, effective_date=e.effective_date, roles=e.roles
+            )
+        ],
         source="event",
     )
     return applied.dataset, applied.notes[0]
