@@ -4,7 +4,7 @@ import { barChart, utilisationClass, COLOURS, PALETTE } from "./charts.js";
 import { drawMap } from "./map.js";
 import { $, h, fmt, pct, table, td, status, guard } from "./dom.js";
 import { renderCalendar, wireCalendar } from "./calendar.js";
-import { renderPlanTable, renderShortfall, roleWords } from "./plantable.js";
+import { renderPlanTable, renderShortfall, roleWords, roleOrder } from "./plantable.js";
 import { wireStaff, renderStaff, forgetStaff } from "./staff.js";
 import { wireHistory, renderHistory } from "./history.js";
 import { serverText, planName, ruleWord } from "./server_words.js";
@@ -124,10 +124,18 @@ function renderOverview() {
     $("#tiers").replaceChildren(h("p", { class: "muted" }, t("overview.no_tiers")));
   }
   const managers = state.version.data.managers;
+  // A data set with account teams: each person's roles (managers.csv roles) after the name.
+  const team = managers.some((m) => (m.roles || []).some((r) => r !== "account_manager"));
+  const roles = (m) => (team ? [td(roleOrder(m.roles || []).map(roleWords).join(t("word.list_sep")), { class: "role" })] : []);
+  // The total, and any role's own cap under it (managers.csv capacity_hours_<role>).
+  const capacity = (m) => (Object.keys(m.role_capacity_hours || {}).length
+    ? h("td", { class: "num" }, fmt(m.capacity_hours), Object.entries(m.role_capacity_hours).map(([role, hours]) =>
+      h("small", { class: "muted block" }, t("mgr.role_cap", { role: roleWords(role), hours: fmt(hours) }))))
+    : td(m.capacity_hours));
   $("#managers-table").replaceChildren(...table(
-    ["id", "name", "seniority", "region", "industries", "languages", "capacity", "max_accounts", "active"].map((k) => t(`mgr.${k}`)),
-    managers.map((m) => h("tr", {}, td(m.manager_id), td(m.name), td(word("seniority", m.seniority)), td(m.region),
-      td(m.industries.join(", ")), td(m.languages.join(", ")), td(m.capacity_hours), td(m.max_accounts), td(t(m.active ? "word.yes" : "word.no"))))).childNodes);
+    ["id", "name", ...(team ? ["roles"] : []), "seniority", "region", "industries", "languages", "capacity", "max_accounts", "active"].map((k) => t(`mgr.${k}`)),
+    managers.map((m) => h("tr", {}, td(m.manager_id), td(m.name), ...roles(m), td(word("seniority", m.seniority)), td(m.region),
+      td(m.industries.join(", ")), td(m.languages.join(", ")), capacity(m), td(m.max_accounts), td(t(m.active ? "word.yes" : "word.no"))))).childNodes);
   renderAccounts();
 }
 

@@ -5,7 +5,7 @@ import { barChart, utilisationClass, COLOURS } from "./charts.js";
 import { $, h, fmt, table, td, status, guard } from "./dom.js";
 import { t, has, word, day, date, dateTime, weekdayNames, num } from "./i18n.js";
 import { serverText } from "./server_words.js";
-import { roleWords } from "./plantable.js";
+import { roleWords, roleOrder } from "./plantable.js";
 
 // deps: {planOf(id), versionOf(datasetId, version)} from app.js; follow: the build being polled.
 const cal = { deps: null, follow: null, cancel: false, shown: null, prefilled: null, previous: {} };
@@ -210,7 +210,7 @@ function resultView(c, note) {
   const rolesOf = new Map();
   for (const v of c.visits) if (v.role) rolesOf.set(v.manager_id, new Set([...(rolesOf.get(v.manager_id) || []), v.role]));
   // The roles a person visits in; one with no visit (on leave all along), the roles the data give them.
-  const roleList = (id) => [...(rolesOf.get(id) || cal.shown.managerRoles.get(id) || [])].map(roleWords).join(t("word.list_sep"));
+  const roleList = (id) => roleOrder(rolesOf.get(id) || cal.shown.managerRoles.get(id) || []).map(roleWords).join(t("word.list_sep"));
   return [
     note ? h("p", { class: "note" }, note) : null,
     h("h2", {}, t("cal.heading", { start: date(hz.start), end: date(hz.end),

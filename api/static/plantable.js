@@ -26,6 +26,8 @@ export const serviceWords = (s) => (s === "full" ? t("service.full") : s === "un
   : s === "unfilled" ? t("service.unfilled") : t("service.reduced", { level: levelWords(s) }));
 // A team role in words (role.* in the catalogue; an unknown role as written).
 export const roleWords = (role) => (has(`role.${role}`) ? t(`role.${role}`) : String(role).replaceAll("_", " "));
+// A person's roles, the account manager's first (the data may list them in any order).
+export const roleOrder = (roles) => [...roles].sort((a, b) => (a === "account_manager" ? -1 : b === "account_manager" ? 1 : 0));
 // Nobody holds the slot: no service, as an account without a manager.
 const missing = (s) => s === "unserved" || s === "unfilled";
 const tierWord = (tier) => word("tier", tier);
