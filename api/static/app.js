@@ -324,7 +324,7 @@ async function explainAccount(planId, accountId) {
 function teamExplained(team) {
   if (!team || !team.length) return [];
   return [h("h4", {}, t("explain.team")), h("ul", { class: "compact", "data-testid": "explain-team" }, team.map((s) => h("li", { "data-role": s.role },
-    h("b", {}, `${roleWords(s.role)}: `),
+    h("b", {}, `${roleWords(s.role)}${t("word.colon")}`),
     s.manager_id ? t("explain.slot", { who: `${s.manager_name || s.manager_id} (${s.manager_id})`, hours: num(s.workload_hours, { maximumFractionDigits: 1 }), match: pct(s.match) })
       : h("span", { class: "unfilled" }, t("service.unfilled")))))];
 }

@@ -122,6 +122,7 @@ function draw() {
   labelCells(body, COLUMNS.map(headOf));
   // On a phone the heads are a row of sort buttons above the cards.
   $("#plan-table").replaceChildren(h("thead", {}, h("tr", { "data-label": t("pt.sort_by") }, head)), body);
+  $("#plan-table").classList.toggle("team", pt.team);
   const hours = shown.reduce((s, r) => s + r.workload_hours, 0);
   const accounts = (list) => new Set(list.map((r) => r.account_id)).size;
   $("#pt-count").textContent = pt.team
