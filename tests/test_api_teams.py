@@ -180,6 +180,7 @@ def test_explain_and_compare_read_the_stored_team(client: TestClient, team: dict
     for lang, word in (("en", "Technical support: slots filled"), ("zh-CN", "技术支持: 已配置岗位")):
         *_, rows = exports.comparison_tables(r.json(), lang)[0]
         assert [word, 1, 1] in rows, rows
+        assert not [r for r in rows if r[0].startswith(("team.", "by_role."))], rows  # every KPI in words
 
 
 def test_workload_per_person_over_the_roles(client: TestClient, team: dict[str, Any]) -> None:
@@ -478,3 +479,9 @@ def test_a_staff_change_re_plans_the_team_and_keeps_it(client: TestClient) -> No
         ("A2", "account_manager", "P3", "full"),
         ("A1", "technical_support", None, "unfilled"),
     ]
+    # The slot changed hands (to nobody) because its holder gave the role up: forced.
+    assert (rows[2]["previous_manager_id"], rows[2]["moved"], rows[2]["move_reason"]) == (
+        "P3",
+        True,
+        "forced",
+    )

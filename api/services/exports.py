@@ -53,12 +53,14 @@ def role_words(role: str, lang: str = DEFAULT) -> str:
 
 
 def _kpi_word(words: dict[str, str], key: str, lang: str) -> str:
-    """A KPI's name; a team role's KPIs (`team.<role>.filled`) as "<role>: <KPI>"."""
+    """A KPI's name; a role's KPIs (`team.<role>.filled`, `by_role.<role>.hours`) as "<role>: <KPI>",
+    as the page names them."""
     if key in words:
         return words[key]
     head, _, what = key.rpartition(".")
-    if head.startswith("team.") and f"team.{what}" in words:
-        return f"{role_words(head[5:], lang)}: {words[f'team.{what}']}"
+    family, _, role = head.partition(".")
+    if family in ("team", "by_role") and role and f"{family}.{what}" in words:
+        return f"{role_words(role, lang)}: {words[f'{family}.{what}']}"
     return key
 
 

@@ -155,6 +155,7 @@ def team_part(ctx: Context, plan: Plan, agent: np.ndarray, manager_load: np.ndar
     for role in per_role:
         empty = [e for e in unfilled_at if e[2] == role]
         prices = unfilled_cp(ctx, role, np.array([e[1] for e in empty], dtype=np.int64))
+        may_stay = current_holders(ctx, role)[1]
         for (at, i, _, k, previous, name, tier), price in zip(empty, prices.tolist(), strict=True):
             account_id = ctx.account_ids[i]
             if allow:
@@ -169,9 +170,12 @@ def team_part(ctx: Context, plan: Plan, agent: np.ndarray, manager_load: np.ndar
                     )
                 )
             cost_points = price / 100 if allow else 0.0
+            # A slot someone holds today and nobody after has changed hands too: forced when
+            # today's holder may not stay (left, gave up the role), else by the plan's choice.
             rows[at] = TeamRow(
-                account_id, role, k + 1, None, 0.0, 0.0, 0.0, cost_points, previous, False, name, "", tier
-            )
+                account_id, role, k + 1, None, 0.0, 0.0, 0.0, cost_points, previous, bool(previous),
+                name, "", tier, bool(previous) and bool(may_stay[i]),
+            )  # fmt: skip
         held = [e for e in filled_at if e[2] == role]
         if not held:
             continue
@@ -188,7 +192,6 @@ def team_part(ctx: Context, plan: Plan, agent: np.ndarray, manager_load: np.ndar
         np.add.at(role_load[role], m, metrics.hours_ch)
         np.add.at(travel, m, metrics.travel_ch)
         cost += int(metrics.cost_cp.sum())
-        may_stay = current_holders(ctx, role)[1]
         hours, trips, match = metrics.hours_ch.tolist(), metrics.travel_ch.tolist(), metrics.match.tolist()
         costs = metrics.cost_cp.tolist()
         for n, (at, i, _, k, person, j, previous, name, tier) in enumerate(held):
