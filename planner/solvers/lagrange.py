@@ -166,12 +166,15 @@ def lagrangian_bound(
     max_iterations: int = 500,
     knapsacks: AgentKnapsacks | None = None,
     stop: Callable[[], bool] | None = None,
+    on_evaluation: Callable[[Evaluation], None] | None = None,
 ) -> LagrangeBound:
     """The best L found within `budget` by subgradient steps from the LP's row duals
     (`LpBound.row_dual`), each aimed a little above the best L so far and never past `target`
     (the best plan's objective).
     Rounded up to an integer (less SAFETY); never above `target` when `target` is a plan's.
-    `stop` ends the steps early (a caller that is done), like the budget's deadline."""
+    `stop` ends the steps early (a caller that is done), like the budget's deadline.
+    `on_evaluation` sees every evaluation: its knapsacks' sets are the columns of
+    `planner.solvers.column_pool`."""
     start = time.perf_counter()
     agents = knapsacks if knapsacks is not None else AgentKnapsacks(problem)
     lam = row_dual[: problem.n_units].astype(float).copy()
@@ -183,6 +186,8 @@ def lagrangian_bound(
         now = agents.evaluate(lam, mu, stop)
         if now is None:
             break
+        if on_evaluation is not None:
+            on_evaluation(now)
         if best is None or now.value > best.value + 1e-9 * max(abs(now.value), 1.0):
             best, stalled = now, 0
         else:
