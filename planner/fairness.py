@@ -15,7 +15,7 @@ import numpy as np
 
 from planner.evaluate import Evaluation, ManagerRow, fairness_stats, gini
 from planner.models import TIER_ORDER
-from planner.teams.workload import role_hours, role_peers
+from planner.team_workload import role_hours, role_peers
 
 # The same cut-offs as the evaluator's share_above_90pct / share_below_50pct, so the flags
 # count exactly the managers those shares count.
@@ -181,7 +181,7 @@ def fairness_report(
 def role_rows(
     evaluation: Evaluation, held: Mapping[str, Iterable[str]] | None = None
 ) -> list[dict[str, Any]]:
-    """Per role (the account manager's first), among its peers (planner.teams.workload.role_peers:
+    """Per role (the account manager's first), among its peers (planner.team_workload.role_peers:
     the people who hold the role, or without `held` who work in it): their hours in the role
     (min, mean, max, spread, CV, Gini; an idle holder counts 0 h) and `statistics`, the
     evaluator's `fairness_stats` of their hours over all roles against their capacity (what

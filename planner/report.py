@@ -9,8 +9,8 @@ from planner.assign import AssignmentOutcome
 from planner.evaluate import Evaluation
 from planner.shortfall_report import shortfall
 from planner.solvers import SolveResult
+from planner.team_workload import workload_rows
 from planner.teams.evaluate import team_summary
-from planner.teams.workload import workload_rows
 from planner.version import __version__
 
 

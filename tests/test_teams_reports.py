@@ -29,7 +29,7 @@ from planner.models import Dataset, Plan
 from planner.report import summary
 from planner.scenario.changes import apply_changes
 from planner.scenario.spec import AddHires, Hire, RemoveManager
-from planner.teams.workload import held_roles
+from planner.team_workload import held_roles
 
 ROOT = Path(__file__).resolve().parents[1]
 TEAMS_DIR = ROOT / "scenarios" / "teams"

@@ -18,8 +18,8 @@ from planner.explain import explain_account
 from planner.fairness import fairness_report
 from planner.models import Dataset, Plan
 from planner.models.teams import ACCOUNT_MANAGER
+from planner.team_workload import held_roles, workload_rows
 from planner.teams.evaluate import TeamRow
-from planner.teams.workload import held_roles, workload_rows
 from planner.tiering_change import tier_changes
 
 

@@ -30,9 +30,9 @@ from planner.plan_data import plan_files
 from planner.report import evaluation_block, summary
 from planner.shortfall_report import shortfall
 from planner.solvers import DEFAULT_SOLVER, SOLVERS, Progress, SolveOptions
+from planner.team_workload import role_hours, role_order
 from planner.teams.evaluate import team_summary
 from planner.teams.roles import role_label
-from planner.teams.workload import role_hours, role_order
 
 AccountsOpt = Annotated[Path, typer.Option("--accounts", "-a", help="accounts.csv or .xlsx")]
 ManagersOpt = Annotated[Path, typer.Option("--managers", "-m", help="managers.csv or .xlsx")]

@@ -170,7 +170,7 @@ def fairness(
     """Fairness report for HR: hours against capacity per manager, by seniority and region, with flags."""
     from planner.compare import load_source
     from planner.fairness import fairness_report
-    from planner.teams.workload import held_roles
+    from planner.team_workload import held_roles
 
     with user_errors():
         source = load_source(plan, _files(accounts, managers, policy))

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from planner.evaluate import Evaluation, gini
+from planner.team_workload import role_peers
 from planner.teams.evaluate import team_summary
-from planner.teams.workload import role_peers
 
 # (label, dotted key into `plan_kpis`, format) in the order reports show them.
 KPI_ROWS: tuple[tuple[str, str, str], ...] = (

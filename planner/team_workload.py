@@ -1,5 +1,8 @@
 """Account teams: each person's workload per role and over all their roles, and each role's peers.
 
+A report on the evaluator's rows, so it lives beside `fairness`, not in `planner.teams` (which
+the evaluator imports).
+
 All from the evaluator's rows: a team slot's hours are its `TeamRow.workload_hours` (the
 evaluator's centi-hours / 100, so sums are exact), and a person's account-manager hours are
 what their team rows leave of `ManagerRow.hours` (the evaluator's load over every role, what
