@@ -161,3 +161,143 @@ def test_team_plan_and_workload_in_browser(dashboard_server: Server) -> None:  #
             assert errors == []
         finally:
             browser.close()
+
+
+def _posted(page: Any, path: str) -> list[dict[str, Any]]:
+    """The JSON bodies the page posts to URLs ending in `path`, collected as they go out."""
+    bodies: list[dict[str, Any]] = []
+    page.on(
+        "request",
+        lambda r: bodies.append(r.post_data_json) if r.method == "POST" and r.url.endswith(path) else None,
+    )
+    return bodies
+
+
+def test_team_hire_and_role_leaver_in_browser(dashboard_server: Server) -> None:  # noqa: F811
+    """The Scenario tab hires one technical-support engineer in east (the hire's role and how many
+    people are posted) and shows each role's slots filled and people in the plan in force and in the
+    scenario, as the plans' summaries say; the Staff change tab offers P04 Chen Jie (account manager
+    and technical support) 'only technical support', and the preview and Accept post the very same
+    event: afterwards P04 keeps their account-manager accounts and holds no technical-support slot.
+    P01 holds one role: no such choice. In English and Chinese, no sideways scroll on a phone."""
+    sync_playwright, expect = _playwright()
+    with dashboard_server.client() as c:
+        plan_id = _solve_teams(c)
+        before = c.get(f"/api/v1/plans/{plan_id}", headers=READ).json()
+        p04 = c.get(f"/api/v1/plans/{plan_id}/assignments", headers=READ).json()
+    dataset_id = before["dataset_id"]
+    today_team = before["summary"]["evaluation"]["team"]
+    held = {r["role"] for r in p04 if r["manager_id"] == "P04"}
+    assert held == {"account_manager", "technical_support"}, "P04 holds both roles today"
+    p04_accounts = sorted(
+        r["account_id"] for r in p04 if r["manager_id"] == "P04" and r["role"] == "account_manager"
+    )
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page, errors = _open_logged_in(browser, dashboard_server.url + "/#scenario")
+            expect(page.locator("#status")).to_contain_text("40 accounts")
+            jobs = _posted(page, "/api/v1/jobs")
+            events = _posted(page, "/events")
+            # The hire: one technical-support engineer in east.
+            form = page.locator("#scenario-form")
+            expect(form.locator("label.team-only")).to_be_visible()
+            form.locator("[name=hire_id]").fill("H01")
+            form.locator("[name=hire_name]").fill("New Support")
+            form.locator("[name=hire_role]").select_option("technical_support")
+            form.locator("[name=hire_count]").fill("1")
+            form.locator("[name=hire_region]").select_option("east")
+            form.locator("[name=hire_capacity]").fill("30")
+            form.locator("[name=time_limit]").fill("3")
+            page.click("#run-scenario")
+            team = page.get_by_test_id("scenario-team")
+            expect(team).to_be_visible(timeout=30_000)
+            [job] = jobs
+            [change] = job["changes"]
+            assert change["kind"] == "add_hires"
+            [hire] = change["hires"]
+            assert (hire["manager_id"], hire["roles"], hire["count"], hire["region"]) == (
+                "H01", ["technical_support"], 1, "east")  # fmt: skip
+            with dashboard_server.client() as c:
+                plans = c.get(f"/api/v1/plans?dataset_id={dataset_id}", headers=READ).json()
+                [what_if] = [x for x in plans if x["name"] == "what-if"]
+                workload = c.get(f"/api/v1/plans/{what_if['id']}/workload", headers=READ).json()
+            assert [w["manager_id"] for w in workload if w["manager_id"] == "H01"] == ["H01"], (
+                "the hire is in the plan"
+            )
+            after_team = what_if["summary"]["evaluation"]["team"]
+            for role in ("technical_support", "after_sales"):
+                for kpi in ("filled", "people"):
+                    cells = team.locator(f"tr[data-role={role}][data-kpi={kpi}] td")
+                    assert cells.evaluate_all("cs => cs.map(c => c.dataset.value)") == [
+                        str(today_team[role][kpi]), str(after_team[role][kpi])]  # fmt: skip
+            row = team.locator("tr[data-role=technical_support][data-kpi=filled]")
+            expect(row.locator("th")).to_have_text("Technical support: slots filled")
+            expect(row.locator("td").last).to_have_text(
+                f"{after_team['technical_support']['filled']} of {after_team['technical_support']['slots']} filled"
+            )
+
+            # The staff change: P01 has one role, so no choice; P04 gives up technical support only.
+            page.click("#tabs button[data-tab=staff]")
+            page.select_option("#staff-manager", "P01")
+            expect(page.locator("#staff-roles-label")).to_be_hidden()
+            page.select_option("#staff-manager", "P04")
+            expect(page.locator("#staff-roles-label")).to_be_visible()
+            expect(page.locator("#staff-roles option")).to_have_text(
+                ["all roles (leaves the company)", "only account manager, keeps the other roles",
+                 "only technical support, keeps the other roles"])  # fmt: skip
+            page.select_option("#staff-roles", "technical_support")
+            page.click("#staff-form button[type=submit]")
+            heading = page.get_by_test_id("staff-heading")
+            expect(heading).to_have_text("Preview: P04 Chen Jie gives up technical support")
+            expect(page.get_by_test_id("staff-notes")).to_contain_text(
+                "P04 (Chen Jie) gives up technical support and keeps account manager"
+            )
+            page.get_by_test_id("staff-accept").click()
+            expect(page.get_by_test_id("staff-same")).to_have_text(
+                "The recorded moves are exactly the preview's."
+            )
+            expect(heading).to_have_text("Recorded: P04 Chen Jie no longer does technical support")
+            preview, accepted = events
+            assert preview.pop("dry_run") is True and "dry_run" not in accepted
+            assert preview == accepted and accepted["roles"] == ["technical_support"], (preview, accepted)
+            with dashboard_server.client() as c:
+                done = c.get(f"/api/v1/datasets/{dataset_id}/events", headers=READ).json()
+                current = c.get(f"/api/v1/datasets/{dataset_id}", headers=READ).json()["current_plan_id"]
+                rows = c.get(f"/api/v1/plans/{current}/assignments", headers=READ).json()
+            assert [e["idempotency_key"] for e in done] == [accepted["idempotency_key"]]
+            assert current != plan_id
+            assert not [r for r in rows if r["manager_id"] == "P04" and r["role"] == "technical_support"]
+            mine = sorted(
+                r["account_id"] for r in rows if r["manager_id"] == "P04" and r["role"] == "account_manager"
+            )
+            assert mine == p04_accounts, "P04 keeps their accounts as account manager"
+
+            # In Chinese: the choice and the answer.
+            page.select_option("#lang", "zh-CN")
+            expect(heading).to_have_text("已记录：P04 Chen Jie 不再担任技术支持")
+            # P04 now holds one role (the new data set version), P12 still two.
+            expect(page.locator("#staff-roles-label")).to_be_hidden()
+            page.select_option("#staff-manager", "P12")
+            expect(page.locator("#staff-roles option")).to_have_text(
+                ["全部角色（离职）", "仅技术支持，保留其他角色", "仅售后服务，保留其他角色"]
+            )
+            expect(page.get_by_test_id("staff-notes")).to_contain_text(
+                "P04（Chen Jie）不再担任技术支持，保留客户经理"
+            )
+            page.click("#tabs button[data-tab=scenario]")
+            expect(page.locator("#scenario-form label.team-only")).to_contain_text("岗位角色")
+            expect(team.locator("tr[data-role=technical_support][data-kpi=filled] th")).to_have_text(
+                "技术支持：已配置岗位"
+            )
+
+            # A phone: neither tab scrolls sideways.
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.wait_for_timeout(300)
+            _no_sideways_scroll(page)
+            page.click("#tabs button[data-tab=staff]")
+            _no_sideways_scroll(page)
+            assert errors == []
+        finally:
+            browser.close()

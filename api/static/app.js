@@ -5,7 +5,7 @@ import { drawMap } from "./map.js";
 import { $, h, fmt, pct, table, td, status, guard } from "./dom.js";
 import { renderCalendar, wireCalendar } from "./calendar.js";
 import { renderPlanTable, renderShortfall, roleWords, roleOrder } from "./plantable.js";
-import { wireStaff, renderStaff, forgetStaff } from "./staff.js";
+import { wireStaff, renderStaff, forgetStaff, fillStaffRoles } from "./staff.js";
 import { wireHistory, renderHistory } from "./history.js";
 import { serverText, planName, ruleWord } from "./server_words.js";
 import { t, has, word, lang, setLang, loadMessages, applyPage, dateTime, num, percent } from "./i18n.js";
@@ -107,6 +107,24 @@ function fillManagerSelects() {
   for (const select of document.querySelectorAll("#scenario-form select[name=hire_region]")) {
     select.replaceChildren(h("option", { value: "" }, t("word.any")), ...regions.map((r) => h("option", { value: r }, r)));
   }
+  // A hire's role: only a data set with account teams has a choice (its policy's roles).
+  const roles = teamRoles();
+  for (const select of document.querySelectorAll("#scenario-form select[name=hire_role]")) {
+    const keep = select.value || "account_manager";
+    select.replaceChildren(...roles.map((r) => h("option", { value: r }, roleWords(r))));
+    select.value = roles.includes(keep) ? keep : "account_manager";
+  }
+  for (const label of document.querySelectorAll("#scenario-form label.team-only")) label.hidden = roles.length < 2;
+  fillStaffRoles();
+}
+
+// The roles a team is made of: the account manager, then the policy's teams.roles (or, failing
+// those, every role someone in the data holds); one role only for a data set without teams.
+function teamRoles() {
+  const data = state.version.data;
+  const policy = (data.policy && data.policy.teams && data.policy.teams.roles) || {};
+  const held = data.managers.flatMap((m) => m.roles || []);
+  return roleOrder([...new Set(["account_manager", ...Object.keys(policy), ...held])]);
 }
 
 // --- data set overview ---------------------------------------------------------------------------------
@@ -339,8 +357,13 @@ function scenarioBody(form) {
   const hires = [...form.querySelectorAll("fieldset.hire")].map((box) => {
     const get = (k) => box.querySelector(`[name=${k}]`).value.trim();
     const list = (k) => get(k).split(/[;,]/).map((s) => s.trim()).filter(Boolean);
-    return { manager_id: get("hire_id"), name: get("hire_name"), seniority: get("hire_seniority"), region: get("hire_region"),
-      capacity_hours: Number(get("hire_capacity") || 0), languages: list("hire_languages"), industries: list("hire_industries") };
+    const hire = { manager_id: get("hire_id"), name: get("hire_name"), seniority: get("hire_seniority"), region: get("hire_region"),
+      capacity_hours: Number(get("hire_capacity") || 0), languages: list("hire_languages"), industries: list("hire_industries"),
+      count: Number(get("hire_count") || 1) };
+    // A team role other than the account manager's (no roles: an account manager, as before teams).
+    const role = box.querySelector("label.team-only").hidden ? "" : get("hire_role");
+    if (role && role !== "account_manager") hire.roles = [role];
+    return hire;
   }).filter((hire) => hire.manager_id);
   if (hires.length) changes.push({ kind: "add_hires", hires });
   const body = { dataset_id: state.dataset.id, name: f.get("name") || "", changes,
@@ -383,10 +406,28 @@ function resultView(job, result) {
       h("div", { class: "card" }, t("result.objective"), h("b", {}, fmt(ev.objective))),
       h("div", { class: "card" }, t("result.moves"), h("b", {}, fmt(ev.moves && ev.moves.total))),
       h("div", { class: "card" }, t("result.violations"), h("b", {}, fmt(ev.hard_rule_violations)))),
+    ...teamBeforeAfter(ev.team),
     h("p", {}, h("button", { type: "button", onclick: () => { $("#plan-select").value = result.plan.id; showTab("plan"); } }, t("result.show")), " ",
       h("button", { type: "button", "data-testid": "compare-with-current", onclick: () => compareWithCurrent(result.plan.id) }, t("result.compare"))));
   }
   return nodes;
+}
+
+// A team plan's slots filled per role, in the plan in force and in the scenario's plan.
+function teamBeforeAfter(after) {
+  if (!after || !Object.keys(after).length) return [];
+  const current = state.plans.find((p) => p.is_current);
+  const before = (current && current.summary.evaluation && current.summary.evaluation.team) || {};
+  const filled = (r) => (r ? t("team.filled_of", { filled: fmt(r.filled), slots: fmt(r.slots) }) : "–");
+  const people = (r) => (r ? fmt(r.people) : "–");
+  const roles = roleOrder([...new Set([...Object.keys(before), ...Object.keys(after)])]);
+  return [h("h3", {}, t("result.team_heading")),
+    h("div", { class: "scroll" }, table(["", t("result.today"), t("result.scenario")], roles.flatMap((role) => [
+      h("tr", { "data-role": role, "data-kpi": "filled" }, h("th", {}, `${roleWords(role)}${t("word.colon")}${t("result.slots_filled")}`),
+        td(filled(before[role]), { "data-value": before[role] ? before[role].filled : "" }), td(filled(after[role]), { "data-value": after[role].filled })),
+      h("tr", { "data-role": role, "data-kpi": "people" }, h("th", {}, `${roleWords(role)}${t("word.colon")}${t("result.people_working")}`),
+        td(people(before[role]), { "data-value": before[role] ? before[role].people : "" }), td(people(after[role]), { "data-value": after[role].people }))]),
+    { "data-testid": "scenario-team" }))];
 }
 
 async function compareWithCurrent(planId) {
@@ -567,7 +608,8 @@ function wire() {
     const boxes = document.querySelectorAll("#scenario-form fieldset.hire");
     const box = boxes[0].cloneNode(true);
     box.querySelectorAll("[id]").forEach((n) => n.removeAttribute("id"));
-    box.querySelectorAll("input").forEach((i) => { i.value = i.name === "hire_capacity" ? "120" : ""; });
+    box.querySelectorAll("input").forEach((i) => { i.value = { hire_capacity: "120", hire_count: "1" }[i.name] ?? ""; });
+    box.querySelector("select[name=hire_role]").value = "account_manager";
     box.querySelector("select[name=hire_region]").value = "";
     const legend = box.querySelector("legend");
     legend.dataset.i18nN = String(boxes.length + 1);

@@ -8,6 +8,7 @@ import { t, has, lang } from "./i18n.js";
 // planner.scenario.changes (notes), planner.replan (reasons), api.services.events, api.app, api.store.
 const SHAPES = [
   [/^(\S+) \((.*)\) leaves(?: on (\S+))?: inactive, holds no account$/, "srv.leaves", ["id", "name", "date"]],
+  [/^(\S+) \((.*)\) leaves the ([a-z_]+) role; keeps (.+)$/, "srv.leaves_role", ["id", "name", "role", "kept"]],
   [/^(\S+) leaves on (\S+), after (\S+): not in force$/, "srv.leaves_later", ["id", "date", "today"]],
   [/^(\d+) accounts? in region '([^']*)' need ([\d.]+(?:-[\d.]+)?) h per month each, but the (\d+) manager\(s\) who may serve them have ([\d.]+) h free in all(?:, at most ([\d.]+) h with any one of them,)? within the disruption budget of (\d+) voluntary moves; a larger budget, a longer re-plan or a hire would help \((.*)\)$/,
     "srv.short_hours", ["n", "region", "need", "managers", "free", "most", "budget", "ids"]],
@@ -54,6 +55,7 @@ export function serverText(text) {
     }
     for (const k of ["a", "b"]) if (params[k]) params[k] = personText(params[k]);
     if (params.role && key === "srv.joint_unfilled") params.role = roleText(params.role);
+    if (key === "srv.leaves_role") for (const k of ["role", "kept"]) params[k] = params[k].replace(/[a-z_]+/g, (r) => roleText(r.replaceAll("_", " ")));
     if (key === "srv.leaves") params.date = params.date ? t("srv.on_date", { date: params.date }) : "";
     if (key === "srv.nobody") params.why = serverText(params.why);
     if (key === "srv.would_cost") params.parts = params.parts.split(", ").map((part) => part.replace(/^(\w+)/, (name) => partWord(name))).join(t("word.list_sep"));

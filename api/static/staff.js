@@ -3,9 +3,9 @@
 // What is on screen is kept in `shown` and drawn from it, so a language switch draws it again.
 import { api } from "./api.js";
 import { $, h, fmt, table, td, status } from "./dom.js";
-import { t, word } from "./i18n.js";
-import { reasonWords } from "./plantable.js";
-import { serverText, eventStatus } from "./server_words.js";
+import { t, word, lang } from "./i18n.js";
+import { reasonWords, roleWords, roleOrder } from "./plantable.js";
+import { serverText } from "./server_words.js";
 
 const TIME_LIMIT_SECONDS = 5; // the re-plan's time, the same for the preview and the event
 const DEFAULT_BUDGET = 20; // the event's own default when the form's budget is empty
@@ -22,6 +22,25 @@ export function wireStaff(context) {
     e.preventDefault();
     preview(e.target).catch((err) => { shown.busy = null; renderStaff(); status(err.message, true); console.error(err); });
   });
+  $("#staff-manager").addEventListener("change", fillStaffRoles);
+}
+
+// A person holding several team roles may leave one and keep the others: "leaves all roles" or
+// "only <role>" (manager_left's roles). Refilled on a language switch; what was chosen stays.
+export function fillStaffRoles() {
+  if (!ctx || !ctx.state.version) return;
+  const select = $("#staff-roles");
+  const person = ctx.state.version.data.managers.find((m) => m.manager_id === $("#staff-manager").value);
+  // In the policy's order (the account manager first), as the Plan tab lists a team.
+  const policy = ctx.state.version.data.policy || {};
+  const order = ["account_manager", ...Object.keys((policy.teams && policy.teams.roles) || {})];
+  const rank = (role) => (order.includes(role) ? order.indexOf(role) : order.length);
+  const held = person ? roleOrder(person.roles || []).sort((a, b) => rank(a) - rank(b)) : [];
+  const keep = select.value;
+  select.replaceChildren(h("option", { value: "" }, t("staff.leaves_all")),
+    ...held.map((role) => h("option", { value: role }, t("staff.leaves_only", { role: rolesSaid([role]) }))));
+  select.value = held.includes(keep) ? keep : "";
+  $("#staff-roles-label").hidden = held.length < 2;
 }
 
 // A new data set on screen: an answer about another data set is not shown under it.
@@ -37,19 +56,20 @@ async function preview(form) {
   const body = { type: "manager_left", manager_id: manager, idempotency_key: newKey(), time_limit_seconds: TIME_LIMIT_SECONDS,
     max_moves: f.get("max_moves") === "" ? DEFAULT_BUDGET : Number(f.get("max_moves")) };
   if (f.get("date")) body.effective_date = f.get("date");
+  if (!$("#staff-roles-label").hidden && f.get("roles")) body.roles = [f.get("roles")];
   shown = { body, preview: null, applied: null, busy: "preview" };
   renderStaff();
   shown.preview = await api(eventsPath(), { method: "POST", body: { ...body, dry_run: true } });
   shown.busy = null;
   renderStaff();
-  status(t("staff.previewed", { manager }));
+  status(t("staff.previewed"));
 }
 
 async function accept() {
   if (!shown.preview || shown.applied || shown.busy) return;
   shown.busy = "accept";
   renderStaff();
-  status(t("staff.posting_status", { manager: shown.body.manager_id }));
+  status(says("staff.posting_status", shown.body));
   try {
     // The body the preview was a dry run of, key included: the server stores the previewed answer.
     shown.applied = await api(eventsPath(), { method: "POST", body: shown.body });
@@ -58,7 +78,15 @@ async function accept() {
     renderStaff();
   }
   await ctx.afterApply();
-  status(t("staff.applied_status", { manager: shown.body.manager_id }));
+  status(says("staff.applied_status", shown.body));
+}
+
+// Roles inside a sentence: English writes them in lower case ("gives up technical support").
+const rolesSaid = (roles) => roles.map((r) => (lang() === "en" ? roleWords(r).toLowerCase() : roleWords(r))).join(t("word.list_sep"));
+
+// A message about the event: "<who> left", or with roles "<who> gives up <role>" (key + "_role").
+function says(key, body, manager = body.manager_id) {
+  return body.roles ? t(`${key}_role`, { manager, role: rolesSaid(body.roles) }) : t(key, { manager });
 }
 
 // The moves, the same in the preview and the event's answer (ids and times aside).
@@ -67,13 +95,16 @@ const movesOf = (e) => JSON.stringify([e.status, e.diff && e.diff.moved, e.uncov
 export function renderStaff() {
   const out = $("#staff-out");
   if (!shown.body) { out.replaceChildren(); return; }
-  const manager = shown.body.manager_id;
+  const body = shown.body;
+  const manager = body.manager_id;
   const nodes = [];
-  if (shown.busy === "preview") nodes.push(h("p", { class: "muted", role: "status" }, t("staff.previewing", { manager: who(manager), seconds: fmt(TIME_LIMIT_SECONDS) })));
+  if (shown.busy === "preview") nodes.push(h("p", { class: "muted", role: "status" }, body.roles
+    ? t("staff.previewing_role", { manager: who(manager), role: rolesSaid(body.roles), seconds: fmt(TIME_LIMIT_SECONDS) })
+    : t("staff.previewing", { manager: who(manager), seconds: fmt(TIME_LIMIT_SECONDS) })));
   const answer = shown.applied || shown.preview;
   if (answer) nodes.push(...answerView(answer, manager));
   if (shown.preview && shown.preview.status !== "no_change") {
-    const label = shown.applied ? t("staff.applied", { manager }) : shown.busy === "accept" ? t("staff.posting", { manager }) : t("staff.accept", { manager });
+    const label = says(shown.applied ? "staff.applied" : shown.busy === "accept" ? "staff.posting" : "staff.accept", body);
     nodes.push(h("p", { class: "write-only" },
       h("button", { type: "button", "data-testid": "staff-accept", disabled: Boolean(shown.applied || shown.busy), onclick: () => accept().catch((err) => { status(err.message, true); console.error(err); }) }, label),
       shown.applied ? null : h("span", { class: "muted" }, " ", t("staff.accept_hint"))));
@@ -99,7 +130,7 @@ function answerView(e, manager) {
   const account = (id) => (accounts.get(id) ? `${id} ${accounts.get(id)}` : id);
   const d = e.diff;
   const nodes = [h("h2", { "data-testid": "staff-heading" },
-    t(e.dry_run ? "staff.preview_heading" : "staff.applied_heading", { manager: who(manager), status: eventStatus(e.status) }))];
+    says(e.dry_run ? "staff.preview_heading" : "staff.applied_heading", shown.body, who(manager)))];
   if (e.status === "no_change") {
     nodes.push(h("p", {}, t("staff.no_change")));
   }
@@ -112,6 +143,8 @@ function answerView(e, manager) {
       card(t("staff.card.uncovered"), e.uncovered.length, t("staff.card.uncovered_hint"), "staff-uncovered-count")));
   }
   const notes = [...e.notes, ...e.reasons].map(serverText);
+  // The event's moves are account managers'; a role given up moves team slots the answer does not list.
+  if (shown.body.roles && e.status !== "no_change") notes.push(t("staff.role_slots_note", { role: rolesSaid(shown.body.roles), manager: who(manager) }));
   if (notes.length) nodes.push(h("ul", { class: "compact", "data-testid": "staff-notes" }, notes.map((n) => h("li", {}, n))));
   if (d && d.unserved.length) {
     nodes.push(h("h3", {}, t("staff.uncovered_heading", { n: fmt(d.unserved.length) })),
