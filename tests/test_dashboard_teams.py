@@ -269,6 +269,24 @@ def test_team_hire_and_role_leaver_in_browser(dashboard_server: Server) -> None:
             assert [e["idempotency_key"] for e in done] == [accepted["idempotency_key"]]
             assert current != plan_id
             assert not [r for r in rows if r["manager_id"] == "P04" and r["role"] == "technical_support"]
+            # The support slots P04 gave up changed hands, listed as the comparison of the two plans says.
+            with dashboard_server.client() as c:
+                r = c.post("/api/v1/compare", headers=READ, json={"plan_ids": [plan_id, current]})
+            changes = r.json()["diffs"][0]["team_slots"]["changes"]
+            slots = page.get_by_test_id("staff-team-slots").locator("tbody tr")
+            expect(slots).to_have_count(len(changes))
+            shown = slots.evaluate_all(
+                "rs => rs.map(r => [r.dataset.account, r.dataset.role, r.dataset.from, r.dataset.to])"
+            )
+            assert shown == [[x["account_id"], x["role"], x["from"] or "", x["to"] or ""] for x in changes]
+            gave_up = sorted(
+                r["account_id"] for r in p04 if r["manager_id"] == "P04" and r["role"] == "technical_support"
+            )
+            assert (
+                sorted(a for a, role, was, _ in shown if was == "P04" and role == "technical_support")
+                == gave_up
+            )
+            assert gave_up, "P04 held technical-support slots to give up"
             mine = sorted(
                 r["account_id"] for r in rows if r["manager_id"] == "P04" and r["role"] == "account_manager"
             )

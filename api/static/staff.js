@@ -11,7 +11,7 @@ const TIME_LIMIT_SECONDS = 5; // the re-plan's time, the same for the preview an
 const DEFAULT_BUDGET = 20; // the event's own default when the form's budget is empty
 
 let ctx = null; // { state, afterApply }
-let shown = { body: null, preview: null, applied: null, busy: null };
+let shown = { body: null, preview: null, applied: null, busy: null, teamSlots: null };
 
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
 const eventsPath = () => `/datasets/${ctx.state.dataset.id}/events`;
@@ -45,7 +45,7 @@ export function fillStaffRoles() {
 
 // A new data set on screen: an answer about another data set is not shown under it.
 export function forgetStaff() {
-  shown = { body: null, preview: null, applied: null, busy: null };
+  shown = { body: null, preview: null, applied: null, busy: null, teamSlots: null };
   renderStaff();
 }
 
@@ -57,7 +57,7 @@ async function preview(form) {
     max_moves: f.get("max_moves") === "" ? DEFAULT_BUDGET : Number(f.get("max_moves")) };
   if (f.get("date")) body.effective_date = f.get("date");
   if (!$("#staff-roles-label").hidden && f.get("roles")) body.roles = [f.get("roles")];
-  shown = { body, preview: null, applied: null, busy: "preview" };
+  shown = { body, preview: null, applied: null, busy: "preview", teamSlots: null };
   renderStaff();
   shown.preview = await api(eventsPath(), { method: "POST", body: { ...body, dry_run: true } });
   shown.busy = null;
@@ -73,6 +73,13 @@ async function accept() {
   try {
     // The body the preview was a dry run of, key included: the server stores the previewed answer.
     shown.applied = await api(eventsPath(), { method: "POST", body: shown.body });
+    // The event's moves are account managers'; the team slots that changed hands are the
+    // comparison's (POST /compare, the plan before against the plan the event put in force).
+    const a = shown.applied;
+    if (shown.body.roles && a.plan_id && a.previous_plan_id) {
+      const c = await api("/compare", { method: "POST", body: { plan_ids: [a.previous_plan_id, a.plan_id] } });
+      shown.teamSlots = c.diffs[0] && c.diffs[0].team_slots ? c.diffs[0].team_slots.changes : [];
+    }
   } finally {
     shown.busy = null;
     renderStaff();
@@ -109,6 +116,7 @@ export function renderStaff() {
       h("button", { type: "button", "data-testid": "staff-accept", disabled: Boolean(shown.applied || shown.busy), onclick: () => accept().catch((err) => { status(err.message, true); console.error(err); }) }, label),
       shown.applied ? null : h("span", { class: "muted" }, " ", t("staff.accept_hint"))));
   }
+  if (shown.teamSlots) nodes.push(...teamSlotsView(shown.teamSlots));
   if (shown.applied) {
     const same = movesOf(shown.applied) === movesOf(shown.preview);
     nodes.push(h("p", { class: same ? "muted" : "flag-overload", "data-testid": "staff-same" }, t(same ? "staff.same_as_preview" : "staff.differs_from_preview")));
@@ -160,6 +168,18 @@ function answerView(e, manager) {
       { class: "wide", "data-testid": "staff-moved" })));
   }
   return nodes;
+}
+
+// The team slots whose person changed when the event was recorded: account, role, from, to.
+function teamSlotsView(changes) {
+  const { accounts } = names();
+  const account = (id) => (accounts.get(id) ? `${id} ${accounts.get(id)}` : id);
+  const person = (id) => (id ? who(id) : t("staff.nobody_in_role"));
+  return [h("h3", {}, t("staff.team_slots_heading", { n: fmt(changes.length) })),
+    h("div", { class: "scroll tall" }, table(["account", "role", "from_person", "to_person"].map((k) => t(`staff.col.${k}`)), changes.map((c) =>
+      h("tr", { "data-account": c.account_id, "data-role": c.role, "data-from": c.from || "", "data-to": c.to || "" },
+        td(account(c.account_id)), td(roleWords(c.role)), td(person(c.from)), td(person(c.to)))),
+    { class: "wide", "data-testid": "staff-team-slots" }))];
 }
 
 // Why an account is left without a manager: the move reason in words, then the re-plan's detail
