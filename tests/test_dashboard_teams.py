@@ -309,6 +309,10 @@ def test_team_hire_and_role_leaver_in_browser(dashboard_server: Server) -> None:
             expect(team.locator("tr[data-role=technical_support][data-kpi=filled] th")).to_have_text(
                 "技术支持：已配置岗位"
             )
+            # The scenario's "before" is the plan it was worked out against, not the one P04's change put in force.
+            people = team.locator("tr[data-role=technical_support][data-kpi=people] td")
+            assert people.evaluate_all("cs => cs.map(c => c.dataset.value)") == [
+                str(today_team["technical_support"]["people"]), str(after_team["technical_support"]["people"])]  # fmt: skip
 
             # A phone: neither tab scrolls sideways.
             page.set_viewport_size({"width": 390, "height": 844})

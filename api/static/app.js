@@ -391,13 +391,17 @@ async function runScenario(form, out, progress) {
     const job = await runJob(body, (j) => progress.replaceChildren(progressView(j, body.solver.time_limit_seconds)), () => state.cancel);
     const result = await api(`/jobs/${job.id}/result`, { okStatuses: [409] });
     await loadPlans();
-    return { job, result };
+    // The plan in force the scenario was worked out against: its teams are the "before" (a staff
+    // change recorded later puts another plan in force, which this scenario never saw).
+    const current = state.plans.find((p) => p.is_current);
+    const before = (current && current.summary.evaluation && current.summary.evaluation.team) || {};
+    return { job, result, before };
   } finally {
     $("#cancel-job").hidden = true;
   }
 }
 
-function resultView(job, result) {
+function resultView(job, result, before = {}) {
   const nodes = [h("h2", {}, t("result.heading", { status: statusWord(result.status) }))];
   if (result.reasons.length) nodes.push(h("ul", {}, result.reasons.map((r) => h("li", {}, serverText(r)))));
   if (result.plan) {
@@ -406,7 +410,7 @@ function resultView(job, result) {
       h("div", { class: "card" }, t("result.objective"), h("b", {}, fmt(ev.objective))),
       h("div", { class: "card" }, t("result.moves"), h("b", {}, fmt(ev.moves && ev.moves.total))),
       h("div", { class: "card" }, t("result.violations"), h("b", {}, fmt(ev.hard_rule_violations)))),
-    ...teamBeforeAfter(ev.team),
+    ...teamBeforeAfter(before, ev.team),
     h("p", {}, h("button", { type: "button", onclick: () => { $("#plan-select").value = result.plan.id; showTab("plan"); } }, t("result.show")), " ",
       h("button", { type: "button", "data-testid": "compare-with-current", onclick: () => compareWithCurrent(result.plan.id) }, t("result.compare"))));
   }
@@ -414,10 +418,8 @@ function resultView(job, result) {
 }
 
 // A team plan's slots filled per role, in the plan in force and in the scenario's plan.
-function teamBeforeAfter(after) {
+function teamBeforeAfter(before, after) {
   if (!after || !Object.keys(after).length) return [];
-  const current = state.plans.find((p) => p.is_current);
-  const before = (current && current.summary.evaluation && current.summary.evaluation.team) || {};
   const filled = (r) => (r ? t("team.filled_of", { filled: fmt(r.filled), slots: fmt(r.slots) }) : "–");
   const people = (r) => (r ? fmt(r.people) : "–");
   const roles = roleOrder([...new Set([...Object.keys(before), ...Object.keys(after)])]);
@@ -622,9 +624,9 @@ function wire() {
     e.preventDefault();
     if (!state.dataset) { status(t("status.pick_dataset"), true); return; }
     guard(async () => {
-      const { job, result } = await runScenario(e.target, $("#scenario-result"), $("#job-progress"));
-      state.scenarioShown = { job, result };
-      $("#scenario-result").replaceChildren(...resultView(job, result));
+      const { job, result, before } = await runScenario(e.target, $("#scenario-result"), $("#job-progress"));
+      state.scenarioShown = { job, result, before };
+      $("#scenario-result").replaceChildren(...resultView(job, result, before));
     });
   });
   wireStaff({ state, afterApply: loadDatasets });  // the header's data set list shows the new version too
@@ -653,8 +655,8 @@ function wireLanguage() {
     if (!state.dataset) { status(getKey() ? "" : t("status.enter_key")); return; }
     // The last scenario's answer, as it is on screen (its job line too).
     if (state.scenarioShown) {
-      const { job, result } = state.scenarioShown;
-      $("#scenario-result").replaceChildren(...resultView(job, result));
+      const { job, result, before } = state.scenarioShown;
+      $("#scenario-result").replaceChildren(...resultView(job, result, before));
       $("#job-progress").replaceChildren(progressView(job, Number(new FormData($("#scenario-form")).get("time_limit") || 5)));
     }
     guard(async () => {
