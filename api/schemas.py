@@ -316,6 +316,20 @@ class ManagerChange(BaseModel):
     lost: list[str]
 
 
+class TeamSlotChange(BaseModel):
+    """One account team slot whose person changes: to someone else, or to nobody."""
+
+    account_id: str
+    role: str
+    slot: int = Field(description="1-based rank within the role on this account")
+    from_manager_id: str | None = Field(description="today's holder(s), ;-separated; null: nobody held it")
+    to_manager_id: str | None = Field(description="null: nobody holds it in the new plan (unfilled)")
+    reason: Literal["forced", "voluntary"] | None = Field(
+        description="forced: today's holder may not stay (left, gave up the role); voluntary: by the plan's "
+        "choice; null: the slot was empty before"
+    )
+
+
 class PlanDiff(BaseModel):
     """What the event changed, counted as the plan's evaluation counts moves (summary
     `evaluation.moves`): moved_count = forced_moves + voluntary_moves + unassigned_moves."""
@@ -347,6 +361,11 @@ class PlanDiff(BaseModel):
         "the new plan serves: not moves",
     )
     managers: list[ManagerChange]
+    team_slots: list[TeamSlotChange] = Field(
+        default_factory=list,
+        description="account teams: every slot beside the account manager whose person changes (empty "
+        "without teams), most valuable account first",
+    )
 
 
 class EventOut(BaseModel):

@@ -430,6 +430,10 @@ def test_a_staff_change_re_plans_the_team_and_keeps_it(client: TestClient) -> No
     r = client.post(f"/api/v1/datasets/{dataset_id}/events", headers=WRITE, json=left)
     assert r.status_code in (200, 201), r.text
     plan_id = r.json()["plan_id"]
+    slot = {"account_id": "A1", "role": "technical_support", "slot": 1}
+    assert r.json()["diff"]["team_slots"] == [
+        {**slot, "from_manager_id": "P2", "to_manager_id": "P3", "reason": "forced"}
+    ]
     rows = client.get(f"/api/v1/plans/{plan_id}/assignments", headers=READ).json()
     support = [r for r in rows if r["role"] == "technical_support"]
     assert [(r["account_id"], r["manager_id"], r["previous_manager_id"]) for r in support] == [
@@ -471,8 +475,13 @@ def test_a_staff_change_re_plans_the_team_and_keeps_it(client: TestClient) -> No
         "manager_id": "P3",
         "roles": ["technical_support"],
     }
+    preview = client.post(
+        f"/api/v1/datasets/{dataset_id}/events", headers=WRITE, json={**role, "dry_run": True}
+    )
     r = client.post(f"/api/v1/datasets/{dataset_id}/events", headers=WRITE, json=role)
     assert r.status_code in (200, 201), r.text
+    lost = [{**slot, "from_manager_id": "P3", "to_manager_id": None, "reason": "forced"}]
+    assert preview.json()["diff"]["team_slots"] == r.json()["diff"]["team_slots"] == lost
     rows = client.get(f"/api/v1/plans/{r.json()['plan_id']}/assignments", headers=READ).json()
     assert [(r["account_id"], r["role"], r["manager_id"], r["service"]) for r in rows] == [
         ("A1", "account_manager", "P1", "full"),

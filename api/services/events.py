@@ -41,6 +41,7 @@ from api.schemas import (
     ManagerLeft,
     MovedAccount,
     PlanDiff,
+    TeamSlotChange,
     UnservedAccount,
 )
 from api.services.datasets import DatasetCache, counts, dataset_problems, payload
@@ -381,6 +382,22 @@ def diff(
         ManagerChange(manager_id=m, gained=sorted(gained.get(m, [])), lost=sorted(lost.get(m, [])))
         for m in sorted(set(gained) | set(lost))
     ]
+    value = {r.account_id: r.value_score for r in after.accounts}
+    team_slots = [
+        TeamSlotChange(
+            account_id=r.account_id,
+            role=r.role,
+            slot=r.slot,
+            from_manager_id=r.previous_manager_id or None,
+            to_manager_id=r.manager_id,
+            reason=r.move_reason,  # type: ignore[arg-type]  # "forced" | "voluntary" | None
+        )
+        # A slot changes hands when its person is not today's (moved), or an empty slot is filled.
+        for r in sorted(
+            after.team, key=lambda r: (-value.get(r.account_id, 0.0), r.account_id, r.role, r.slot)
+        )
+        if r.moved or (not r.previous and r.manager_id is not None)
+    ]
     moves = after.moves
     return PlanDiff(
         moved=moved,
@@ -391,6 +408,7 @@ def diff(
         unserved=unserved,
         served=served,
         managers=managers,
+        team_slots=team_slots,
     )
 
 
