@@ -173,6 +173,24 @@ def _posted(page: Any, path: str) -> list[dict[str, Any]]:
     return bodies
 
 
+def _event_answer(r: Any) -> bool:
+    """The response to the page's POST of a staff-change event (the dry run or the event)."""
+    return r.request.method == "POST" and r.url.endswith("/events")
+
+
+def _slot_row(x: dict[str, Any]) -> list[str]:
+    """A team slot change of the event's answer as the table's row carries it."""
+    return [x["account_id"], x["role"], str(x["slot"]), x["from_manager_id"] or "", x["to_manager_id"] or "",
+            x["reason"] or ""]  # fmt: skip
+
+
+def _slot_rows(rows: Any) -> list[list[str]]:
+    return rows.evaluate_all(
+        "rs => rs.map(r => [r.dataset.account, r.dataset.role, r.dataset.slot, r.dataset.from, r.dataset.to,"
+        " r.dataset.reason])"
+    )
+
+
 def test_team_hire_and_role_leaver_in_browser(dashboard_server: Server) -> None:  # noqa: F811
     """The Scenario tab hires one technical-support engineer in east (the hire's role and how many
     people are posted) and shows each role's slots filled and people in the plan in force and in the
@@ -248,13 +266,41 @@ def test_team_hire_and_role_leaver_in_browser(dashboard_server: Server) -> None:
                 ["all roles (leaves the company)", "only account manager, keeps the other roles",
                  "only technical support, keeps the other roles"])  # fmt: skip
             page.select_option("#staff-roles", "technical_support")
-            page.click("#staff-form button[type=submit]")
+            with page.expect_response(_event_answer) as got:
+                page.click("#staff-form button[type=submit]")
+            previewed = got.value.json()
             heading = page.get_by_test_id("staff-heading")
             expect(heading).to_have_text("Preview: P04 Chen Jie gives up technical support")
-            expect(page.get_by_test_id("staff-notes")).to_contain_text(
+            notes = page.get_by_test_id("staff-notes")
+            expect(notes).to_contain_text(
                 "P04 (Chen Jie) gives up technical support and keeps account manager"
             )
-            page.get_by_test_id("staff-accept").click()
+            expect(notes).not_to_contain_text("account manager only")
+            # Before Accept: the team slots that change hands, as the dry run's answer lists them,
+            # P04's technical-support slots among them (had to change: P04 gives the role up).
+            slots = page.get_by_test_id("staff-team-slots").locator("tbody tr")
+            planned = previewed["diff"]["team_slots"]
+            expect(slots).to_have_count(len(planned))
+            assert _slot_rows(slots) == [_slot_row(x) for x in planned]
+            gave_up = sorted(
+                r["account_id"] for r in p04 if r["manager_id"] == "P04" and r["role"] == "technical_support"
+            )
+            assert len(gave_up) == 3, "P04 holds three technical-support slots to give up"
+            p04_slots = [x for x in planned if x["from_manager_id"] == "P04"]
+            assert sorted(x["account_id"] for x in p04_slots) == gave_up
+            assert {(x["role"], x["reason"]) for x in p04_slots} == {("technical_support", "forced")}
+            first = page.get_by_test_id("staff-team-slots").locator(
+                f"tbody tr[data-account={p04_slots[0]['account_id']}][data-from=P04]"
+            )
+            expect(page.get_by_test_id("staff-team-slots-count").locator("b")).to_have_text(str(len(planned)))
+            expect(first.locator("td").nth(1)).to_have_text("Technical support")
+            expect(first.locator("td").nth(2)).to_have_text("P04 Chen Jie")
+            expect(first.locator("td").nth(4)).to_have_text("had to move")
+            to = p04_slots[0]["to_manager_id"]
+            expect(first.locator("td").nth(3)).to_contain_text(to if to else "nobody")
+            with page.expect_response(_event_answer) as got:
+                page.get_by_test_id("staff-accept").click()
+            recorded = got.value.json()
             expect(page.get_by_test_id("staff-same")).to_have_text(
                 "The recorded moves are exactly the preview's."
             )
@@ -262,6 +308,10 @@ def test_team_hire_and_role_leaver_in_browser(dashboard_server: Server) -> None:
             preview, accepted = events
             assert preview.pop("dry_run") is True and "dry_run" not in accepted
             assert preview == accepted and accepted["roles"] == ["technical_support"], (preview, accepted)
+            # The accepted answer's team slots are the preview's, and so is the table.
+            assert recorded["diff"]["team_slots"] == planned
+            expect(slots).to_have_count(len(planned))
+            assert _slot_rows(slots) == [_slot_row(x) for x in planned]
             with dashboard_server.client() as c:
                 done = c.get(f"/api/v1/datasets/{dataset_id}/events", headers=READ).json()
                 current = c.get(f"/api/v1/datasets/{dataset_id}", headers=READ).json()["current_plan_id"]
@@ -269,24 +319,6 @@ def test_team_hire_and_role_leaver_in_browser(dashboard_server: Server) -> None:
             assert [e["idempotency_key"] for e in done] == [accepted["idempotency_key"]]
             assert current != plan_id
             assert not [r for r in rows if r["manager_id"] == "P04" and r["role"] == "technical_support"]
-            # The support slots P04 gave up changed hands, listed as the comparison of the two plans says.
-            with dashboard_server.client() as c:
-                r = c.post("/api/v1/compare", headers=READ, json={"plan_ids": [plan_id, current]})
-            changes = r.json()["diffs"][0]["team_slots"]["changes"]
-            slots = page.get_by_test_id("staff-team-slots").locator("tbody tr")
-            expect(slots).to_have_count(len(changes))
-            shown = slots.evaluate_all(
-                "rs => rs.map(r => [r.dataset.account, r.dataset.role, r.dataset.from, r.dataset.to])"
-            )
-            assert shown == [[x["account_id"], x["role"], x["from"] or "", x["to"] or ""] for x in changes]
-            gave_up = sorted(
-                r["account_id"] for r in p04 if r["manager_id"] == "P04" and r["role"] == "technical_support"
-            )
-            assert (
-                sorted(a for a, role, was, _ in shown if was == "P04" and role == "technical_support")
-                == gave_up
-            )
-            assert gave_up, "P04 held technical-support slots to give up"
             mine = sorted(
                 r["account_id"] for r in rows if r["manager_id"] == "P04" and r["role"] == "account_manager"
             )
@@ -304,6 +336,9 @@ def test_team_hire_and_role_leaver_in_browser(dashboard_server: Server) -> None:
             expect(page.get_by_test_id("staff-notes")).to_contain_text(
                 "P04（Chen Jie）不再担任技术支持，保留客户经理"
             )
+            expect(first.locator("td").nth(1)).to_have_text("技术支持")
+            expect(first.locator("td").nth(4)).to_have_text("必须调整")
+            expect(slots).to_have_count(len(planned))
             page.click("#tabs button[data-tab=scenario]")
             expect(page.locator("#scenario-form label.team-only")).to_contain_text("岗位角色")
             expect(team.locator("tr[data-role=technical_support][data-kpi=filled] th")).to_have_text(

@@ -11,7 +11,7 @@ const TIME_LIMIT_SECONDS = 5; // the re-plan's time, the same for the preview an
 const DEFAULT_BUDGET = 20; // the event's own default when the form's budget is empty
 
 let ctx = null; // { state, afterApply }
-let shown = { body: null, preview: null, applied: null, busy: null, teamSlots: null };
+let shown = { body: null, preview: null, applied: null, busy: null };
 
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
 const eventsPath = () => `/datasets/${ctx.state.dataset.id}/events`;
@@ -45,7 +45,7 @@ export function fillStaffRoles() {
 
 // A new data set on screen: an answer about another data set is not shown under it.
 export function forgetStaff() {
-  shown = { body: null, preview: null, applied: null, busy: null, teamSlots: null };
+  shown = { body: null, preview: null, applied: null, busy: null };
   renderStaff();
 }
 
@@ -57,7 +57,7 @@ async function preview(form) {
     max_moves: f.get("max_moves") === "" ? DEFAULT_BUDGET : Number(f.get("max_moves")) };
   if (f.get("date")) body.effective_date = f.get("date");
   if (!$("#staff-roles-label").hidden && f.get("roles")) body.roles = [f.get("roles")];
-  shown = { body, preview: null, applied: null, busy: "preview", teamSlots: null };
+  shown = { body, preview: null, applied: null, busy: "preview" };
   renderStaff();
   shown.preview = await api(eventsPath(), { method: "POST", body: { ...body, dry_run: true } });
   shown.busy = null;
@@ -73,13 +73,6 @@ async function accept() {
   try {
     // The body the preview was a dry run of, key included: the server stores the previewed answer.
     shown.applied = await api(eventsPath(), { method: "POST", body: shown.body });
-    // The event's moves are account managers'; the team slots that changed hands are the
-    // comparison's (POST /compare, the plan before against the plan the event put in force).
-    const a = shown.applied;
-    if (shown.body.roles && a.plan_id && a.previous_plan_id) {
-      const c = await api("/compare", { method: "POST", body: { plan_ids: [a.previous_plan_id, a.plan_id] } });
-      shown.teamSlots = c.diffs[0] && c.diffs[0].team_slots ? c.diffs[0].team_slots.changes : [];
-    }
   } finally {
     shown.busy = null;
     renderStaff();
@@ -96,8 +89,9 @@ function says(key, body, manager = body.manager_id) {
   return body.roles ? t(`${key}_role`, { manager, role: rolesSaid(body.roles) }) : t(key, { manager });
 }
 
-// The moves, the same in the preview and the event's answer (ids and times aside).
-const movesOf = (e) => JSON.stringify([e.status, e.diff && e.diff.moved, e.uncovered]);
+// The moves, account managers' and team slots', the same in the preview and the event's answer
+// (ids and times aside).
+const movesOf = (e) => JSON.stringify([e.status, e.diff && e.diff.moved, e.diff && e.diff.team_slots, e.uncovered]);
 
 export function renderStaff() {
   const out = $("#staff-out");
@@ -116,7 +110,6 @@ export function renderStaff() {
       h("button", { type: "button", "data-testid": "staff-accept", disabled: Boolean(shown.applied || shown.busy), onclick: () => accept().catch((err) => { status(err.message, true); console.error(err); }) }, label),
       shown.applied ? null : h("span", { class: "muted" }, " ", t("staff.accept_hint"))));
   }
-  if (shown.teamSlots) nodes.push(...teamSlotsView(shown.teamSlots));
   if (shown.applied) {
     const same = movesOf(shown.applied) === movesOf(shown.preview);
     nodes.push(h("p", { class: same ? "muted" : "flag-overload", "data-testid": "staff-same" }, t(same ? "staff.same_as_preview" : "staff.differs_from_preview")));
@@ -148,11 +141,13 @@ function answerView(e, manager) {
       card(t("staff.card.moved"), d.moved_count, t("staff.card.moved_hint"), "staff-moved-count"),
       card(t("staff.card.forced"), d.forced_moves, t("staff.card.forced_hint"), "staff-forced"),
       card(t("staff.card.voluntary"), d.voluntary_moves, t("staff.card.voluntary_hint", { budget: fmt(shown.body.max_moves) }), "staff-voluntary"),
-      card(t("staff.card.uncovered"), e.uncovered.length, t("staff.card.uncovered_hint"), "staff-uncovered-count")));
+      card(t("staff.card.uncovered"), e.uncovered.length, t("staff.card.uncovered_hint"), "staff-uncovered-count"),
+      // The cards above count account managers; a team's other roles are counted here (no teams: no card).
+      d.team_slots && d.team_slots.length ? card(t("staff.card.team_slots"), d.team_slots.length, t("staff.card.team_slots_hint", {
+        forced: fmt(d.team_slots.filter((c) => c.reason === "forced").length),
+        voluntary: fmt(d.team_slots.filter((c) => c.reason === "voluntary").length) }), "staff-team-slots-count") : null));
   }
   const notes = [...e.notes, ...e.reasons].map(serverText);
-  // The event's moves are account managers'; a role given up moves team slots the answer does not list.
-  if (shown.body.roles && e.status !== "no_change") notes.push(t("staff.role_slots_note", { role: rolesSaid(shown.body.roles), manager: who(manager) }));
   if (notes.length) nodes.push(h("ul", { class: "compact", "data-testid": "staff-notes" }, notes.map((n) => h("li", {}, n))));
   if (d && d.unserved.length) {
     nodes.push(h("h3", {}, t("staff.uncovered_heading", { n: fmt(d.unserved.length) })),
@@ -167,18 +162,24 @@ function answerView(e, manager) {
           td(m.to_manager_id ? who(m.to_manager_id) : t("plan.unassigned")), td(reasonWords(m.reason) || (m.forced ? t("staff.had_to") : t("staff.by_choice")), { class: "why" }))),
       { class: "wide", "data-testid": "staff-moved" })));
   }
+  // Without account teams the list is empty and nothing is shown.
+  if (d && d.team_slots && d.team_slots.length) nodes.push(...teamSlotsView(d.team_slots));
   return nodes;
 }
 
-// The team slots whose person changed when the event was recorded: account, role, from, to.
+// The team slots (roles beside the account manager) whose person changes, as the event's answer
+// lists them: account, role, from, to ("nobody" for an empty slot) and whether it had to change.
 function teamSlotsView(changes) {
   const { accounts } = names();
   const account = (id) => (accounts.get(id) ? `${id} ${accounts.get(id)}` : id);
-  const person = (id) => (id ? who(id) : t("staff.nobody_in_role"));
+  // A slot may be held by several people today (;-separated); null is nobody.
+  const people = (ids) => (ids ? ids.split(";").map(who).join(t("word.list_sep")) : t("staff.nobody_in_role"));
+  const role = (c) => (c.slot > 1 ? t("staff.role_slot", { role: roleWords(c.role), slot: fmt(c.slot) }) : roleWords(c.role));
+  const why = (reason) => (reason === "forced" ? t("staff.had_to") : reason === "voluntary" ? t("staff.by_choice") : t("staff.slot_was_empty"));
   return [h("h3", {}, t("staff.team_slots_heading", { n: fmt(changes.length) })),
-    h("div", { class: "scroll tall" }, table(["account", "role", "from_person", "to_person"].map((k) => t(`staff.col.${k}`)), changes.map((c) =>
-      h("tr", { "data-account": c.account_id, "data-role": c.role, "data-from": c.from || "", "data-to": c.to || "" },
-        td(account(c.account_id)), td(roleWords(c.role)), td(person(c.from)), td(person(c.to)))),
+    h("div", { class: "scroll tall" }, table(["account", "role", "from_person", "to_person", "why"].map((k) => t(`staff.col.${k}`)), changes.map((c) =>
+      h("tr", { "data-account": c.account_id, "data-role": c.role, "data-slot": String(c.slot), "data-from": c.from_manager_id || "", "data-to": c.to_manager_id || "", "data-reason": c.reason || "" },
+        td(account(c.account_id)), td(role(c)), td(people(c.from_manager_id)), td(people(c.to_manager_id)), td(why(c.reason), { class: "why" }))),
     { class: "wide", "data-testid": "staff-team-slots" }))];
 }
 
