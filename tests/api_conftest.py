@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -43,6 +44,31 @@ def postgres_url() -> str | None:
     except Exception:
         return None
     return url
+
+
+@contextmanager
+def scoped_postgres(prefix: str) -> Iterator[str]:
+    """The reachable PostgreSQL (else skip), as a URL whose every connection works in a schema of its
+    own, dropped after: tests that migrate or fill a database leave the shared one alone."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from api.db import make_engine
+
+    url = postgres_url()
+    if url is None:
+        pytest.skip("no PostgreSQL reachable (set PLANNER_TEST_DATABASE_URL; scripts/start_postgres.sh)")
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url, pooled=False)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def reset_postgres(url: str) -> None:

@@ -18,17 +18,15 @@ import csv
 import datetime as dt
 import io
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
-from api_conftest import READ, WRITE, postgres_url, settings_for, wait_for_job
+from api_conftest import READ, WRITE, scoped_postgres, settings_for, wait_for_job
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.engine import make_url
 
 from api import migrate
 from api.app import create_app
@@ -65,34 +63,12 @@ OLD_VISIT_KEYS = [
 ]  # fmt: skip
 
 
-@contextmanager
-def _scoped_postgres() -> Iterator[str]:
-    """The reachable PostgreSQL, in a schema of its own dropped after (else skip)."""
-    url = postgres_url()
-    if url is None:
-        pytest.skip("no PostgreSQL reachable (set PLANNER_TEST_DATABASE_URL; scripts/start_postgres.sh)")
-    schema = f"teams_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url, pooled=False)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            make_url(url)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'planner.db'}"
     else:
-        with _scoped_postgres() as url:
+        with scoped_postgres("teams") as url:
             yield url
 
 
@@ -363,7 +339,7 @@ def test_migration_0007_adds_the_plan_team_and_takes_it_back(kind: str, tmp_path
         url = (
             f"sqlite:///{tmp_path / 'old.db'}"
             if kind == "sqlite"
-            else stack.enter_context(_scoped_postgres())
+            else stack.enter_context(scoped_postgres("teams"))
         )
         engine = make_engine(url, pooled=False)
         stack.callback(engine.dispose)

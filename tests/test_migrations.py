@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,9 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from api_conftest import postgres_url
+from api_conftest import scoped_postgres
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, MetaData, inspect, select, text
-from sqlalchemy.engine import make_url
 
 from api import migrate
 from api.app import RESTART_REASON, create_app
@@ -43,21 +41,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    url = postgres_url()
-    if url is None:
-        pytest.skip("no PostgreSQL reachable (set PLANNER_TEST_DATABASE_URL; scripts/start_postgres.sh)")
-    schema = f"migration_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url, pooled=False)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        # Every connection of this URL (the app's too) works in the new schema only.
-        scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scoped_postgres("migration") as url:
+        yield url
 
 
 @pytest.fixture
