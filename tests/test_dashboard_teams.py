@@ -140,6 +140,8 @@ def test_team_plan_and_workload_in_browser(dashboard_server: Server) -> None:  #
             expect(missed.locator("li")).to_have_count(1)
             expect(missed).to_contain_text("没有共同的工作日")
             expect(page.get_by_test_id("joint-placed").locator("li")).to_have_count(joint["placed"])
+            # The visits chart is per person (any role), not per account manager.
+            expect(page.locator("#calendar-out h2", has_text="各人员已安排的拜访")).to_be_visible()
             placed = joint["visits"][0]
             page.select_option("#calendar-manager", placed["manager_id"])
             day = page.locator(f"[data-testid=week-grid] td[data-date='{placed['date']}']")
@@ -151,6 +153,19 @@ def test_team_plan_and_workload_in_browser(dashboard_server: Server) -> None:  #
             roles = page.get_by_test_id("fairness-roles").locator("tbody tr")
             expect(roles).to_have_count(3)
             expect(roles.first.locator("td").first).to_have_text("客户经理")
+            # The people table: each person's hours over all their roles, as GET /workload counts them,
+            # with the hours of each role beside them (a support engineer is not an empty row).
+            table = page.get_by_test_id("fairness-people")
+            expect(table.locator("thead")).to_contain_text("工时（所有角色）")
+            engineer = next(
+                x
+                for x in people
+                if not any(r["role"] == "account_manager" for r in x["by_role"]) and x["hours"] > 0
+            )
+            cells = table.locator(f"tr[data-manager={engineer['manager_id']}] td")
+            assert abs(float(cells.nth(4).inner_text()) - engineer["hours"]) < 0.05, engineer
+            expect(cells.nth(5)).to_contain_text(ROLE_WORDS["zh-CN"][engineer["by_role"][0]["role"]])
+            expect(page.locator("#fairness-out h2", has_text="各人员作为客户经理")).to_be_visible()
 
             # A phone: the team table as cards, nothing scrolls sideways.
             page.set_viewport_size({"width": 390, "height": 844})
@@ -258,6 +273,7 @@ def test_team_hire_and_role_leaver_in_browser(dashboard_server: Server) -> None:
 
             # The staff change: P01 has one role, so no choice; P04 gives up technical support only.
             page.click("#tabs button[data-tab=staff]")
+            expect(page.locator("#staff-manager-word")).to_have_text("Person leaving")
             page.select_option("#staff-manager", "P01")
             expect(page.locator("#staff-roles-label")).to_be_hidden()
             page.select_option("#staff-manager", "P04")

@@ -92,6 +92,13 @@ async function loadPlans() {
 
 function fillManagerSelects() {
   const managers = state.version.data.managers;
+  // A team data set's leaver may hold any role: "Person leaving" and its note (words switch with the language).
+  const team = managers.some((m) => (m.roles || []).some((r) => r !== "account_manager"));
+  for (const [id, key] of [["staff-manager-word", "staff.manager"], ["staff-note", "staff.note"]]) {
+    const node = document.getElementById(id);
+    node.dataset.i18n = team ? `${key}_team` : key;
+    node.textContent = t(node.dataset.i18n);
+  }
   const opts = (blank) => [h("option", { value: "" }, blank), ...managers.map((m) =>
     h("option", { value: m.manager_id }, `${m.manager_id} ${m.name}${m.active ? "" : ` ${t("mgr.inactive")}`}`))];
   // Refilled on a language switch too: what was chosen stays chosen.
@@ -512,14 +519,20 @@ async function renderFairness() {
   if (!planId) { $("#fairness-out").replaceChildren(h("p", { class: "muted" }, t("plan.none_short"))); return; }
   const f = await api(`/plans/${planId}/fairness`);
   const th = f.thresholds;
-  const managers = f.managers.filter((m) => m.active || m.accounts > 0);
+  // A team plan (by_role given): rows are people in any role; hours count all their roles, and the
+  // accounts and value columns say they are the account manager's.
+  const team = Boolean(f.by_role && f.by_role.length);
+  const tk = (key) => (team ? `${key}_team` : key);
+  const managers = f.managers.filter((m) => m.active || m.accounts > 0 || (team && m.hours > 0));
+  // The value chart: a team plan's value is the account manager's, so its rows are the people holding accounts.
+  const holders = team ? managers.filter((m) => m.accounts > 0) : managers;
   const flags = Object.entries(f.flags).map(([k, v]) => h("div", { class: "card" }, has(`fair.flag.${k}`) ? t(`fair.flag.${k}`) : k.replaceAll("_", " "), h("b", {}, fmt(v.length)),
     h("small", {}, v.join(", ") || t("word.none"))));
   const cells = [0, 1, 2].map(() => h("div", {}));
   const labels = managers.map((m) => `${m.manager_id} ${m.name}`);
   const share = (v) => percent(v / 100);
   const charts = [
-    [t("fair.util_chart"), {
+    [t(tk("fair.util_chart")), {
       labels, axis: t("chart.axis.utilisation"), format: share,
       series: [{ name: t("col.utilisation"), values: managers.map((m) => m.utilisation * 100), colours: managers.map((m) => COLOURS[utilisationClass(m.utilisation)]) }],
       marks: [{ at: th.underuse_below * 100, name: t("chart.under_use_line", { share: pct(th.underuse_below) }), colour: "#2457c5" },
@@ -531,10 +544,10 @@ async function renderFairness() {
       series: [{ name: t("col.travel"), colour: "#8c6d31", values: managers.map((m) => m.travel_share * 100) }],
       tips: managers.map((m) => t("chart.travel_tip", { share: pct(m.travel_share), travel: whole(m.travel_hours), hours: whole(m.hours) })),
     }],
-    [t("fair.value_chart"), {
-      labels, axis: t("chart.axis.value"), format: whole,
-      series: [{ name: t("fair.value_chart"), colour: "#7b3fa0", values: managers.map((m) => m.value_carried) }],
-      tips: managers.map((m) => t("chart.value_tip", { value: whole(m.value_carried), accounts: fmt(m.accounts) })),
+    [t(tk("fair.value_chart")), {
+      labels: holders.map((m) => `${m.manager_id} ${m.name}`), axis: t("chart.axis.value"), format: whole,
+      series: [{ name: t(tk("fair.value_chart")), colour: "#7b3fa0", values: holders.map((m) => m.value_carried) }],
+      tips: holders.map((m) => t("chart.value_tip", { value: whole(m.value_carried), accounts: fmt(m.accounts) })),
     }],
   ];
   $("#fairness-out").replaceChildren(downloads("fairness", (ext) => `/api/v1/plans/${planId}/fairness/export.${ext}?lang=${lang()}`),
@@ -544,16 +557,24 @@ async function renderFairness() {
     table([t("col.measure"), t("col.figure")], Object.entries(f.statistics).map(([k, v]) => h("tr", {}, td(has(`stat.${k}`) ? t(`stat.${k}`) : k.replaceAll("_", " ")),
       td(typeof v !== "number" ? v : SHARES.test(k) ? pct(v) : num(v, { maximumFractionDigits: 2 }), { class: "num" }))), { class: "plain narrow" }),
     ...roleFairness(f.by_role),
-    h("h2", {}, t("fair.managers")),
-    h("div", { class: "scroll" }, table(["manager", "seniority", "region", "accounts", "hours", "capacity", "utilisation", "travel", "flag"].map((k) => t(`col.${k}`)),
-      f.managers.map((m) => h("tr", {}, td(`${m.manager_id} ${m.name}`), td(word("seniority", m.seniority)), td(m.region), td(m.accounts), td(m.hours),
-        td(m.capacity_hours), td(pct(m.utilisation)), td(pct(m.travel_share)), td(m.flag ? word("flag", m.flag) : m.active ? "" : t("mstatus.inactive"), { class: `flag-${m.flag}` }))))));
+    h("h2", {}, t(tk("fair.managers"))),
+    h("div", { class: "scroll" }, table(["manager", "seniority", "region", "accounts", "hours", ...(team ? ["hours_by_role"] : []), "capacity", "utilisation", "travel", "flag"].map((k) => t(team && ["manager", "accounts", "hours", "hours_by_role"].includes(k) ? `col.${k}_team` : `col.${k}`)),
+      f.managers.map((m) => h("tr", { "data-manager": m.manager_id }, td(`${m.manager_id} ${m.name}`), td(word("seniority", m.seniority)), td(m.region), td(m.accounts), td(m.hours),
+        ...(team ? [td(hoursByRole(m.hours_by_role))] : []),
+        td(m.capacity_hours), td(pct(m.utilisation)), td(pct(m.travel_share)), td(m.flag ? word("flag", m.flag) : m.active ? "" : t("mstatus.inactive"), { class: `flag-${m.flag}` }))),
+      { "data-testid": "fairness-people" })));
   // Drawn once the cells are laid out: each chart takes its cell's width.
   await Promise.all(charts.map(([heading, spec], i) => {
     const box = h("div", { "data-testid": `fairness-chart-${i}` });
     cells[i].append(h("h2", {}, heading), box);
     return barChart(box, { ...spec, aria: heading });
   }));
+}
+
+// A person's hours in each of their roles, "Account manager 120 · Technical support 30".
+function hoursByRole(byRole) {
+  const entries = roleOrder(Object.keys(byRole || {})).map((r) => `${roleWords(r)} ${whole(byRole[r])}`);
+  return entries.join(" · ") || "–";
 }
 
 // A team plan's fairness per role: how evenly each role's hours fall among the people working in it.

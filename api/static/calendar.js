@@ -184,11 +184,14 @@ async function show(planId, latest) {
   await visitsChart(c);
 }
 
-// Visits planned per manager against those the tiers require (ECharts: charts.js).
+// A team plan's calendar: its people work in any role (their visits carry it), counted over all of them.
+const calTeam = (c) => c.visits.some((v) => v.role);
+
+// Visits planned per manager (per person in a team plan, over all their roles) against those the tiers require (ECharts: charts.js).
 function visitsChart(c) {
   const visits = (v) => num(v, { maximumFractionDigits: 0 });
   return barChart($("#calendar-chart"), {
-    labels: c.managers.map((m) => who(m.manager_id)), axis: t("chart.axis.visits"), format: visits, aria: t("cal.chart"),
+    labels: c.managers.map((m) => who(m.manager_id)), axis: t("chart.axis.visits"), format: visits, aria: t(calTeam(c) ? "cal.chart_team" : "cal.chart"),
     series: [{ name: t("chart.visits_planned"), values: c.managers.map((m) => m.planned_visits),
       colours: c.managers.map((m) => (m.missed_visits ? COLOURS["u-high"] : COLOURS["u-ok"])) }],
     limits: { name: t("chart.visits_required"), values: c.managers.map((m) => m.required_visits) },
@@ -224,10 +227,10 @@ function resultView(c, note) {
         busiest ? h("small", {}, `${who(busiest.manager_id)}, ${date(busiest.date)}`) : null),
       h("div", { class: "card" }, t("cal.over_days"), h("b", {}, fmt(s.days_over_capacity)))),
     h("div", { class: "grid" },
-      h("div", {}, h("h2", {}, t("cal.chart")), h("div", { id: "calendar-chart", "data-testid": "calendar-chart" }))),
-    h("h2", {}, t("cal.managers")),
+      h("div", {}, h("h2", {}, t(team ? "cal.chart_team" : "cal.chart")), h("div", { id: "calendar-chart", "data-testid": "calendar-chart" }))),
+    h("h2", {}, t(team ? "cal.managers_team" : "cal.managers")),
     h("div", { class: "scroll" }, table(
-      [...["manager", "accounts", "working_days", "planned", "required", "missed", "travel", "visit", "nights", "short", "file"].map((k) => t(`cal.col.${k}`)), ""],
+      [...["manager", "accounts", "working_days", "planned", "required", "missed", "travel", "visit", "nights", "short", "file"].map((k) => t(team && k === "manager" ? "cal.col.person" : `cal.col.${k}`)), ""],
       c.managers.map((m) => h("tr", { "data-manager": m.manager_id },
         team ? h("td", {}, who(m.manager_id), h("small", { class: "muted block" }, roleList(m.manager_id))) : td(who(m.manager_id)), td(m.accounts), td(m.working_days), td(m.planned_visits), td(m.required_visits),
         td(m.missed_visits, { class: m.missed_visits ? "num flag-overload" : "num" }), td(m.travel_hours), td(m.visit_hours),
@@ -240,7 +243,7 @@ function resultView(c, note) {
     ...shortfallView(c),
     ...jointView(c.joint_visits),
     h("h2", { id: "calendar-grid-title" }, t("cal.by_week")),
-    h("label", {}, `${t("cal.manager")} `, h("select", { id: "calendar-manager", onchange: renderGrid },
+    h("label", {}, `${t(team ? "cal.col.person" : "cal.manager")} `, h("select", { id: "calendar-manager", onchange: renderGrid },
       c.managers.map((m) => h("option", { value: m.manager_id }, who(m.manager_id))))),
     h("p", { class: "legend" }, h("span", { class: "sw day-off" }), t("cal.day_off"),
       h("span", { class: "sw day-holiday" }), t("cal.holiday"),
