@@ -5,7 +5,8 @@ For each run: the limit asked for, the wall time from the call to its return, an
 backend is its `solve` alone (data generated and compiled before); of the re-plan, the whole
 `replan` call (its limit covers compile and evaluation); of the calendar, `plan_calendar`.
 Sizes come from `planner.generator.generate`, "short" ones with more work than hours
-(`demand_ratio` 1.15: the shortfall path). Not a test: it prints a table a person reads.
+(`demand_ratio` 1.15: the shortfall path), and an account-team instance (`benchmarks/teams.py`'s).
+Not a test: it prints a table a person reads.
 
     .venv/bin/python benchmarks/time_limits.py                      # everything, about 10 min
     .venv/bin/python benchmarks/time_limits.py --sizes 300x12 --limits 2 --json out.json
@@ -68,6 +69,40 @@ def backends(sizes: list[str], limits: list[float], names: list[str], seed: int)
                         _row(name, label, limit, wall, result.status.value, f"{service} {gap}".strip())
                     )
                     _print(rows[-1])
+    return rows
+
+
+def teams(limits: list[float], names: list[str], seed: int) -> list[dict[str, Any]]:
+    """Account teams: `benchmarks/teams.py`'s 2,000 accounts x (60 account managers + 25 technical
+    support + 20 after-sales), where `auto` takes its whole-model path (CP-SAT, then HiGHS)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from teams import with_support
+
+    from planner.compile import compile_problem
+    from planner.context import Context
+    from planner.generator import generate
+    from planner.solvers import SOLVERS, SolveOptions
+
+    dataset = with_support(generate(2000, 60, seed=seed), 25, 20, seed)
+    problem = compile_problem(Context.build(dataset)).problem
+    rows = []
+    for name in names:
+        if SOLVERS[name].supports(problem) is not None:
+            continue
+        for limit in limits:
+            started = time.perf_counter()
+            result = SOLVERS[name].solve(
+                problem, SolveOptions(time_limit_seconds=limit, threads=2, seed=seed)
+            )
+            wall = time.perf_counter() - started
+            gap = "" if result.gap is None else f"gap {100 * result.gap:.2f} %"
+            path = str(result.statistics.get("path", result.statistics.get("service", "")))
+            rows.append(
+                _row(name, "2000x(60+25+20) teams", limit, wall, result.status.value, f"{path} {gap}".strip())
+            )
+            _print(rows[-1])
     return rows
 
 
@@ -164,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", nargs="+", default=list(DEFAULT_SIZES), help="ACCOUNTSxMANAGERS")
     parser.add_argument("--limits", nargs="+", type=float, default=list(DEFAULT_LIMITS))
     parser.add_argument("--backends", nargs="+", default=["auto", "cpsat", "cbc", "engine"])
-    parser.add_argument("--skip", nargs="*", default=[], choices=["backends", "replan", "calendar"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["backends", "teams", "replan", "calendar"])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="write the rows here")
     args = parser.parse_args(argv)
@@ -176,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     if "backends" not in args.skip:
         rows += backends(args.sizes, args.limits, args.backends, args.seed)
+    if "teams" not in args.skip:
+        rows += teams(args.limits, args.backends, args.seed)
     if "replan" not in args.skip:
         rows += replans(args.limits, args.seed)
     if "calendar" not in args.skip:

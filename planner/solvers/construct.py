@@ -81,7 +81,7 @@ def construct_choice(
             continue
         for p in pairs[np.argsort(problem.pair_cost[pairs], kind="stable")]:
             reserve = int(state.moves_of(p))
-            if reserve > state.moves_left:
+            if reserve > state.moves_left or not state.row_free(int(p)):
                 continue
             if state.make_room(int(agent_of_pair[p]), use[:, p], exclude=u, reserve=reserve):
                 state.place(u, p)
@@ -93,13 +93,21 @@ class Placement:
     """Mutable placement with one-step ejection: move units off an agent to make room.
 
     `room` is (K, M): each agent's hours left, then its room under each manager limit, the
-    rows of `problem.resource_use()`; a pair fits where it uses no more than that of each."""
+    rows of `problem.resource_use()`; a pair fits where it uses no more than that of each, and
+    where no chosen pair holds its exclusive row (account teams: one person, one role on an
+    account)."""
 
     def __init__(self, problem, pairs_of, chosen, room, moves_left):
         self.problem, self.pairs_of, self.chosen, self.room = problem, pairs_of, chosen, room
         self.use = problem.resource_use()
         self.moves_left = moves_left  # voluntary moves still allowed (inf: no budget)
         self._moves = problem.pair_moves if problem.pair_moves is not None else None
+        self._row = problem.pair_exclusive if problem.has_exclusive else None
+        self._held = np.zeros(0, dtype=np.int64)  # chosen pairs per exclusive row
+        if self._row is not None:
+            self._held = np.zeros(int(self._row.max()) + 1, dtype=np.int64)
+            rows = self._row[chosen[chosen >= 0]]
+            np.add.at(self._held, rows[rows >= 0], 1)
 
     def fits(self, pairs: np.ndarray, freed: int = -1) -> np.ndarray:
         """Which of `pairs` fit the room now (with pair `freed`'s room given back first)."""
@@ -107,7 +115,18 @@ class Placement:
         room = self.room[:, agents]
         if freed >= 0:
             room = room + np.where(agents == self.problem.pair_agent[freed], self.use[:, [freed]], 0)
-        return (self.use[:, pairs] <= room).all(axis=0)
+        ok = (self.use[:, pairs] <= room).all(axis=0)
+        if self._row is not None:
+            rows = self._row[pairs]
+            held = np.where(rows >= 0, self._held[np.maximum(rows, 0)], 0)
+            if freed >= 0 and self._row[freed] >= 0:
+                held = held - (rows == self._row[freed])
+            ok &= held == 0
+        return ok
+
+    def row_free(self, p: int) -> bool:
+        """No chosen pair holds pair p's exclusive row (always, without account teams)."""
+        return self._row is None or self._row[p] < 0 or self._held[self._row[p]] == 0
 
     def moves_of(self, p):
         """Voluntary moves of pair(s) p: an int, or an array for an array of pairs."""
@@ -120,6 +139,8 @@ class Placement:
         self.chosen[u] = p
         self.room[:, a] -= self.use[:, p]
         self.moves_left -= int(self.moves_of(p))
+        if self._row is not None and self._row[p] >= 0:
+            self._held[self._row[p]] += 1
 
     def move(self, u: int, p: int) -> None:
         """Place u on pair p, first taking it off its current pair if it has one."""
@@ -132,6 +153,8 @@ class Placement:
         a = self.problem.pair_agent[p]
         self.room[:, a] += self.use[:, p]
         self.moves_left += int(self.moves_of(p))
+        if self._row is not None and self._row[p] >= 0:
+            self._held[self._row[p]] -= 1
         self.chosen[u] = -1
 
     def make_room(self, a: int, need: np.ndarray, exclude: int, reserve: int = 0) -> bool:

@@ -79,8 +79,10 @@ def value_first(
         return int(options[np.argmin(cost[options])])
 
     def fits(u: int, p: int) -> bool:
-        """Option p of unit u fits the room and moves left now."""
-        return bool((use[:, p] <= room[:, agent_of[p]]).all() and state.moves_left >= moves[p])
+        """Option p of unit u fits the room, the moves left and the exclusive rows now."""
+        return bool(
+            (use[:, p] <= room[:, agent_of[p]]).all() and state.moves_left >= moves[p] and state.row_free(p)
+        )
 
     def relocate_for(u: int) -> bool:
         """Place u by moving units off one of its agents to other agents with room (their
@@ -117,6 +119,8 @@ def value_first(
         owner = np.where(on, agent_of[np.maximum(chosen, 0)], -1)
         best: tuple[float, int, np.ndarray] | None = None
         for p in pairs.tolist():
+            if not state.row_free(p):
+                continue  # the person already holds another role on this account
             a = int(agent_of[p])
             here = np.nonzero(owner == a)[0]
             here = here[np.argsort(priority[here], kind="stable")]
