@@ -107,7 +107,7 @@ class LeaverOutcome:
     utilisation_mean: float
     over_capacity: int  # managers above 100 % after the re-plan
     status: str  # the re-plan's: feasible | uncovered | violations
-    method: str  # construct | construct+cpsat
+    method: str  # the re-plan's steps: construct, then +chains and +cpsat where they ran
 
     @property
     def strategic_uncovered(self) -> int:
