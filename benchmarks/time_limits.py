@@ -41,11 +41,34 @@ def _row(what: str, size: str, limit: float, wall: float, status: str, note: str
     }
 
 
+def _timed(
+    problem: Any, label: str, names: list[str], limits: list[float], seed: int, note_keys: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """One row per backend that supports `problem` and per limit: wall time of its `solve`, and in
+    the note the first of `note_keys` its statistics carry, with the gap."""
+    from planner.solvers import SOLVERS, SolveOptions
+
+    rows = []
+    for name in names:
+        if SOLVERS[name].supports(problem) is not None:
+            continue
+        for limit in limits:
+            started = time.perf_counter()
+            result = SOLVERS[name].solve(
+                problem, SolveOptions(time_limit_seconds=limit, threads=2, seed=seed)
+            )
+            wall = time.perf_counter() - started
+            gap = "" if result.gap is None else f"gap {100 * result.gap:.2f} %"
+            note = next((str(result.statistics[k]) for k in note_keys if k in result.statistics), "")
+            rows.append(_row(name, label, limit, wall, result.status.value, f"{note} {gap}".strip()))
+            _print(rows[-1])
+    return rows
+
+
 def backends(sizes: list[str], limits: list[float], names: list[str], seed: int) -> list[dict[str, Any]]:
     from planner.compile import compile_problem
     from planner.context import Context
     from planner.generator import generate
-    from planner.solvers import SOLVERS, SolveOptions
 
     rows = []
     for size in sizes:
@@ -54,21 +77,7 @@ def backends(sizes: list[str], limits: list[float], names: list[str], seed: int)
             dataset = generate(n_acc, n_mgr, seed=seed, demand_ratio=SHORT_DEMAND if short else None)
             problem = compile_problem(Context.build(dataset)).problem
             label = f"{size}{' short' if short else ''}"
-            for name in names:
-                if SOLVERS[name].supports(problem) is not None:
-                    continue
-                for limit in limits:
-                    started = time.perf_counter()
-                    result = SOLVERS[name].solve(
-                        problem, SolveOptions(time_limit_seconds=limit, threads=2, seed=seed)
-                    )
-                    wall = time.perf_counter() - started
-                    gap = "" if result.gap is None else f"gap {100 * result.gap:.2f} %"
-                    service = str(result.statistics.get("service", ""))
-                    rows.append(
-                        _row(name, label, limit, wall, result.status.value, f"{service} {gap}".strip())
-                    )
-                    _print(rows[-1])
+            rows += _timed(problem, label, names, limits, seed, ("service",))
     return rows
 
 
@@ -83,27 +92,11 @@ def teams(limits: list[float], names: list[str], seed: int) -> list[dict[str, An
     from planner.compile import compile_problem
     from planner.context import Context
     from planner.generator import generate
-    from planner.solvers import SOLVERS, SolveOptions
 
     dataset = with_support(generate(2000, 60, seed=seed), 25, 20, seed)
     problem = compile_problem(Context.build(dataset)).problem
-    rows = []
-    for name in names:
-        if SOLVERS[name].supports(problem) is not None:
-            continue
-        for limit in limits:
-            started = time.perf_counter()
-            result = SOLVERS[name].solve(
-                problem, SolveOptions(time_limit_seconds=limit, threads=2, seed=seed)
-            )
-            wall = time.perf_counter() - started
-            gap = "" if result.gap is None else f"gap {100 * result.gap:.2f} %"
-            path = str(result.statistics.get("path", result.statistics.get("service", "")))
-            rows.append(
-                _row(name, "2000x(60+25+20) teams", limit, wall, result.status.value, f"{path} {gap}".strip())
-            )
-            _print(rows[-1])
-    return rows
+    # The whole-model path says which solvers ran ("cpsat+highs:feasible") under `path`.
+    return _timed(problem, "2000x(60+25+20) teams", names, limits, seed, ("path", "service"))
 
 
 def replans(limits: list[float], seed: int) -> list[dict[str, Any]]:
