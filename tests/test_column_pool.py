@@ -9,6 +9,7 @@ import itertools
 
 import numpy as np
 import pytest
+from toys import enumerated_optimum, options_toy
 
 from planner.budget import Budget
 from planner.cli.common import with_overrides
@@ -72,47 +73,12 @@ def test_the_master_moves_accounts_across_two_managers_at_once() -> None:
     assert problem.objective_of(*found) == 10 and satisfies(problem, *found)
 
 
-def _random_toy(seed: int) -> AssignmentProblem:
-    """2-3 agents, 3-6 units, full and sometimes a reduced level, account caps on some agents."""
-    rng = np.random.default_rng(seed)
-    n_units, n_agents = int(rng.integers(3, 7)), int(rng.integers(2, 4))
-    unit, agent, level, cost, weight = [], [], [], [], []
-    for u in range(n_units):
-        for m in range(n_agents):
-            if rng.random() < 0.3:
-                continue
-            hours = int(rng.integers(2, 12)) * 25
-            unit, agent, level = [*unit, u], [*agent, m], [*level, 0]
-            cost, weight = [*cost, int(rng.integers(0, 40))], [*weight, hours]
-            if rng.random() < 0.5:
-                unit, agent, level = [*unit, u], [*agent, m], [*level, 1]
-                cost, weight = [*cost, cost[-1] + int(rng.integers(5, 60))], [*weight, hours // 2]
-    capacity = (rng.integers(3, 12, size=n_agents) * 25).tolist()
-    upper = np.where(rng.random(n_agents) < 0.5, rng.integers(1, 3, size=n_agents), -1).tolist()
-    unserved = rng.integers(30, 200, size=n_units).tolist()
-    return _problem(unit, agent, cost, weight, capacity, unserved, level, upper)
-
-
-def _optimum(problem: AssignmentProblem) -> int:
-    """The toy's optimum by enumerating every plan (each unit: one of its pairs or unserved)."""
-    best = None
-    for pick in itertools.product(*[[-1, *pairs.tolist()] for pairs in problem.pairs_of_unit()]):
-        chosen = np.array([q for q in pick if q >= 0], dtype=np.int64)
-        found = problem.read_choice(chosen)
-        if np.unique(problem.pair_unit[chosen]).size != chosen.size or not satisfies(problem, *found):
-            continue
-        value = problem.objective_of(*found)
-        best = value if best is None else min(best, value)
-    assert best is not None
-    return best
-
-
 @pytest.mark.parametrize("seed", range(8))
 def test_the_master_finds_the_best_mix_of_a_random_pool(seed: int) -> None:
     """Every subset of each agent's options that fits goes in the pool; the master's optimum over
     mixes (at most one column per agent) is then the toy's optimum, which enumerating every plan
     gives: any plan is such a mix (its months), and every mix read back is a plan."""
-    problem = _random_toy(seed)
+    problem = options_toy(seed, balance=False)
     pool = ColumnPool(problem)
     for m in range(problem.n_agents):
         mine = np.nonzero(problem.pair_agent == m)[0].tolist()
@@ -124,12 +90,12 @@ def test_the_master_finds_the_best_mix_of_a_random_pool(seed: int) -> None:
     found, reason = pool.master(Budget(20), start)
     assert reason == "optimal" and found is not None
     assert satisfies(problem, *found)
-    assert problem.objective_of(*found) == _optimum(problem)
+    assert problem.objective_of(*found) == enumerated_optimum(problem)
 
 
 @pytest.mark.parametrize("seed", range(8))
 def test_the_heuristic_keeps_every_rule_and_never_loses_its_start(seed: int) -> None:
-    problem = _random_toy(seed)
+    problem = options_toy(seed, balance=False)
     start = value_first(problem)
     assert start is not None
     relaxed = lp_bound(problem, Budget(5))
@@ -137,9 +103,9 @@ def test_the_heuristic_keeps_every_rule_and_never_loses_its_start(seed: int) -> 
     outcome = improve_by_columns(problem, relaxed.row_dual, start, Budget(3))
     assert outcome.choice is not None and satisfies(problem, *outcome.choice)
     assert outcome.objective == problem.objective_of(*outcome.choice)
-    assert _optimum(problem) <= outcome.objective <= problem.objective_of(*start)
+    assert enumerated_optimum(problem) <= outcome.objective <= problem.objective_of(*start)
     if outcome.bound is not None:
-        assert outcome.bound <= _optimum(problem)
+        assert outcome.bound <= enumerated_optimum(problem)
 
 
 def test_the_shortfall_regions_use_the_pool_and_keep_every_rule(monkeypatch: pytest.MonkeyPatch) -> None:

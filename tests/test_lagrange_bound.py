@@ -5,80 +5,23 @@ stays below the plans the solver finds."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from toys import enumerated_optimum, options_toy
 
 from planner.budget import Budget
-from planner.problem import AssignmentProblem
 from planner.solvers.cpsat import satisfies
 from planner.solvers.lagrange import AgentKnapsacks, lagrangian_bound, plan_from
 from planner.solvers.lp_bound import lp_bound
 from planner.solvers.value_first import value_first
 
 
-def toy(seed: int) -> AssignmentProblem:
-    """2-3 agents, 3-6 units, each (unit, agent) pair at full and maybe a reduced level, an
-    account cap on some agents, unserved allowed at a price; balance on in odd seeds."""
-    rng = np.random.default_rng(seed)
-    n_units, n_agents = int(rng.integers(3, 7)), int(rng.integers(2, 4))
-    unit, agent, level, cost, weight = [], [], [], [], []
-    for u in range(n_units):
-        for m in range(n_agents):
-            if rng.random() < 0.3:
-                continue  # not eligible
-            hours = int(rng.integers(2, 12)) * 25
-            unit += [u]
-            agent += [m]
-            level += [0]
-            cost += [int(rng.integers(0, 40))]
-            weight += [hours]
-            if rng.random() < 0.5:  # a reduced level: fewer hours, a cost for the value lost
-                unit += [u]
-                agent += [m]
-                level += [1]
-                cost += [cost[-1] + int(rng.integers(5, 60))]
-                weight += [hours // 2]
-    cap = rng.integers(3, 12, size=n_agents) * 25
-    limit_upper = np.where(rng.random(n_agents) < 0.5, rng.integers(1, 3, size=n_agents), -1)
-    return AssignmentProblem(
-        n_units=n_units,
-        n_agents=n_agents,
-        pair_unit=np.array(unit, dtype=np.int64),
-        pair_agent=np.array(agent, dtype=np.int64),
-        pair_cost=np.array(cost, dtype=np.int64),
-        pair_weight=np.array(weight, dtype=np.int64),
-        capacity=cap.astype(np.int64),
-        limit_names=("max_accounts",),
-        limit_use=np.ones((1, len(unit)), dtype=np.int64),
-        limit_upper=limit_upper[None, :].astype(np.int64),
-        unassigned_cost=rng.integers(30, 200, size=n_units).astype(np.int64),
-        pair_level=np.array(level, dtype=np.int64),
-        balance_coef=int(seed % 2) * 7,
-        balance_agents=np.ones(n_agents, dtype=bool),
-    )
-
-
-def optimum(problem: AssignmentProblem) -> int:
-    """The least objective over every plan: each unit unserved or at one of its options."""
-    per_unit = problem.pairs_of_unit()
-    best = None
-    for pick in itertools.product(*[[-1, *pairs.tolist()] for pairs in per_unit]):
-        used = np.array([q for q in pick if q >= 0], dtype=np.int64)
-        unit_agent, unit_level = problem.read_choice(used)
-        if satisfies(problem, unit_agent, unit_level):
-            value = problem.objective_of(unit_agent, unit_level)
-            best = value if best is None else min(best, value)
-    assert best is not None  # leaving every unit unserved is a plan
-    return best
-
-
 @pytest.mark.parametrize("seed", range(30))
 def test_the_bound_never_passes_the_optimum_of_a_toy(seed: int) -> None:
-    problem = toy(seed)
-    best = optimum(problem)
+    problem = options_toy(seed)
+    best = enumerated_optimum(problem)
     # L leaves the balance term out (it is >= 0), so it starts from the duals of the LP without it.
     lp = lp_bound(replace(problem, balance_coef=0), 10.0)
     assert lp.bound is not None and lp.row_dual is not None
@@ -101,8 +44,8 @@ def test_the_bound_never_passes_the_optimum_of_a_toy(seed: int) -> None:
 def test_coarse_hour_steps_still_give_a_bound() -> None:
     # A table of a few cells forces hours into coarse steps, rounded down: weaker, still a bound.
     for seed in range(10):
-        problem = toy(seed)
-        best = optimum(problem)
+        problem = options_toy(seed)
+        best = enumerated_optimum(problem)
         rng = np.random.default_rng(seed)
         coarse = AgentKnapsacks(problem, max_cells=8)
         for _ in range(10):
@@ -113,10 +56,12 @@ def test_coarse_hour_steps_still_give_a_bound() -> None:
 
 def test_the_knapsacks_sets_make_a_valid_plan() -> None:
     for seed in range(30):
-        problem = toy(seed)
+        problem = options_toy(seed)
         lp = lp_bound(problem, 10.0)
         assert lp.row_dual is not None
-        lag = lagrangian_bound(problem, lp.row_dual, float(optimum(problem)), Budget(5.0), max_iterations=50)
+        lag = lagrangian_bound(
+            problem, lp.row_dual, float(enumerated_optimum(problem)), Budget(5.0), max_iterations=50
+        )
         assert lag.chosen is not None
         fixed = plan_from(problem, lag.chosen)
         chosen = fixed[fixed >= 0]
@@ -150,10 +95,12 @@ def test_the_bound_beats_the_lp_where_the_hours_split_accounts() -> None:
     # often to the optimum itself), never past the optimum (the test above).
     above = 0
     for seed in range(30):
-        problem = toy(seed)
+        problem = options_toy(seed)
         lp = lp_bound(replace(problem, balance_coef=0), 10.0)
         assert lp.bound is not None and lp.row_dual is not None
-        lag = lagrangian_bound(problem, lp.row_dual, float(optimum(problem)), Budget(5.0), max_iterations=200)
+        lag = lagrangian_bound(
+            problem, lp.row_dual, float(enumerated_optimum(problem)), Budget(5.0), max_iterations=200
+        )
         assert lag.bound is not None
         above += lag.bound > lp.bound
     assert above >= 20
@@ -162,7 +109,7 @@ def test_the_bound_beats_the_lp_where_the_hours_split_accounts() -> None:
 def test_a_stopped_evaluation_is_no_bound() -> None:
     # Stopped between two agents, the sum lacks their knapsacks and could pass the optimum: it
     # must not count (the thread of a split run is stopped that way when the run ends).
-    problem = toy(3)
+    problem = options_toy(3)
     lp = lp_bound(problem, 10.0)
     assert lp.row_dual is not None
     assert (

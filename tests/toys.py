@@ -14,6 +14,7 @@ Defaults are chosen so that hand arithmetic stays easy:
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,9 @@ from planner.assign import AssignmentOutcome, run_assignment
 from planner.context import Context
 from planner.models import Account, Dataset, Manager, Pair, Plan, Policy, Weights
 from planner.models.policy import TravelModel
+from planner.problem import AssignmentProblem
 from planner.solvers import SolveOptions
+from planner.solvers.cpsat import satisfies
 
 # One thread and a fixed seed: the same answer on a loaded 2-core machine as on a laptop.
 OPTIONS = SolveOptions(time_limit_seconds=10.0, threads=1, seed=0)
@@ -116,3 +119,61 @@ def random_dataset(seed: int, n_accounts: int, n_managers: int, **policy: Any) -
     policy.setdefault("weights", Weights())
     policy.setdefault("allow_unassigned", False)
     return Dataset(managers=tuple(managers), accounts=tuple(accounts), policy=Policy(**policy))
+
+
+# --- small options models, solved by enumeration (the Lagrangian bound and the column pool) --------
+def options_toy(seed: int, balance: bool = True) -> AssignmentProblem:
+    """2-3 agents, 3-6 units, each (unit, agent) pair at full and maybe a reduced level, an
+    account cap on some agents, unserved allowed at a price; with `balance`, balance on in odd seeds
+    (the instance is otherwise the same draw of the generator)."""
+    rng = np.random.default_rng(seed)
+    n_units, n_agents = int(rng.integers(3, 7)), int(rng.integers(2, 4))
+    unit, agent, level, cost, weight = [], [], [], [], []
+    for u in range(n_units):
+        for m in range(n_agents):
+            if rng.random() < 0.3:
+                continue  # not eligible
+            hours = int(rng.integers(2, 12)) * 25
+            unit += [u]
+            agent += [m]
+            level += [0]
+            cost += [int(rng.integers(0, 40))]
+            weight += [hours]
+            if rng.random() < 0.5:  # a reduced level: fewer hours, a cost for the value lost
+                unit += [u]
+                agent += [m]
+                level += [1]
+                cost += [cost[-1] + int(rng.integers(5, 60))]
+                weight += [hours // 2]
+    cap = rng.integers(3, 12, size=n_agents) * 25
+    limit_upper = np.where(rng.random(n_agents) < 0.5, rng.integers(1, 3, size=n_agents), -1)
+    return AssignmentProblem(
+        n_units=n_units,
+        n_agents=n_agents,
+        pair_unit=np.array(unit, dtype=np.int64),
+        pair_agent=np.array(agent, dtype=np.int64),
+        pair_cost=np.array(cost, dtype=np.int64),
+        pair_weight=np.array(weight, dtype=np.int64),
+        capacity=cap.astype(np.int64),
+        limit_names=("max_accounts",),
+        limit_use=np.ones((1, len(unit)), dtype=np.int64),
+        limit_upper=limit_upper[None, :].astype(np.int64),
+        unassigned_cost=rng.integers(30, 200, size=n_units).astype(np.int64),
+        pair_level=np.array(level, dtype=np.int64),
+        balance_coef=int(seed % 2) * 7 if balance else 0,
+        balance_agents=np.ones(n_agents, dtype=bool) if balance else None,
+    )
+
+
+def enumerated_optimum(problem: AssignmentProblem) -> int:
+    """The least objective over every plan: each unit unserved or at one of its options."""
+    per_unit = problem.pairs_of_unit()
+    best = None
+    for pick in itertools.product(*[[-1, *pairs.tolist()] for pairs in per_unit]):
+        used = np.array([q for q in pick if q >= 0], dtype=np.int64)
+        unit_agent, unit_level = problem.read_choice(used)
+        if satisfies(problem, unit_agent, unit_level):
+            value = problem.objective_of(unit_agent, unit_level)
+            best = value if best is None else min(best, value)
+    assert best is not None  # leaving every unit unserved is a plan
+    return best
