@@ -176,24 +176,13 @@ def with_shortfall(
         if first is not None:
             value = float(problem.objective_of(*first))
             if result.objective is None or value < result.objective:
-                # Its bound: the backend's, or at least each unit's cheapest option (every cost
-                # is >= 0 and every plan picks one option per unit).
                 lowest = max(result.bound if result.bound is not None else -math.inf, cheapest_bound(problem))
-                result = replace(
-                    result,
-                    status=Status.FEASIBLE,
-                    unit_agent=first[0],
-                    unit_level=first[1],
-                    objective=value,
-                    bound=min(lowest, value),
-                    message=f"{name} found no better plan than the value-first start (planner.solvers.value_first)",
+                message = (
+                    f"{name} found no better plan than the value-first start (planner.solvers.value_first)"
                 )
-        if lp_first is not None and result.objective is not None:
-            bound = min(
-                max(result.bound if result.bound is not None else -math.inf, lp_first), result.objective
-            )
-            status = Status.OPTIMAL if bound >= result.objective else result.status
-            result = replace(result, bound=bound, status=status)
+                result = _value_first_result(result, problem, first, lowest, message)
+        if lp_first is not None:
+            result = _with_bound(result, lp_first)
         if not result.status.has_solution and result.status != Status.INFEASIBLE and fallback is None:
             # The backend found no plan in its time (CBC on 54,000 options in 10 s): the value-
             # first start is a valid plan, cheaper than none, and says what it is; its bound is
@@ -201,15 +190,8 @@ def with_shortfall(
             # A late plan beats none (the budget's overrun policy): its repairs get half a second at most.
             first = value_first(problem, budget=budget.late())
             if satisfies(problem, *first):
-                result = replace(
-                    result,
-                    status=Status.FEASIBLE,
-                    unit_agent=first[0],
-                    unit_level=first[1],
-                    objective=float(problem.objective_of(*first)),
-                    bound=min(cheapest_bound(problem), float(problem.objective_of(*first))),
-                    message=f"{name} found no plan in time; this is the value-first start (planner.solvers.value_first)",
-                )
+                message = f"{name} found no plan in time; this is the value-first start (planner.solvers.value_first)"
+                result = _value_first_result(result, problem, first, cheapest_bound(problem), message)
         if fallback is not None and (
             result.objective is None
             or (fallback.objective is not None and result.objective > fallback.objective)
@@ -220,13 +202,9 @@ def with_shortfall(
             bounds = [b for b in (result.bound, fallback.bound) if b is not None]
             result = replace(fallback, bound=max(bounds) if bounds else None)
             service = "full service fits"
-        elif fallback is not None and fallback.bound is not None and result.objective is not None:
+        elif fallback is not None and fallback.bound is not None:
             # The options search's plan stands; the bound proved before it may be the better one.
-            bound = min(
-                max(result.bound if result.bound is not None else -math.inf, fallback.bound), result.objective
-            )
-            status = Status.OPTIMAL if bound >= result.objective else result.status
-            result = replace(result, bound=bound, status=status)
+            result = _with_bound(result, fallback.bound)
     return cancelled_note(
         replace(
             result,
@@ -235,6 +213,38 @@ def with_shortfall(
             statistics={**result.statistics, "service": service},
         ),
         budget,
+    )
+
+
+def _with_bound(result: SolveResult, floor: float) -> SolveResult:
+    """`result` with `floor`, a bound proved apart, where it beats the result's own (never above
+    the objective); optimal when the bound meets the objective. A result without a plan as it is."""
+    if result.objective is None:
+        return result
+    bound = min(max(result.bound if result.bound is not None else -math.inf, floor), result.objective)
+    status = Status.OPTIMAL if bound >= result.objective else result.status
+    return replace(result, bound=bound, status=status)
+
+
+def _value_first_result(
+    result: SolveResult,
+    problem: AssignmentProblem,
+    choice: tuple[np.ndarray, np.ndarray | None],
+    floor: float,
+    message: str,
+) -> SolveResult:
+    """`result` with the value-first plan `choice` in place of its own: feasible, its bound `floor`
+    (at least each unit's cheapest option: every cost is >= 0 and every plan picks one option per
+    unit) but never above the plan's objective."""
+    value = float(problem.objective_of(*choice))
+    return replace(
+        result,
+        status=Status.FEASIBLE,
+        unit_agent=choice[0],
+        unit_level=choice[1],
+        objective=value,
+        bound=min(floor, value),
+        message=message,
     )
 
 
