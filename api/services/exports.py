@@ -42,10 +42,6 @@ TEAM_SLOT_UNFILLED = "unfilled"  # a team slot's service without a person (plann
 TEAM_SLOT_FORCED = "forced"  # a team slot's move_reason when today's holder may not stay
 
 
-def team_word(lang: str, key: str) -> str:
-    return text(lang, key)
-
-
 def role_words(role: str, lang: str = DEFAULT) -> str:
     """A team role in words: the catalogue's for the known roles, else the name with spaces."""
     key = f"role.{role}"
@@ -87,7 +83,7 @@ def reason_words(reason: str | None, lang: str = DEFAULT) -> str:
     if reason == UNASSIGNED:
         return text(lang, "reason.unassigned")
     if reason == TEAM_SLOT_FORCED:
-        return team_word(lang, "reason.forced")
+        return text(lang, "reason.forced")
     if reason.startswith(RULE_PREFIX):
         rule = reason[len(RULE_PREFIX) :]
         return text(lang, "reason.rule", rule=_word(lang, f"rule.{rule}", rule.replace("_", " ")))
@@ -113,7 +109,7 @@ def service_words(service: str, lang: str = DEFAULT) -> str:
     if service == "unserved":
         return text(lang, "service.unserved")
     if service == TEAM_SLOT_UNFILLED:
-        return team_word(lang, "service.unfilled")
+        return text(lang, "service.unfilled")
     return text(lang, "service.reduced", level=level_words(service, lang))
 
 
@@ -166,7 +162,7 @@ def plan_table(services_plans: PlanService, plan_id: str, lang: str = DEFAULT) -
         out.append(cells)
     headers, widths = plan_headers(lang), _WIDTHS
     if team:
-        headers = (*headers[:ROLE_AT], team_word(lang, "head.role"), *headers[ROLE_AT:])
+        headers = (*headers[:ROLE_AT], text(lang, "head.role"), *headers[ROLE_AT:])
         widths = (*widths[:ROLE_AT], 22, *widths[ROLE_AT:])
     return PlanTable(headers, out, widths)
 
