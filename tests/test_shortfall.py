@@ -263,3 +263,30 @@ def test_value_first_keeps_its_deadline_with_a_valid_plan(short_problem) -> None
     full = value_first(problem)
     assert satisfies(problem, *hurried)
     assert (hurried[0] >= 0).sum() < (full[0] >= 0).sum()
+
+
+def test_the_packed_start_is_valid_and_serves_what_its_packing_placed(short_problem) -> None:
+    """The packing start (`planner.solvers.packing`): valuable units placed by a MIP first, the
+    rest filled value first; every plan it returns keeps every rule, and no heavy unit the packing
+    placed is left out by the fill (the fill only adds units around them)."""
+    from toys import options_toy
+
+    from planner.budget import Budget
+    from planner.solvers.packing import PACK_RATIO, packed_start
+    from planner.solvers.value_first import hour_price, unit_worth
+
+    for seed in range(20):
+        toy = options_toy(seed)
+        found = packed_start(toy, Budget(5.0))
+        assert found is None or satisfies(toy, *found)
+    _, compiled = short_problem
+    problem = compiled.problem
+    found = packed_start(problem, Budget(20.0))
+    assert found is not None and satisfies(problem, *found)
+    priority, hours = unit_worth(problem)
+    price = hour_price(problem, priority, hours)
+    home = np.zeros(problem.n_units, dtype=np.int64)
+    home[problem.pair_unit] = problem.pair_agent
+    heavy = (price[home] > 0) & (priority >= PACK_RATIO * price[home])
+    assert heavy.any()  # this data is short of hours: there is a price, and units above it
+    assert (found[0][heavy] >= 0).mean() >= (found[0][~heavy] >= 0).mean()
