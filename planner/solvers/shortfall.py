@@ -71,6 +71,13 @@ SMALL_PART_WEIGHT = 10_000  # a small part's time is shared as if it had this ma
 # options, 10 s) the regions' last steps then ran up to 0.64 s past the limit.
 PARTS_SHARE = 0.85
 END_MARGIN = 0.3  # kept back for scoring and stopping the LP thread
+# A region reached with less time than this keeps the whole start's plan: its own start, LP and
+# polish take 0.5-1 s at 24,000 options whatever their budget says.
+MIN_PART_SECONDS = 0.5
+MIN_STEP_SECONDS = 0.2  # a region's MIP starts only with this much of its time left
+# HiGHS' LP of the whole took 27 s at 1,548,525 options (20,000 x 500, 115 % demand, quiet):
+# about 18 us an option, counted here as 20.
+LP_SECONDS_PER_PAIR = 20e-6
 SWEEP_SHARE = 0.1  # of a region's time, at most, for the knapsack sweeps before HiGHS
 # Regions above this many options get the column pool's Lagrangian heuristic
 # (`planner.solvers.column_pool`) with the time the neighbourhood rounds leave: their plans sat
@@ -91,7 +98,12 @@ class ShortfallSolver:
         start = time.perf_counter()
         budget = options.clock().timer
         work = budget.child(budget.remaining() - END_MARGIN)
-        lp = BackgroundBound(problem, work)
+        # The LP of the whole, unless it cannot end in time: building and solving it in a thread
+        # beside the regions slowed them (the start took 1.9 s instead of 0.9 s at 20,000 x 500,
+        # where the LP needs about 27 s) and its stop ran past the limit.
+        lp = (
+            BackgroundBound(problem, work) if problem.n_pairs * LP_SECONDS_PER_PAIR < budget.seconds else None
+        )
         best = _Best(problem)
         best.offer(value_first(problem, budget=work), "start")
         stats: dict[str, float | int | str] = {"start_seconds": round(time.perf_counter() - start, 3)}
@@ -117,7 +129,8 @@ class ShortfallSolver:
             stats["parts"] = len(parts)
             stats["parts_seconds"] = round(time.perf_counter() - start, 3)
             stats["parts_bound"] = parts_bound
-        relaxed = lp.wait(budget.until(budget.started + LP_WAIT_SHARE * budget.seconds).remaining())
+        lp_wait = budget.until(budget.started + LP_WAIT_SHARE * budget.seconds).remaining()
+        relaxed = lp.wait(lp_wait) if lp is not None else None
         mip_bound: float | None = None
         if relaxed is not None and relaxed.x is not None:
             if parts_bound is None:
@@ -140,7 +153,7 @@ class ShortfallSolver:
                     best.offer((found_rins.plan, found_rins.level), "rins")
                 stats["rins_rounds"] = len(found_rins.rounds)
                 stats["rins_seconds"] = found_rins.seconds
-        relaxed = relaxed if relaxed is not None else lp.collect(0.0)
+        relaxed = relaxed if relaxed is not None or lp is None else lp.collect(0.0)
         if lagrange is not None and parts_bound is not None:
             # Each region's Lagrangian bound, where it beats the region's own (the LP's, HiGHS').
             found_bounds = lagrange.collect(0.0)
@@ -211,7 +224,7 @@ class ShortfallSolver:
         cheapest = cheapest_options(problem)
         part_bounds: dict[int, _Part] = {}
         for k, (units, agents) in enumerate(parts):
-            if work.expired() and start is not None:
+            if work.remaining() < MIN_PART_SECONDS and start is not None:
                 # No time left for this part: it keeps the whole start's plan (value first;
                 # the parts share no agent, so it fits), bounded by its cheapest options (not
                 # restricted first: that alone took 0.4 s past a 2 s limit at 20,000 x 500).
@@ -228,14 +241,22 @@ class ShortfallSolver:
             relaxed = lp_bound(sub, part.child(seconds * PART_LP_SHARE))
             best = _Best(sub)
             best.offer(value_first(sub, budget=part), "start")
-            if relaxed.x is not None:
+            # Each later step only with time left: each takes 0.2-0.4 s on a region of 24,000
+            # options, and started at the deadline they ran 0.6 s past a 2 s limit (20,000 x 500).
+            if relaxed.x is not None and not part.expired():
                 best.offer(lp_start(sub, relaxed.x, part), "lp_start")
-            best.offer(packed_start(sub, part), "packed")
+            if not part.expired():
+                best.offer(packed_start(sub, part), "packed")
             # HiGHS from a start the knapsacks have polished: on the 3,000 x 80 set's regions
             # this took 15 s of HiGHS from 4.7 % to 1.6 % above its bound (2,232 options).
-            best.offer(polish(sub, best.choice(), part.child(part.remaining() * SWEEP_SHARE)), "sweep")
+            if not part.expired():
+                best.offer(polish(sub, best.choice(), part.child(part.remaining() * SWEEP_SHARE)), "sweep")
             part_bound, reason = None, "not tried"
-            if sub.n_pairs <= SMALL_PART_PAIRS or relaxed.x is None:
+            # Not at the deadline: HiGHS given no time still builds and presolves the model (0.8 s
+            # past a 10 s limit on a region of 24,000 options whose LP had not ended).
+            if (
+                sub.n_pairs <= SMALL_PART_PAIRS or relaxed.x is None
+            ) and part.remaining() >= MIN_STEP_SECONDS:
                 found, reason, part_bound = solve_mip(
                     sub, np.ones(sub.n_pairs, dtype=bool), best.choice(), part
                 )
