@@ -26,6 +26,7 @@ from planner.objective import (
 )
 from planner.rules import LIMITS, PAIR_RULES, PLAN_RULES, PlanState, Violation, current_may_stay
 from planner.teams import teams_on
+from planner.teams.balance import role_spreads_permille
 from planner.teams.evaluate import TeamRow, team_part
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
         violations += team.violations
 
     budget = policy.max_moves if max_moves is None else max_moves
-    voluntary = int(metrics.moved.sum())
+    voluntary = int(metrics.moved.sum()) + (team.voluntary_moves if team is not None else 0)
     state = PlanState(ctx, plan, agent, level, load, voluntary, budget)
     for whole in PLAN_RULES.values():  # coverage, hours, groups, moves: each rule checks itself
         violations += whole.check(state)
@@ -173,6 +174,8 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
             - util_permille_floor(load[mask], ctx.capacity_ch[mask]).min()
         )
         balance = balance_cp_per_permille(ctx) * spread_permille
+        if team is not None:  # account teams balance each role apart (planner.teams.balance)
+            balance = balance_cp_per_permille(ctx) * sum(role_spreads_permille(ctx, load).values())
     parts = {
         "value_match": int(metrics.value_cp.sum()),
         "travel": int(metrics.travel_cp.sum()),
@@ -199,7 +202,7 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
     voluntary_mask = np.zeros(n, dtype=bool)
     voluntary_mask[a_idx] = metrics.moved
     moves = {
-        "voluntary": voluntary,  # what the disruption budget counts
+        "voluntary": voluntary,  # what the disruption budget counts (team slots' included)
         "forced": int(by_leaver.sum() + by_rule.sum()),  # = forced_by_leaver + forced_by_rule
         "forced_by_leaver": int(by_leaver.sum()),
         "forced_by_rule": int(by_rule.sum()),
@@ -209,6 +212,9 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
         "strategic_moved": int(np.sum(moved & strategic)),
         "strategic_moved_voluntary": int(np.sum(voluntary_mask & strategic)),
     }
+    if team is not None:  # the team's share: slots that change hands, and those by choice
+        moves["team_moved"] = sum(r.moved for r in team.rows)
+        moves["team_voluntary"] = team.voluntary_moves
     return Evaluation(
         objective_cp=sum(parts.values()),
         parts_cp=parts,

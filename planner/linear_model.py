@@ -27,7 +27,10 @@ def relaxation_proto(
     Variables in order: x (one per pair), y (one per unit, when units may stay unassigned),
     then U_max and U_min (when balanced), integer too with `integer_balance` (the exact
     objective; the neighbourhood MIP keeps them continuous, which HiGHS solves faster), then
-    V_max and V_min of each peer-spread group (`problem.spread_groups()`)."""
+    V_max and V_min of each peer-spread group (`problem.spread_groups()`), then U_max and U_min
+    of every further balance group (`problem.balance_groups()`: account teams balance each role
+    apart). The further groups come last so that every index before them is where it was
+    before there were several: a MIP start written for one group (`solvers.rins`) still fits."""
     P, U, M = problem.n_pairs, problem.n_units, problem.n_agents
     cols: list[np.ndarray] = []  # (row, column, coefficient) blocks of the matrix
     rows: list[np.ndarray] = []
@@ -41,9 +44,8 @@ def relaxation_proto(
     y0 = n_vars
     if problem.unassigned_cost is not None:
         n_vars += U
-    balance = (
-        bool(problem.balance_coef) and problem.balance_agents is not None and problem.balance_agents.any()
-    )
+    groups = problem.balance_groups()
+    balance = bool(groups)
     u_max, u_min = n_vars, n_vars + 1
     if balance:
         n_vars += 2
@@ -52,6 +54,9 @@ def relaxation_proto(
     spreads = problem.spread_groups()
     v0 = n_vars
     n_vars += 2 * len(spreads)
+    # Then U_max, U_min of the balance groups after the first (account teams: one per role).
+    balance_vars = [(u_max, u_min)] + [(n_vars + 2 * k, n_vars + 2 * k + 1) for k in range(len(groups) - 1)]
+    n_vars += 2 * max(len(groups) - 1, 0)
 
     # One row per unit: sum x (+ y) = 1.
     rows.append(problem.pair_unit)
@@ -105,21 +110,25 @@ def relaxation_proto(
         upper.append(1.0)
         row += 1
 
-    if balance:
-        assert problem.balance_agents is not None
-        cap = problem.capacity_for_balance().astype(float)
-        agents = np.nonzero(problem.balance_agents)[0]
-        # S load - cap U_max <= 0 and S load - cap U_min >= 0, one row each per balanced agent.
-        for u_var, lo, hi in ((u_max, -math.inf, 0.0), (u_min, 0.0, math.inf)):
+    cap = problem.capacity_for_balance().astype(float)
+
+    def balance_rows(k: int) -> None:
+        # S load - cap U_max <= 0 and S load - cap U_min >= 0, one row each per agent of group k.
+        nonlocal row
+        agents = groups[k]
+        for u_var, lo, hi in zip(balance_vars[k], (-math.inf, 0.0), (0.0, math.inf), strict=True):
             where = np.full(M, -1)
             where[agents] = row + np.arange(agents.size)
             keep = where[problem.pair_agent] >= 0
-            rows += [where[problem.pair_agent[keep]], where[agents]]
-            cols += [pairs[keep], np.full(agents.size, u_var)]
-            coefs += [UTIL_SCALE * problem.pair_weight[keep].astype(float), -cap[agents]]
-            lower += [lo] * agents.size
-            upper += [hi] * agents.size
+            rows.extend([where[problem.pair_agent[keep]], where[agents]])
+            cols.extend([pairs[keep], np.full(agents.size, u_var)])
+            coefs.extend([UTIL_SCALE * problem.pair_weight[keep].astype(float), -cap[agents]])
+            lower.extend([lo] * agents.size)
+            upper.extend([hi] * agents.size)
             row += agents.size
+
+    if balance:
+        balance_rows(0)
 
     for k, (term, agents) in enumerate(spreads):
         assert problem.spread_use is not None
@@ -135,28 +144,33 @@ def relaxation_proto(
             lower += [lo] * agents.size
             upper += [hi] * agents.size
             row += agents.size
+    for k in range(1, len(groups)):
+        balance_rows(k)
 
     proto = model_pb2.ModelProto(name="assignment-lp")
     proto.variables.ids.extend(range(n_vars))
     proto.variables.lower_bounds.extend([0.0] * n_vars)
     ub = [1.0] * n_vars
-    if balance:
-        ub[u_max] = ub[u_min] = float(UTIL_SCALE)
+    for u_hi, u_lo in balance_vars[: len(groups)]:
+        ub[u_hi] = ub[u_lo] = float(UTIL_SCALE)
     for k, (term, _) in enumerate(spreads):
         assert problem.spread_use is not None
         ub[v0 + 2 * k] = ub[v0 + 2 * k + 1] = float(problem.spread_use[term].sum())
     proto.variables.upper_bounds.extend(ub)
-    # Only x and y are integer in the MIP: U_max and U_min take the extreme utilisations (and
-    # V_max, V_min the extreme counts, integers whenever x is).
-    n_int = v0 - 2 if balance and not integer_balance else v0
-    proto.variables.integers.extend([integer] * n_int + [False] * (n_vars - n_int))
+    # Only x and y are integer in the MIP (U_max, U_min too with `integer_balance`): U_max and
+    # U_min take the extreme utilisations (and V_max, V_min the extreme counts, integers
+    # whenever x is).
+    is_integer = [integer] * u_max + [False] * (n_vars - u_max)
+    for u_hi, u_lo in balance_vars[: len(groups)]:
+        is_integer[u_hi] = is_integer[u_lo] = integer and integer_balance
+    proto.variables.integers.extend(is_integer)
 
     obj = np.zeros(n_vars)
     obj[:P] = problem.pair_cost
     if problem.unassigned_cost is not None:
         obj[y0 : y0 + U] = problem.unassigned_cost
-    if balance:
-        obj[u_max], obj[u_min] = problem.balance_coef, -problem.balance_coef
+    for u_hi, u_lo in balance_vars[: len(groups)]:
+        obj[u_hi], obj[u_lo] = problem.balance_coef, -problem.balance_coef
     for k, (term, _) in enumerate(spreads):
         assert problem.spread_coef is not None
         obj[v0 + 2 * k], obj[v0 + 2 * k + 1] = problem.spread_coef[term], -problem.spread_coef[term]

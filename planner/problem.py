@@ -9,15 +9,15 @@ level the unit may be served at (0 = full service, 1.. = reduced, fewer hours an
 the value lost), so "every unit gets exactly one of its pairs" is a multiple-choice assignment.
 A solution is a unit -> agent vector plus, with levels, a unit -> level vector.
 
-    min  sum_p cost[p] x[p] + sum_u unassigned_cost[u] y[u] + balance_coef (U_max - U_min)
+    min  sum_p cost[p] x[p] + sum_u unassigned_cost[u] y[u] + balance_coef sum_b (U_max[b] - U_min[b])
     s.t. sum_{p in u} x[p] + y[u] = 1                        for every unit u   (y only if allowed)
          sum_{p in m} weight[p] x[p] <= capacity[m]           for every agent m
          sum_{p in m} weight[p] x[p] >= lower[m]              (utilisation band)
          sum_{p in m} limit_use[r, p] x[p] <= limit_upper[r, m]  per named limit r, where >= 0
          sum_p moves[p] x[p] <= max_moves                     (disruption budget)
          sum_{p: exclusive[p] = k} x[p] <= 1                 for every exclusive row k (account teams)
-         UTIL_SCALE load[m] <= balance_capacity[m] U_max
-         UTIL_SCALE load[m] >= balance_capacity[m] U_min      for every agent in balance_agents
+         UTIL_SCALE load[m] <= balance_capacity[m] U_max[b]
+         UTIL_SCALE load[m] >= balance_capacity[m] U_min[b]   for every agent m of balance group b
          carried[s, m] <= V_max[s, g],  carried[s, m] >= V_min[s, g]   for every agent m of peer group g
 with, for each peer-spread term s (`spread_*`, off unless a policy weight is set), the objective
 term spread_coef[s] x sum over peer groups g of (V_max[s, g] - V_min[s, g]), where
@@ -25,6 +25,11 @@ carried[s, m] = sum_{p in m} spread_use[s, unit(p)] x[p] (value carried, strateg
 a group of one agent has no spread and no rows. Every writer iterates `spread_groups()`.
 The exclusive rows (`pair_exclusive`, None without account teams) say that a person holds at most
 one role on an account: the pairs of one person on the units of one account's team (planner.teams).
+The balance groups (`balance_groups()`) are one group, every agent in balance_agents, unless
+`balance_member` splits them: account teams balance each role's people among themselves (a
+person with two roles is in both groups, with the utilisation of all their hours), since an
+account manager's hours cannot relieve technical support. Every writer iterates
+`balance_groups()`; the first group's U_max, U_min keep their place in the linear model.
 A GAP benchmark instance is the special case with no side constraints.
 
 The named limits are the per-manager rules of `planner.rules` (max_accounts, and any rule
@@ -77,6 +82,9 @@ class AssignmentProblem:
     # Account teams: pairs sharing a row id k >= 0 are exclusive (at most one of them chosen);
     # -1: in no row. None: no such rows (every problem without teams).
     pair_exclusive: np.ndarray | None = None  # (P,) int64
+    # Balance groups: agent m's utilisation enters group g's spread where balance_member[g, m]
+    # (and balance_agents[m]). None: one group, balance_agents (every problem without teams).
+    balance_member: np.ndarray | None = None  # (G, M) bool
 
     def __post_init__(self) -> None:
         if self.unit_size.size == 0:
@@ -238,10 +246,8 @@ class AssignmentProblem:
         load = np.bincount(
             self.pair_agent[used], weights=self.pair_weight[used], minlength=self.n_agents
         ).astype(np.int64)
-        if self.balance_coef and self.balance_agents is not None and self.balance_agents.any():
-            cap = self.capacity_for_balance()[self.balance_agents]
-            scaled = load[self.balance_agents] * UTIL_SCALE
-            total += self.balance_coef * int((-(-scaled // cap)).max() - (scaled // cap).min())
+        for high, low in self.balance_extremes(load):
+            total += self.balance_coef * (high - low)
         return total + self.spread_cost(unit_agent)
 
     def load_of(self, unit_agent: np.ndarray, unit_level: np.ndarray | None = None) -> np.ndarray:
@@ -254,6 +260,27 @@ class AssignmentProblem:
 
     def capacity_for_balance(self) -> np.ndarray:
         return self.capacity if self.balance_capacity is None else self.balance_capacity
+
+    def balance_groups(self) -> list[np.ndarray]:
+        """The agents of each balance group, in the order every writer gives them their U_max and
+        U_min; [] when the balance term is off."""
+        if not self.balance_coef or self.balance_agents is None or not self.balance_agents.any():
+            return []
+        if self.balance_member is None:
+            return [np.nonzero(self.balance_agents)[0]]
+        assert self.balance_member.shape == (self.balance_member.shape[0], self.n_agents), "(G, M)"
+        groups = [np.nonzero(row & self.balance_agents)[0] for row in self.balance_member]
+        return [g for g in groups if g.size]
+
+    def balance_extremes(self, load: np.ndarray) -> list[tuple[int, int]]:
+        """(ceil max, floor min) utilisation in per mille of each `balance_groups()` entry for
+        the agents' loads: the tight U_max, U_min of a plan."""
+        cap = self.capacity_for_balance()
+        out = []
+        for agents in self.balance_groups():
+            scaled = load[agents] * UTIL_SCALE
+            out.append((int((-(-scaled // cap[agents])).max()), int((scaled // cap[agents]).min())))
+        return out
 
     def spread_groups(self) -> list[tuple[int, np.ndarray]]:
         """(term, agents of one peer group) for every term and group of two or more agents, in

@@ -162,11 +162,18 @@ def _feed(h: hashlib._Hash, value: object) -> None:
     h.update(b"|")
 
 
+# Fields the problem gained after the digests were taken: hashed only when set, so that a field
+# every case leaves at None (no meaning added) does not change a digest.
+LATER_FIELDS = frozenset({"balance_member"})
+
+
 def compiled_digest(compiled: Compiled) -> str:
     """sha256 over every field of the problem (arrays by dtype, shape and bytes), the account
     eligibility, the groups and the team layout."""
     h = hashlib.sha256()
     for f in dataclasses.fields(compiled.problem):
+        if f.name in LATER_FIELDS and getattr(compiled.problem, f.name) is None:
+            continue
         h.update(f.name.encode())
         _feed(h, getattr(compiled.problem, f.name))
     ctx = compiled.ctx
@@ -240,10 +247,13 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
         "acc96fbf18539316efc5bbccbeb230aea4b05ee9321da5b1aabe99d1981c53ae",
         "7e595a97adf5abc8b79b7e927c3170f1f87a8171303bd3569737e018a1d4d6df",
     ),
+    # Re-taken for a change of meaning (#19, balance per role): the problem gains balance_member
+    # (one balance group per role) and the evaluation's balance sums each role's spread; with
+    # balance_member left out the compiled digests are still ad58b8c's.
     "teams": (
-        "ee38fc772e0aa146a184b9789b72b911ca5aab4eb38bab652dc2edf119f613c2",
-        "77fcac0106215b2ca9b37c4c4f36fa423c6afa4072fa4fac1511732bd4eedc26",
-        "e5f9b0b506e00f0988de6b2f5ddb08785e742f9be138f7eef6f5fc7a3326474e",
+        "57a481249b817ef46c936a29ad8f4ad2146b05e5f551c1a83f60455a7497518a",
+        "e9fa250de2431b5b558b48c1ce08d8f8cfc8f37f7be23d0376f6691642960642",
+        "3e18386b45a77e07398f4234980a22d362586cee8b20f484478390695b97dd46",
     ),
     "matrix": (
         "73b29533b5a38af30a1bfbd2282f216341eecd848106101017428b3b3b69c5c9",

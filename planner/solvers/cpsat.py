@@ -101,19 +101,19 @@ def build_model(problem: AssignmentProblem, assumptions: bool = False) -> CpMode
     for members in problem.exclusive_rows():  # account teams: one role per person per account
         w.linear(members, np.ones(members.size, dtype=np.int64), 0, 1)
 
-    balance_vars: tuple[int, int] | None = None
+    balance_vars: list[int] = []
     obj_vars = [np.arange(P)]
     obj_coefs = [problem.pair_cost]
     if problem.unassigned_cost is not None:
         obj_vars.append(np.arange(y0, y0 + U))
         obj_coefs.append(problem.unassigned_cost)
-    if problem.balance_coef and problem.balance_agents is not None and problem.balance_agents.any():
+    for agents in problem.balance_groups():  # one group, or one per role (account teams)
         cap = problem.capacity_for_balance()
         top = int(max(UTIL_SCALE * int(problem.pair_weight.sum()) // max(int(cap.min()), 1) + 1, UTIL_SCALE))
         u_max = w.int_var(0, top)
         u_min = w.int_var(0, top)
-        balance_vars = (u_max, u_min)
-        for a in np.nonzero(problem.balance_agents)[0].tolist():
+        balance_vars += [u_max, u_min]
+        for a in agents.tolist():
             if load_var[a] < 0:
                 w.linear([u_min], [1], 0, 0)  # an agent nobody may use sits at 0 % utilisation
                 continue
@@ -153,7 +153,7 @@ def _write_hint(
     problem: AssignmentProblem,
     y0: int,
     load_var: np.ndarray,
-    balance_vars: tuple[int, int] | None,
+    balance_vars: list[int],
     spread_vars: list[int] | None = None,
 ) -> None:
     """Hint every variable, not just the pairs: CP-SAT uses a complete hint as a first
@@ -175,11 +175,9 @@ def _write_hint(
     has = load_var >= 0
     variables.append(load_var[has])
     values.append(load[has])
-    if balance_vars is not None and problem.balance_agents is not None:
-        cap = problem.capacity_for_balance()[problem.balance_agents]
-        scaled = load[problem.balance_agents] * UTIL_SCALE
+    if balance_vars:
         variables.append(np.array(balance_vars))
-        values.append(np.array([int((-(-scaled // cap)).max()), int((scaled // cap).min())]))
+        values.append(np.array([v for pair in problem.balance_extremes(load) for v in pair], dtype=np.int64))
     if spread_vars:
         held = np.full(problem.n_units, -1, dtype=np.int64)
         held[problem.pair_unit[chosen]] = problem.pair_agent[chosen]

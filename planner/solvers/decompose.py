@@ -138,6 +138,7 @@ def restrict(
         limit_upper=problem.uppers[:, agents],
         balance_agents=pick(problem.balance_agents, agents),
         balance_capacity=pick(problem.balance_capacity, agents),
+        balance_member=None if problem.balance_member is None else problem.balance_member[:, agents],
         unassigned_cost=None if problem.unassigned_cost is None else problem.unassigned_cost[units] * scale,
         hint=hint,
         pair_level=pick(problem.pair_level, keep),

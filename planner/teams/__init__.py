@@ -20,8 +20,11 @@ The mapping onto the one model (`planner.problem.AssignmentProblem`), and why:
 - A parent group keeps one team: a slot is a unit of the group, like the seat.
 - Continuity per role: an option whose person is not among the account's `current_<role>_id`
   holders, while one of them could stay, pays the move price times the role's move_weight.
-  Team moves do not count against max_moves (the budget counts account-manager moves).
-- Balance stays one utilisation spread over every person, across all roles.
+  Such a team move is a voluntary move like an account manager's: it counts against max_moves
+  (the options' `pair_moves`, the evaluator's voluntary moves), in plans and re-plans alike.
+- Balance per role (`planner.teams.balance`): each role's people are balanced among themselves,
+  one utilisation spread per role (`balance_member`, one balance group per role), a person's
+  utilisation counting all their hours, in every role group they belong to.
 
 Without `teams` in the policy (or when no tier needs an extra role) nothing here runs: the
 problem, the plan and every file are the one-role planner's, array for array.

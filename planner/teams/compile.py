@@ -3,7 +3,10 @@
 `add_teams` appends, after the account-manager seats the compiler built, one unit per team slot,
 its options, the one-role-per-account rows (`pair_exclusive`) and a `capacity_hours_<role>` limit
 row per capped role; every other array grows by what the new units and options add (nothing to
-max_accounts and the other account limits, the peer spreads or the move budget).
+max_accounts and the other account limits or the peer spreads; to the move budget, an option's
+voluntary moves: a slot taken from today's holder who could keep it, once per member account, as
+an account manager's option counts them), and the balance term splits into one group per role
+(`planner.teams.balance`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from planner.context import Context
 from planner.models import Plan
 from planner.models.teams import ACCOUNT_MANAGER
 from planner.problem import AssignmentProblem
+from planner.teams.balance import balance_member
 from planner.teams.roles import (
     Slot,
     capped_roles,
@@ -62,7 +66,7 @@ def add_teams(ctx: Context, problem: AssignmentProblem, allow: bool) -> tuple[As
     m = ctx.n_managers
     slots = group_slots(ctx)
     first = problem.n_units
-    units, agents, costs, hours = [], [], [], []
+    units, agents, costs, hours, moves = [], [], [], [], []
     hint = np.full(len(slots), -1, dtype=np.int64)
     unfilled = np.zeros(len(slots), dtype=np.int64)
     taken: dict[tuple[int, str], set[int]] = {}  # (group, role) -> today's holders already hinted
@@ -77,6 +81,7 @@ def add_teams(ctx: Context, problem: AssignmentProblem, allow: bool) -> tuple[As
         agents.append(people.astype(np.int64))
         costs.append(metrics.cost_cp.reshape(members.size, people.size).sum(axis=0))
         hours.append(metrics.hours_ch.reshape(members.size, people.size).sum(axis=0))
+        moves.append(metrics.moved.astype(np.int64).reshape(members.size, people.size).sum(axis=0))
         unfilled[s] = int(unfilled_cp(ctx, slot.role, members).sum())
         held, _ = current_holders(ctx, slot.role)
         shared = held[members].all(axis=0) & ok  # today's holders of every member, still eligible
@@ -137,7 +142,7 @@ def add_teams(ctx: Context, problem: AssignmentProblem, allow: bool) -> tuple[As
         pair_cost=np.concatenate([problem.pair_cost, cat(costs)]),
         pair_weight=np.concatenate([problem.pair_weight, cat(hours)]),
         unit_size=np.concatenate([problem.unit_size, [len(sl.members) for sl in slots]]).astype(np.int64),
-        pair_moves=grow(problem.pair_moves, zeros_new),
+        pair_moves=grow(problem.pair_moves, cat(moves)),
         limit_names=tuple(names),
         limit_use=np.vstack(uses),
         limit_upper=np.vstack(uppers),
@@ -155,6 +160,7 @@ def add_teams(ctx: Context, problem: AssignmentProblem, allow: bool) -> tuple[As
         # No rows at all (nobody holds two roles an account needs): None, as without teams, so
         # every backend, the split ones included, may plan it.
         pair_exclusive=exclusive if (exclusive >= 0).any() else None,
+        balance_member=balance_member(ctx),
     )
     return team, TeamLayout(first, tuple(slots))
 

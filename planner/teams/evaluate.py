@@ -78,6 +78,9 @@ class TeamPart:
     unfilled_cp: int
     violations: list[Violation]
     rows: list[TeamRow]
+    # Slots given to someone new while one of today's holders could have kept them: voluntary
+    # moves, counted against the disruption budget with the account managers' (max_moves).
+    voluntary_moves: int = 0
 
 
 def team_part(ctx: Context, plan: Plan, agent: np.ndarray, manager_load: np.ndarray) -> TeamPart:
@@ -90,7 +93,7 @@ def team_part(ctx: Context, plan: Plan, agent: np.ndarray, manager_load: np.ndar
     rows: list[TeamRow | None] = []  # filled in per role below, in the plan's order
     unfilled_at: list[tuple[int, int, str, int, tuple[str, ...], str, str]] = []
     filled_at: list[tuple[int, int, str, int, str, int, tuple[str, ...], str, str]] = []
-    cost = unfilled = 0
+    cost = unfilled = voluntary = 0
     for account_id in plan.team:
         if account_id not in ctx.account_index:
             violations.append(
@@ -188,6 +191,7 @@ def team_part(ctx: Context, plan: Plan, agent: np.ndarray, manager_load: np.ndar
                     Violation(rule, ctx.account_ids[i], ctx.manager_ids[j], _breach(ctx, role, rule, i, j))
                 )
         metrics = role_metrics(ctx, role, a, m)
+        voluntary += int(metrics.moved.sum())
         np.add.at(load, m, metrics.hours_ch)
         np.add.at(role_load[role], m, metrics.hours_ch)
         np.add.at(travel, m, metrics.travel_ch)
@@ -228,7 +232,7 @@ def team_part(ctx: Context, plan: Plan, agent: np.ndarray, manager_load: np.ndar
             )
     done = [r for r in rows if r is not None]
     assert len(done) == len(rows)
-    return TeamPart(load, travel, cost + unfilled, unfilled, violations, done)
+    return TeamPart(load, travel, cost + unfilled, unfilled, violations, done, voluntary)
 
 
 def _groups(ctx: Context, plan: Plan) -> list[Violation]:
