@@ -35,7 +35,9 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
@@ -116,7 +118,12 @@ class ShortfallSolver:
             # a relaxation, so the parts' bounds add up to a bound of the whole).
             parts = sorted(parts, key=lambda p: p[0].size)
             plan, parts_bound, part_bounds = self._solve_parts(
-                problem, parts, work, budget.started + PARTS_SHARE * budget.seconds, best.choice()
+                problem,
+                parts,
+                work,
+                budget.started + PARTS_SHARE * budget.seconds,
+                best.choice(),
+                workers=max(1, options.threads),
             )
             # The regions' Lagrangian bounds, in a thread while HiGHS (which lets go of the GIL)
             # runs the neighbourhood rounds over the whole. Not beside the regions' own search:
@@ -200,12 +207,17 @@ class ShortfallSolver:
         work: Budget,
         parts_until: float,
         start: Choice | None = None,
+        workers: int = 1,
     ) -> tuple[Choice, float, dict[int, _Part]]:
         """Each part alone, the time shared by the parts' sizes: its LP, a start from the LP's
         integral part or value first (the better), HiGHS on the part's MIP, then neighbourhood
         rounds around the part's LP if HiGHS did not prove it. Returns the combined plan, the sum
         of the parts' bounds, and by each part's place in `parts` its own bound, the part alone
         and its LP's row duals, for a Lagrangian bound to raise.
+
+        With `workers` > 1 that many parts are solved at once, in threads: HiGHS, where a part
+        spends most of its time, lets go of the GIL, so the second core, idle beside a single
+        part, gives each part about twice the time.
 
         Measured on the largest region of the 3,000 x 80 set (17,424 options): HiGHS from the
         value-first start sat at 7.89 M for 5 to 30 s; from the LP start, 7.29 M in 5 s, and
@@ -220,104 +232,134 @@ class ShortfallSolver:
         # where a share by options gave these parts 0.5-2 s in all. At 3,000 x 80 (30 s) the
         # five small regions had ended 0.7-0.9 M points above what 3 s of HiGHS each finds.
         per_unit = np.bincount(problem.pair_unit, minlength=problem.n_units)
-        weight_left = float(sum(max(int(per_unit[u].sum()), SMALL_PART_WEIGHT) for u, _ in parts))
+        weights = [max(int(per_unit[u].sum()), SMALL_PART_WEIGHT) for u, _ in parts]
+        weight_left = [float(sum(weights))]  # of the parts not yet finished
+        lock = threading.Lock()
         cheapest = cheapest_options(problem)
+
+        def seconds_for(k: int) -> float | None:
+            """This part's time when it starts (None: keep the start's plan), shared by size
+            among the parts not finished, `workers` at a time."""
+            with lock:
+                window = work.until(parts_until).remaining()
+                if work.remaining() < MIN_PART_SECONDS and start is not None:
+                    return None
+                return max(min(window, window * weights[k] * workers / max(weight_left[0], 1.0)), 0.5)
+
+        def solve(k: int) -> _Solved | None:
+            units, agents = parts[k]
+            seconds = seconds_for(k)
+            try:
+                if seconds is None:
+                    return None
+                return self._solve_part(problem, units, agents, work.child(seconds), seconds)
+            finally:
+                with lock:
+                    weight_left[0] -= weights[k]
+
+        if workers > 1 and len(parts) > 1:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="region") as pool:
+                solved = list(pool.map(solve, range(len(parts))))
+        else:
+            solved = [solve(k) for k in range(len(parts))]
         part_bounds: dict[int, _Part] = {}
-        for k, (units, agents) in enumerate(parts):
-            if work.remaining() < MIN_PART_SECONDS and start is not None:
+        for k, ((units, agents), found) in enumerate(zip(parts, solved, strict=True)):
+            if found is None:
                 # No time left for this part: it keeps the whole start's plan (value first;
                 # the parts share no agent, so it fits), bounded by its cheapest options (not
                 # restricted first: that alone took 0.4 s past a 2 s limit at 20,000 x 500).
+                assert start is not None
                 plan[units] = start[0][units]
                 if start[1] is not None:
                     level[units] = start[1][units]
                 bound_sum += float(cheapest[units].sum())
                 continue
-            sub = _region(problem, units, agents)
-            weight = max(sub.n_pairs, SMALL_PART_WEIGHT)
-            seconds = max(work.until(parts_until).remaining() * weight / max(weight_left, 1.0), 0.5)
-            part = work.child(seconds)
-            weight_left -= weight
-            relaxed = lp_bound(sub, part.child(seconds * PART_LP_SHARE))
-            best = _Best(sub)
-            best.offer(value_first(sub, budget=part), "start")
-            # Each later step only with time left: each takes 0.2-0.4 s on a region of 24,000
-            # options, and started at the deadline they ran 0.6 s past a 2 s limit (20,000 x 500).
-            if relaxed.x is not None and not part.expired():
-                best.offer(lp_start(sub, relaxed.x, part), "lp_start")
-            if not part.expired():
-                best.offer(packed_start(sub, part), "packed")
-            # HiGHS from a start the knapsacks have polished: on the 3,000 x 80 set's regions
-            # this took 15 s of HiGHS from 4.7 % to 1.6 % above its bound (2,232 options).
-            if not part.expired():
-                best.offer(polish(sub, best.choice(), part.child(part.remaining() * SWEEP_SHARE)), "sweep")
-            part_bound, reason = None, "not tried"
-            # Not at the deadline: HiGHS given no time still builds and presolves the model (0.8 s
-            # past a 10 s limit on a region of 24,000 options whose LP had not ended).
-            if (
-                sub.n_pairs <= SMALL_PART_PAIRS or relaxed.x is None
-            ) and part.remaining() >= MIN_STEP_SECONDS:
-                found, reason, part_bound = solve_mip(
-                    sub, np.ones(sub.n_pairs, dtype=bool), best.choice(), part
-                )
-                best.offer(found, "mip")
-            if reason != "optimal" and relaxed.x is not None:
-                # A large region: HiGHS on all of it sat on its start (11,566 options, 8 s)
-                # where neighbourhood rounds took 10 % off; its dual bound rose 0.4 % over the
-                # LP's, which the sum over regions hardly sees. Rounds again from each better plan.
-                while not part.expired():
-                    before = best.objective
-                    rounds = improve(sub, best.plan, relaxed, part, level=best.level, rounds=RINS_ROUNDS)
-                    if math.isfinite(rounds.objective):
-                        best.offer((rounds.plan, rounds.level), "rins")
-                    best.offer(polish(sub, best.choice(), part), "sweep")
-                    if best.objective >= before:
-                        break
-            if (
-                sub.n_pairs > COLUMN_POOL_MIN_PAIRS
-                and reason != "optimal"
-                and relaxed.row_dual is not None
-                and usable(sub)
-                and best.valid
-                and part.remaining() >= COLUMN_POOL_MIN_SECONDS
-            ):
-                incumbent = best.choice()
-                assert incumbent is not None
-                pooled = improve_by_columns(sub, relaxed.row_dual, incumbent, part)
-                best.offer(pooled.choice, "column_pool")
-                if pooled.bound is not None:  # a Lagrangian bound of the part (balance dropped)
-                    part_bound = max(part_bound if part_bound is not None else 0.0, pooled.bound)
-                log.debug(
-                    "part of %d options: column pool %s (%d columns, %d steps, master %s), %.1f s",
-                    sub.n_pairs,
-                    pooled.objective,
-                    pooled.columns,
-                    pooled.evaluations,
-                    pooled.reason,
-                    pooled.seconds,
-                )
-            if relaxed.bound is not None:
-                part_bound = max(part_bound if part_bound is not None else 0.0, relaxed.bound)
-            chosen = best.choice() or (np.full(sub.n_units, -1, dtype=np.int64), None)
+            chosen, part_bound, sub, row_dual = found
             place_part(plan, units, agents, chosen[0])
             if chosen[1] is not None:
                 level[units] = chosen[1]
-            # A part HiGHS had no time to bound still has its cheapest options as one.
-            part_bound = max(part_bound if part_bound is not None else 0.0, cheapest_bound(sub))
             bound_sum += part_bound
-            part_bounds[k] = (part_bound, sub, relaxed.row_dual)
-            log.debug(
-                "part of %d options: %s by %s, bound %.0f, %.1f s",
-                sub.n_pairs,
-                best.objective,
-                best.found_by,
-                part_bound,
-                seconds,
-            )
+            part_bounds[k] = (part_bound, sub, row_dual)
         return (plan, level if problem.pair_level is not None else None), bound_sum, part_bounds
+
+    def _solve_part(
+        self, problem: AssignmentProblem, units: np.ndarray, agents: np.ndarray, part: Budget, seconds: float
+    ) -> _Solved:
+        """One part within `part`: its plan (the part's own numbering), bound, the part, its
+        LP's row duals."""
+        sub = _region(problem, units, agents)
+        relaxed = lp_bound(sub, part.child(seconds * PART_LP_SHARE))
+        best = _Best(sub)
+        best.offer(value_first(sub, budget=part), "start")
+        # Each later step only with time left: each takes 0.2-0.4 s on a region of 24,000
+        # options, and started at the deadline they ran 0.6 s past a 2 s limit (20,000 x 500).
+        if relaxed.x is not None and not part.expired():
+            best.offer(lp_start(sub, relaxed.x, part), "lp_start")
+        if not part.expired():
+            best.offer(packed_start(sub, part), "packed")
+        # HiGHS from a start the knapsacks have polished: on the 3,000 x 80 set's regions
+        # this took 15 s of HiGHS from 4.7 % to 1.6 % above its bound (2,232 options).
+        if not part.expired():
+            best.offer(polish(sub, best.choice(), part.child(part.remaining() * SWEEP_SHARE)), "sweep")
+        part_bound, reason = None, "not tried"
+        # Not at the deadline: HiGHS given no time still builds and presolves the model (0.8 s
+        # past a 10 s limit on a region of 24,000 options whose LP had not ended).
+        if (sub.n_pairs <= SMALL_PART_PAIRS or relaxed.x is None) and part.remaining() >= MIN_STEP_SECONDS:
+            found, reason, part_bound = solve_mip(sub, np.ones(sub.n_pairs, dtype=bool), best.choice(), part)
+            best.offer(found, "mip")
+        if reason != "optimal" and relaxed.x is not None:
+            # A large region: HiGHS on all of it sat on its start (11,566 options, 8 s)
+            # where neighbourhood rounds took 10 % off; its dual bound rose 0.4 % over the
+            # LP's, which the sum over regions hardly sees. Rounds again from each better plan.
+            while not part.expired():
+                before = best.objective
+                rounds = improve(sub, best.plan, relaxed, part, level=best.level, rounds=RINS_ROUNDS)
+                if math.isfinite(rounds.objective):
+                    best.offer((rounds.plan, rounds.level), "rins")
+                best.offer(polish(sub, best.choice(), part), "sweep")
+                if best.objective >= before:
+                    break
+        if (
+            sub.n_pairs > COLUMN_POOL_MIN_PAIRS
+            and reason != "optimal"
+            and relaxed.row_dual is not None
+            and usable(sub)
+            and best.valid
+            and part.remaining() >= COLUMN_POOL_MIN_SECONDS
+        ):
+            incumbent = best.choice()
+            assert incumbent is not None
+            pooled = improve_by_columns(sub, relaxed.row_dual, incumbent, part)
+            best.offer(pooled.choice, "column_pool")
+            if pooled.bound is not None:  # a Lagrangian bound of the part (balance dropped)
+                part_bound = max(part_bound if part_bound is not None else 0.0, pooled.bound)
+            log.debug(
+                "part of %d options: column pool %s (%d columns, %d steps, master %s), %.1f s",
+                sub.n_pairs,
+                pooled.objective,
+                pooled.columns,
+                pooled.evaluations,
+                pooled.reason,
+                pooled.seconds,
+            )
+        if relaxed.bound is not None:
+            part_bound = max(part_bound if part_bound is not None else 0.0, relaxed.bound)
+        chosen = best.choice() or (np.full(sub.n_units, -1, dtype=np.int64), None)
+        # A part HiGHS had no time to bound still has its cheapest options as one.
+        part_bound = max(part_bound if part_bound is not None else 0.0, cheapest_bound(sub))
+        log.debug(
+            "part of %d options: %s by %s, bound %.0f, %.1f s",
+            sub.n_pairs,
+            best.objective,
+            best.found_by,
+            part_bound,
+            seconds,
+        )
+        return chosen, part_bound, sub, relaxed.row_dual
 
 
 _Part = tuple[float, AssignmentProblem, np.ndarray | None]  # a part's bound, the part, its LP's duals
+_Solved = tuple[Choice, float, AssignmentProblem, np.ndarray | None]  # a part's plan, and as _Part
 
 
 def _region(problem: AssignmentProblem, units: np.ndarray, agents: np.ndarray) -> AssignmentProblem:
