@@ -343,7 +343,7 @@ class PlanDiff(BaseModel):
     )
     voluntary_moves: int = Field(
         description="evaluation.moves.voluntary: to another manager although today's could keep the account; "
-        "what the disruption budget counts"
+        "what the disruption budget counts (with account teams, together with team_slots' voluntary changes)"
     )
     unassigned_moves: int = Field(
         default=0,

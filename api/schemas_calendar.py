@@ -209,6 +209,11 @@ class ShortfallOut(BaseModel):
     reason: str
     # The plan's service level the visits are due at: "full" or a reduced level's name.
     level: str = "full"
+    role: str | None = Field(
+        default=None,
+        description="a team plan's calendar: the role of the person whose visits fall short "
+        "(account_manager or a team role); absent in a calendar of a plan without teams",
+    )
 
 
 class CalendarOut(BaseModel):

@@ -98,6 +98,12 @@ class Evaluation:
     def feasible(self) -> bool:
         return not self.violations
 
+    @property
+    def budget_moves(self) -> int:
+        """The voluntary moves the disruption budget (max_moves) counts: the accounts' (moves
+        'voluntary') and, with account teams, the team slots' ('team_voluntary')."""
+        return int(self.moves["voluntary"] + self.moves.get("team_voluntary", 0))
+
 
 def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluation:
     ds = ctx.dataset
@@ -157,8 +163,9 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
         violations += team.violations
 
     budget = policy.max_moves if max_moves is None else max_moves
-    voluntary = int(metrics.moved.sum()) + (team.voluntary_moves if team is not None else 0)
-    state = PlanState(ctx, plan, agent, level, load, voluntary, budget)
+    voluntary = int(metrics.moved.sum())  # the accounts'; the team slots' are counted apart
+    in_budget = voluntary + (team.voluntary_moves if team is not None else 0)
+    state = PlanState(ctx, plan, agent, level, load, in_budget, budget)
     for whole in PLAN_RULES.values():  # coverage, hours, groups, moves: each rule checks itself
         violations += whole.check(state)
     for limit in LIMITS.values():  # every registered manager limit checks itself
@@ -202,7 +209,7 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
     voluntary_mask = np.zeros(n, dtype=bool)
     voluntary_mask[a_idx] = metrics.moved
     moves = {
-        "voluntary": voluntary,  # what the disruption budget counts (team slots' included)
+        "voluntary": voluntary,  # what the disruption budget counts (with teams: + team_voluntary)
         "forced": int(by_leaver.sum() + by_rule.sum()),  # = forced_by_leaver + forced_by_rule
         "forced_by_leaver": int(by_leaver.sum()),
         "forced_by_rule": int(by_rule.sum()),
@@ -212,7 +219,7 @@ def evaluate(ctx: Context, plan: Plan, max_moves: int | None = None) -> Evaluati
         "strategic_moved": int(np.sum(moved & strategic)),
         "strategic_moved_voluntary": int(np.sum(voluntary_mask & strategic)),
     }
-    if team is not None:  # the team's share: slots that change hands, and those by choice
+    if team is not None:  # team slots that change hands, and those by choice (in the budget too)
         moves["team_moved"] = sum(r.moved for r in team.rows)
         moves["team_voluntary"] = team.voluntary_moves
     return Evaluation(

@@ -470,3 +470,46 @@ def test_a_staff_change_re_plans_the_team_and_keeps_it(client: TestClient) -> No
         True,
         "forced",
     )
+
+
+def test_the_webhook_posts_team_slot_changes(client: TestClient) -> None:
+    """An adoption's webhook body names the team slots whose person changed, as the event's diff
+    does: Li Na (P2) leaves, A1's technical support goes to Chen Jie (P3); adopting the plan before
+    by hand posts the change back. A plan without teams posts no `team_slots` (test_api_webhook)."""
+    import json
+
+    from test_api_webhook import SECRET, Receiver
+
+    from api.services.webhooks import team_slot_changes
+
+    receiver = Receiver(fail=0)
+    r = client.post("/api/v1/datasets/upload", headers=WRITE, data={"name": "team-hook"}, files=_files())
+    assert r.status_code == 201, r.text
+    dataset_id = r.json()["id"]
+    first = _solve(client, dataset_id)
+    r = client.put("/api/v1/webhook", headers=WRITE, json={"url": receiver.url, "secret": SECRET})
+    assert r.status_code == 200, r.text
+    try:
+        left = {"type": "manager_left", "idempotency_key": "hook-left-P2", "manager_id": "P2"}
+        r = client.post(f"/api/v1/datasets/{dataset_id}/events", headers=WRITE, json=left)
+        assert r.status_code in (200, 201), r.text
+        receiver.wait_for(1)
+        posted = json.loads(receiver.received[0][1])
+        assert posted["moved"] == [] and posted["team_slots_count"] == 1
+        assert posted["team_slots"] == [
+            {"account_id": "A1", "role": "technical_support", "from_manager_id": "P2", "to_manager_id": "P3"}
+        ]
+        r = client.put(f"/api/v1/datasets/{dataset_id}/current-plan", headers=WRITE, json={"plan_id": first})
+        assert r.status_code == 200, r.text
+        receiver.wait_for(2)
+        back = json.loads(receiver.received[1][1])
+        assert back["team_slots"] == [
+            {"account_id": "A1", "role": "technical_support", "from_manager_id": "P3", "to_manager_id": "P2"}
+        ]
+    finally:
+        client.delete("/api/v1/webhook", headers=WRITE)
+    # Two engineers trading slot numbers on one account is no change; an emptied slot goes to null.
+    assert team_slot_changes({"A": {"ts": ["X", "Y"]}}, {"A": {"ts": ["Y", "X"]}}) == []
+    assert team_slot_changes({"A": {"ts": ["X"]}}, {"A": {"ts": [None]}}) == [
+        {"account_id": "A", "role": "ts", "from_manager_id": "X", "to_manager_id": None}
+    ]

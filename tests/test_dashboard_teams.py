@@ -80,6 +80,8 @@ def test_team_plan_and_workload_in_browser(dashboard_server: Server) -> None:  #
         try:
             page, errors = _open_logged_in(browser, dashboard_server.url + "/#plan")
             expect(page.locator("#status")).to_contain_text("40 accounts")
+            # The status line counts people in any role, and the account managers among them.
+            expect(page.locator("#status")).to_contain_text("people in account teams")
             expect(page.locator("#plan-select")).to_have_value(plan_id)
             # One row per account x role, as the API answers, an account's team together.
             expect(page.locator("#plan-table tbody tr")).to_have_count(len(rows))
@@ -147,11 +149,24 @@ def test_team_plan_and_workload_in_browser(dashboard_server: Server) -> None:  #
             day = page.locator(f"[data-testid=week-grid] td[data-date='{placed['date']}']")
             expect(day.get_by_test_id("joint-visit")).to_contain_text("联合拜访")
             expect(day.get_by_test_id("joint-visit")).to_contain_text(placed["partner_id"])
+            # The support engineer away all along: their accounts fall short, the line names the
+            # role and says "the person" (此人), not the account manager.
+            short = [a for a in built["shortfall"] if a["manager_id"] == AWAY]
+            assert short and {a["role"] for a in short} == {"technical_support"}
+            line = page.get_by_test_id("calendar-shortfalls").locator(
+                f"li[data-account={short[0]['account_id']}]"
+            )
+            expect(line.first).to_contain_text("技术支持")
+            expect(line.first).to_contain_text("此人没有工作日")
 
             # Fairness per role: one row per role, in the policy's order (the account manager first).
             page.click("#tabs button[data-tab=fairness]")
             roles = page.get_by_test_id("fairness-roles").locator("tbody tr")
             expect(roles).to_have_count(3)
+            # The statistics are over people in any role: "人数（所有角色）", not 客户经理人数.
+            expect(page.locator("#fairness-out table.narrow").first).to_contain_text(
+                "参与统计的人数（所有角色）"
+            )
             expect(roles.first.locator("td").first).to_have_text("客户经理")
             # The people table: each person's hours over all their roles, as GET /workload counts them,
             # with the hours of each role beside them (a support engineer is not an empty row).

@@ -424,5 +424,11 @@ def test_a_person_leaving_one_role_keeps_the_others(tmp_path: Path) -> None:
     assert outcome.plan is not None and outcome.evaluation is not None and outcome.evaluation.violations == []
     assert all("P04" not in roles.get(TS, []) for roles in outcome.plan.team.values())
     assert "P04" in outcome.plan.assignment.values()
-    with pytest.raises(InputError, match="only role: use remove_manager"):
-        load_and_resolve(scenario({"kind": "leave_role", "manager_id": "P05", "role": TS}))
+    # leave_role is an alias of remove_manager with roles [role]: the same data set either way;
+    # giving up one's only role is leaving, and a role not held is refused naming the field.
+    same = load_and_resolve(scenario({"kind": "remove_manager", "manager_id": "P04", "roles": [TS]})).dataset
+    assert same == resolved.dataset
+    only = load_and_resolve(scenario({"kind": "leave_role", "manager_id": "P05", "role": TS}))
+    assert not only.dataset.manager_by_id["P05"].active
+    with pytest.raises(InputError, match=r"changes\[0\]\.role.*does not hold role"):
+        load_and_resolve(scenario({"kind": "leave_role", "manager_id": "P01", "role": TS}))

@@ -184,5 +184,6 @@ def adopt(dataset_id: str, body: AdoptIn, services: ServicesDep, key: WriteKey) 
     services.store.adopt(dataset_id, row.id, key.name)
     if before is None or before.id != row.id:  # adopting the plan in force again changes nothing
         previous = (before.id, before.assignment) if before else None
-        services.webhooks.plan_adopted(key.workspace, dataset_id, row.id, previous, row.assignment)
+        team = (before.team if before else None, row.team)
+        services.webhooks.plan_adopted(key.workspace, dataset_id, row.id, previous, row.assignment, team=team)
     return plan_out(row, row.id)

@@ -70,6 +70,7 @@ class _Pending:
     result: Replanned
     budget: int
     before: dict[str, Any]  # the assignment of the plan in force before the event
+    team_before: dict[str, Any] | None = None  # its team (account teams), None without
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,20 @@ class EventConflict(Exception):
 
 
 # (workspace, data set, plan adopted, (previous plan, its assignment) or None, new assignment,
-# event id): told after an applied event's plan is stored as the plan in force (the webhook).
-Adopted = Callable[[str, str, str, tuple[str | None, dict[str, Any]] | None, dict[str, Any], str], object]
+# event id, (team before, team adopted) or None without teams): told after an applied event's
+# plan is stored as the plan in force (the webhook).
+Adopted = Callable[
+    [
+        str,
+        str,
+        str,
+        tuple[str | None, dict[str, Any]] | None,
+        dict[str, Any],
+        str,
+        tuple[dict[str, Any] | None, dict[str, Any] | None] | None,
+    ],
+    object,
+]
 
 
 class EventService:
@@ -164,7 +177,9 @@ class EventService:
                 # Without a plan before, the data's own current managers were the plan in force.
                 previous = (out.previous_plan_id, pending.before)
                 assignment = dict(pending.result.plan.assignment)
-                self._on_adopted(workspace, dataset_id, out.plan_id, previous, assignment, event_id)
+                after = pending.result.plan.team or None
+                team = (pending.team_before, after) if pending.team_before or after else None
+                self._on_adopted(workspace, dataset_id, out.plan_id, previous, assignment, event_id, team)
             return APPLIED, out
 
     def _dry_run(self, dataset_id: str, event: EventIn, body: dict[str, Any], actor: str) -> EventOut:
@@ -296,7 +311,19 @@ class EventService:
         out.uncovered = result.uncovered
         out.reasons = result.reasons
         out.timing_seconds["total"] = round(time.perf_counter() - started, 4)
-        return out, _Pending(changed, result, budget, assignment)
+        # The team in force before: the plan's, or without a plan yet the data's own current holders.
+        team_before = (
+            previous.team
+            if previous
+            else {
+                a.account_id: {role: sorted(people) for role, people in a.current_team.items()}
+                for a in base.accounts
+                if a.current_team
+            }
+            if result.plan.team
+            else None
+        )
+        return out, _Pending(changed, result, budget, assignment, team_before or None)
 
     def _store_outcome(self, s: Any, dataset_id: str, out: EventOut, pending: _Pending, actor: str) -> None:
         changed, result, budget = pending.dataset, pending.result, pending.budget
@@ -403,7 +430,7 @@ def diff(
         moved=moved,
         moved_count=int(moves["total"]),
         forced_moves=int(moves["forced"]),
-        voluntary_moves=int(moves["voluntary"]),
+        voluntary_moves=int(moves["voluntary"]),  # the accounts'; a team's are in team_slots
         unassigned_moves=sum(1 for m in moved if m.reason == UNASSIGNED),
         unserved=unserved,
         served=served,

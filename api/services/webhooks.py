@@ -2,7 +2,9 @@
 that re-planned), POST what changed to the workspace's URL.
 
 The body is JSON: the data set, the plan adopted and the one before, and every account whose
-manager changed (from, to). It is signed so the CRM can trust it came from here: header
+manager changed (from, to); with account teams, also every team slot (account, role) whose person
+changed (`team_slots`: from, to; null = unfilled), so that a CRM keeping account teams hears of a
+technical-support change as it hears of a manager's. It is signed so the CRM can trust it came from here: header
 `X-Planner-Signature: sha256=<hex HMAC-SHA256 of the body with the shared secret>`, plus
 `X-Planner-Delivery` (unique per delivery, the same on its retries) and `X-Planner-Event`.
 A delivery that fails (no answer, or not 2xx) is retried with backoff (`RETRY_DELAYS`) in a
@@ -20,6 +22,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from api.db import WebhookRow, new_id, now
@@ -33,6 +36,34 @@ TIMEOUT_SECONDS = 10.0
 
 def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+Team = Mapping[str, Mapping[str, Sequence[str | None]]]  # account_id -> role -> person per slot
+
+
+def team_slot_changes(before: Team | None, after: Team | None) -> list[dict[str, Any]]:
+    """Every (account, role) whose people differ between two plans' teams: one entry per person
+    who goes, paired with one who comes (null: the slot is left unfilled, or was). Compared as
+    sets, not slot by slot: two support engineers trading slot numbers on one account change nothing."""
+    before, after = before or {}, after or {}
+    out = []
+    for account_id in sorted(set(before) | set(after)):
+        had, has = before.get(account_id, {}), after.get(account_id, {})
+        for role in sorted(set(had) | set(has)):
+            old = [p for p in had.get(role, []) if p is not None]
+            new = [p for p in has.get(role, []) if p is not None]
+            gone = [p for p in old if p not in new]
+            came = [p for p in new if p not in old]
+            for k in range(max(len(gone), len(came))):
+                out.append(
+                    {
+                        "account_id": account_id,
+                        "role": role,
+                        "from_manager_id": gone[k] if k < len(gone) else None,
+                        "to_manager_id": came[k] if k < len(came) else None,
+                    }
+                )
+    return out
 
 
 class WebhookService:
@@ -73,10 +104,12 @@ class WebhookService:
         previous: tuple[str | None, dict[str, Any]] | None,
         assignment: dict[str, Any],
         event_id: str | None = None,
+        team: tuple[Team | None, Team | None] | None = None,
     ) -> threading.Thread | None:
         """Post the adoption of `plan_id` (its assignment against `previous`'s: (plan id, or None
         for the data's own current managers, assignment)) if the workspace has a webhook; the
-        delivery thread, or None."""
+        delivery thread, or None. `team`: (the team before, the adopted plan's), when either plan
+        has account teams."""
         with self._store.session() as s:
             hook = s.get(WebhookRow, workspace)
         if hook is None:
@@ -97,6 +130,10 @@ class WebhookService:
             "moved_count": len(moved),
             "moved": moved,
         }
+        if team is not None and (team[0] or team[1]):  # a plan without teams: the body as before
+            slots = team_slot_changes(*team)
+            body["team_slots_count"] = len(slots)
+            body["team_slots"] = slots
         data = json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
         thread = threading.Thread(
             target=self._deliver, args=(hook.url, hook.secret, data, new_id()), daemon=True, name="webhook"

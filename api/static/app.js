@@ -71,11 +71,20 @@ async function selectDataset(id) {
   await loadPlans();
   fillManagerSelects();
   renderOverview();
-  status(t("status.dataset", { name: state.dataset.name, accounts: fmt(state.version.accounts), managers: fmt(state.version.managers), plans: fmt(state.plans.length) }));
+  status(datasetLine());
   if (!$("#tab-plan").hidden) renderPlan();
   if (!$("#tab-fairness").hidden) renderFairness();
   if (!$("#tab-calendar").hidden) guard(renderCalendar);
   if (!$("#tab-history").hidden) guard(renderHistory);
+}
+
+// The status line: a team data set counts people (any role) and, among them, the account managers.
+function datasetLine() {
+  const v = state.version, people = v.data.managers;
+  const words = { name: state.dataset.name, accounts: fmt(v.accounts), managers: fmt(v.managers), plans: fmt(state.plans.length) };
+  if (!people.some((m) => (m.roles || []).some((r) => r !== "account_manager"))) return t("status.dataset", words);
+  const managers = people.filter((m) => !(m.roles || []).length || m.roles.includes("account_manager")).length;
+  return t("status.dataset_team", { ...words, people: fmt(v.managers), managers: fmt(managers) });
 }
 
 async function loadPlans() {
@@ -523,6 +532,8 @@ async function renderFairness() {
   // accounts and value columns say they are the account manager's.
   const team = Boolean(f.by_role && f.by_role.length);
   const tk = (key) => (team ? `${key}_team` : key);
+  // Statistics over people in any role: the words that would say "managers" say "people".
+  const statKey = (k) => (team && has(`stat.${k}_team`) ? `stat.${k}_team` : `stat.${k}`);
   const managers = f.managers.filter((m) => m.active || m.accounts > 0 || (team && m.hours > 0));
   // The value chart: a team plan's value is the account manager's, so its rows are the people holding accounts.
   const holders = team ? managers.filter((m) => m.accounts > 0) : managers;
@@ -554,7 +565,7 @@ async function renderFairness() {
     h("h2", {}, t("fair.flags")), h("div", { class: "cards", "data-testid": "fairness-flags" }, flags),
     h("div", { class: "grid" }, cells),
     h("h2", {}, t("fair.statistics")),
-    table([t("col.measure"), t("col.figure")], Object.entries(f.statistics).map(([k, v]) => h("tr", {}, td(has(`stat.${k}`) ? t(`stat.${k}`) : k.replaceAll("_", " ")),
+    table([t("col.measure"), t("col.figure")], Object.entries(f.statistics).map(([k, v]) => h("tr", {}, td(has(statKey(k)) ? t(statKey(k)) : k.replaceAll("_", " ")),
       td(typeof v !== "number" ? v : SHARES.test(k) ? pct(v) : num(v, { maximumFractionDigits: 2 }), { class: "num" }))), { class: "plain narrow" }),
     ...roleFairness(f.by_role),
     h("h2", {}, t(tk("fair.managers"))),

@@ -10,7 +10,9 @@ import { roleWords, roleOrder } from "./plantable.js";
 // deps: {planOf(id), versionOf(datasetId, version)} from app.js; follow: the build being polled.
 const cal = { deps: null, follow: null, cancel: false, shown: null, prefilled: null, previous: {} };
 // The reasons planner/calendar/summary.py gives, in words a sales director reads (cal.reason.* in the catalogue).
-const reasonWords = (r) => (has(`cal.reason.${r}`) ? t(`cal.reason.${r}`) : r);
+// A team plan's visitor may hold any role: its reasons say "the person" (cal.reason_team.*) where they exist.
+const reasonWords = (r, team = false) =>
+  team && has(`cal.reason_team.${r}`) ? t(`cal.reason_team.${r}`) : has(`cal.reason.${r}`) ? t(`cal.reason.${r}`) : r;
 const tierWord = (tier) => word("tier", tier);
 
 // --- dates: ISO strings, arithmetic in UTC so no time zone shifts a day ------------------------------------
@@ -282,12 +284,14 @@ function pickManager(managerId) {
 
 function shortfallView(c) {
   const unassigned = c.summary.unassigned_accounts || [];
+  const team = calTeam(c);  // each short visit names the person's role (a calendar stored before it did: none)
   const nodes = [h("h2", {}, t("cal.shortfalls", { n: fmt(c.shortfall.length) }))];
   if (!c.shortfall.length) nodes.push(h("p", { "data-testid": "calendar-shortfalls" }, t("cal.all_visits")));
   else {
     nodes.push(h("ul", { class: "compact scroll tall", "data-testid": "calendar-shortfalls" }, c.shortfall.map((a) => h("li", { "data-account": a.account_id },
-      h("b", {}, accountLabel(a.account_id)), t("cal.short_line", { tier: tierWord(a.tier), manager: who(a.manager_id), planned: fmt(a.planned), required: fmt(a.required) }),
-      a.reason.split("; ").map(reasonWords).join(t("cal.also")), t("cal.end")))));
+      h("b", {}, accountLabel(a.account_id)),
+      t(team && a.role ? "cal.short_line_team" : "cal.short_line", { tier: tierWord(a.tier), role: a.role ? roleWords(a.role) : "", manager: who(a.manager_id), planned: fmt(a.planned), required: fmt(a.required) }),
+      a.reason.split("; ").map((r) => reasonWords(r, team)).join(t("cal.also")), t("cal.end")))));
   }
   if (unassigned.length) {
     nodes.push(h("p", { class: "flag-overload" }, t("cal.no_manager", { n: fmt(unassigned.length), accounts: `${unassigned.slice(0, 20).join(", ")}${unassigned.length > 20 ? " …" : ""}` })));

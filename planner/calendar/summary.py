@@ -127,6 +127,8 @@ def build_summary(
                         "reason": _reason(
                             built, c, [d for d, day in enumerate(routes) for r in day if c in r]
                         ),
+                        # A team plan's visit may be any role's: the words name it.
+                        **({"role": built.role(c)} if inputs.assignment.team_plan else {}),
                     }
                 )
         travel_total += travel_min

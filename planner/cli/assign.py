@@ -363,16 +363,15 @@ def print_evaluation(ev: Evaluation) -> None:
         f"key {counts['key']} (score ≥ {thresholds['key_min_score']}), standard {counts['standard']}"
     )
     m = ev.moves
-    # Account teams: the budget's voluntary moves include team slots; they are named apart.
-    team_voluntary = int(m.get("team_voluntary", 0))
+    # Account teams: team slots move too, and their voluntary moves count against the budget.
     team = (
-        f"; team slots that change hands {m['team_moved']} ({team_voluntary} by choice), "
-        f"{m['voluntary']} voluntary moves in all against the disruption budget"
+        f"; team slots that change hands {m['team_moved']} ({m['team_voluntary']} by choice), "
+        f"{ev.budget_moves} voluntary moves in all against the disruption budget"
         if "team_moved" in m
         else ""
     )
     console.print(
-        f"Moves: {m['total']} in all — {m['voluntary'] - team_voluntary} voluntary, {m['forced_by_leaver']} because the manager left, "
+        f"Moves: {m['total']} in all — {m['voluntary']} voluntary, {m['forced_by_leaver']} because the manager left, "
         f"{m['forced_by_rule']} required by a rule (plan.csv's move_reason names it); "
         f"value moved {m['value_moved']:,.1f} ({m['value_moved_voluntary']:,.1f} voluntarily); "
         f"strategic accounts moved {m['strategic_moved']} ({m['strategic_moved_voluntary']} voluntarily){team}"

@@ -212,9 +212,11 @@ def _print_summary(summary: dict, out: Path) -> None:
             highlight=False,
         )
     short = summary["shortfall"]["managers"]
+    # A team plan's calendar: the people short may hold any role.
+    who = "person(s)" if "required_by_role" in visits else "manager(s)"
     if short:
         console.print(
-            f"[yellow]Not everything fits[/]: {len(short)} manager(s) fall short (most valuable visits kept):"
+            f"[yellow]Not everything fits[/]: {len(short)} {who} fall short (most valuable visits kept):"
         )
         for m in short[:15]:
             console.print(

@@ -203,9 +203,10 @@ def _print_fairness(report: dict[str, object]) -> None:
     )
     managers = report["managers"]
     assert isinstance(managers, list)
-    table = Table(title="Per manager")
+    team = bool(report.get("by_role"))  # account teams: people in any role, hours over all roles
+    table = Table(title="Per person (hours over all their roles)" if team else "Per manager")
     for col in (
-        "manager",
+        "person" if team else "manager",
         "seniority",
         "region",
         "hours",
@@ -217,7 +218,7 @@ def _print_fairness(report: dict[str, object]) -> None:
         "flag",
     ):
         table.add_column(
-            col, justify="left" if col in ("manager", "seniority", "region", "flag") else "right"
+            col, justify="left" if col in ("manager", "person", "seniority", "region", "flag") else "right"
         )
     for m in managers:
         t = m["accounts_by_tier"]

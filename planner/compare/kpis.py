@@ -73,7 +73,7 @@ def plan_kpis(evaluation: Evaluation, summary: dict[str, Any] | None = None) -> 
         "unassigned": len(ev.unassigned),
         # Account teams (planner.teams): per extra role's slots, and per role (the account manager
         # first) among the people working in it; absent without teams.
-        **({"team": team_summary(ev.team), "by_role": _by_role(ev)} if ev.team else {}),
+        **({"team": _slots(ev), "by_role": _by_role(ev)} if ev.team else {}),
         "hard_rule_violations": len(ev.violations),
         "solver": {
             "name": solver.get("name"),
@@ -83,6 +83,15 @@ def plan_kpis(evaluation: Evaluation, summary: dict[str, Any] | None = None) -> 
             "runtime_seconds": solver.get("runtime_seconds"),
         },
     }
+
+
+# What `team` keeps of team_summary: the slots and their moves. People and hours per role are
+# `by_role`'s alone (among everyone working in the role), so a comparison lists them once.
+SLOT_KPIS = ("slots", "filled", "unfilled", "moved", "moved_voluntary")
+
+
+def _slots(ev: Evaluation) -> dict[str, dict[str, Any]]:
+    return {role: {k: row[k] for k in SLOT_KPIS} for role, row in team_summary(ev.team).items()}
 
 
 def _by_role(ev: Evaluation) -> dict[str, dict[str, Any]]:

@@ -21,28 +21,40 @@ _STAT_LABELS = (
 )
 
 
+# A team plan's statistics are over people in any role (their hours over all roles), not managers.
+_TEAM_STAT_LABELS = {
+    "managers": "people counted (active, with capacity; all roles)",
+    "share_above_90pct": "share of people above 90 % utilisation (all roles)",
+    "share_below_50pct": "share of people below 50 % utilisation (all roles)",
+}
+
+
 def fairness_html(report: dict[str, Any]) -> str:
     managers = report["managers"]
     counted = [m for m in managers if m["active"] and m["capacity_hours"] > 0]
     th = report["thresholds"]
     stats = report["statistics"]
+    team = bool(report.get("by_role"))  # account teams: the rows are people in any role
+    labels = [
+        (key, _TEAM_STAT_LABELS.get(key, label) if team else label, fmt) for key, label, fmt in _STAT_LABELS
+    ]
     stats_table = table(
         ("statistic", "value"),
-        [(label, _fmt(stats.get(key), fmt)) for key, label, fmt in _STAT_LABELS],
+        [(label, _fmt(stats.get(key), fmt)) for key, label, fmt in labels],
         table_id="statistics",
     )
     mgr_table = table(
         (
-            "manager",
+            "person" if team else "manager",
             "name",
             "seniority",
             "region",
-            "hours",
+            "hours (all roles)" if team else "hours",
             "capacity",
             "utilisation",
             "travel share",
             "value carried",
-            "accounts",
+            "accounts as account manager" if team else "accounts",
             "strategic",
             "key",
             "standard",
@@ -96,8 +108,8 @@ def fairness_html(report: dict[str, Any]) -> str:
                 f"Hard-rule violations: {report['hard_rule_violations']}."
             ),
         ),
-        section("Charts", charts_html or note("No active manager with capacity.")),
-        section("Per manager", mgr_table),
+        section("Charts", charts_html or note(f"No active {'person' if team else 'manager'} with capacity.")),
+        section("Per person (hours over all their roles)" if team else "Per manager", mgr_table),
         section("By seniority", _group_table(report["by_seniority"], "seniority")),
         section("By region", _group_table(report["by_region"], "region")),
         *(

@@ -45,7 +45,7 @@ class Alternative:
         return {
             "label": f"≤ {self.budget} moves" if self.budget is not None else "as written",
             "budget": self.budget,
-            "moves": int(ev.moves["voluntary"]),
+            "moves": ev.budget_moves,  # what the budget counts (account teams: slots too)
             "utilisation_spread": round(spread, 4),
             "value_unserved": ev.parts_cp["value_match"] / 100,
             "objective": ev.objective,
@@ -82,7 +82,7 @@ def sweep(resolved: Resolved, count: int, solve: Solve) -> Sweep:
     free = solve(resolved)  # InfeasibleError here means the scenario itself has no plan
     if free.evaluation is None:
         raise InfeasibleError([f"no plan found within the time limit ({free.result.status.value})"])
-    moves_free = int(free.evaluation.moves["voluntary"])
+    moves_free = free.evaluation.budget_moves
     results: dict[int, Alternative | str] = {}
 
     def attempt(budget: int) -> Alternative | str:

@@ -100,7 +100,7 @@ def apply_changes(
 
 
 # --- one function per change kind ------------------------------------------------------------------
-def _remove_manager(state: _State, change: RemoveManager, where: str) -> str:
+def _remove_manager(state: _State, change: RemoveManager, where: str, roles_field: str = "roles") -> str:
     if not state.known_manager(f"{where}.manager_id", change.manager_id):
         return ""
     if not state.in_force(change.effective_date):
@@ -111,7 +111,7 @@ def _remove_manager(state: _State, change: RemoveManager, where: str) -> str:
         foreign = [r for r in change.roles if r not in held]
         if foreign:
             state.problem(
-                f"{where}.roles",
+                f"{where}.{roles_field}",
                 f"{m.manager_id} does not hold role(s) {', '.join(map(repr, foreign))} (holds {', '.join(sorted(held))})",
             )
             return ""
@@ -123,22 +123,8 @@ def _remove_manager(state: _State, change: RemoveManager, where: str) -> str:
 
 
 def _leave_role(state: _State, change: LeaveRole, where: str) -> str:
-    if not state.known_manager(f"{where}.manager_id", change.manager_id):
-        return ""
-    if not state.in_force(change.effective_date):
-        return f"{change.manager_id} leaves {change.role} on {change.effective_date}, after {state.as_of}: not in force"
-    m = state.managers[change.manager_id]
-    held = m.roles or frozenset({ACCOUNT_MANAGER})
-    if change.role not in held:
-        state.problem(
-            f"{where}.role",
-            f"{m.manager_id} does not hold role {change.role!r} (holds {', '.join(sorted(held))})",
-        )
-        return ""
-    if held == {change.role}:
-        state.problem(f"{where}.role", f"{change.role} is {m.manager_id}'s only role: use remove_manager")
-        return ""
-    return _drop_roles(state, m, frozenset({change.role}), change.effective_date)
+    # An alias (planner.scenario.spec.LeaveRole): remove_manager with roles [role], nothing else.
+    return _remove_manager(state, RemoveManager.of(change), where, roles_field="role")
 
 
 def _drop_roles(state: _State, m: Manager, roles: frozenset[str], effective: date | None) -> str:

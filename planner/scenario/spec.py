@@ -70,6 +70,16 @@ class RemoveManager(_Strict):
     effective_date: date | None = None
     roles: list[str] | None = Field(default=None, min_length=1)
 
+    @classmethod
+    def of(cls, alias: LeaveRole) -> RemoveManager:
+        """The `remove_manager` a `leave_role` alias stands for."""
+        return cls(
+            kind="remove_manager",
+            manager_id=alias.manager_id,
+            effective_date=alias.effective_date,
+            roles=[alias.role],
+        )
+
     @model_serializer(mode="wrap")
     def _unset_roles_unwritten(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # A leaver without roles is written as before the field existed (scenario.resolved.yaml).
@@ -111,8 +121,9 @@ class Hire(_Strict):
 
 
 class LeaveRole(_Strict):
-    """Account teams (planner.models.teams): a person gives up one role and keeps the others;
-    the slots they held in it must move (forced). Leaving every role is `remove_manager`."""
+    """An alias of `remove_manager` with `roles: [role]`, applied as exactly that (one code path):
+    the person gives up the role and keeps the others, and giving up their only role is leaving.
+    Kept because the API's scenario schema has offered it (`Change`)."""
 
     kind: Literal["leave_role"]
     manager_id: str = Field(min_length=1)
