@@ -14,6 +14,10 @@ all (their language or rules leave no active manager: uncovered in every plan). 
 CP-SAT asked for the fewest uncovered accounts within the same budget (planner.cover, from the
 fast plan, no held account reduced), for S seconds: `ref.` is the fewest it found, `least` what
 it proved no plan does better than. A leaver counts as a miss when the reference covers more.
+
+`--plan-in-force PATH` keeps the first solve's plan in a JSON file (read when it exists): the
+30 s solve ends on the clock, so under a different load it returns a different plan, and so
+different leavers; comparing two versions of the re-plan needs the same plan in force.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from planner.budget import Budget
 from planner.context import Context
 from planner.cover import fewest_uncovered
 from planner.generator import generate
+from planner.models import Dataset, Plan
 from planner.replan import replan, replan_problem, with_current
 from planner.scenario.changes import apply_changes
 from planner.scenario.spec import RemoveManager
@@ -55,35 +60,38 @@ def main() -> int:
         help="CP-SAT time for the fewest-uncovered reference of each leaver that leaves accounts uncovered (0: none)",
     )
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--plan-in-force",
+        type=Path,
+        help="JSON file of the first solve's plan: read when it exists, else written after the solve",
+    )
     args = parser.parse_args()
 
     base = generate(args.accounts, args.managers, seed=args.seed)
-    first = run_assignment(Context.build(base), "auto", SolveOptions(time_limit_seconds=args.solve_seconds))
-    assert first.plan is not None, first.result
-    print(f"plan in force: {first.result.status.value}, gap {100 * (first.result.gap or 0):.2f} %")
-    current = with_current(base, dict(first.plan.assignment))
-    holders = sorted({m for m in first.plan.assignment.values() if m})
+    in_force = _plan_in_force(base, args.solve_seconds, args.plan_in_force)
+    current = with_current(base, dict(in_force.assignment))
+    holders = sorted({m for m in in_force.assignment.values() if m})
     rng = np.random.default_rng(args.seed)
     rows = []
     print(
-        f"{'leaver':>7} {'held':>5} {'seconds':>8} {'method':>22} {'forced':>6} {'volunt.':>7} {'uncov.':>6} "
+        f"{'leaver':>7} {'held':>5} {'seconds':>8} {'method':>27} {'forced':>6} {'volunt.':>7} {'uncov.':>6} "
         f"{'no succ.':>8} {'violations':>10} {'ref.':>5} {'least':>5}"
     )
     for leaver in rng.choice(holders, size=min(args.leavers, len(holders)), replace=False):
         change = RemoveManager(kind="remove_manager", manager_id=str(leaver))
         t0 = time.perf_counter()
         changed = apply_changes(current, [change], source="benchmark").dataset
-        result = replan(changed, args.max_moves, args.repair_seconds, service=first.plan.service)
+        result = replan(changed, args.max_moves, args.repair_seconds, service=in_force.service)
         seconds = time.perf_counter() - t0
         ev = result.evaluation
-        held = sum(1 for m in first.plan.assignment.values() if m == leaver)
+        held = sum(1 for m in in_force.assignment.values() if m == leaver)
         other = [v for v in ev.violations if v.rule != "assign_exactly_one"]
         nobody = sum(
             1 for a in result.uncovered if result.reason_of.get(a, "").startswith("nobody may serve")
         )
         reference = None
         if args.reference_seconds > 0 and len(result.uncovered) > nobody:
-            compiled, problem = replan_problem(changed, args.max_moves, first.plan.service)
+            compiled, problem = replan_problem(changed, args.max_moves, in_force.service)
             levels = compiled.from_plan_levels(result.plan) if problem.pair_level is not None else None
             count = fewest_uncovered(
                 problem, compiled.from_plan(result.plan), levels, Budget(args.reference_seconds)
@@ -105,7 +113,7 @@ def main() -> int:
         rows.append(row)
         ref = ("-", "-") if reference is None else (reference["found"], reference["least"])
         print(
-            f"{row['leaver']:>7} {held:>5} {seconds:>8.3f} {result.method:>22} {row['forced_moves']:>6} "
+            f"{row['leaver']:>7} {held:>5} {seconds:>8.3f} {result.method:>27} {row['forced_moves']:>6} "
             f"{row['voluntary_moves']:>7} {row['uncovered']:>6} {nobody:>8} {row['other_violations']:>10} "
             f"{ref[0]!s:>5} {ref[1]!s:>5}",
             flush=True,
@@ -139,10 +147,35 @@ def main() -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(
             json.dumps(
-                {"args": vars(args) | {"json": str(args.json)}, "summary": summary, "rows": rows}, indent=2
+                {
+                    "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+                    "summary": summary,
+                    "rows": rows,
+                },
+                indent=2,
             )
         )
     return 0
+
+
+def _plan_in_force(base: Dataset, solve_seconds: float, path: Path | None) -> Plan:
+    """The plan the leavers change: read from `path` when it exists, else solved (and written
+    to `path`, when given)."""
+    if path is not None and path.exists():
+        plan = Plan.model_validate_json(path.read_text())
+        if set(plan.assignment) != {a.account_id for a in base.accounts}:
+            raise SystemExit(
+                f"{path} is a plan of other data (other accounts): delete it or pass another path"
+            )
+        print(f"plan in force: read from {path}")
+        return plan
+    first = run_assignment(Context.build(base), "auto", SolveOptions(time_limit_seconds=solve_seconds))
+    assert first.plan is not None, first.result
+    print(f"plan in force: {first.result.status.value}, gap {100 * (first.result.gap or 0):.2f} %")
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(first.plan.model_dump_json())
+    return first.plan
 
 
 if __name__ == "__main__":

@@ -14,6 +14,12 @@ Order of work, cheapest first:
    again from a placement with no voluntary move (`planner.repair.start_after_change`):
    the construction alone spent 18-20 of 20 moves on 5,000 x 150 and left heavy accounts
    uncovered that the chains cover within the budget, in tens of milliseconds.
+   What the chains leave, CP-SAT covers on the uncovered accounts' neighbourhood
+   (`planner.cover.cover_near`: the managers who may serve them, their residents, and the
+   accounts the chains moved), counting covered accounts first, then the cheapest way: a
+   leaver's heavy accounts that share a few possible managers need their moves planned
+   together, which chains one account at a time do not do (#20: M041 and M044 on
+   5,000 x 150). Not in the deterministic mode, whose repair below gets its own time.
 2. If that start leaves an account uncovered (or breaks a lower utilisation bound), or a
    manager now has the hours to serve a reduced account better, CP-SAT repairs only the
    connected parts of the eligibility graph the change touched, starting from that start,
@@ -42,6 +48,7 @@ from planner import join_offer
 from planner.budget import Budget
 from planner.compile import Compiled, compile_problem
 from planner.context import Context
+from planner.cover import cover_near
 from planner.diagnose import why_nobody_serves
 from planner.evaluate import MANAGER_LEFT, RULE_PREFIX, UNASSIGNED, Evaluation, evaluate
 from planner.models import Account, Dataset, Plan
@@ -53,6 +60,7 @@ from planner.solvers.cpsat import CpSatSolver, satisfies
 from planner.solvers.decompose import components, place_part, restrict
 
 MIN_REPAIR_SECONDS = 0.1  # below this a CP-SAT run on a region returns little more than its start
+MIN_NEAR_SECONDS = 0.03  # below this CP-SAT on a neighbourhood of a hundred accounts seldom counts
 EVALUATE_RESERVE_SECONDS = 0.15  # kept for the evaluator and the diagnosis after the repair
 INVALID_REPAIR_SECONDS = 5.0  # the least CP-SAT gets when the start is no valid answer
 
@@ -61,7 +69,8 @@ INVALID_REPAIR_SECONDS = 5.0  # the least CP-SAT gets when the start is no valid
 class Replanned:
     plan: Plan  # with the service level of each account (Plan.service)
     evaluation: Evaluation
-    method: str  # "construct", then "+chains" (planner.repair) and "+cpsat" where those ran
+    method: str  # "construct", then "+chains" (planner.repair), "+near" (planner.cover.cover_near,
+    # where it covered more) and "+cpsat" where those ran
     status: str  # "feasible": every rule holds; "uncovered": some accounts have no manager
     uncovered: list[str] = field(default_factory=list)  # account ids, most valuable first
     reasons: list[str] = field(default_factory=list)  # why they are uncovered, in plain words
@@ -129,7 +138,9 @@ def replan(
     clock.lap("compile")
     # The construction, and ejection chains for what it leaves (planner.repair): most changes
     # end here, in milliseconds, where CP-SAT on a whole region may need seconds.
-    start, level, chained = start_after_change(problem, None if deterministic else budget)
+    start, level, chained = start_after_change(
+        problem, None if deterministic else budget, fallback=deterministic
+    )
     clock.lap("construct")
     method = "construct+chains" if chained else "construct"
     cover = covering(problem)
@@ -138,6 +149,16 @@ def replan(
     # nobody may serve are no reason to search.
     has_pairs = np.bincount(problem.pair_unit, minlength=problem.n_units) > 0
     valid = satisfies(cover, start, level)
+    if valid and not deterministic and ((start < 0) & has_pairs).any():
+        # What the chains leave, CP-SAT covers on the uncovered accounts' neighbourhood
+        # (planner.cover): a region-wide search gets no further than its start in the time left.
+        near = budget.child(budget.remaining() - EVALUATE_RESERVE_SECONDS)
+        if near.remaining() >= MIN_NEAR_SECONDS:
+            found = cover_near(problem, start, level, near)
+            if found is not None and satisfies(cover, *found):
+                start, level = found
+                method += "+near"
+        clock.lap("near")
     if not valid or ((start < 0) & has_pairs).any() or _could_serve_better(problem, start, level).any():
         method += "+cpsat"
         work = budget.child(budget.remaining() - EVALUATE_RESERVE_SECONDS)
