@@ -8,7 +8,8 @@ may not take both seats of an account: the one-role-per-account rows, planned by
 after-sales, key = account manager + technical support, standard = account manager alone.
 
 Planned with auto (which plans teams with CP-SAT) at the time limit: status, objective, bound,
-gap, wall time, compile time, slots filled / unfilled. Then the same accounts and account
+gap, wall time, compile time, slots filled / unfilled, and the balance part of the objective
+(with teams: each role's utilisation spread summed, planner.teams.balance). Then the same accounts and account
 managers without teams (the one-role planner): the same figures, for the single-role speed.
 
     .venv/bin/python benchmarks/teams.py
@@ -99,6 +100,7 @@ def run(name: str, dataset: Dataset, options: SolveOptions) -> None:
         f"{seconds:.1f}",
         f"{compile_s:.2f}",
         f"{sum(r.manager_id is not None for r in team)} / {sum(r.manager_id is None for r in team)}",
+        "-" if out.evaluation is None else f"{out.evaluation.parts_cp['balance'] / 100:,.0f}",
     )
     print("  ".join(f"{c:>{w}}" for c, w in zip(row, WIDTHS, strict=True)), flush=True)
 
@@ -115,8 +117,9 @@ HEADER = (
     "s",
     "compile s",
     "slots / empty",
+    "balance",
 )
-WIDTHS = (22, 7, 9, 11, 8, 12, 12, 9, 6, 9, 13)
+WIDTHS = (22, 7, 9, 11, 8, 12, 12, 9, 6, 9, 13, 8)
 
 
 def main() -> int:
