@@ -324,6 +324,10 @@ def test_team_hire_and_role_leaver_in_browser(dashboard_server: Server) -> None:
                 f"tbody tr[data-account={p04_slots[0]['account_id']}][data-from=P04]"
             )
             expect(page.get_by_test_id("staff-team-slots-count").locator("b")).to_have_text(str(len(planned)))
+            # Team slots moved by choice share the move budget with the accounts: the hint says so.
+            expect(page.get_by_test_id("staff-voluntary")).to_contain_text(
+                "with the team slots moved by choice"
+            )
             expect(first.locator("td").nth(1)).to_have_text("Technical support")
             expect(first.locator("td").nth(2)).to_have_text("P04 Chen Jie")
             expect(first.locator("td").nth(4)).to_have_text("had to move")

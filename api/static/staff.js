@@ -140,7 +140,8 @@ function answerView(e, manager) {
     nodes.push(h("div", { class: "cards kpis", "data-testid": "staff-summary" },
       card(t("staff.card.moved"), d.moved_count, t("staff.card.moved_hint"), "staff-moved-count"),
       card(t("staff.card.forced"), d.forced_moves, t("staff.card.forced_hint"), "staff-forced"),
-      card(t("staff.card.voluntary"), d.voluntary_moves, t("staff.card.voluntary_hint", { budget: fmt(shown.body.max_moves) }), "staff-voluntary"),
+      // A team slot moved by choice counts against the same budget as an account (max_moves).
+      card(t("staff.card.voluntary"), d.voluntary_moves, t(d.team_slots && d.team_slots.length ? "staff.card.voluntary_hint_team" : "staff.card.voluntary_hint", { budget: fmt(shown.body.max_moves) }), "staff-voluntary"),
       card(t("staff.card.uncovered"), e.uncovered.length, t("staff.card.uncovered_hint"), "staff-uncovered-count"),
       // The cards above count account managers; a team's other roles are counted here (no teams: no card).
       d.team_slots && d.team_slots.length ? card(t("staff.card.team_slots"), d.team_slots.length, t("staff.card.team_slots_hint", {
