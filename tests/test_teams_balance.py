@@ -10,6 +10,7 @@ Balance weight 3,000 points per 100 % of spread: round(3000 x 100 / 1000) = 300 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from toys import acc, context, mgr, solve, weights
 
@@ -96,3 +97,24 @@ def test_without_teams_the_problem_has_one_balance_group() -> None:
     problem = compile_problem(ctx).problem
     assert problem.balance_member is None
     assert [g.tolist() for g in problem.balance_groups()] == [[0, 1]]
+
+
+def test_highs_reads_every_role_group_and_takes_a_start_written_for_one() -> None:
+    # The linear model has one U_max/U_min pair per role (the further ones after the spreads);
+    # the neighbourhood MIP's start (solvers.rins) fills the first group's only, and HiGHS
+    # completes the rest: the whole MIP from the optimum proves it (7,200 cp), the LP stays below.
+    from planner.budget import Budget
+    from planner.solvers.lp_bound import lp_bound
+    from planner.solvers.rins import solve_mip
+
+    ctx = _toy()
+    problem = compile_problem(ctx).problem
+    relaxed = lp_bound(problem, 5.0)
+    assert relaxed.bound is not None and relaxed.bound <= 7200
+    out = solve(ctx, "cpsat")
+    assert out.plan is not None
+    start = compile_problem(ctx).from_plan(out.plan)
+    everything = np.ones(problem.n_pairs, dtype=bool)
+    found, reason, bound = solve_mip(problem, everything, (start, None), Budget(5.0))
+    assert reason == "optimal" and found is not None, reason
+    assert problem.objective_of(*found) == 7200 and bound is not None and bound <= 7200 + 1e-6
