@@ -12,10 +12,14 @@ What these sweeps need maps onto its API one to one:
   broadcast=True)` puts a copy in every worker's memory, and each task gets a reference to it;
 - results stream back as they finish (`as_completed`), so progress can be shown and each row
   written at once: an interrupted run keeps the rows that finished;
-- a task that raises is retried (`submit(..., retries=)`); a task whose worker dies is
-  rescheduled by the scheduler (`distributed.scheduler.allowed-failures`, 3 by default) and
-  the nanny starts a new worker. A task that still fails is reported as failed with its error;
-  the other tasks go on.
+- a task that raises is tried again where it ran, up to `retries` times; a Dask task whose
+  worker dies is rescheduled by the scheduler (`distributed.scheduler.allowed-failures`, 3 by
+  default) and the nanny starts a new worker. A task that still fails is reported as failed
+  with its error; the other tasks go on.
+
+Given an estimate of each task's cost, many short tasks go to Dask as fewer batches, longest
+first (`planner.batching`): the scheduling a Dask task costs is paid once a batch, and no long
+task starts last. Results then stream back a batch at a time; a lost batch runs again whole.
 
 `workers=0` runs the same tasks in this process, one after another, without importing Dask:
 the reference a distributed run is compared with, and the mode for a machine without Dask.
@@ -38,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from planner.batching import plan_batches
 from planner.io.rows_log import maybe_rows_log
 
 log = logging.getLogger(__name__)
@@ -47,6 +52,22 @@ T = TypeVar("T")  # one task's own input (small)
 R = TypeVar("R")  # one task's result (small)
 
 HOST = "127.0.0.1"  # a local cluster listens on loopback only
+
+# The environment a local cluster's worker processes start with. One thread for the numerical
+# libraries, as Dask sets it: each worker is one slot of the cluster, and a thread pool per
+# worker would fight the other workers for the cores. Not Dask's MALLOC_TRIM_THRESHOLD_=65536
+# (it hands freed memory back to the system sooner): fixing a glibc threshold also stops glibc
+# raising its mmap threshold, so every large array of a re-plan becomes a fresh mmap whose pages
+# fault in zeroed. Measured on 5,000 x 150 (24 re-plans, one worker, CPU time): 6.2 s in the
+# task with it, 5.0 s without, 4.8-5.1 s in a plain process. A local run is short and its
+# workers end with it; the memory is not worth a fifth of the CPU.
+WORKER_ENVIRON = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
+# ... and the configuration: no statistical profiler (it samples every worker's stack every
+# 10 ms for a dashboard that a local cluster does not serve; measured 1-5 % of the CPU).
+LOCAL_CONFIG = {
+    "distributed.nanny.pre-spawn-environ": WORKER_ENVIRON,
+    "distributed.worker.profile.enabled": False,
+}
 
 
 @dataclass(frozen=True)
@@ -90,19 +111,24 @@ class Done(Generic[T, R]):
 
 @dataclass(frozen=True)
 class Setup:
-    """What it cost to get going before the first task: starting workers, shipping the input."""
+    """What it cost to get going before the first task: starting workers, shipping the input;
+    and how the tasks went out (`batches`: Dask tasks submitted, 0 when serial)."""
 
     start_seconds: float
     scatter_seconds: float
     workers: int
+    batches: int = 0
 
 
 def timed(task: Callable[[S, T], R], shared: S, item: T) -> tuple[R, float, str]:
-    """`task(shared, item)` with its own run time and process, measured where it runs (a
-    module-level function, so Dask pickles it by reference)."""
+    """`task(shared, item)` with its own run time and process, measured where it runs."""
     started = time.perf_counter()
     result = task(shared, item)
     return result, time.perf_counter() - started, f"pid {os.getpid()}"
+
+
+# One task's outcome where it ran: (result, error, seconds, where); result None when it failed.
+Attempted = tuple[Any, str | None, float, str]
 
 
 @contextmanager
@@ -112,14 +138,19 @@ def run_tasks(
     items: Sequence[T],
     keys: Sequence[str],
     engine: Engine,
+    costs: Sequence[float] | None = None,
 ) -> Iterator[tuple[Setup, Iterator[Done[T, R]]]]:
     """Run `task(shared, item)` for each item; yields (setup, outcomes in completion order).
 
     `task` must be importable by name in the workers (a module-level function of an installed
-    package). `keys` name the tasks (unique). The cluster (a local one) is shut down when the
+    package). `keys` name the tasks (unique). `costs`, an estimate per task (any positive unit):
+    the tasks go to the cluster in batches, longest first (`planner.batching`); without it,
+    one Dask task each, in the items' order. The cluster (a local one) is shut down when the
     block ends, also on an error or Ctrl-C, so no worker outlives the run."""
     if len(keys) != len(items) or len(set(keys)) != len(keys):
         raise ValueError("run_tasks needs one unique key per item")
+    if costs is not None and len(costs) != len(items):
+        raise ValueError(f"run_tasks got {len(costs)} cost estimates for {len(items)} tasks")
     if engine.serial:
         yield Setup(0.0, 0.0, 0), _serial(task, shared, items, keys, engine.retries)
         return
@@ -128,58 +159,86 @@ def run_tasks(
         # One copy of the shared input per worker; tasks get a reference, not the data.
         shared_ref = client.scatter(shared, broadcast=True, hash=False)
         scatter_seconds = time.perf_counter() - started
-        workers = len(client.scheduler_info(n_workers=-1)["workers"])
+        workers = client.scheduler_info(n_workers=-1)["workers"]
+        slots = sum(w["nthreads"] for w in workers.values()) or 1
+        groups = plan_batches(costs, slots) if costs is not None else [[i] for i in range(len(items))]
         # Keys unique to this run: on a shared scheduler another run (or the one before, not yet
         # forgotten) may hold the same names, and Dask takes equal keys for the same task.
         run = uuid.uuid4().hex[:12]
-        futures = [
+        futures = {
             client.submit(
-                timed, task, shared_ref, item, key=f"{key}@{run}", retries=engine.retries, pure=False
-            )
-            for item, key in zip(items, keys, strict=True)
-        ]
-        by_key = {f"{key}@{run}": (key, item) for key, item in zip(keys, items, strict=True)}
+                run_batch,
+                task,
+                shared_ref,
+                [items[i] for i in group],
+                [keys[i] for i in group],
+                engine.retries,
+                key=f"batch-{b}@{run}",
+                # Dask's own retries only cover a batch that raises past run_batch (it catches
+                # what a task raises); a batch whose worker dies is rescheduled by the scheduler.
+                retries=engine.retries,
+                pure=False,
+                priority=len(groups) - b,  # started in the order planned: longest first
+            ): group
+            for b, group in enumerate(groups)
+        }
         try:
-            yield Setup(start_seconds, scatter_seconds, workers), _gather(futures, by_key)
+            yield (
+                Setup(start_seconds, scatter_seconds, len(workers), len(groups)),
+                _gather(futures, items, keys),
+            )
         finally:
-            client.cancel(futures)
+            client.cancel(list(futures))
+
+
+def attempt(task: Callable[[S, T], R], shared: S, item: T, key: str, retries: int) -> Attempted:
+    """`task(shared, item)`, tried again up to `retries` times while it raises; its result, or
+    the last error in words (as Dask does for a task: retry, then report and go on)."""
+    error = ""
+    for attempt_no in range(retries + 1):
+        try:
+            result, seconds, where = timed(task, shared, item)
+        except Exception as exc:
+            error = _words(exc)
+            log.warning("task %s failed (attempt %d of %d): %s", key, attempt_no + 1, retries + 1, error)
+            continue
+        return result, None, seconds, where
+    return None, error, 0.0, ""
+
+
+def run_batch(
+    task: Callable[[S, T], R], shared: S, items: Sequence[T], keys: Sequence[str], retries: int
+) -> list[Attempted]:
+    """One Dask task: each item's `attempt`, in order (a module-level function, so Dask pickles
+    it by reference)."""
+    return [attempt(task, shared, item, key, retries) for item, key in zip(items, keys, strict=True)]
 
 
 def _serial(
     task: Callable[[S, T], R], shared: S, items: Sequence[T], keys: Sequence[str], retries: int
 ) -> Iterator[Done[T, R]]:
     for item, key in zip(items, keys, strict=True):
-        error = ""
-        for attempt in range(retries + 1):
-            try:
-                result, seconds, where = timed(task, shared, item)
-            except Exception as exc:  # as Dask does: retry, then report the last error and go on
-                error = _words(exc)
-                log.warning("task %s failed (attempt %d of %d): %s", key, attempt + 1, retries + 1, error)
-                continue
-            yield Done(key, item, result, None, seconds, where)
-            break
-        else:
-            yield Done(key, item, None, error, 0.0, "")
+        yield Done(key, item, *attempt(task, shared, item, key, retries))
 
 
-def _gather(futures: list[Any], by_key: dict[str, tuple[str, T]]) -> Iterator[Done[T, Any]]:
+def _gather(futures: dict[Any, list[int]], items: Sequence[T], keys: Sequence[str]) -> Iterator[Done[T, Any]]:
     from distributed import as_completed
 
-    for future in as_completed(futures):
-        key, item = by_key[str(future.key)]
+    for future in as_completed(list(futures)):
+        group = futures[future]
         if future.status == "finished":
-            result, seconds, where = future.result()
-            yield Done(key, item, result, None, seconds, where)
-        else:  # "error" after its retries, or "cancelled" (a lost task past allowed-failures)
+            for i, outcome in zip(group, future.result(), strict=True):
+                yield Done(keys[i], items[i], *outcome)
+        else:  # "error" past its retries, or "cancelled" (a lost batch past allowed-failures)
             try:
                 exc = future.exception()
                 error = _words(exc) if exc is not None else future.status
             except Exception as lost:  # CancelledError and the like carry the reason themselves
                 error = _words(lost)
-            log.warning("task %s failed: %s", key, error)
-            yield Done(key, item, None, error, 0.0, "")
-        future.release()  # the row is read; the worker may forget it
+            log.warning("batch of %s failed: %s", ", ".join(keys[i] for i in group), error)
+            for i in group:
+                yield Done(keys[i], items[i], None, error, 0.0, "")
+        future.release()  # the rows are read; the worker may forget them
 
 
 @contextmanager
@@ -200,18 +259,23 @@ def _client(engine: Engine) -> Iterator[tuple[Any, float]]:
 def local_cluster(workers: int) -> Any:
     """A `LocalCluster` of `workers` processes, one thread each, on loopback only and without the
     dashboard (its HTTP server keeps only the health routes, on a free port: a busy 8787 is no
-    matter). Use it as a context manager: the workers end with the block."""
+    matter), its workers started as LOCAL_CONFIG says. Use it as a context manager: the workers
+    end with the block."""
+    import dask
     from distributed import LocalCluster
 
-    return LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        host=HOST,
-        dashboard_address=None,
-        scheduler_kwargs={"dashboard_address": f"{HOST}:0"},
-        silence_logs=logging.WARNING,
-    )
+    # The nannies read the configuration and environment for their workers when they are made,
+    # here, and keep them for a worker they restart.
+    with dask.config.set(LOCAL_CONFIG):
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host=HOST,
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": f"{HOST}:0"},
+            silence_logs=logging.WARNING,
+        )
 
 
 def _words(exc: BaseException) -> str:
@@ -245,17 +309,18 @@ def collect(
     log_path: Path | None,
     log_row: Callable[[Done[T, R]], dict[str, Any]],
     on_done: Callable[[Done[T, R], int, int], None] | None = None,
+    costs: Sequence[float] | None = None,
 ) -> TaskRun[R]:
     """`run_tasks` to the end: each finished task written to `log_path` (JSON lines) as it
     arrives, `on_done(done, finished, total)` told; Ctrl-C stops the run and keeps what
-    finished (`interrupted`); the cluster is shut down either way."""
+    finished (`interrupted`); the cluster is shut down either way. `costs`: as for `run_tasks`."""
     run: TaskRun[R] = TaskRun(total=len(items))
     got: dict[str, R] = {}
     started = time.perf_counter()
     try:
         with (
             maybe_rows_log(log_path) as log,
-            run_tasks(task, shared, items, keys, engine) as (setup, results),
+            run_tasks(task, shared, items, keys, engine, costs) as (setup, results),
         ):
             run.setup = setup
             for done in results:

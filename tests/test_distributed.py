@@ -31,6 +31,15 @@ def broken_on_three(folder: str, item: int) -> int:
     return item * item
 
 
+def flaky_and_broken(folder: str, item: int) -> int:
+    """Item 3 always fails; item 5 fails its first attempt; the others square."""
+    if item == 3:
+        raise ValueError("three is bad")
+    if item == 5:
+        return flaky(folder, item)
+    return item * item
+
+
 def dies_once(folder: str, item: int) -> int:
     """Kills its own worker process the first time it runs for item 1: a lost task."""
     marker = Path(folder) / f"died-{item}"
@@ -100,16 +109,62 @@ def test_a_task_that_keeps_failing_is_reported_and_the_rest_kept(
     assert not done["k3"].ok and "three is bad" in (done["k3"].error or "")
 
 
-def test_a_task_whose_worker_dies_runs_again_on_a_new_one(tmp_path: Path) -> None:
-    # Its own local cluster (the engine's default path), so the shared one keeps its workers.
-    items = [0, 1, 2]
-    with run_tasks(dies_once, str(tmp_path), items, [f"k{i}" for i in items], Engine(workers=2)) as (
-        _,
-        results,
+def test_batched_tasks_each_come_back_once_retried_or_failed_alone(
+    dask_address: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    items = list(range(12))
+    keys = [f"k{i}" for i in items]
+    costs = [1.0] * 12  # 2 workers: tasks 0-2, then 3-4, then one each (planner.batching)
+    engine = Engine(cluster=dask_address, retries=1)
+    with run_tasks(flaky_and_broken, str(tmp_path), items, keys, engine, costs) as (setup, results):
+        done = [d for d in results]
+    assert 1 < setup.batches < len(items)
+    assert sorted(d.key for d in done) == sorted(keys)  # each task reported once
+    by_key = {d.key: d for d in done}
+    assert {k: d.result for k, d in by_key.items() if d.ok} == {f"k{i}": i * i for i in items if i != 3}
+    # Task 3 failed alone: task 4, in its batch, came back.
+    assert "three is bad" in (by_key["k3"].error or "")
+    assert (tmp_path / "tried-5").exists()  # task 5 did fail once and was tried again
+    assert all(d.where != f"pid {os.getpid()}" for d in done if d.ok)
+
+
+def test_run_tasks_wants_one_cost_per_task() -> None:
+    with (
+        pytest.raises(ValueError, match="2 cost estimates for 3 tasks"),
+        run_tasks(flaky, "", [1, 2, 3], ["a", "b", "c"], Engine(0), [1.0, 1.0]),
     ):
+        pass
+
+
+def test_a_batch_whose_worker_dies_runs_again_on_a_new_one(tmp_path: Path) -> None:
+    # Its own local cluster (the engine's default path), so the shared one keeps its workers.
+    # Ten tasks of equal cost on two workers: the first batch is tasks 0 and 1 (see
+    # planner.batching), and task 1 kills its worker after task 0 finished in it.
+    items = list(range(10))
+    keys = [f"k{i}" for i in items]
+    with run_tasks(dies_once, str(tmp_path), items, keys, Engine(workers=2), [1.0] * 10) as (_, results):
         done = {d.key: d for d in results}
     assert (tmp_path / "died-1").exists()  # the first attempt did kill its worker
-    assert {k: d.result for k, d in done.items()} == {"k0": 0, "k1": 1, "k2": 4}
+    assert {k: d.result for k, d in done.items()} == {f"k{i}": i * i for i in items}
+
+
+def worker_settings() -> tuple[str | None, str | None, bool]:
+    import dask
+
+    profiled = bool(dask.config.get("distributed.worker.profile.enabled"))
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OMP_NUM_THREADS"), profiled
+
+
+def test_local_workers_keep_glibc_malloc_one_blas_thread_and_no_profiler(dask_address: str) -> None:  # noqa: F811
+    # Dask's defaults (a fixed malloc trim threshold, a stack sampler every 10 ms) made each
+    # re-plan take a fifth more CPU in a worker than in a plain process (planner.distributed).
+    from distributed import Client
+
+    with Client(dask_address) as client:
+        settings = client.run(worker_settings)
+    assert len(settings) == 2
+    assert all(s == (None, "1", False) for s in settings.values())
 
 
 def test_keys_must_be_one_per_item() -> None:
