@@ -7,6 +7,7 @@ from planner.robustness.leavers import (
     ReplanSettings,
     baseline,
     leaver_sets,
+    replan_cost,
     replan_without,
 )
 from planner.robustness.risk import risk_rows, risk_words
@@ -20,6 +21,7 @@ __all__ = [
     "baseline",
     "bench_strength",
     "leaver_sets",
+    "replan_cost",
     "replan_without",
     "risk_rows",
     "risk_words",

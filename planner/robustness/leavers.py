@@ -29,6 +29,7 @@ from planner.scenario.spec import RemoveManager
 NO_SUCCESSOR = "no_successor"  # no other manager may serve the account (region, language, tier rules)
 NO_HOURS = "no_hours"  # someone may serve it, but nobody who may has the hours (within the budget)
 DETERMINISTIC_GUARD = 10.0  # a deterministic re-plan's wall-clock guard: this many times its work limit
+FIXED_REPLAN_HOURS = 10.0  # replan_cost: a re-plan's fixed part, as if it placed this many hours
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,18 @@ def replan_without(base: Baseline, leavers: tuple[str, ...]) -> LeaverOutcome:
         status=result.status,
         method=result.method,
     )
+
+
+def replan_cost(base: Baseline, leavers: Sequence[str]) -> float:
+    """An estimate of how long the re-plan after `leavers` go takes, to start the longest first
+    and batch the short ones (`planner.batching`; only the order and ratios matter): the hours a
+    month of work they leave to place, plus a fixed part every re-plan has (copying and scoring
+    the data set). A weak guide: the long re-plans are those whose quick start leaves something
+    for CP-SAT, which no simple figure foretells. Measured on 5,000 x 150 (148 leavers): rank
+    correlation with the re-plan's time 0.35 for the hours, 0.39 for the strategic accounts held,
+    -0.14 for the number of accounts; with batches planned by the hours, the 2-worker wall
+    time worked out from the measured times is within 1 % of the ideal, 3 % with no estimate."""
+    return FIXED_REPLAN_HOURS + sum(base.hours.get(m, 0.0) for m in leavers)
 
 
 def _replan(dataset: Dataset, service: dict[str, str], settings: ReplanSettings) -> Replanned:

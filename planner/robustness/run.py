@@ -21,7 +21,7 @@ from planner.distributed import Done, Engine, TaskRun, collect
 from planner.io.rows_log import write_csv
 from planner.robustness.bench import BENCH_COLUMNS, bench_strength
 from planner.robustness.chart import write_bench_chart, write_risk_chart
-from planner.robustness.leavers import Baseline, LeaverOutcome, replan_without, task_key
+from planner.robustness.leavers import Baseline, LeaverOutcome, replan_cost, replan_without, task_key
 from planner.robustness.risk import RISK_COLUMNS, risk_rows
 
 RESULTS_FILE = "results.jsonl"
@@ -45,7 +45,8 @@ def run_robustness(
     (`interrupted`); the cluster is shut down either way."""
     keys = [task_key(s) for s in sets]
     log_path = out / RESULTS_FILE if out is not None else None
-    return collect(replan_without, base, sets, keys, engine, log_path, _log_row, on_done)
+    costs = [replan_cost(base, s) for s in sets]  # longest first, the short ones batched
+    return collect(replan_without, base, sets, keys, engine, log_path, _log_row, on_done, costs)
 
 
 def write_report(out: Path, base: Baseline, run: RobustnessRun, settings: dict[str, Any]) -> dict[str, Any]:
@@ -74,6 +75,7 @@ def write_report(out: Path, base: Baseline, run: RobustnessRun, settings: dict[s
             "start_seconds": round(run.setup.start_seconds, 3),
             "scatter_seconds": round(run.setup.scatter_seconds, 3),
             "workers": run.setup.workers,
+            "batches": run.setup.batches,  # Dask tasks the re-plans went out in (0: serial)
             "task_seconds_sum": round(sum(seconds), 3),
             "task_seconds_max": round(max(seconds), 3) if seconds else 0.0,
         },
