@@ -25,6 +25,7 @@ and t = one-way travel hours:
 Plan objective = sum of pair costs + sum of unserved(a) over accounts left unserved
                + balance_cp x (ceil max util - floor min util),
 util in per-mille over active managers with capacity > 0, balance_cp = round(balance x 100 / 1000).
+With account teams the balance term is one such spread per role, summed (planner.teams.balance).
 Peer spreads (fair opportunity, weights value_spread and strategic_spread, 0 = off): over the
 active managers with capacity, grouped by seniority, per group
                + value_spread_cp x (max - min of sum over held accounts of round(10 x value(a)))
