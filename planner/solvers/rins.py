@@ -26,7 +26,7 @@ from pybind11_abseil.status import StatusNotOk
 
 from planner.budget import Budget
 from planner.linear_model import relaxation_proto
-from planner.problem import UTIL_SCALE, AssignmentProblem
+from planner.problem import AssignmentProblem
 from planner.solvers.cpsat import satisfies
 from planner.solvers.lp_bound import LpBound, dense_values, solve_proto
 
@@ -179,12 +179,17 @@ def _hint(sub: AssignmentProblem, plan: np.ndarray, level: np.ndarray | None = N
         for u in range(sub.n_units):
             hint[n + u] = float(own[u] < 0)
         n += sub.n_units
-    if sub.balance_coef and sub.balance_agents is not None and sub.balance_agents.any():
-        # Balanced agents have capacity > 0 (objective.balanced_managers); the others may not.
-        cap = sub.capacity_for_balance()[sub.balance_agents]
-        util = UTIL_SCALE * sub.load_of(plan, level)[sub.balance_agents] / cap
-        hint[n], hint[n + 1] = float(util.max()), float(util.min())
+    # U_max, U_min of each balance group (ceiling and floor of the utilisations, which every
+    # writer allows), the first group's before the spreads and the others' after them, as
+    # `relaxation_proto` numbers them (account teams: one group per role).
+    extremes = sub.balance_extremes(sub.load_of(plan, level))
+    if extremes:
+        hint[n], hint[n + 1] = float(extremes[0][0]), float(extremes[0][1])
         n += 2
-    for k, value in enumerate(v for pair in sub.spread_extremes(plan) for v in pair):
-        hint[n + k] = float(value)  # V_max, V_min of each peer-spread group
+    for value in (v for pair in sub.spread_extremes(plan) for v in pair):
+        hint[n] = float(value)  # V_max, V_min of each peer-spread group
+        n += 1
+    for high, low in extremes[1:]:
+        hint[n], hint[n + 1] = float(high), float(low)
+        n += 2
     return hint
