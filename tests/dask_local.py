@@ -13,6 +13,9 @@ import pytest
 def dask_address() -> Iterator[str]:
     pytest.importorskip("distributed")
     from planner.distributed import local_cluster
+    from planner.robustness import replan_without
+    from planner.sweep.task import solve_point
 
-    with local_cluster(2) as cluster:
+    # The workers start with the robustness and sweep tasks' modules imported.
+    with local_cluster(2, (replan_without.__module__, solve_point.__module__)) as cluster:
         yield cluster.scheduler_address

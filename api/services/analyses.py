@@ -36,6 +36,7 @@ from planner.robustness import (
     baseline,
     bench_strength,
     leaver_sets,
+    replan_without,
     risk_rows,
     run_robustness,
 )
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 
 WORKERS_ENV = "PLANNER_ANALYSIS_WORKERS"
 SCHEDULER_ENV = "PLANNER_DASK_SCHEDULER"
+# The tasks' modules, imported once by the fork server the local workers start from.
+TASK_MODULES = (replan_without.__module__, SweepBase.__module__)
 
 
 @dataclass
@@ -211,7 +214,7 @@ class AnalysisService:
         if self._workers <= 0:
             return Engine(workers=0)
         if self._cluster is None:  # only the runner thread gets here
-            self._cluster = local_cluster(self._workers)
+            self._cluster = local_cluster(self._workers, TASK_MODULES)
         return Engine(cluster=self._cluster.scheduler_address)
 
     def _plan_in_force(self, dataset_id: str, version: int, workspace: str) -> Plan | None:
