@@ -61,6 +61,9 @@ def main() -> int:
     )
     parser.add_argument("--json", type=Path)
     parser.add_argument(
+        "--only", help="comma-separated manager ids: these leavers instead of the --leavers random draw"
+    )
+    parser.add_argument(
         "--plan-in-force",
         type=Path,
         help="JSON file of the first solve's plan: read when it exists, else written after the solve",
@@ -77,7 +80,12 @@ def main() -> int:
         f"{'leaver':>7} {'held':>5} {'seconds':>8} {'method':>27} {'forced':>6} {'volunt.':>7} {'uncov.':>6} "
         f"{'no succ.':>8} {'violations':>10} {'ref.':>5} {'least':>5}"
     )
-    for leaver in rng.choice(holders, size=min(args.leavers, len(holders)), replace=False):
+    leavers = (
+        args.only.split(",")
+        if args.only
+        else rng.choice(holders, size=min(args.leavers, len(holders)), replace=False).tolist()
+    )
+    for leaver in leavers:
         change = RemoveManager(kind="remove_manager", manager_id=str(leaver))
         t0 = time.perf_counter()
         changed = apply_changes(current, [change], source="benchmark").dataset

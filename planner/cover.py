@@ -172,7 +172,7 @@ def cover_near(
     Ring 1 of the neighbourhood first; when CP-SAT proves it can cover no more there, ring 2
     with the time left. Two phases on a ring, since one objective with covering first and
     costs after puts coefficients 10^9 apart and CP-SAT found no cover in 0.2 s, where
-    counting alone proves the answer in a tenth of that (measured on M041 and M044):
+    counting alone proves the answer in a fraction of that (measured on M041 and M044):
     1. the fewest accounts uncovered, no cost at all (as `fewest_uncovered`);
     2. with what time is left, the cheapest plan that covers the same accounts, from the
        first (pair costs; balance and peer spreads are left out, the whole plan is priced
@@ -280,14 +280,17 @@ def _search(
     """CP-SAT on a neighbourhood model from its hint, within `budget`: the best plan found that
     keeps every rule (or None), and whether it is proven optimal (or none exists).
 
-    One worker, with CP-SAT's fuller LP relaxation (linearization level 2): these are packing
-    problems of a hundred accounts where the LP's bound does the work. Measured on M041 and
-    M044 (5,000 x 150, load 8 on 2 cores): proven in 0.04-0.13 s, where the default level took
-    0.1-0.6 s, two workers 0.25-2 s (or no proof in 2 s), and HiGHS 0.09-0.21 s."""
+    These are packing problems of a hundred accounts where the LP's bound does the work: two
+    workers, one with CP-SAT's fuller LP relaxation (linearization level 2), one with the
+    default. Measured on the ring-1 models of M038, M041 and M044 (5,000 x 150, 141, 86 and
+    77 accounts; load 6 on 2 cores, 4 seeds): proven in 0.18-0.28, 0.10-0.13 and 0.11-0.20 s.
+    The fuller LP alone was faster on most seeds (0.03-0.21 s) but once took 1.8 s (and over
+    3 s on another run); CP-SAT's default two-worker portfolio took 0.25-2 s, HiGHS 0.12-0.4 s.
+    """
     built = build_model(problem)
     solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.linearization_level = 2
+    solver.parameters.num_workers = 2
+    solver.parameters.subsolvers.extend(["max_lp", "default_lp"])
     solver.parameters.max_time_in_seconds = budget.limit_seconds()
     solver.parameters.catch_sigint_signal = False
     with budget.stop_cpsat(solver):

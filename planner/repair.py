@@ -32,8 +32,9 @@ Covering comes first: a chain is taken whenever one exists within the budget, be
 account a manager may serve left without one is what a staff change must not cause.
 
 Greedy, one unit at a time, most valuable first: a heuristic, not a proof. What it leaves
-uncovered goes on to the CP-SAT repair (`planner.replan`); `planner.cover` says how few a
-plan within the budget could leave.
+uncovered goes on to CP-SAT on its neighbourhood (`planner.cover.cover_near`), which plans
+the moves for several accounts at once, then to the CP-SAT repair (`planner.replan`);
+`planner.cover.fewest_uncovered` says how few a plan within the budget could leave.
 """
 
 from __future__ import annotations
