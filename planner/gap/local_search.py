@@ -175,6 +175,101 @@ def _descend(cost, weight, capacity, cand, assign, load, w, jobs_of, count, pos,
 
 
 @njit(cache=True, nogil=True)
+def _eject(cost, weight, capacity, cand, assign, load, w, jobs_of, count, pos, order, depth, vload,
+           chain_jobs, chain_to):  # fmt: skip
+    """One pass of greedy ejection chains of up to `depth` moves; returns the chains applied.
+
+    From each job j1 and candidate agent k1: j1 moves to k1, then the move out of k1 (a job
+    there to one of its candidate agents) that keeps the running change of F lowest, then the
+    same out of that agent, and so on (Yagiura, Ibaraki & Glover's ejection chains, built
+    greedily). Each step changes a load by a different job's weight, which is how a chain fills
+    agents that shifts and swaps leave a few units short. The best prefix is applied when it
+    lowers F. An agent enters the chain once; the chain may close back on j1's agent.
+    """
+    n = cost.shape[1]
+    applied = 0
+    for t in range(n):
+        j1 = order[t]
+        i0 = assign[j1]
+        for c in range(cand.shape[1]):
+            k1 = cand[j1, c]
+            if k1 == i0 or cost[k1, j1] == np.inf:
+                continue
+            # Running change of F, with the touched agents' loads in `vload`.
+            d = (
+                cost[k1, j1] - cost[i0, j1]
+                + w[i0] * (_excess(load[i0] - weight[i0, j1], capacity[i0]) - _excess(load[i0], capacity[i0]))
+                + w[k1] * (_excess(load[k1] + weight[k1, j1], capacity[k1]) - _excess(load[k1], capacity[k1]))
+            )  # fmt: skip
+            vload[i0] = load[i0] - weight[i0, j1]
+            vload[k1] = load[k1] + weight[k1, j1]
+            chain_jobs[0], chain_to[0] = j1, k1
+            best_d, best_len = d, 1
+            cur, length, closed = k1, 1, False
+            while length < depth and not closed:
+                step_d, sj, sk = np.inf, -1, -1
+                for s in range(count[cur]):
+                    j2 = jobs_of[cur, s]
+                    if j2 == j1:
+                        continue
+                    out = w[cur] * (
+                        _excess(vload[cur] - weight[cur, j2], capacity[cur]) - _excess(vload[cur], capacity[cur])
+                    ) - cost[cur, j2]  # fmt: skip
+                    for c2 in range(cand.shape[1]):
+                        dest = cand[j2, c2]
+                        if dest == cur or cost[dest, j2] == np.inf:
+                            continue
+                        seen = False  # an agent enters once (j1's own may close the chain)
+                        for q in range(length):
+                            if chain_to[q] == dest:
+                                seen = True
+                        if seen:
+                            continue
+                        there = vload[dest] if dest == i0 else load[dest]
+                        e = out + cost[dest, j2] + w[dest] * (
+                            _excess(there + weight[dest, j2], capacity[dest]) - _excess(there, capacity[dest])
+                        )  # fmt: skip
+                        if e < step_d:
+                            step_d, sj, sk = e, j2, dest
+                if sj < 0:
+                    break
+                d += step_d
+                vload[cur] -= weight[cur, sj]
+                if sk != i0:
+                    vload[sk] = load[sk]
+                vload[sk] += weight[sk, sj]
+                chain_jobs[length], chain_to[length] = sj, sk
+                length += 1
+                closed = sk == i0
+                if d < best_d:
+                    best_d, best_len = d, length
+                cur = sk
+            if best_d < -_EPS and best_len > 2:  # one or two moves: the descent's own
+                for q in range(best_len):
+                    _move(chain_jobs[q], chain_to[q], assign, load, weight, jobs_of, count, pos)
+                applied += 1
+                break  # j1 has moved
+    return applied
+
+
+@njit(cache=True, nogil=True)
+def _deep(cost, weight, capacity, cand, assign, load, w, jobs_of, count, pos, order, chains, depth, on):
+    """The descent, then (with `on` and `depth` > 2) passes of ejection chains, each followed
+    by the descent again, until a pass applies none (at most 4)."""
+    _descend(cost, weight, capacity, cand, assign, load, w, jobs_of, count, pos, order, chains)
+    if depth <= 2 or not on:
+        return
+    vload = load.copy()
+    chain_jobs = np.zeros(depth, dtype=np.int64)
+    chain_to = np.zeros(depth, dtype=np.int64)
+    for _p in range(4):
+        if _eject(cost, weight, capacity, cand, assign, load, w, jobs_of, count, pos, order, depth,
+                  vload, chain_jobs, chain_to) == 0:  # fmt: skip
+            break
+        _descend(cost, weight, capacity, cand, assign, load, w, jobs_of, count, pos, order, chains)
+
+
+@njit(cache=True, nogil=True)
 def _rounds(
     cost,
     weight,
@@ -196,11 +291,15 @@ def _rounds(
     chains,
     repair_steps,
     seed,
+    depth,
+    deep_repair,
 ):
     """`n_rounds` descents with penalty updates; best[0] holds the best feasible cost.
 
     Every `patience` rounds without a new best, `kick` random jobs move to random candidate
-    agents: the weights alone can settle into a cycle of the same few local minima.
+    agents: the weights alone can settle into a cycle of the same few local minima. With
+    `depth` > 2, each descent ends with ejection chains (`_deep`; the repairs' too with
+    `deep_repair`).
     """
     np.random.seed(seed)
     n = cost.shape[1]
@@ -228,7 +327,8 @@ def _rounds(
                 if k != assign[j] and cost[k, j] < np.inf:
                     _move(j, k, assign, load, weight, jobs_of, count, pos)
         np.random.shuffle(order)
-        _descend(cost, weight, capacity, cand, assign, load, w, jobs_of, count, pos, order, chains)
+        _deep(cost, weight, capacity, cand, assign, load, w, jobs_of, count, pos, order, chains, depth,
+              True)  # fmt: skip
         if _overloaded(load, capacity):
             for i in range(m):
                 if load[i] > capacity[i]:
@@ -242,7 +342,9 @@ def _rounds(
             factor = 2.0
             for step in range(repair_steps + 1):
                 w2 = w * factor if step < repair_steps else w * factor + big
-                _descend(cost, weight, capacity, cand, a2, l2, w2, jo2, c2, p2, order, chains)
+                _deep(
+                    cost, weight, capacity, cand, a2, l2, w2, jo2, c2, p2, order, chains, depth, deep_repair
+                )
                 if not _overloaded(l2, capacity):
                     _record(cost, a2, best_assign, best, stall)
                     break
@@ -350,6 +452,8 @@ def search(
     give_up: int = 0,
     chains: bool = True,
     repair_steps: int = 8,
+    depth: int = 0,
+    deep_repair: bool = False,
     on_improve=None,
     should_stop=None,
     incumbent=None,
@@ -381,6 +485,7 @@ def search(
             cost, weight, capacity, cand, state.assign, state.load, state.w, state.w_floor,
             state.jobs_of, state.count, state.pos, state.best_assign, state.best, state.stall,
             chunk, patience, kick or max(2, dense.n_jobs // 100), chains, repair_steps, seed + step,
+            depth, deep_repair,
         )  # fmt: skip
         step += 1
         took = time.perf_counter() - started
@@ -409,5 +514,5 @@ def warm_up() -> float:
     search(dense, state, candidates(np.zeros((2, 6)), dense.eligible, 2), 0.0, seed=0)
     _rounds(cost, weight.astype(float), dense.capacity.astype(float), candidates(np.zeros((2, 6)), dense.eligible, 2),
             state.assign, state.load, state.w, state.w_floor, state.jobs_of, state.count, state.pos,
-            state.best_assign, state.best, state.stall, 1, 5, 1, True, 2, 0)  # fmt: skip
+            state.best_assign, state.best, state.stall, 1, 5, 1, True, 2, 0, 4, True)  # fmt: skip
     return time.perf_counter() - started

@@ -40,12 +40,14 @@ class Relinker:
         patience: int = 30,
         give_up: int = 100,
         step_share: float = 0.1,
+        depth: int = 0,
     ):
         self.dense, self.cand, self.w0 = dense, cand, w0.astype(float).copy()
         self.rng = np.random.default_rng(seed)
         self.seed = seed
         self.pool_size = pool_size
         self.patience, self.give_up, self.step_share = patience, give_up, step_share
+        self.depth = depth  # the search's ejection chains (0: none longer than two moves)
         self.pool: list[tuple[float, np.ndarray]] = []
         self.steps = 0
         self.improvements = 0
@@ -123,6 +125,7 @@ class Relinker:
             seed=self.seed + 7919 * self.steps,
             patience=self.patience,
             give_up=self.give_up,
+            depth=self.depth,
             should_stop=should_stop,
         )
         found = float(state.best[0])

@@ -95,6 +95,9 @@ class EngineSettings:
     second_mip_jobs_per_agent: int = 15
     twin_search_above_pairs: int = 40_000  # two searches, no MIP, on problems this large
     patience: int = 30
+    # Greedy ejection chains of up to this many moves at each local minimum (0: only the
+    # descent's own chains of two).
+    chain_depth: int = 0
     # Hinting CP-SAT with the local-search optimum measured worse than letting it search
     # from scratch: its LNS neighbourhoods rarely improve that (deep) local optimum.
     cpsat_hint: bool = False
@@ -283,6 +286,7 @@ class _Searcher:
             seed=self.seed + 7919 * self.runs,
             patience=self.settings.patience,
             give_up=self.settings.give_up if give_up is None else give_up,
+            depth=self.settings.chain_depth,
             on_improve=lambda value: tracker.offer(value, state.best_assign, self.source),
             should_stop=should_stop,
             incumbent=tracker.best if follow else None,
@@ -701,6 +705,7 @@ class GapEngineSolver:
             patience=s.patience,
             give_up=s.relink_give_up,
             step_share=s.relink_step_share,
+            depth=s.chain_depth,
         )
 
     @staticmethod
