@@ -160,8 +160,9 @@ def cover_near(
     """A plan that covers more of the accounts the valid plan `start` leaves uncovered, from
     CP-SAT on their `neighbourhood` only, every other unit kept where `start` has it; None when
     the search finds none within `budget`. Within `problem`'s hours, limits, lower bounds and
-    disruption budget, every held account kept (`problem.hint` is the plan in force) at no
-    less service than it has, as `fewest_uncovered` counts.
+    disruption budget; every account `start` serves stays served, and a held one (its manager
+    in the plan in force, `problem.hint`, may keep it) at no less service than it has, as
+    `fewest_uncovered` counts.
 
     Ejection chains (`planner.repair`) cover one account at a time along a path, each with the
     fewest moves it needs then; when a leaver's heavy accounts share a few possible managers,
@@ -185,18 +186,19 @@ def cover_near(
     for rings in (1, 2):
         sub, near = _near_problem(problem, start, start_level, open_units, rings)
         assert sub.hint is not None
-        held = (
-            problem.hint[near.units] >= 0 if problem.hint is not None else np.zeros(sub.n_units, dtype=bool)
-        )
+        # No account the start serves is dropped to cover others: not one its manager keeps
+        # (`planner.replan.keep_held`), nor one of the changed accounts the start placed
+        # (covering three standard accounts instead of a key account is no gain to a sales
+        # director). The search only adds accounts.
+        placed = sub.hint >= 0
         size = sub.unit_size
         counting = replace(
             sub,
             pair_cost=np.zeros(sub.n_pairs, dtype=np.int64),
-            # A held account is never dropped to cover others (`planner.replan.keep_held`).
-            unassigned_cost=np.where(held, int(size[~held].sum()) + 1, 1) * size,
+            unassigned_cost=np.where(placed, int(size[~placed].sum()) + 1, 1) * size,
         )
         found, proven = _search(counting, budget.share(PHASE_ONE_SHARE))
-        kept = found is not None and not (held & (found[0] < 0)).any()  # no held account dropped
+        kept = found is not None and not (placed & (found[0] < 0)).any()
         if kept and found is not None and int(size[found[0] < 0].sum()) < int(size[sub.hint < 0].sum()):
             best = (sub, near, *found)
             break
