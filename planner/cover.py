@@ -183,8 +183,12 @@ def cover_near(
     if not open_units.any() or problem.has_exclusive:
         return None
     best: tuple[AssignmentProblem, Neighbourhood, np.ndarray, np.ndarray | None] | None = None
+    searched = 0
     for rings in (1, 2):
         sub, near = _near_problem(problem, start, start_level, open_units, rings)
+        if sub.n_units == searched:
+            break  # the wider ring holds no more accounts: proven already
+        searched = sub.n_units
         assert sub.hint is not None
         # No account the start serves is dropped to cover others: not one its manager keeps
         # (`planner.replan.keep_held`), nor one of the changed accounts the start placed
@@ -240,9 +244,9 @@ def _near_problem(
     rings: int,
 ) -> tuple[AssignmentProblem, Neighbourhood]:
     """The `neighbourhood` of `open_units` as a problem of its own (with covering priced by the
-    caller), `start` its hint. Every unit outside keeps its
-    place: the managers' hours and limits are what those leave, lower bounds what they do not
-    already meet, the disruption budget what their moves leave."""
+    caller), `start` its hint. Every unit outside keeps its place: the managers' hours and
+    limits are what those leave, lower bounds what they do not already meet, the disruption
+    budget what their moves leave."""
     near = neighbourhood(problem, start, open_units, rings)
     inside = np.zeros(problem.n_units, dtype=bool)
     inside[near.units] = True
