@@ -15,6 +15,8 @@ Figures:
   same per batch (a Dask task);
 - slow-down of a task in the cluster against serial (both workers share the machine's cores
   with the scheduler and the client, and with whatever else runs on it: the load is printed);
+  the tasks' CPU time (their threads') serial and in the cluster, which a busy machine skews
+  less, and the CPU time of this process (scheduler, client, nannies) during the cluster run;
 - projected wall time on a 16-worker cluster: the measured start-up, then the batches
   `planner.batching` would make for 16 workers, each the sum of its serial task times plus the
   measured overhead per batch, handed in order to the first free worker;
@@ -47,6 +49,7 @@ from planner.batching import plan_batches
 from planner.context import Context
 from planner.distributed import Engine
 from planner.generator import generate
+from planner.models import Dataset, Plan
 from planner.robustness import (
     Baseline,
     ReplanSettings,
@@ -69,6 +72,12 @@ def main() -> int:
     parser.add_argument("--managers", type=int, default=150)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--solve-seconds", type=float, default=30, help="for the plan in force")
+    parser.add_argument(
+        "--plan",
+        type=Path,
+        help="the plan in force as JSON: read when the file exists (no solve; the same plan for every "
+        "run), else solved and written there",
+    )
     parser.add_argument("--max-moves", type=int, default=20, help="voluntary moves per re-plan")
     parser.add_argument("--time-limit", type=float, default=0.8, help="per re-plan, in CP-SAT work units")
     parser.add_argument("--sample", type=int, default=None, help="only this many leavers")
@@ -79,15 +88,12 @@ def main() -> int:
     args = parser.parse_args()
 
     data = generate(args.accounts, args.managers, seed=args.seed)
-    t0 = time.perf_counter()
-    first = run_assignment(Context.build(data), "auto", SolveOptions(time_limit_seconds=args.solve_seconds))
-    assert first.plan is not None, first.result
-    print(f"plan in force: {first.result.status.value} in {time.perf_counter() - t0:.1f} s")
+    plan = _plan_in_force(data, args.solve_seconds, args.plan)
     settings = ReplanSettings(
         max_moves=args.max_moves, time_limit_seconds=args.time_limit, deterministic=True
     )
     t0 = time.perf_counter()
-    base = baseline(data, first.plan, settings)
+    base = baseline(data, plan, settings)
     print(f"baseline (with the re-plan nobody leaves): {time.perf_counter() - t0:.1f} s")
     sets = leaver_sets(base.dataset, 1, args.sample, args.seed)
     load_before = _load()
@@ -96,7 +102,9 @@ def main() -> int:
 
     serial = run_robustness(base, sets, Engine(workers=0))
     print(f"serial: {serial.wall_seconds:.1f} s")
+    client_cpu = time.process_time()
     cluster = run_robustness(base, sets, Engine(workers=args.workers))
+    client_cpu = time.process_time() - client_cpu  # the scheduler, the client and the nannies
     load_after = _load()
     print(f"{args.workers} workers: {cluster.wall_seconds:.1f} s; load average after: {load_after}")
     pool_seconds = _pool(base, sets, args.workers) if args.pool else None
@@ -130,6 +138,9 @@ def main() -> int:
         "task_seconds_median_cluster": round(statistics.median(cluster_tasks), 3),
         "task_seconds_max_serial": round(max(serial_tasks), 3),
         "task_slow_down_in_cluster": round(sum(cluster_tasks) / sum(serial_tasks), 2),
+        "task_cpu_seconds_serial": round(sum(serial.task_cpu_seconds.values()), 2),
+        "task_cpu_seconds_cluster": round(sum(cluster.task_cpu_seconds.values()), 2),
+        "client_process_cpu_seconds_per_task": round(client_cpu / n, 4),
         "overhead_seconds_per_task": round(idle / n, 4),
         "overhead_seconds_per_batch": round(per_batch, 4),
         "cost_estimate_rank_correlation": round(
@@ -167,6 +178,23 @@ def main() -> int:
             )
         )
     return 0 if same else 1
+
+
+def _plan_in_force(data: Dataset, solve_seconds: float, path: Path | None) -> Plan:
+    if path is not None and path.is_file():
+        plan = Plan.model_validate_json(path.read_text(encoding="utf-8"))
+        if set(plan.assignment) != {a.account_id for a in data.accounts}:
+            raise SystemExit(f"{path}: its plan is for other accounts than the generated data set")
+        print(f"plan in force: read from {path}")
+        return plan
+    t0 = time.perf_counter()
+    first = run_assignment(Context.build(data), "auto", SolveOptions(time_limit_seconds=solve_seconds))
+    assert first.plan is not None, first.result
+    print(f"plan in force: {first.result.status.value} in {time.perf_counter() - t0:.1f} s")
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(first.plan.model_dump_json(), encoding="utf-8")
+    return first.plan
 
 
 def _times(run: RobustnessRun) -> dict[str, object]:

@@ -109,6 +109,8 @@ class Done(Generic[T, R]):
     error: str | None
     seconds: float  # the task's own time where it ran (without queueing and transfer)
     where: str  # "pid <n>" of the process that ran it
+    # The CPU time of the task's thread: below `seconds` when the machine is busy with other work.
+    cpu_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -126,15 +128,9 @@ class Setup:
     batches: int = 0
 
 
-def timed(task: Callable[[S, T], R], shared: S, item: T) -> tuple[R, float, str]:
-    """`task(shared, item)` with its own run time and process, measured where it runs."""
-    started = time.perf_counter()
-    result = task(shared, item)
-    return result, time.perf_counter() - started, f"pid {os.getpid()}"
-
-
-# One task's outcome where it ran: (result, error, seconds, where); result None when it failed.
-Attempted = tuple[Any, str | None, float, str]
+# One task's outcome where it ran: (result, error, seconds, where, cpu_seconds) as in `Done`;
+# result None when it failed.
+Attempted = tuple[Any, str | None, float, str, float]
 
 
 @contextmanager
@@ -202,14 +198,16 @@ def attempt(task: Callable[[S, T], R], shared: S, item: T, key: str, retries: in
     the last error in words (as Dask does for a task: retry, then report and go on)."""
     error = ""
     for attempt_no in range(retries + 1):
+        started, cpu_started = time.perf_counter(), time.thread_time()
         try:
-            result, seconds, where = timed(task, shared, item)
+            result = task(shared, item)
         except Exception as exc:
             error = _words(exc)
             log.warning("task %s failed (attempt %d of %d): %s", key, attempt_no + 1, retries + 1, error)
             continue
-        return result, None, seconds, where
-    return None, error, 0.0, ""
+        seconds, cpu_seconds = time.perf_counter() - started, time.thread_time() - cpu_started
+        return result, None, seconds, f"pid {os.getpid()}", cpu_seconds
+    return None, error, 0.0, "", 0.0
 
 
 def run_batch(
@@ -243,7 +241,7 @@ def _gather(futures: dict[Any, list[int]], items: Sequence[T], keys: Sequence[st
                 error = _words(lost)
             log.warning("batch of %s failed: %s", ", ".join(keys[i] for i in group), error)
             for i in group:
-                yield Done(keys[i], items[i], None, error, 0.0, "")
+                yield Done(keys[i], items[i], None, error, 0.0, "", 0.0)
         future.release()  # the rows are read; the worker may forget them
 
 
@@ -314,6 +312,7 @@ class TaskRun(Generic[R]):
     outcomes: list[R] = field(default_factory=list)  # in the order of the tasks given
     failed: dict[str, str] = field(default_factory=dict)  # task key -> error
     task_seconds: dict[str, float] = field(default_factory=dict)  # task key -> its own run time
+    task_cpu_seconds: dict[str, float] = field(default_factory=dict)  # task key -> its thread's CPU time
     setup: Setup = field(default_factory=lambda: Setup(0.0, 0.0, 0))
     wall_seconds: float = 0.0
     total: int = 0
@@ -351,6 +350,7 @@ def collect(
                 if done.result is not None:
                     got[done.key] = done.result
                     run.task_seconds[done.key] = round(done.seconds, 4)
+                    run.task_cpu_seconds[done.key] = round(done.cpu_seconds, 4)
                 else:
                     run.failed[done.key] = done.error or "failed"
                 if log is not None:
