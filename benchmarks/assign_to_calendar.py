@@ -10,7 +10,8 @@ with managers in the big cities: `planner generate --wide-regions --clustered-ma
 a team that has the hours (the promise is about plans that serve everyone); `--realistic` uses the
 generator's over-subscribed demand instead. Prints the plan's service (accounts reduced or
 unserved), visits required vs planned, the overnight trips, the shortfall by reason and what the
-independent check finds, with each step's wall time. Not a test.
+independent check finds, with each step's wall time, and whether the #13 promise held (a plan
+with full service gets >= 98 % of its visits). Not a test.
 """
 
 from __future__ import annotations
@@ -94,6 +95,16 @@ def main() -> None:
           f"windows short by reason: {dict(reasons)}")  # fmt: skip
     print(f"  by tier: required {visits['required_by_tier']}, planned {visits['planned_by_tier']}")
     print(f"check-calendar: {summary['check']['by_rule'] or 'no violation'}; {t_check:.1f} s")
+    # The target is conditional: only a plan that serves everyone in full promises every visit.
+    share = 100 * visits["planned"] / max(visits["required"], 1)
+    nobody = sum(1 for a in short.get("unserved", []) if a["reason"].startswith("nobody may serve"))
+    full = not short.get("has_shortfall", False)
+    print(
+        f"promise: assign reports full service: {'yes' if full else 'no'}"
+        + ("" if full else f" ({nobody} accounts nobody may serve, {short.get('accounts_unserved', 0) - nobody} "
+           f"more unserved, {short.get('accounts_reduced', 0)} reduced)")
+        + f"; calendar {share:.1f} % of the visits the plan asks for (target >= 98 % with full service)"
+    )  # fmt: skip
     print(f"files in {work}")
 
 
