@@ -152,6 +152,11 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the process without waiting for it: `wait_ready` waits (see SpareServers)."""
         env = {**os.environ, "DATABASE_URL": self.database_url, "PLANNER_API_KEYS": self.keys}
         env.pop("PLANNER_API_KEYS_FILE", None)
         with self.log.open("ab") as out:
@@ -171,6 +176,9 @@ class Server:
                 stderr=subprocess.STDOUT,
                 cwd=ROOT,
             )
+
+    def wait_ready(self) -> None:
+        assert self.proc is not None, "launch() first"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -196,10 +204,46 @@ class Server:
         return httpx.Client(base_url=self.url, timeout=60)
 
 
+class SpareServers:
+    """Hands out `planner serve` processes that booted while the previous test ran. Each one is
+    still a server of its own on an empty SQLite database, started as a user starts it; only its
+    start-up (the imports, about 2 s on CI and 5-15 s on a loaded machine, most of a browser
+    test's set-up) no longer waits in line. One spare boots at a time; the last is stopped unused."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.spare: Server | None = None
+        self.made = 0
+
+    def _launch(self) -> Server:
+        self.made += 1
+        folder = self.folder / f"server{self.made}"
+        folder.mkdir()
+        srv = Server(f"sqlite:///{folder / 'served.db'}", folder / "server.log")
+        srv.launch()
+        return srv
+
+    def take(self) -> Server:
+        """A running server with an empty database, the caller's to stop."""
+        srv, self.spare = self.spare or self._launch(), None
+        try:
+            srv.wait_ready()
+        except AssertionError:
+            srv.stop()
+            raise
+        self.spare = self._launch()
+        return srv
+
+    def close(self) -> None:
+        if self.spare is not None:
+            self.spare.stop()
+            self.spare = None
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    srv = Server(f"sqlite:///{tmp_path / 'served.db'}", tmp_path / "server.log")
-    srv.start()
+def server(spare_servers: SpareServers) -> Iterator[Server]:
+    """A fresh `planner serve` on an empty SQLite database (spare_servers: tests/conftest.py)."""
+    srv = spare_servers.take()
     try:
         yield srv
     finally:

@@ -51,3 +51,15 @@ def run_cli() -> RunCli:
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def spare_servers(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One pool of API servers booted ahead of their tests, for the whole session (api_conftest)."""
+    from api_conftest import SpareServers
+
+    pool = SpareServers(tmp_path_factory.mktemp("servers"))
+    try:
+        yield pool
+    finally:
+        pool.close()

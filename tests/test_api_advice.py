@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from api_conftest import READ, WRITE, Server, wait_for_job
+from api_conftest import READ, WRITE, Server, SpareServers, wait_for_job
 
 STANDARD = [f"E{k:02d}" for k in range(1, 11)]
 REVENUE = {"K1": 5_000_000.0, **{a: 100_000.0 * k for k, a in enumerate(STANDARD, start=1)}}
@@ -29,10 +28,8 @@ MANAGERS_CSV = "manager_id,name,seniority,region,capacity_hours\nM1,Mei Lin,seni
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder: Path = tmp_path_factory.mktemp("advice")
-    srv = Server(f"sqlite:///{folder / 'advice.db'}", folder / "server.log")
-    srv.start()
+def server(spare_servers: SpareServers) -> Iterator[Server]:
+    srv = spare_servers.take()  # booted while earlier tests ran (tests/conftest.py)
     try:
         yield srv
     finally:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
-from api_conftest import WRITE, Server, upload_demo
+from api_conftest import WRITE, SpareServers, upload_demo
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -34,10 +33,8 @@ SEED = 16
 
 
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
-    folder: Path = tmp_path_factory.mktemp("schema")
-    srv = Server(f"sqlite:///{folder / 'schema.db'}", folder / "server.log")
-    srv.start()
+def api_schema(spare_servers: SpareServers) -> Iterator[tuple[Any, str]]:
+    srv = spare_servers.take()  # booted while earlier tests ran (tests/conftest.py)
     try:
         with srv.client() as c:
             dataset_id = upload_demo(c)  # some data, so list and lookup operations have rows to return

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_conftest import READ, Server
+from api_conftest import READ, Server, SpareServers
 from test_dashboard import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _open_logged_in, _playwright, _solve_demo
 
 from api.dashboard import STATIC_DIR
@@ -21,10 +21,8 @@ CHART = "const e = await import('/static/echarts.min.js'); const c = e.getInstan
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("map")
-    srv = Server(f"sqlite:///{folder / 'dashboard.db'}", folder / "server.log")
-    srv.start()
+def server(spare_servers: SpareServers) -> Iterator[Server]:
+    srv = spare_servers.take()  # booted while earlier tests ran (tests/conftest.py)
     try:
         yield srv
     finally:
