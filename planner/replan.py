@@ -327,7 +327,7 @@ def covering(problem: AssignmentProblem) -> AssignmentProblem:
     lost, and the same holds for held units by `keep_held`."""
     if problem.unassigned_cost is not None:
         return keep_held(problem)
-    big = int(problem.pair_cost.sum()) + problem.balance_coef * UTIL_SCALE + problem.spread_cap() + 1
+    big = int(problem.pair_cost.sum()) + _balance_cap(problem) + problem.spread_cap() + 1
     held = problem.hint >= 0 if problem.hint is not None else np.zeros(problem.n_units, dtype=bool)
     per_unit = np.where(held, big * (int(problem.unit_size.sum()) + 1), big)
     return replace(problem, unassigned_cost=per_unit * problem.unit_size)
@@ -363,7 +363,7 @@ def keep_held(problem: AssignmentProblem) -> AssignmentProblem:
     cost = problem.unassigned_cost.astype(np.int64)
     dearest = np.zeros(problem.n_units, dtype=np.int64)
     np.maximum.at(dearest, problem.pair_unit, problem.pair_cost)
-    big = int(np.maximum(dearest, cost).sum()) + problem.balance_coef * UTIL_SCALE + problem.spread_cap() + 1
+    big = int(np.maximum(dearest, cost).sum()) + _balance_cap(problem) + problem.spread_cap() + 1
     mine = cost[held]
     quantum = max(int(mine.max()) // HELD_RANK_STEPS, int(mine.min()), 1)
     rank = np.maximum(-(-mine // quantum), 1)
@@ -498,3 +498,9 @@ class _Clock:
         t = time.perf_counter()
         self.laps[name] = round(t - self._last, 4)
         self._last = t
+
+
+def _balance_cap(problem: AssignmentProblem) -> int:
+    """An upper bound of the balance term over all plans: each group's spread at most
+    UTIL_SCALE per mille (account teams balance one group per role, so the term adds up)."""
+    return problem.balance_coef * UTIL_SCALE * max(len(problem.balance_groups()), 1)
