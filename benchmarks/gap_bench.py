@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import platform
 import sys
 import time
@@ -68,10 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     options = SolveOptions(time_limit_seconds=args.time_limit, threads=args.threads, seed=args.seed)
     engine = GapEngineSolver(_settings(args.set))
     compile_seconds = warm_up()
+    load_at_start = _load()
     if args.set:
         print(f"# settings: {' '.join(args.set)}")
     print(f"# limit {args.time_limit:g} s, {args.threads} threads, seed {args.seed}, numba {HAVE_NUMBA} "
-          f"(JIT warm-up {compile_seconds:.1f} s, untimed), {platform.processor() or platform.machine()}")  # fmt: skip
+          f"(JIT warm-up {compile_seconds:.1f} s, untimed), {platform.processor() or platform.machine()}, "
+          f"load average {load_at_start} on {os.cpu_count()} cores")  # fmt: skip
     peer_names = sorted(PEERS) if args.peers else []
     rows = []
     started = time.perf_counter()
@@ -83,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
             print(line, flush=True)
     print()
     print(summary_lines(rows))
-    print(f"wall time {time.perf_counter() - started:.0f} s")
+    # Time-limited figures move with the machine's load: the table is read with it.
+    load_at_end = _load()
+    print(f"wall time {time.perf_counter() - started:.0f} s, load average at the end {load_at_end}")
     if args.json:
         payload = {
             "time_limit": args.time_limit,
@@ -91,11 +96,20 @@ def main(argv: list[str] | None = None) -> int:
             "seed": args.seed,
             "numba": HAVE_NUMBA,
             "settings": args.set,
+            "load_average": {"start": load_at_start, "end": load_at_end},
             "rows": [r.to_json() for r in rows],
             "summary": summary(rows),
         }
         args.json.write_text(json.dumps(payload, indent=1))
     return 0
+
+
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages ("n/a" where the platform has none)."""
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
 
 
 def _settings(pairs: list[str]) -> EngineSettings:
