@@ -124,13 +124,18 @@ def upload_demo(client: httpx.Client | object, name: str = "demo") -> str:
     return r.json()["id"]
 
 
+# How often the tests ask whether a job is done: most finish within a second, and every poll
+# interval is, on average, half an interval of waiting added to each of them.
+POLL_SECONDS = 0.05
+
+
 def wait_for_job(client: object, job_id: str, timeout_s: float = 60) -> dict:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         body = client.get(f"/api/v1/jobs/{job_id}", headers=READ).json()  # type: ignore[attr-defined]
         if body["status"] not in ("queued", "running"):
             return body
-        time.sleep(0.2)
+        time.sleep(POLL_SECONDS)
     raise AssertionError(f"job {job_id} still {body['status']} after {timeout_s} s")
 
 

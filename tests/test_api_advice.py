@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from api_conftest import READ, WRITE, Server, SpareServers, wait_for_job
+from api_conftest import POLL_SECONDS, READ, WRITE, Server, SpareServers, wait_for_job
 
 STANDARD = [f"E{k:02d}" for k in range(1, 11)]
 REVENUE = {"K1": 5_000_000.0, **{a: 100_000.0 * k for k, a in enumerate(STANDARD, start=1)}}
@@ -68,7 +68,7 @@ def _wait_for_advice(c: httpx.Client, advice_id: str, timeout_s: float = 120) ->
         body = c.get(f"/api/v1/advice/{advice_id}", headers=READ).json()
         if body["status"] not in ("queued", "running"):
             return body
-        time.sleep(0.2)
+        time.sleep(POLL_SECONDS)
     raise AssertionError(f"hire advice {advice_id} still {body['status']} after {timeout_s} s")
 
 

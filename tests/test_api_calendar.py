@@ -15,7 +15,7 @@ from typing import Any
 
 import holidays
 import pytest
-from api_conftest import READ, WRITE, database_url_for, settings_for, wait_for_job
+from api_conftest import POLL_SECONDS, READ, WRITE, database_url_for, settings_for, wait_for_job
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 from typer.testing import CliRunner
@@ -100,7 +100,7 @@ def wait_for_calendar(client: TestClient, plan_id: str, timeout_s: float = 120) 
         body = client.get(f"/api/v1/plans/{plan_id}/calendar", headers=READ).json()
         if body["status"] not in ("queued", "running"):
             return body
-        time.sleep(0.2)
+        time.sleep(POLL_SECONDS)
     raise AssertionError(f"calendar of plan {plan_id} still {body['status']} after {timeout_s} s")
 
 

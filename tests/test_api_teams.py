@@ -23,7 +23,7 @@ from contextlib import ExitStack
 from typing import Any
 
 import pytest
-from api_conftest import READ, WRITE, scoped_postgres, settings_for, wait_for_job
+from api_conftest import POLL_SECONDS, READ, WRITE, scoped_postgres, settings_for, wait_for_job
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Engine, inspect, text
@@ -103,7 +103,7 @@ def _calendar(client: TestClient, plan_id: str, **extra: Any) -> dict[str, Any]:
         if body["status"] not in ("queued", "running"):
             assert body["status"] == "succeeded", body
             return body
-        time.sleep(0.2)
+        time.sleep(POLL_SECONDS)
     raise AssertionError(f"calendar of plan {plan_id} not done")
 
 

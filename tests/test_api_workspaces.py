@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_conftest import ROOT, Server, database_url_for
+from api_conftest import POLL_SECONDS, ROOT, Server, database_url_for
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -45,7 +45,7 @@ def _wait(client: TestClient, path: str, headers: dict[str, str], timeout_s: flo
         body = client.get(path, headers=headers).json()
         if body["status"] not in ("queued", "running"):
             return body
-        time.sleep(0.2)
+        time.sleep(POLL_SECONDS)
     raise AssertionError(f"{path} still {body['status']} after {timeout_s} s")
 
 
