@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_conftest import READ, WRITE, settings_for, wait_for_job
+from api_conftest import POLL_SECONDS, READ, WRITE, settings_for, wait_for_job
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -276,11 +276,11 @@ def test_api_plan_keeps_its_service_levels_through_the_calendar(tmp_path: Path) 
             json={"start": START, "weeks": WEEKS, "time_limit_seconds": 2, "seed": 1},
         )
         assert r.status_code == 202, r.text
-        for _ in range(600):
+        for _ in range(round(120 / POLL_SECONDS)):  # at most two minutes, as before
             cal = client.get(f"/api/v1/plans/{plan_id}/calendar", headers=READ).json()
             if cal["status"] not in ("queued", "running"):
                 break
-            time.sleep(0.2)
+            time.sleep(POLL_SECONDS)
         assert cal["status"] == "succeeded", cal
         summary = cal["summary"]
         assert {a["account_id"]: a["level"] for a in summary["reduced_accounts"]} == {
