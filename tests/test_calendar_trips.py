@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 from toys import acc, dataset, mgr
 
 from planner.calendar.build import make_inputs
@@ -20,8 +21,10 @@ from planner.calendar.ics import manager_calendar
 from planner.calendar.inputs import Assignment
 from planner.calendar.solve import plan_calendar
 from planner.calendar.summary import build_summary
+from planner.calendar.trips import plan_trips
 from planner.calendar.visits import Visit, plan_visits, read_visits, write_visits
 from planner.calendar.workdays import make_calendar
+from planner.pvrp.problem import PeriodicProblem, WindowRule
 
 HANGZHOU = {"home_lat": 30.27, "home_lon": 120.15}
 
@@ -94,3 +97,29 @@ def test_a_trip_never_has_a_day_away_without_a_visit() -> None:
         assert trips is not None
         for d in trips.nights:
             assert trips.routes[d], f"day {d} is away from home with no visit"
+
+
+def test_one_trip_serves_a_city_it_would_otherwise_take_two_trips_to() -> None:
+    # Home and three accounts of one city, 4 h away and 30 min apart, a 3-hour visit each, one
+    # visit due this week: a 2-day trip holds two of them (out and a visit; a visit and home),
+    # so the shortest trip for the first sent the manager home and out again for the third.
+    # Three days away hold all three (the last day only the road home): fewer days, less road.
+    travel = np.full((4, 4), 30.0)
+    travel[0, 1:] = travel[1:, 0] = 240.0
+    np.fill_diagonal(travel, 0.0)
+    days = 5
+    problem = PeriodicProblem(
+        name="M1",
+        travel=travel,
+        service=np.array([0.0, 180.0, 180.0, 180.0]),
+        demand=np.zeros(4),
+        vehicles=np.ones(days, dtype=np.int64),
+        capacity=np.full(days, np.inf),
+        max_duration=np.full(days, 480.0),
+        rules=tuple(WindowRule(((0, days - 1),), 0, np.ones(days, dtype=bool)) for _ in range(3)),
+        miss_cost=np.array([0.0, 3e4, 2e4, 1e4]),
+    )
+    trips = plan_trips(problem)
+    assert trips.remote == {1, 2, 3}
+    assert sorted(trips.routes) == [0, 1, 2] and trips.nights == {0, 1}
+    assert sorted(c for route in trips.routes.values() for c in route) == [1, 2, 3]

@@ -8,10 +8,11 @@ day ends at home. A night away is never followed by a day off, so a trip ends be
 holiday or leave. Every day, travel included, stays within the working day.
 
 Greedy, remote accounts most urgent first: for the account whose next visit window closes
-first, the earliest trip (by start day, then length) that reaches it within that window; the trip
-also takes every other remote account of the manager within `CLUSTER_MINUTES` of it whose window
-is open on a trip day, nearest next, so one trip serves a remote city's accounts together. Trip
-days are then taken out of the day-route search, which plans the other accounts around them.
+first, a trip that reaches it within that window (the earliest start day; of the trips leaving
+then, the one with the most visits per day away, then the longest). The trip also takes every
+other remote account of the manager within `CLUSTER_MINUTES` of it whose window is open on a trip
+day, nearest next, so one trip serves a remote city's accounts together. Trip days are then taken
+out of the day-route search, which plans the other accounts around them.
 
 An account whose road one way plus its visit exceed a working day cannot be reached even with a
 night away (it would need a day of pure travel); it is left to the shortfall report.
@@ -137,14 +138,22 @@ class _Planner:
     def _trip_for(self, first: int, lo: int, hi: int) -> bool:
         T = self.p.n_days
         for begin in range(max(0, lo - MAX_TRIP_DAYS + 1), min(hi, T - 1) + 1):
+            # Of the trips leaving that day, the most visits per day away, then the longest: the
+            # shortest one that reaches `first` sent managers home to come back the next day for
+            # the city's other accounts (83 of 403 trips on 2,000 x 40 --realistic, 534 h of road).
+            best: tuple[float, int, list[int], list[tuple[int, ...]]] | None = None
             for length in range(2, MAX_TRIP_DAYS + 1):
                 days = list(range(begin, begin + length))
                 if days[-1] >= T or not all(self.free[d] for d in days):
                     break
                 planned = self._build(days, first)
                 if planned is not None:
-                    self._commit(days, planned)
-                    return True
+                    per_day = sum(len(r) for r in planned) / length
+                    if best is None or (per_day, length) > best[:2]:
+                        best = (per_day, length, days, planned)
+            if best is not None:
+                self._commit(best[2], best[3])
+                return True
         return False
 
     def _candidates(self, first: int) -> list[int]:
