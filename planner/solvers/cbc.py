@@ -124,7 +124,9 @@ class CbcSolver:
             bound = objective
         elif bound is not None:
             bound = min(float(math.ceil(bound - 1e-6)), objective)  # integer costs: round the bound up
-        status = Status.OPTIMAL if proven else Status.FEASIBLE
+        # Its bound meeting the plan proves the plan whatever stopped CBC: on a two-account toy CBC
+        # once sat to its 10 s limit ("Stopped on time") with its best possible equal to its plan.
+        status = Status.OPTIMAL if proven or (bound is not None and bound >= objective) else Status.FEASIBLE
         return SolveResult(
             status, self.name, unit_agent, objective, bound, runtime, statistics=stats, unit_level=unit_level
         )
