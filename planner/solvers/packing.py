@@ -1,8 +1,8 @@
 """A start for a scarce region that packs its most valuable accounts first, exactly.
 
 Under scarcity a region's plan is decided by a few heavy, valuable units: on the 3,000 x 80 set
-one region of 280 accounts and 8 managers holds 32 strategic accounts of about 2,500 h a quarter
-each (a manager has 10,500-13,900 h), and leaving one out costs 19 M points, more than the LP
+one region of 280 accounts and 8 managers holds 32 accounts worth 5 M points or more left out, of about 25 h a month
+each (a manager has 105-139 h), and leaving one out costs 19 M points, more than the LP
 of the whole region (5.5 M). Which managers they go to is a bin packing: value first places them
 one by one and left one out (18.7 M), and HiGHS, given the whole region from that start, was still
 at 7.46 M after 3 s (6.44 M after 90 s).
