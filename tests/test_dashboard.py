@@ -327,7 +327,7 @@ def test_calendar_tab_in_browser(dashboard_server: Server, tmp_path: Path, brows
     expect(page.get_by_test_id("calendar-managers").locator("thead th").first).to_have_text("客户经理")
     ARTIFACTS.mkdir(exist_ok=True)
     page.select_option("#calendar-manager", busiest)
-    for size in ((1280, 800), (390, 844)):
+    for size in SIZES:
         _shoot(page, "lang-zh-calendar", size)
         page.get_by_test_id("week-grid").scroll_into_view_if_needed()
         _shoot(page, "lang-zh-calendar-grid", size)
@@ -612,6 +612,16 @@ WRITE_CONTROLS = (
 )
 
 
+SIZES = ((1280, 800), (390, 844))
+
+
+def _shoot_both(page: Any, name: str) -> None:
+    """Screenshots at both sizes, then back to the desktop width the tests drive the page at."""
+    for size in SIZES:
+        _shoot(page, name, size)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
 def _shoot(page: Any, name: str, size: tuple[int, int]) -> None:
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.wait_for_timeout(700)  # the page draws the tab's charts again at the new width
@@ -642,9 +652,7 @@ def test_language_switch_in_browser(dashboard_server: Server, browser: Any) -> N
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_test_id("key-who")).to_have_text("writer · read and write")
     expect(page.get_by_test_id("plan-kpis")).to_contain_text("accounts changing manager")
-    for size in ((1280, 800), (390, 844)):
-        _shoot(page, "lang-en-plan", size)
-    page.set_viewport_size({"width": 1280, "height": 800})
+    _shoot_both(page, "lang-en-plan")
 
     page.select_option("#lang", "zh-CN")
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
@@ -684,17 +692,13 @@ def test_language_switch_in_browser(dashboard_server: Server, browser: Any) -> N
     assert request.value.url.endswith("?lang=zh-CN"), request.value.url
     got = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
     assert [line[0] for line in got[1:]] == [r["account_id"] for r in rows]
-    for size in ((1280, 800), (390, 844)):
-        _shoot(page, "lang-zh-plan", size)
-    page.set_viewport_size({"width": 1280, "height": 800})
+    _shoot_both(page, "lang-zh-plan")
 
     page.click("#tabs button[data-tab=overview]")
     expect(page.locator("#managers-table thead th").first).to_have_text("工号")
     expect(page.get_by_test_id("tier-cards")).to_contain_text("战略客户")
     expect(page.locator("#upload summary")).to_have_text("上传数据集")
-    for size in ((1280, 800), (390, 844)):
-        _shoot(page, "lang-zh-overview", size)
-    page.set_viewport_size({"width": 1280, "height": 800})
+    _shoot_both(page, "lang-zh-overview")
 
     page.click("#tabs button[data-tab=fairness]")
     expect(page.locator("#fairness-out h2").first).to_have_text("提示")
@@ -702,9 +706,7 @@ def test_language_switch_in_browser(dashboard_server: Server, browser: Any) -> N
     expect(page.locator("#fairness-out canvas")).to_have_count(3)
     fairness = _chart_texts(page, "#fairness-out", "工作量不足")
     assert any("工作量不足" in x for x in fairness) and "可用工时的使用比例" in fairness, fairness
-    for size in ((1280, 800), (390, 844)):
-        _shoot(page, "lang-zh-fairness", size)
-    page.set_viewport_size({"width": 1280, "height": 800})
+    _shoot_both(page, "lang-zh-fairness")
 
     page.click("#tabs button[data-tab=compare]")
     page.locator("#compare-picker input").nth(0).check()
@@ -712,9 +714,7 @@ def test_language_switch_in_browser(dashboard_server: Server, browser: Any) -> N
     page.click("#compare-run")
     expect(page.locator("[data-kpi='moves.total'] th")).to_have_text("更换客户经理的客户")
     expect(page.locator("#compare-out")).to_contain_text("各客户经理的客户增减")
-    for size in ((1280, 800), (390, 844)):
-        _shoot(page, "lang-zh-compare", size)
-    page.set_viewport_size({"width": 1280, "height": 800})
+    _shoot_both(page, "lang-zh-compare")
 
     page.click("#tabs button[data-tab=scenario]")
     expect(page.locator("#scenario-form legend").first).to_have_text("假设情景")

@@ -17,14 +17,13 @@ from test_dashboard import (
     TIMEOUT_MS,
     _open_logged_in,
     _playwright,
-    _shoot,
+    _shoot_both,
     _solve_demo,
     browser,  # noqa: F401  (the fixture)
     chromium,  # noqa: F401  (the fixture)
 )
 
 LEAVER = "M010"  # holds accounts in the demo's plan: some have to move, one is left with nobody
-SIZES = ((1280, 800), (390, 844))
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +41,6 @@ def _stored(c: Any, dataset_id: str) -> dict[str, Any]:
         "events": c.get(f"/api/v1/datasets/{dataset_id}/events", headers=READ).json(),
         "adoptions": c.get(f"/api/v1/datasets/{dataset_id}/adoptions", headers=READ).json(),
     }
-
-
-def _shoot_both(page: Any, name: str) -> None:
-    for size in SIZES:
-        _shoot(page, name, size)
-    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def test_staff_change_preview_is_the_event_and_history_lists_it(server: Server, browser: Any) -> None:  # noqa: F811
