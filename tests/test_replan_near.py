@@ -13,26 +13,14 @@ import numpy as np
 from hypothesis import given, settings
 
 from planner.budget import Budget
-from planner.compile import compile_problem
-from planner.context import Context
 from planner.cover import cover_near, fewest_uncovered
 from planner.models import Dataset
 from planner.problem import AssignmentProblem
 from planner.repair import cover_by_chains
 from planner.replan import replan
 from planner.solvers.cpsat import satisfies
-from tests.test_replan_chains import _starts, _with_shortfall
+from tests.test_replan_chains import FR, JA, _left, _names, _problem, _starts, _with_shortfall
 from tests.toys import acc, dataset, mgr
-
-JA = frozenset({"ja"})
-FR = frozenset({"fr"})
-
-
-def _left(ds: Dataset, manager_id: str) -> Dataset:
-    managers = tuple(
-        m.model_copy(update={"active": False}) if m.manager_id == manager_id else m for m in ds.managers
-    )
-    return ds.model_copy(update={"managers": managers})
 
 
 def _two_step_team() -> Dataset:
@@ -60,22 +48,10 @@ def _two_step_team() -> Dataset:
     )
 
 
-def _problem(ds: Dataset, max_moves: int) -> AssignmentProblem:
-    return compile_problem(Context.build(ds), max_moves=max_moves).problem
-
-
 def _held(problem: AssignmentProblem) -> np.ndarray:
     """The start a leaver leaves: every account where it was, the leaver's uncovered."""
     assert problem.hint is not None
     return problem.hint.copy()
-
-
-def _names(problem: AssignmentProblem, unit_agent: np.ndarray) -> dict[str, str | None]:
-    assert problem.unit_names is not None and problem.agent_names is not None
-    return {
-        u: None if a < 0 else problem.agent_names[int(a)]
-        for u, a in zip(problem.unit_names, unit_agent.tolist(), strict=True)
-    }
 
 
 def test_the_chains_leave_the_account_that_needs_a_two_step_chain_inside_a_shuffle() -> None:
