@@ -272,8 +272,7 @@ def test_the_packed_start_is_valid_and_serves_what_its_packing_placed(short_prob
     from toys import options_toy
 
     from planner.budget import Budget
-    from planner.solvers.packing import PACK_RATIO, packed_start
-    from planner.solvers.value_first import hour_price, unit_worth
+    from planner.solvers.packing import heavy_units, packed_start
 
     for seed in range(20):
         toy = options_toy(seed)
@@ -283,10 +282,6 @@ def test_the_packed_start_is_valid_and_serves_what_its_packing_placed(short_prob
     problem = compiled.problem
     found = packed_start(problem, Budget(20.0))
     assert found is not None and satisfies(problem, *found)
-    priority, hours = unit_worth(problem)
-    price = hour_price(problem, priority, hours)
-    home = np.zeros(problem.n_units, dtype=np.int64)
-    home[problem.pair_unit] = problem.pair_agent
-    heavy = (price[home] > 0) & (priority >= PACK_RATIO * price[home])
+    heavy, _ = heavy_units(problem)
     assert heavy.any()  # this data is short of hours: there is a price, and units above it
     assert (found[0][heavy] >= 0).mean() >= (found[0][~heavy] >= 0).mean()

@@ -35,10 +35,7 @@ PACK_SHARE = 0.3  # of the budget, at most, for the packing MIP
 def packed_start(problem: AssignmentProblem, budget: Budget) -> Choice | None:
     """A valid plan whose most valuable units were packed by a MIP first (None when there
     is no price of an hour, nothing to pack, or the MIP found nothing in its time)."""
-    priority, full_hours = unit_worth(problem)
-    price = hour_price(problem, priority, full_hours)
-    region_price = price[_home(problem)]
-    heavy = (region_price > 0) & (priority >= PACK_RATIO * region_price)
+    heavy, price = heavy_units(problem)
     if not heavy.any() or heavy.all():
         return None
     priced = problem.pair_cost + np.rint(price[problem.pair_agent] * problem.pair_weight)
@@ -51,6 +48,15 @@ def packed_start(problem: AssignmentProblem, budget: Budget) -> Choice | None:
     pairs = problem.pair_index(*found)
     fixed = np.where(heavy, pairs, -1)
     return value_first(problem, fixed, budget)
+
+
+def heavy_units(problem: AssignmentProblem) -> tuple[np.ndarray, np.ndarray]:
+    """(U,) the units packed first: worth PACK_RATIO times their region's price of an hour or
+    more, where hours have a price; and (M,) that price per agent (`value_first.hour_price`)."""
+    priority, full_hours = unit_worth(problem)
+    price = hour_price(problem, priority, full_hours)
+    region_price = price[_home(problem)]
+    return (region_price > 0) & (priority >= PACK_RATIO * region_price), price
 
 
 def _home(problem: AssignmentProblem) -> np.ndarray:
