@@ -233,7 +233,7 @@ class ShortfallSolver:
         # five small regions had ended 0.7-0.9 M points above what 3 s of HiGHS each finds.
         per_unit = np.bincount(problem.pair_unit, minlength=problem.n_units)
         weights = [max(int(per_unit[u].sum()), SMALL_PART_WEIGHT) for u, _ in parts]
-        weight_left = [float(sum(weights))]  # of the parts not yet finished
+        weight_left = float(sum(weights))  # of the parts not yet finished
         lock = threading.Lock()
         cheapest = cheapest_options(problem)
 
@@ -244,9 +244,10 @@ class ShortfallSolver:
                 window = work.until(parts_until).remaining()
                 if work.remaining() < MIN_PART_SECONDS and start is not None:
                     return None
-                return max(min(window, window * weights[k] * workers / max(weight_left[0], 1.0)), 0.5)
+                return max(min(window, window * weights[k] * workers / max(weight_left, 1.0)), 0.5)
 
         def solve(k: int) -> _Solved | None:
+            nonlocal weight_left
             units, agents = parts[k]
             seconds = seconds_for(k)
             try:
@@ -255,7 +256,7 @@ class ShortfallSolver:
                 return self._solve_part(problem, units, agents, work.child(seconds), seconds)
             finally:
                 with lock:
-                    weight_left[0] -= weights[k]
+                    weight_left -= weights[k]
 
         if workers > 1 and len(parts) > 1:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="region") as pool:
