@@ -110,7 +110,7 @@ def test_the_heuristic_keeps_every_rule_and_never_loses_its_start(seed: int) -> 
 
 def test_the_shortfall_regions_use_the_pool_and_keep_every_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     """The path of the large regions (HiGHS not tried on the whole region, no neighbourhood
-    rounds, so the pool gets the region's time) on a small over-subscribed generated set: the
+    rounds or pairs, so the pool gets the region's time) on a small over-subscribed generated set: the
     pool runs, and the plan keeps every rule, scores as the problem scores it, and its bound
     stays below it."""
     ds = generate(
@@ -136,6 +136,8 @@ def test_the_shortfall_regions_use_the_pool_and_keep_every_rule(monkeypatch: pyt
     monkeypatch.setattr(shortfall, "COLUMN_POOL_MIN_PAIRS", 0)
     monkeypatch.setattr(shortfall, "SMALL_PART_PAIRS", 0)
     monkeypatch.setattr(shortfall, "RINS_ROUNDS", ())
+    # Nor two managers at a time (`agent_lns`), which would take the rest of the region's time.
+    monkeypatch.setattr(shortfall, "improve_by_pairs", lambda problem, start, budget, seed=0: start)
     result = shortfall.ShortfallSolver().solve(
         problem, SolveOptions(time_limit_seconds=6.0, threads=2, seed=0)
     )
