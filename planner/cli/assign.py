@@ -17,6 +17,7 @@ from planner.cli.common import (
     console,
     err_console,
     load_context,
+    native_stdout_muted,
     user_errors,
 )
 from planner.cli.output import output_folder
@@ -120,7 +121,7 @@ def assign(
                 f"[yellow]Note[/]: --deterministic solves with {backend} (one model, one worker, "
                 f"deterministic time); --solver {escape(solver)} has wall-clock phases a rerun cannot repeat."
             )
-        with err_console.status("solving…", spinner="dots") as status:
+        with err_console.status("solving…", spinner="dots") as status, native_stdout_muted():
 
             def progress(p: Progress) -> None:
                 status.update(
