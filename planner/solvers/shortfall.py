@@ -20,6 +20,8 @@ agent at one level, or not at all, and an hour of lost service is priced by its 
 4. The rest of the time: rounds of a MIP on the neighbourhood the LP points to (`rins.improve`),
    which also mends the balance term the parts ignored; a single part up to 20,000 options goes
    to HiGHS whole instead; without parts, the start is the LP's integral part (`lp_start`).
+   Within a large region the rounds get half its time left and two managers at a time
+   (`agent_lns`) the rest.
 
 Bound: the largest of the LP's, HiGHS' dual bound of the whole, and the sum of the parts' own
 bounds (each a bound of a relaxation of its part, balance >= 0) plus the unserved cost of the units
