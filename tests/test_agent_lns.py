@@ -56,3 +56,39 @@ def test_pairs_keep_every_rule_and_never_make_a_plan_worse() -> None:
         improved += region.objective_of(*found) < region.objective_of(*start)
     # Value first leaves room for better packings on scarce data: pairs find some.
     assert improved >= 1
+
+
+def test_late_pairs_improve_the_regions_furthest_from_their_bounds_and_leave_the_rest() -> None:
+    from test_shortfall import scarce
+
+    from planner.context import Context
+    from planner.solvers.shortfall import _late_pairs
+    from planner.solvers.value_first import value_first
+
+    problem = compile_problem(Context.build(scarce(400, 12, seed=3, capacity_share=0.6))).problem
+    parts = [(u, a) for u, a in components(problem) if u.size and a.size >= 2]
+    assert len(parts) >= 3
+    # Each region's bound is 0 here: the ranking takes the regions with the largest objectives.
+    part_bounds = {k: (0.0, _region(problem, u, a), None) for k, (u, a) in enumerate(parts)}
+    start = value_first(problem)
+    found = _late_pairs(problem, parts, part_bounds, start, Budget(3.0), workers=2)
+    assert found is not None and satisfies(problem, *found)
+    # Value first leaves room on these regions (see above): the pairs find some of it.
+    assert problem.objective_of(*found) < problem.objective_of(*start)
+    # Only the two regions furthest above their bounds moved.
+    worth = sorted(
+        (part_bounds[k][1].objective_of(*_local(problem, u, a, start)), k) for k, (u, a) in enumerate(parts)
+    )
+    kept = [k for _, k in worth[:-2]]
+    for k in kept:
+        units, _ = parts[k]
+        assert (found[0][units] == start[0][units]).all()
+
+
+def _local(problem, units, agents, choice):  # type: ignore[no-untyped-def]
+    local = np.full(problem.n_agents, -1, dtype=np.int64)
+    local[agents] = np.arange(agents.size)
+    held = choice[0][units]
+    return np.where(held >= 0, local[np.maximum(held, 0)], -1), None if choice[1] is None else choice[1][
+        units
+    ]

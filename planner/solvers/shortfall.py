@@ -90,6 +90,11 @@ SWEEP_SHARE = 0.1  # of a region's time, at most, for the knapsack sweeps before
 # (11,566 and 17,424 options) 4 s and 8 s of it gave 6.17 M and 5.96 M points against 6.14 M and
 # 5.83 M for the rounds from the same start, and after 4 s of rounds nothing more.
 COLUMN_POOL_MIN_PAIRS = 5_000
+# Of the time left after the regions, for the pairs of the regions furthest above their bounds
+# before the neighbourhood rounds over the whole: those rounds took 0.4-9 k points off 49 M at
+# 3,000 x 80 (30 s), the pairs 0.15 M (seed 7, quiet: gap 2.67 % -> 2.38 % in three runs each;
+# seed 0 1.86 % -> 1.72 %). At 0.9, 2.35 %, but no rounds were left to mend the balance term.
+LATE_PAIRS_SHARE = 0.6
 RINS_SHARE = 0.5  # of a large region's time left, at most, for the rounds; the rest for pairs
 COLUMN_POOL_MIN_SECONDS = 1.0
 
@@ -130,7 +135,7 @@ class ShortfallSolver:
                 workers=max(1, options.threads),
             )
             # The regions' Lagrangian bounds, in a thread while HiGHS (which lets go of the GIL)
-            # runs the neighbourhood rounds over the whole. Not beside the regions' own search:
+            # runs the late pairs and the neighbourhood rounds over the whole. Not beside the regions' own search:
             # there it took the sweeps' time and the plans came out 0.3-0.6 M points worse at
             # 3,000 x 80 (30 s, load 5.5), more than the bound gained (+0.1 M).
             jobs = [(k, sub, dual) for k, (_, sub, dual) in part_bounds.items() if dual is not None]
@@ -140,6 +145,12 @@ class ShortfallSolver:
             stats["parts"] = len(parts)
             stats["parts_seconds"] = round(time.perf_counter() - start, 3)
             stats["parts_bound"] = parts_bound
+            if part_bounds and not work.expired():
+                late = work.child(work.remaining() * LATE_PAIRS_SHARE)
+                best.offer(
+                    _late_pairs(problem, parts, part_bounds, best.choice(), late, options.threads), "pairs"
+                )
+                stats["late_pairs_seconds"] = round(late.elapsed(), 3)
         lp_wait = budget.until(budget.started + LP_WAIT_SHARE * budget.seconds).remaining()
         relaxed = lp.wait(lp_wait) if lp is not None else None
         mip_bound: float | None = None
@@ -376,6 +387,47 @@ class ShortfallSolver:
             seconds,
         )
         return chosen, part_bound, sub, relaxed.row_dual
+
+
+def _late_pairs(
+    problem: AssignmentProblem,
+    parts: list[tuple[np.ndarray, np.ndarray]],
+    part_bounds: dict[int, _Part],
+    start: Choice | None,
+    budget: Budget,
+    workers: int,
+) -> Choice | None:
+    """The regions furthest above their bounds (`workers` of them, one thread each) go on with
+    two managers at a time (`agent_lns`) from the whole plan; the others keep theirs."""
+    if start is None:
+        return None
+    plan, level = start[0].copy(), None if start[1] is None else start[1].copy()
+    local = np.full(problem.n_agents, -1, dtype=np.int64)
+
+    def own(k: int) -> Choice:
+        units, agents = parts[k]
+        local[agents] = np.arange(agents.size)
+        held = plan[units]
+        return np.where(held >= 0, local[np.maximum(held, 0)], -1), None if level is None else level[units]
+
+    above = []
+    for k, (bound, sub, _) in part_bounds.items():
+        if usable(sub):
+            above.append((float(sub.objective_of(*own(k))) - bound, k))
+    chosen = [k for gap, k in sorted(above, reverse=True)[: max(workers, 1)] if gap > 0]
+    starts = {k: own(k) for k in chosen}
+
+    def run(k: int) -> Choice:
+        return improve_by_pairs(part_bounds[k][1], starts[k], budget, seed=k)
+
+    with ThreadPoolExecutor(max_workers=max(workers, 1), thread_name_prefix="late-pairs") as pool:
+        found = dict(zip(chosen, pool.map(run, chosen), strict=True))
+    for k, (part_plan, part_level) in found.items():
+        units, agents = parts[k]
+        place_part(plan, units, agents, part_plan)
+        if level is not None and part_level is not None:
+            level[units] = part_level
+    return plan, level
 
 
 _Part = tuple[float, AssignmentProblem, np.ndarray | None]  # a part's bound, the part, its LP's duals
