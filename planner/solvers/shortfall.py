@@ -70,11 +70,13 @@ FULL_MIP_MAX_PAIRS = 20_000
 PART_LP_SHARE = 0.2  # of a region's time, at most, for its LP
 SMALL_PART_PAIRS = 5_000  # HiGHS usually proves these optimal: it gets all of their time
 SMALL_PART_WEIGHT = 10_000  # a small part's time is shared as if it had this many options
-# Of the limit for the regions' MIPs; the rest for neighbourhoods over the whole and the
-# Lagrangian bounds beside them. At 3,000 x 80 (30 s) those rounds took only 3-13 k points off
-# 50 M, but 0.92 here gave no better plans in three runs each, and at 20,000 x 500 (1.5 M
-# options, 10 s) the regions' last steps then ran up to 0.64 s past the limit.
-PARTS_SHARE = 0.85
+# Of the limit for the regions' MIPs; the rest for the late pairs of the regions furthest above
+# their bounds, the neighbourhoods over the whole and the Lagrangian bounds beside them. Before
+# the late pairs, 0.85: the rounds over the whole took only 3-13 k points off 50 M at 3,000 x 80
+# (30 s), 0.92 gave no better plans, and at 20,000 x 500 (1.5 M options, 10 s) the regions' last
+# steps then ran up to 0.64 s past the limit. With them (quiet, 3,000 x 80, 30 s, seeds 7 / 0):
+# 0.85 2.14-2.18 % / 1.74 %, 0.75 2.05 % / 1.69 %, 0.65 2.03 % / 1.62 %; 1,000 x 30 stays 0.23 %.
+PARTS_SHARE = 0.65
 END_MARGIN = 0.3  # kept back for scoring and stopping the LP thread
 # A region reached with less time than this keeps the whole start's plan: its own start, LP and
 # polish take 0.5-1 s at 24,000 options whatever their budget says.
