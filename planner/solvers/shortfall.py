@@ -67,7 +67,10 @@ RINS_ROUNDS = (0, 2, 4, 8, 16, 32)
 # rounds, its dual bound 5.7 % above the LP's. At 3,000 x 80 (54,000 options) it stalls on
 # its start, and the rounds do better.
 FULL_MIP_MAX_PAIRS = 20_000
-PART_LP_SHARE = 0.2  # of a region's time, at most, for its LP
+# Of a region's time, at most, for its LP. At 20,000 x 500 short of hours (60 s, regions of about
+# 130,000 options and 6-7 s each) 0.2 left most regions without their LP, so without its start,
+# rounds and bound: the regions' bounds summed to 136 M points, and 361 M at 0.5.
+PART_LP_SHARE = 0.5
 SMALL_PART_PAIRS = 5_000  # HiGHS usually proves these optimal: it gets all of their time
 SMALL_PART_WEIGHT = 10_000  # a small part's time is shared as if it had this many options
 # Of the limit for the regions' MIPs; the rest for the late pairs of the regions furthest above
@@ -75,8 +78,9 @@ SMALL_PART_WEIGHT = 10_000  # a small part's time is shared as if it had this ma
 # the late pairs, 0.85: the rounds over the whole took only 3-13 k points off 50 M at 3,000 x 80
 # (30 s), 0.92 gave no better plans, and at 20,000 x 500 (1.5 M options, 10 s) the regions' last
 # steps then ran up to 0.64 s past the limit. With them (quiet, 3,000 x 80, 30 s, seeds 7 / 0):
-# 0.85 2.14-2.18 % / 1.74 %, 0.75 2.05 % / 1.69 %, 0.65 2.03 % / 1.62 %; 1,000 x 30 stays 0.23 %.
-PARTS_SHARE = 0.65
+# 0.85 2.14-2.18 % / 1.74 %, 0.75 2.04-2.06 % (four runs) / 1.69 %, 0.65 2.03-2.28 % (four runs,
+# three of them 2.25-2.28 %) / 1.62 %; 1,000 x 30 stays 0.23 %.
+PARTS_SHARE = 0.75
 END_MARGIN = 0.3  # kept back for scoring and stopping the LP thread
 # A region reached with less time than this keeps the whole start's plan: its own start, LP and
 # polish take 0.5-1 s at 24,000 options whatever their budget says.
@@ -85,6 +89,7 @@ MIN_STEP_SECONDS = 0.2  # a region's MIP starts only with this much of its time 
 # HiGHS' LP of the whole took 27 s at 1,548,525 options (20,000 x 500, 115 % demand, quiet):
 # about 18 us an option, counted here as 20.
 LP_SECONDS_PER_PAIR = 20e-6
+WHOLE_LP_MAX_SHARE = 0.25  # of the limit, when split into regions (see `solve`)
 SWEEP_SHARE = 0.1  # of a region's time, at most, for the knapsack sweeps before HiGHS
 # Regions above this many options get the column pool's Lagrangian heuristic
 # (`planner.solvers.column_pool`) with the time the neighbourhood rounds leave: their plans sat
@@ -111,20 +116,26 @@ class ShortfallSolver:
         start = time.perf_counter()
         budget = options.clock().timer
         work = budget.child(budget.remaining() - END_MARGIN)
+        parts = [(u, a) for u, a in components(problem) if u.size]
+        split = len(parts) > 1 and problem.max_moves is None and problem.lower is None
         # The LP of the whole, unless it cannot end in time: building and solving it in a thread
         # beside the regions slowed them (the start took 1.9 s instead of 0.9 s at 20,000 x 500,
-        # where the LP needs about 27 s) and its stop ran past the limit.
-        lp = (
-            BackgroundBound(problem, work) if problem.n_pairs * LP_SECONDS_PER_PAIR < budget.seconds else None
+        # where the LP needs about 27 s) and its stop ran past the limit. Split into regions,
+        # not when it would hold a core for more than WHOLE_LP_MAX_SHARE of the limit: at
+        # 20,000 x 500 (60 s) it took 37 s of one and its bound (348 M points) stayed under the
+        # regions' own (361 M); without it the plan came out 3.3 M points better.
+        lp_seconds = problem.n_pairs * LP_SECONDS_PER_PAIR
+        whole_lp = lp_seconds < budget.seconds and not (
+            split and lp_seconds >= WHOLE_LP_MAX_SHARE * budget.seconds
         )
+        lp = BackgroundBound(problem, work) if whole_lp else None
         best = _Best(problem)
         best.offer(value_first(problem, budget=work), "start")
         stats: dict[str, float | int | str] = {"start_seconds": round(time.perf_counter() - start, 3)}
         parts_bound: float | None = None
         part_bounds: dict[int, _Part] = {}
         lagrange: BackgroundLagrange | None = None
-        parts = [(u, a) for u, a in components(problem) if u.size]
-        if len(parts) > 1 and problem.max_moves is None and problem.lower is None:
+        if split:
             # Regions share nothing but the balance term: each one's MIP alone (balance dropped,
             # a relaxation, so the parts' bounds add up to a bound of the whole).
             parts = sorted(parts, key=lambda p: p[0].size)
@@ -148,7 +159,8 @@ class ShortfallSolver:
             stats["parts_seconds"] = round(time.perf_counter() - start, 3)
             stats["parts_bound"] = parts_bound
             if part_bounds and not work.expired():
-                late = work.child(work.remaining() * LATE_PAIRS_SHARE)
+                # Without the whole LP there are no rounds over the whole: all the time left.
+                late = work.child(work.remaining() * (LATE_PAIRS_SHARE if lp is not None else 1.0))
                 best.offer(
                     _late_pairs(problem, parts, part_bounds, best.choice(), late, options.threads), "pairs"
                 )
