@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from planner.advice import advise_hires
 from planner.assign import run_assignment
-from planner.cli.common import console, err_console, load_context, user_errors
+from planner.cli.common import console, err_console, load_context, native_stdout_muted, user_errors
 from planner.cli.root import app
 from planner.shortfall_report import shortfall
 from planner.solvers import SolveOptions
@@ -31,7 +31,7 @@ def advise_hires_command(
     with user_errors():
         ctx = load_context(accounts, managers, policy, allow_unassigned=True)
         options = SolveOptions(time_limit_seconds=time_limit, threads=2, seed=0)
-        with err_console.status("planning as it is…", spinner="dots"):
+        with err_console.status("planning as it is…", spinner="dots"), native_stdout_muted():
             base = run_assignment(ctx, options=options)
         report = shortfall(base)
         if not report["has_shortfall"]:
@@ -40,7 +40,7 @@ def advise_hires_command(
             else:
                 console.print("[green]Every account gets full service[/]: no hire is needed.")
             return
-        with err_console.status("checking hires by re-planning…", spinner="dots"):
+        with err_console.status("checking hires by re-planning…", spinner="dots"), native_stdout_muted():
             advice = advise_hires(ctx.dataset, options, base=base, budget_seconds=budget)
     if as_json:
         typer.echo(json.dumps({"has_shortfall": True, **advice.as_dict()}, ensure_ascii=False, indent=2))

@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from planner.cli.common import EXIT_NO_PLAN, EXIT_VIOLATIONS, console, err_console, user_errors
+from planner.cli.common import (
+    EXIT_NO_PLAN,
+    EXIT_VIOLATIONS,
+    console,
+    err_console,
+    native_stdout_muted,
+    user_errors,
+)
 from planner.cli.output import output_folder
 from planner.cli.root import app
 from planner.compare.sources import DataFiles
@@ -48,7 +55,7 @@ def run(
         with output_folder(out, "plan", input_paths(resolved)) as target:
             for note in resolved.notes:
                 err_console.print(f"  {note}", highlight=False)
-            with err_console.status("solving…", spinner="dots") as status:
+            with err_console.status("solving…", spinner="dots") as status, native_stdout_muted():
 
                 def progress(p: Progress) -> None:
                     status.update(f"solving… {p.elapsed_seconds:5.1f}s  best {p.objective / 100:,.2f}")
@@ -134,7 +141,7 @@ def alternatives(
     with user_errors():
         resolved = load_and_resolve(file)
         with output_folder(out, "alternatives", input_paths(resolved)) as target:
-            with err_console.status("solving alternatives…", spinner="dots"):
+            with err_console.status("solving alternatives…", spinner="dots"), native_stdout_muted():
                 result = sweep(resolved, count, solve_scenario)
             points = write_alternatives(target, resolved.spec.name, result)
     from rich.table import Table
