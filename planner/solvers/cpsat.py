@@ -295,6 +295,10 @@ class CpSatSolver:
         result = self._solve_once(problem, options, start)
         if not result.status.has_solution and result.status != Status.INFEASIBLE:
             result = _fall_back_to_hint(problem, result)
+        elif _hint_beats(problem, result):
+            # CP-SAT may drop a hint it cannot complete and search afresh; the start it was
+            # given is the better plan then (a guard: not seen with this writer's complete hints).
+            result = _fall_back_to_hint(problem, result, "the search found no plan as good as its start")
         return cancelled_note(result, options.timer)
 
     def _solve_once(self, problem: AssignmentProblem, options: SolveOptions, start: float) -> SolveResult:
@@ -367,6 +371,15 @@ class CpSatSolver:
         return SolveResult(
             Status.ERROR, self.name, None, None, None, runtime, message=solver.status_name(code)
         )
+
+
+def _hint_beats(problem: AssignmentProblem, result: SolveResult) -> bool:
+    """Whether the problem's hint is a valid plan strictly better than the result's."""
+    if problem.hint is None or result.objective is None or not result.status.has_solution:
+        return False
+    if not satisfies(problem, problem.hint, problem.hint_level):
+        return False
+    return float(problem.objective_of(problem.hint, problem.hint_level)) < result.objective
 
 
 def _fall_back_to_hint(
