@@ -50,3 +50,34 @@ def test_a_search_at_least_as_good_as_its_start_is_kept() -> None:
     assert result.status == Status.OPTIMAL
     assert result.objective is not None and result.objective < problem.objective_of(unserved, level)
     assert cpsat._hint_beats(replace(problem, hint=unserved, hint_level=level), result) is False
+
+
+def test_a_replan_under_scarcity_keeps_its_own_start_when_it_beats_value_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Short of hours, the CP-SAT backend plans the options model from a start. It used to be
+    # value first whatever start the caller gave (today's plan in a re-plan): here the caller's
+    # start is value first improved by pairs of managers, and CP-SAT must get it as its hint.
+    from test_shortfall import scarce
+
+    from planner.budget import Budget
+    from planner.context import Context
+    from planner.solvers import SOLVERS, SolveOptions
+    from planner.solvers.agent_lns import improve_by_pairs
+    from planner.solvers.value_first import value_first
+
+    problem = compile_problem(Context.build(scarce(200, 6, seed=3, capacity_share=0.6))).problem
+    given = improve_by_pairs(problem, value_first(problem), Budget(2.0))
+    assert problem.objective_of(*given) < problem.objective_of(*value_first(problem))
+    hints: list[np.ndarray] = []
+    real = CpSatSolver.solve
+
+    def spy(self, problem, options):  # type: ignore[no-untyped-def]
+        hints.append(problem.hint)
+        return real(self, problem, options)
+
+    monkeypatch.setattr(CpSatSolver, "solve", spy)
+    start = replace(problem, hint=given[0], hint_level=given[1])
+    result = SOLVERS["cpsat"].solve(start, SolveOptions(time_limit_seconds=3.0, threads=1, seed=0))
+    assert hints and (hints[-1] == given[0]).all()
+    assert result.objective is not None and result.objective <= problem.objective_of(*given)

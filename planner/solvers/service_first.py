@@ -162,24 +162,30 @@ def with_shortfall(
             relaxed = lp_bound(problem, budget.child(share))
             lp_first = None if relaxed.bound is None else float(math.ceil(relaxed.bound - 1e-6))
         first = None
+        first_words = "the value-first start (planner.solvers.value_first)"
         if helps:
             # The value-first start (valuable hours first; its repairs are bounded): CP-SAT takes
             # it as its hint and polishes it; a plan that comes back worse gives way to it. CP-SAT's
             # own start and CBC's search stayed 4x the LP at 300 x 12 short of hours.
             first = value_first(problem, budget=budget.child(budget.remaining() * LP_FIRST_SHARE))
-            if satisfies(problem, *first):
-                problem = replace(problem, hint=first[0], hint_level=first[1])
-            else:
+            if not satisfies(problem, *first):
                 first = None
+            # Unless the caller's own start (today's plan in a re-plan) is valid and better: it
+            # used to be replaced by value first, so a re-plan under scarcity lost it.
+            given = _given_start(problem)
+            if given is not None and (
+                first is None or problem.objective_of(*given) < problem.objective_of(*first)
+            ):
+                first, first_words = given, "the start it was given"
+            if first is not None:
+                problem = replace(problem, hint=first[0], hint_level=first[1])
         result = short(problem, _phase(options, budget.child(budget.remaining()), 1.0))
         service = "shortfall"
         if first is not None:
             value = float(problem.objective_of(*first))
             if result.objective is None or value < result.objective:
                 lowest = max(result.bound if result.bound is not None else -math.inf, cheapest_bound(problem))
-                message = (
-                    f"{name} found no better plan than the value-first start (planner.solvers.value_first)"
-                )
+                message = f"{name} found no better plan than {first_words}"
                 result = _value_first_result(result, problem, first, lowest, message)
         if lp_first is not None:
             result = _with_bound(result, lp_first)
@@ -214,6 +220,14 @@ def with_shortfall(
         ),
         budget,
     )
+
+
+def _given_start(problem: AssignmentProblem) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """The problem's own hint as a plan of the options model, if it keeps every rule."""
+    if problem.hint is None:
+        return None
+    start = (problem.hint, problem.hint_level)
+    return start if satisfies(problem, *start) else None
 
 
 def _with_bound(result: SolveResult, floor: float) -> SolveResult:
