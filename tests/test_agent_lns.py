@@ -92,3 +92,21 @@ def _local(problem, units, agents, choice):  # type: ignore[no-untyped-def]
     return np.where(held >= 0, local[np.maximum(held, 0)], -1), None if choice[1] is None else choice[1][
         units
     ]
+
+
+def test_the_shortfall_solver_returns_no_plan_worse_than_its_given_start() -> None:
+    from dataclasses import replace
+
+    from test_shortfall import scarce
+
+    from planner.context import Context
+    from planner.solvers.base import SolveOptions
+    from planner.solvers.shortfall import ShortfallSolver
+
+    problem = compile_problem(Context.build(scarce(200, 6, seed=3, capacity_share=0.6))).problem
+    given = improve_by_pairs(problem, value_first(problem), Budget(2.0))
+    # A limit too short for the solver's own search to reach the given plan's quality.
+    result = ShortfallSolver().solve(
+        replace(problem, hint=given[0], hint_level=given[1]), SolveOptions(time_limit_seconds=0.3, threads=1)
+    )
+    assert result.objective is not None and result.objective <= problem.objective_of(*given)

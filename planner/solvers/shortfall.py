@@ -130,6 +130,10 @@ class ShortfallSolver:
         )
         lp = BackgroundBound(problem, work) if whole_lp else None
         best = _Best(problem)
+        # The caller's own start (today's plan in a re-plan), if it keeps every rule: no plan
+        # worse than it comes back.
+        if problem.hint is not None:
+            best.offer((problem.hint, problem.hint_level), "given")
         best.offer(value_first(problem, budget=work), "start")
         stats: dict[str, float | int | str] = {"start_seconds": round(time.perf_counter() - start, 3)}
         parts_bound: float | None = None
