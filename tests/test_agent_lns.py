@@ -10,7 +10,7 @@ from planner.budget import Budget
 from planner.compile import compile_problem
 from planner.solvers.agent_lns import improve_by_pairs
 from planner.solvers.cpsat import satisfies
-from planner.solvers.decompose import components
+from planner.solvers.decompose import components, local_plan
 from planner.solvers.shortfall import _region
 from planner.solvers.value_first import value_first
 
@@ -86,12 +86,8 @@ def test_late_pairs_improve_the_regions_furthest_from_their_bounds_and_leave_the
 
 
 def _local(problem, units, agents, choice):  # type: ignore[no-untyped-def]
-    local = np.full(problem.n_agents, -1, dtype=np.int64)
-    local[agents] = np.arange(agents.size)
-    held = choice[0][units]
-    return np.where(held >= 0, local[np.maximum(held, 0)], -1), None if choice[1] is None else choice[1][
-        units
-    ]
+    level = None if choice[1] is None else choice[1][units]
+    return local_plan(choice[0], units, agents, problem.n_agents), level
 
 
 def test_the_shortfall_solver_returns_no_plan_worse_than_its_given_start() -> None:

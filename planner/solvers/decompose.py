@@ -88,6 +88,15 @@ def place_part(plan: np.ndarray, units: np.ndarray, agents: np.ndarray, part_pla
     plan[units] = np.where(part_plan >= 0, agents[np.maximum(part_plan, 0)], -1)
 
 
+def local_plan(plan: np.ndarray, units: np.ndarray, agents: np.ndarray, n_agents: int) -> np.ndarray:
+    """A part's plan (unit -> its own agent numbering, -1 = unassigned) read from the whole plan
+    over `n_agents` agents: the inverse of `place_part`, as `restrict` numbers the part."""
+    agent_new = np.full(n_agents, -1, dtype=np.int64)
+    agent_new[agents] = np.arange(agents.size)
+    old = plan[units]
+    return np.where(old >= 0, agent_new[np.maximum(old, 0)], -1)
+
+
 def cheapest_options(problem: AssignmentProblem) -> np.ndarray:
     """Per unit, its cheapest option (staying unserved included, where allowed); 0 for a unit
     with none."""
@@ -114,10 +123,7 @@ def restrict(
     unit_new[units] = np.arange(units.size)
     agent_new = np.full(problem.n_agents, -1, dtype=np.int64)
     agent_new[agents] = np.arange(agents.size)
-    hint = None
-    if problem.hint is not None:
-        old = problem.hint[units]
-        hint = np.where(old >= 0, agent_new[np.maximum(old, 0)], -1)
+    hint = None if problem.hint is None else local_plan(problem.hint, units, agents, problem.n_agents)
 
     def pick(arr: np.ndarray | None, idx: np.ndarray) -> np.ndarray | None:
         return None if arr is None else arr[idx]

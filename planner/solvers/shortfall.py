@@ -50,7 +50,14 @@ from planner.solvers.agent_lns import improve_by_pairs
 from planner.solvers.base import SolveOptions, SolveResult, Status, cancelled_note
 from planner.solvers.column_pool import improve_by_columns, usable
 from planner.solvers.cpsat import satisfies
-from planner.solvers.decompose import cheapest_bound, cheapest_options, components, place_part, restrict
+from planner.solvers.decompose import (
+    cheapest_bound,
+    cheapest_options,
+    components,
+    local_plan,
+    place_part,
+    restrict,
+)
 from planner.solvers.knapsack_sweep import polish
 from planner.solvers.lagrange import BackgroundLagrange
 from planner.solvers.lp_bound import BackgroundBound, integer_bound, lp_bound
@@ -97,13 +104,13 @@ SWEEP_SHARE = 0.1  # of a region's time, at most, for the knapsack sweeps before
 # (11,566 and 17,424 options) 4 s and 8 s of it gave 6.17 M and 5.96 M points against 6.14 M and
 # 5.83 M for the rounds from the same start, and after 4 s of rounds nothing more.
 COLUMN_POOL_MIN_PAIRS = 5_000
+COLUMN_POOL_MIN_SECONDS = 1.0
+RINS_SHARE = 0.5  # of a large region's time left, at most, for the rounds; the rest for pairs
 # Of the time left after the regions, for the pairs of the regions furthest above their bounds
 # before the neighbourhood rounds over the whole: those rounds took 0.4-9 k points off 49 M at
 # 3,000 x 80 (30 s), the pairs 0.15 M (seed 7, quiet: gap 2.67 % -> 2.38 % in three runs each;
 # seed 0 1.86 % -> 1.72 %). At 0.9, 2.35 %, but no rounds were left to mend the balance term.
 LATE_PAIRS_SHARE = 0.6
-RINS_SHARE = 0.5  # of a large region's time left, at most, for the rounds; the rest for pairs
-COLUMN_POOL_MIN_SECONDS = 1.0
 
 
 class ShortfallSolver:
@@ -152,9 +159,10 @@ class ShortfallSolver:
                 workers=max(1, options.threads),
             )
             # The regions' Lagrangian bounds, in a thread while HiGHS (which lets go of the GIL)
-            # runs the late pairs and the neighbourhood rounds over the whole. Not beside the regions' own search:
-            # there it took the sweeps' time and the plans came out 0.3-0.6 M points worse at
-            # 3,000 x 80 (30 s, load 5.5), more than the bound gained (+0.1 M).
+            # runs the late pairs and the neighbourhood rounds over the whole. Not beside the
+            # regions' own search: there it took the sweeps' time and the plans came out
+            # 0.3-0.6 M points worse at 3,000 x 80 (30 s, load 5.5), more than the bound gained
+            # (+0.1 M).
             jobs = [(k, sub, dual) for k, (_, sub, dual) in part_bounds.items() if dual is not None]
             lagrange = BackgroundLagrange(jobs, work)
             best.offer(plan, "parts")
@@ -420,13 +428,10 @@ def _late_pairs(
     if start is None:
         return None
     plan, level = start[0].copy(), None if start[1] is None else start[1].copy()
-    local = np.full(problem.n_agents, -1, dtype=np.int64)
 
     def own(k: int) -> Choice:
         units, agents = parts[k]
-        local[agents] = np.arange(agents.size)
-        held = plan[units]
-        return np.where(held >= 0, local[np.maximum(held, 0)], -1), None if level is None else level[units]
+        return local_plan(plan, units, agents, problem.n_agents), None if level is None else level[units]
 
     above = []
     for k, (bound, sub, _) in part_bounds.items():
