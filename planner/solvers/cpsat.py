@@ -281,7 +281,7 @@ class CpSatSolver:
         options = options.clock()
         # A complete feasible hint lets CP-SAT start improving at once instead of searching
         # for a first solution, which at 20,000 accounts can take longer than the limit.
-        if problem.hint is None or not satisfies(problem, problem.hint, problem.hint_level):
+        if given_start(problem) is None:
             hint, hint_level = construct_choice(problem, budget=options.timer)
             problem = replace(problem, hint=hint, hint_level=hint_level)
         budget = options.timer
@@ -373,13 +373,20 @@ class CpSatSolver:
         )
 
 
+def given_start(problem: AssignmentProblem) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """The problem's hint (and its levels) as a plan, if it keeps every rule; else None."""
+    if problem.hint is None:
+        return None
+    start = (problem.hint, problem.hint_level)
+    return start if satisfies(problem, *start) else None
+
+
 def _hint_beats(problem: AssignmentProblem, result: SolveResult) -> bool:
     """Whether the problem's hint is a valid plan strictly better than the result's."""
-    if problem.hint is None or result.objective is None or not result.status.has_solution:
+    if result.objective is None or not result.status.has_solution:
         return False
-    if not satisfies(problem, problem.hint, problem.hint_level):
-        return False
-    return float(problem.objective_of(problem.hint, problem.hint_level)) < result.objective
+    start = given_start(problem)
+    return start is not None and float(problem.objective_of(*start)) < result.objective
 
 
 def _fall_back_to_hint(

@@ -25,7 +25,7 @@ from planner.budget import Budget
 from planner.problem import AssignmentProblem
 from planner.solvers.base import AssignmentSolver, SolveOptions, SolveResult, Status, cancelled_note
 from planner.solvers.construct import construct
-from planner.solvers.cpsat import satisfies
+from planner.solvers.cpsat import given_start, satisfies
 from planner.solvers.decompose import cheapest_bound, components, limit_shortfalls, sole_agent_load
 from planner.solvers.lp_bound import lp_bound
 from planner.solvers.shortfall import ShortfallSolver
@@ -172,7 +172,7 @@ def with_shortfall(
                 first = None
             # Unless the caller's own start (today's plan in a re-plan) is valid and better: it
             # used to be replaced by value first, so a re-plan under scarcity lost it.
-            given = _given_start(problem)
+            given = given_start(problem)
             if given is not None and (
                 first is None or problem.objective_of(*given) < problem.objective_of(*first)
             ):
@@ -220,14 +220,6 @@ def with_shortfall(
         ),
         budget,
     )
-
-
-def _given_start(problem: AssignmentProblem) -> tuple[np.ndarray, np.ndarray | None] | None:
-    """The problem's own hint as a plan of the options model, if it keeps every rule."""
-    if problem.hint is None:
-        return None
-    start = (problem.hint, problem.hint_level)
-    return start if satisfies(problem, *start) else None
 
 
 def _with_bound(result: SolveResult, floor: float) -> SolveResult:
