@@ -44,6 +44,7 @@ from typing import Any, Generic, TypeVar
 
 from planner.batching import plan_batches
 from planner.io.rows_log import maybe_rows_log
+from planner.native_output import mute_process_stdout
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +219,9 @@ def run_batch(
     task: Callable[[S, T], R], shared: S, items: Sequence[T], keys: Sequence[str], retries: int
 ) -> list[Attempted]:
     """One Dask task: each item's `attempt`, in order (a module-level function, so Dask pickles
-    it by reference)."""
+    it by reference). Runs in a worker process only (serial runs call `attempt`), whose standard
+    output is the terminal's: HiGHS' raw printf is muted there (`planner.native_output`)."""
+    mute_process_stdout()
     return [attempt(task, shared, item, key, retries) for item, key in zip(items, keys, strict=True)]
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 import pytest
 
-from planner.cli.common import native_stdout_muted
+from planner.native_output import native_stdout_muted
 
 
 def test_native_writes_to_stdout_are_muted_and_python_output_is_kept(
@@ -30,3 +31,29 @@ def test_stdout_is_restored_when_the_solve_raises(capfd: pytest.CaptureFixture[s
     os.write(1, b"visible\n")
     sys.stdout.flush()
     assert capfd.readouterr().out == "visible\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/fd/1"), reason="needs Linux's /proc")
+def test_the_api_solve_pool_sends_its_workers_standard_output_nowhere() -> None:
+    # The server's log is its standard output, inherited by the spawned solve workers, where
+    # HiGHS' printf landed. The pool's own machinery, not a store, is what this needs.
+    from api.services.jobs import JobService
+
+    service = JobService(None, "", 1)  # type: ignore[arg-type]
+    try:
+        target = service._executor().submit(os.readlink, "/proc/self/fd/1").result(timeout=60)
+    finally:
+        service.shutdown()
+    assert target == os.devnull
+
+
+def test_a_muted_process_writes_nothing_after_the_call_and_keeps_what_came_before() -> None:
+    code = (
+        "import os; from planner.native_output import mute_process_stdout;"
+        "os.write(1, b'before '); mute_process_stdout(); mute_process_stdout();"
+        "os.write(1, b'HighsMipSolverData'); print('python too')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout == "before "

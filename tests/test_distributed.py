@@ -177,3 +177,17 @@ def test_keys_must_be_one_per_item() -> None:
         run_tasks(flaky, "", [1, 2], ["a", "a"], Engine(0)),
     ):
         pass
+
+
+def stdout_target(_: str, item: int) -> str:
+    """Where the process running the task sends its standard output (Linux's /proc)."""
+    return os.readlink("/proc/self/fd/1")
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd/1").exists(), reason="needs Linux's /proc")
+def test_worker_processes_send_standard_output_nowhere(dask_address: str) -> None:  # noqa: F811
+    # HiGHS' raw printf in a worker used to reach the terminal of `planner sweep` and
+    # `robustness`: workers inherit it. Their results go back through Dask, not stdout.
+    with run_tasks(stdout_target, "", [1], ["k"], Engine(cluster=dask_address)) as (_, results):
+        done = list(results)
+    assert done[0].ok and done[0].result == os.devnull

@@ -17,6 +17,7 @@ from api.services.scenario import resolve
 from api.store import JobKind, Store
 from planner.errors import InputError, InputProblem
 from planner.models import Dataset
+from planner.native_output import mute_process_stdout
 from planner.scenario.spec import SolverSettings
 from planner.solvers import SOLVERS
 
@@ -83,9 +84,14 @@ class JobService:
         pool.shutdown(wait=False, cancel_futures=True)
 
     def _executor(self) -> ProcessPoolExecutor:
-        # Spawn, not fork: the server has threads and open database connections.
+        # Spawn, not fork: the server has threads and open database connections. The workers'
+        # standard output is the server's log: HiGHS' raw printf is muted there.
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                self._workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=mute_process_stdout,
+            )
         return self._pool
 
     def _finished(self, kind: JobKind, row_id: str, future: Future[str]) -> None:

@@ -11,8 +11,9 @@ from rich.markup import escape
 
 from planner.advice import advise_hires
 from planner.assign import run_assignment
-from planner.cli.common import console, err_console, load_context, native_stdout_muted, user_errors
+from planner.cli.common import console, err_console, load_context, user_errors
 from planner.cli.root import app
+from planner.native_output import native_stdout_muted
 from planner.shortfall_report import shortfall
 from planner.solvers import SolveOptions
 

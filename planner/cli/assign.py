@@ -17,7 +17,6 @@ from planner.cli.common import (
     console,
     err_console,
     load_context,
-    native_stdout_muted,
     user_errors,
 )
 from planner.cli.output import output_folder
@@ -27,6 +26,7 @@ from planner.evaluate import Evaluation, evaluate
 from planner.explain import explain_account
 from planner.io.plan_dir import read_plan, write_json, write_plan_csv
 from planner.io.recorded import record_inputs
+from planner.native_output import native_stdout_muted
 from planner.plan_data import plan_files
 from planner.report import evaluation_block, summary
 from planner.shortfall_report import shortfall

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,30 +25,6 @@ EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_NO_PLAN = 4
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
-
-
-@contextmanager
-def native_stdout_muted() -> Iterator[None]:
-    """Send what machine code writes to standard output to /dev/null while a solve runs.
-
-    HiGHS (bundled in OR-Tools) writes a debugging line with `printf`, past its own logging
-    switch: "HighsMipSolverData::transformNewIntegerFeasibleSolution tmpSolver.run();", a few
-    to dozens per solve under scarcity, into the director's terminal beside the spinner (which
-    is on standard error). Python's own output is flushed first and restored after."""
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # no standard output to mute (a closed descriptor)
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 @contextmanager

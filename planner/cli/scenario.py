@@ -13,12 +13,12 @@ from planner.cli.common import (
     EXIT_VIOLATIONS,
     console,
     err_console,
-    native_stdout_muted,
     user_errors,
 )
 from planner.cli.output import output_folder
 from planner.cli.root import app
 from planner.compare.sources import DataFiles
+from planner.native_output import native_stdout_muted
 from planner.solvers import Progress
 
 scenario = typer.Typer(
