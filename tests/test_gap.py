@@ -172,6 +172,7 @@ def test_cli_writes_solutions_that_recheck(tmp_path: Path) -> None:
     assert summary["instances"] == 5 and summary["max_gap_best_pct"] == 0.0
     for inst, row in zip(read_gap_file(path), rows, strict=True):
         assert row["instance"] == inst.name and row["status"] == "optimal"
+        assert isinstance(row["statistics"]["path"], str)  # the engine's account of the run
         assign = read_solution(out / f"{inst.name}.sol")
         assert assign.min() >= 0  # the file is 1-based
         assert inst.is_feasible(assign)

@@ -45,6 +45,9 @@ class BenchRow:
     time_to_best: float | None
     runtime: float
     peers: dict[str, PeerRow] = field(default_factory=dict)
+    # The engine's own account of the run (phases' statuses and times, search and relinking
+    # steps, bounds): what says why a file came out as it did, kept in the JSON rows.
+    statistics: dict[str, float | int | str] = field(default_factory=dict)
 
     def winner(self) -> str:
         """Who has the best objective among us and the peers ('tie' when we share it)."""
@@ -82,6 +85,11 @@ class BenchRow:
         out = asdict(self)
         out["winner"] = self.winner()
         return out
+
+
+def _plain(value: Any) -> float | int | str:
+    """A statistic as JSON writes it (NumPy scalars become Python's)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _in_sense(value: float | None, sense: Sense) -> float | None:
@@ -133,6 +141,7 @@ def run_instance(
         gap_best_pct=_pct(objective, best_known, sense),
         time_to_best=result.time_to_best_seconds,
         runtime=result.runtime_seconds,
+        statistics={k: _plain(v) for k, v in result.statistics.items()},
     )
     if peers:
         for name, run in PEERS.items():
