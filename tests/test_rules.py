@@ -316,7 +316,10 @@ def test_every_rule_over_whole_plans_has_every_part_and_catches_its_breach() -> 
     from planner.rules import PLAN_RULES, STRUCTURAL_RULES
 
     assert set(PLAN_RULES) >= {"assign_exactly_one", "full_service", "capacity_hours", "utilisation_band"}
-    assert set(PLAN_RULES) >= {"parent_group_together", "max_moves"} and STRUCTURAL_RULES.keys() == PLAN_RULES.keys()
+    assert (
+        set(PLAN_RULES) >= {"parent_group_together", "max_moves"}
+        and STRUCTURAL_RULES.keys() == PLAN_RULES.keys()
+    )
     for name, rule in PLAN_RULES.items():
         assert rule.name == name and rule.words.strip() and name in AGGREGATE_RULES, name
     # M1 has 1 h: two standard accounts (0.5 h each) and a third of the same group break
@@ -337,4 +340,10 @@ def test_every_rule_over_whole_plans_has_every_part_and_catches_its_breach() -> 
     from planner.evaluate import evaluate
 
     found = {v.rule for v in evaluate(ctx, plan).violations}
-    assert {"assign_exactly_one", "capacity_hours", "parent_group_together", "max_moves", "utilisation_band"} <= found
+    assert {
+        "assign_exactly_one",
+        "capacity_hours",
+        "parent_group_together",
+        "max_moves",
+        "utilisation_band",
+    } <= found
