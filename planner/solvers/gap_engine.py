@@ -23,14 +23,13 @@ core (threads; numba, CP-SAT and HiGHS all release the GIL):
      (`planner.solvers.cpsat.build_model`, the planner's own model, also at the lowest
      priority) on the pair set that reduced-cost fixing leaves against the relinked plan
      (proving optimality is the point there); else path relinking (at normal priority);
-   - mid-size problems: HiGHS on a reduced pair set (`planner.gap.restricted`: each job's
-     5 best agents by reduced cost plus its incumbent agent) beside path relinking;
-   - large problems (> 40,000 pairs): the local search beside path relinking, the search
-     adopting every better plan the relinker files, since a MIP on them makes no headway
-     within seconds.
+   - mid-size and large problems: HiGHS on a reduced pair set (`planner.gap.restricted`:
+     each job's 5 best agents by reduced cost plus its incumbent agent) beside path
+     relinking. (`large_reduced_mip=False`: on large problems, > 40,000 pairs, the local
+     search beside path relinking instead, as before HiGHS on the reduced set was measured
+     to pay there.)
    Path relinking runs only where agents hold at least 8 jobs each; with fewer, the local
-   search takes its place (large problems: two searches with different seeds) and CP-SAT
-   starts at once.
+   search takes its place and CP-SAT starts at once.
 
 The objective reported is the best plan any thread found. The bound is the largest of the
 Lagrangian bound, the full model's MIP dual bound, and min(incumbent at fixing, reduced MIP
@@ -93,7 +92,15 @@ class EngineSettings:
     # On those, from this many jobs per agent our own core runs a second (hinted) HiGHS
     # instead of the search or CP-SAT: on 5x100 .. 10x200 C/D/E neither beat HiGHS.
     second_mip_jobs_per_agent: int = 15
-    twin_search_above_pairs: int = 40_000  # two searches, no MIP, on problems this large
+    twin_search_above_pairs: int = 40_000  # "large" problems, from this many pairs
+    # Large problems too get HiGHS on the reduced model (each job's best agents) on one core
+    # and the relinker on the other, as mid-size ones do. False: no MIP, the search and the
+    # relinker (or a twin search) instead, as decided when HiGHS made no headway there. At
+    # 30 s, 2 threads: c401600 17,178 -> 17,149 (HiGHS alone 17,169), e801600 177,114 ->
+    # 176,876, c60900 9,354 -> 9,334; c801600 16,338 -> 16,347-16,351 and d801600 97,198 ->
+    # 97,208 (noise there: 97,198-97,246 in earlier runs). The planner's regions at 20,000 x
+    # 500 (60 s): 0.241 % -> 0.222-0.230 %.
+    large_reduced_mip: bool = True
     patience: int = 30
     # Greedy ejection chains of up to this many moves at each local minimum (0: only the
     # descent's own chains of two).
@@ -597,12 +604,13 @@ class GapEngineSolver:
         # With few jobs per agent the search alone did better (d20100 at 30 s: 6,235 alone,
         # 6,248 relinked; d20200, with twice the jobs per agent: 12,324 and 12,313).
         relinks = dense.n_jobs >= s.relink_min_jobs_per_agent * dense.n_agents
-        if problem.n_pairs > s.twin_search_above_pairs and s.relink_large and relinks:
+        large = problem.n_pairs > s.twin_search_above_pairs and not s.large_reduced_mip
+        if large and s.relink_large and relinks:
             # Large instances: HiGHS makes no headway on them within seconds, so the second
             # core relinks the best plans the two cores find.
             self._beside_search(self._relinker(dense, searcher, options), searcher, budget, tracker, stats)
             return self._result(problem, tracker, start, stats)
-        if problem.n_pairs > s.twin_search_above_pairs:
+        if large:
             # Large instances: HiGHS makes no headway on them within seconds, so the second
             # core runs a second search from the incumbent with another seed.
             twin = _Searcher(
