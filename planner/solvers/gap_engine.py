@@ -4,7 +4,7 @@ For a problem that is a pure generalized assignment problem (capacities only, ev
 must be assigned) the time budget T is spent as below, two things at once, one per
 core (threads; numba, CP-SAT and HiGHS all release the GIL):
 
-0. Small and mid-size problems (<= 15,000 pairs) only: HiGHS on the *full* textbook model
+0. Small and mid-size problems (<= 35,000 pairs) only: HiGHS on the *full* textbook model
    starts at once and keeps one core until the deadline, first exactly as HiGHS would run
    alone (default settings, no hint: the same deterministic path), then, if that stops
    unproven, hinted with the incumbent at zero gap. So the engine is no worse than HiGHS
@@ -87,8 +87,11 @@ class EngineSettings:
     exact_below_pairs: int = 4000  # keep every unfixed pair when the problem is this small
     cpsat_below_pairs: int = 1200  # and give the second core to CP-SAT, not the search
     # Up to this many pairs HiGHS solves the *full* problem for the whole time limit, as it
-    # would alone; above, a reduced one after the first phases.
-    full_mip_below_pairs: int = 15_000
+    # would alone; above, a reduced one after the first phases. 35,000 takes in the 30 x 900
+    # files (27,000 pairs), where HiGHS alone did better than our reduced one at 30 s:
+    # c30900 9,989 -> 9,986 (HiGHS alone 9,986), e30900 100,441 -> 100,427 proven optimal (as
+    # HiGHS alone), d30900 54,923 -> 54,933 (54,933 in an earlier run too), c201600 18,806 either way.
+    full_mip_below_pairs: int = 35_000
     # On those, from this many jobs per agent our own core runs a second (hinted) HiGHS
     # instead of the search or CP-SAT: on 5x100 .. 10x200 C/D/E neither beat HiGHS.
     second_mip_jobs_per_agent: int = 15
