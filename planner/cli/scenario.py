@@ -8,13 +8,7 @@ from typing import Annotated
 
 import typer
 
-from planner.cli.common import (
-    EXIT_NO_PLAN,
-    EXIT_VIOLATIONS,
-    console,
-    err_console,
-    user_errors,
-)
+from planner.cli.common import EXIT_NO_PLAN, EXIT_VIOLATIONS, console, err_console, user_errors
 from planner.cli.output import output_folder
 from planner.cli.root import app
 from planner.compare.sources import DataFiles
