@@ -182,7 +182,7 @@ class DecomposedSolver:
             # The LP is in: if it came early enough that the parts still get a fair go, they
             # stop sooner and leave the rest to the neighbourhood MIP around it.
             lp_early = budget.elapsed() < LP_EARLY * budget.seconds
-            if not polish and not lp.running and lp_early:
+            if not polish and lp.finished and lp_early:
                 share = min(share, PARTS_SHARE_WITH_LP)
             parts_left = budget.until(budget.started + budget.seconds * share).remaining()
             sub = restrict(replace(problem, hint=hint), units, agents, scale=1)
@@ -278,6 +278,7 @@ class DecomposedSolver:
             "parts_bound": math.ceil(bound_sum - 1e-6),
             "lp_bound": "none" if math.isinf(lp_value) else lp_value,
             "lp_seconds": round(relaxed.seconds, 3) if relaxed is not None else "stopped",
+            "lp": relaxed.reason if relaxed is not None else "stopped",
             **rins_stats,
         }
         return replace(

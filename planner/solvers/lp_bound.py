@@ -35,6 +35,12 @@ from planner.problem import AssignmentProblem
 # Relative slack taken off the LP value before rounding up: HiGHS' optimality tolerances
 # (1e-7 on duals) times objective coefficients up to ~1e6 could overstate it by less than this.
 SAFETY = 1e-6
+# Building the relaxation (Python and NumPy) and loading it into HiGHS take this long per pair,
+# and no stop interrupts either: 1.30 s + 1.26 s at 803,973 pairs (20,000 x 500 at full
+# service). A LP started with less time than that ran on past the deadline, holding a core for
+# seconds after the plan came back (a 2 s limit there: 3 s more of LP thread). Loading takes
+# about as long as building, which is how `lp_bound` judges it once the build is done.
+SETUP_SECONDS_PER_PAIR = 3.2e-6
 
 
 @dataclass(frozen=True)
@@ -59,8 +65,9 @@ def lp_bound(
     start = time.perf_counter()
     budget = Budget.of(limit)
     proto = relaxation_proto(problem)
-    if budget.expired():
-        return LpBound(None, time.perf_counter() - start, "no time left after building the LP")
+    built = time.perf_counter() - start
+    if budget.remaining() < built:
+        return LpBound(None, time.perf_counter() - start, "no time left to load the LP after building it")
     try:
         answer = solve_proto(proto, budget, interrupter=interrupter)
     except StatusNotOk as exc:
@@ -152,6 +159,13 @@ class BackgroundBound:
     def __init__(self, problem: AssignmentProblem, budget: Budget):
         self._interrupter = SolveInterrupter()
         self.result: LpBound | None = None
+        self._thread: threading.Thread | None = None
+        setup = SETUP_SECONDS_PER_PAIR * problem.n_pairs
+        if budget.remaining() < setup:
+            # It could not even be set up in time, and the setup cannot be stopped: the solve
+            # gets the core instead.
+            self.result = LpBound(None, 0.0, f"no time to set the LP up (about {setup:.1f} s)")
+            return
         self._thread = threading.Thread(target=self._run, args=(problem, budget), daemon=True)
         self._thread.start()
 
@@ -163,15 +177,24 @@ class BackgroundBound:
 
     @property
     def running(self) -> bool:
-        return self._thread.is_alive()
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def finished(self) -> bool:
+        """The LP ran and has ended (optimal or not); False when it was never started."""
+        return self._thread is not None and not self._thread.is_alive()
 
     def wait(self, seconds: float) -> LpBound | None:
         """The result if the LP ends within `seconds`; else None, and HiGHS keeps going."""
+        if self._thread is None:
+            return self.result
         self._thread.join(timeout=max(seconds, 0.0))
         return None if self._thread.is_alive() else self.result
 
     def collect(self, wait_seconds: float = 0.0) -> LpBound | None:
         """The bound if it is ready within `wait_seconds`; otherwise stop HiGHS and return None."""
+        if self._thread is None:
+            return self.result
         self._thread.join(timeout=max(wait_seconds, 0.0))
         if self._thread.is_alive():
             # Its own limit is the run's deadline, so it ends soon anyway: a short wait, well
