@@ -34,6 +34,9 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=10)
     parser.add_argument("--solve-seconds", type=float, default=20.0)
     args = parser.parse_args()
+    from planner.native_output import python_stdout_only
+
+    python_stdout_only()  # HiGHS' printf (machine code) stays off the rows
 
     dataset = generate(5000, 150, seed=7)
     started = time.perf_counter()

@@ -56,6 +56,9 @@ def main() -> None:
     )
     ap.add_argument("--keep", type=Path, default=None)
     args = ap.parse_args()
+    from planner.native_output import python_stdout_only
+
+    python_stdout_only()  # HiGHS' printf (machine code) stays off the rows
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="assign-calendar-"))
     data, plan, cal = work / "data", work / "plan", work / "calendar"

@@ -125,6 +125,9 @@ def main() -> None:
     ap.add_argument("--assign-limit", type=float, default=30.0)
     ap.add_argument("--keep", type=Path, default=None, help="write the data, plan and calendar here")
     args = ap.parse_args()
+    from planner.native_output import python_stdout_only
+
+    python_stdout_only()  # HiGHS' printf (machine code) stays off the rows
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="calendar-scale-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         help="Override one EngineSettings field (repeatable), e.g. --set relink_pool=6.",
     )
     args = parser.parse_args(argv)
+    from planner.native_output import python_stdout_only
+
+    python_stdout_only()  # HiGHS' printf (machine code) stays off the rows
     logging.basicConfig(level=logging.WARNING)
 
     folder = args.data / "yagiura"

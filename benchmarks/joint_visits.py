@@ -50,6 +50,9 @@ def main() -> int:
         "--per-quarter", type=int, default=1, help="joint visits a quarter (0: none, to compare)"
     )
     args = parser.parse_args()
+    from planner.native_output import python_stdout_only
+
+    python_stdout_only()  # HiGHS' printf (machine code) stays off the rows
     n_acc, n_mgr = (int(x) for x in args.generated.split("x"))
     n_ts, n_as = (int(x) for x in args.support.split("x"))
     team_data = with_support(generate(n_acc, n_mgr, seed=args.seed), n_ts, n_as, args.seed)

@@ -78,6 +78,9 @@ def main() -> int:
     parser.add_argument("--generated", default="2000x60", help="accounts x managers, or 'none'")
     parser.add_argument("--time-limit", type=float, default=20.0)
     args = parser.parse_args()
+    from planner.native_output import python_stdout_only
+
+    python_stdout_only()  # HiGHS' printf (machine code) stays off the rows
     options = SolveOptions(time_limit_seconds=args.time_limit, threads=2, seed=0)
     settings = [(0.0, 0.0), (0.5, 0.0), (0.0, 20.0), (0.5, 20.0), (2.0, 50.0)]
     print("auto backend; spreads summed over seniorities; cost = objective w/o spread minus the first row's")

@@ -74,6 +74,9 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(10)))
     parser.add_argument("--time-limit", type=float, default=20.0)
     args = parser.parse_args()
+    from planner.native_output import python_stdout_only
+
+    python_stdout_only()  # HiGHS' printf (machine code) stays off the rows
 
     demo = load_dataset(DEMO / "accounts.csv", DEMO / "managers.csv", DEMO / "policy.yaml")
     options = SolveOptions(time_limit_seconds=args.time_limit, threads=2, seed=0)

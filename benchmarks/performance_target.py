@@ -116,6 +116,9 @@ def main() -> int:
     parser.add_argument("--solver", default="auto")
     parser.add_argument("--time-limit", type=float, default=20.0)
     args = parser.parse_args()
+    from planner.native_output import python_stdout_only
+
+    python_stdout_only()  # HiGHS' printf (machine code) stays off the rows
 
     demo = load_dataset(args.accounts, args.managers, args.policy)
     options = SolveOptions(time_limit_seconds=args.time_limit, threads=2, seed=0)

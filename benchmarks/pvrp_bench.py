@@ -45,6 +45,9 @@ def main() -> None:
     ap.add_argument("--write-solutions", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None, help="write all rows to this file")
     args = ap.parse_args()
+    from planner.native_output import python_stdout_only
+
+    python_stdout_only()  # HiGHS' printf (machine code) stays off the rows
     if not (ROOT / "instances").exists():
         print(f"PVRP benchmark files not found under {ROOT}; nothing to do.")
         return

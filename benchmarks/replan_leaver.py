@@ -71,6 +71,9 @@ def main() -> int:
         help="JSON file of the first solve's plan: read when it exists, else written after the solve",
     )
     args = parser.parse_args()
+    from planner.native_output import python_stdout_only
+
+    python_stdout_only()  # HiGHS' printf (machine code) stays off the rows
 
     base = generate(args.accounts, args.managers, seed=args.seed)
     in_force = _plan_in_force(base, args.solve_seconds, args.plan_in_force)

@@ -86,6 +86,9 @@ def main() -> int:
     parser.add_argument("--pool", action="store_true", help="also run a plain process pool (no Dask)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    from planner.native_output import python_stdout_only
+
+    python_stdout_only()  # HiGHS' printf (machine code) stays off the rows
 
     data = generate(args.accounts, args.managers, seed=args.seed)
     plan = _plan_in_force(data, args.solve_seconds, args.plan)

@@ -326,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="write the reports here")
     args = parser.parse_args(argv)
+    from planner.native_output import python_stdout_only
+
+    python_stdout_only()  # HiGHS' printf (machine code) stays off the rows
 
     reports = []
     ctx = mp.get_context("spawn")

@@ -132,6 +132,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--runs", default="teams,one-role", help="which of teams, one-role to run")
     args = parser.parse_args()
+    from planner.native_output import python_stdout_only
+
+    python_stdout_only()  # HiGHS' printf (machine code) stays off the rows
     n_acc, n_mgr = (int(x) for x in args.generated.split("x"))
     n_ts, n_as = (int(x) for x in args.support.split("x"))
     options = SolveOptions(time_limit_seconds=args.time_limit, threads=2, seed=0)

@@ -46,3 +46,27 @@ def mute_process_stdout() -> None:
         sys.stdout.flush()
     with open(os.devnull, "wb") as devnull:
         os.dup2(devnull.fileno(), 1)
+
+
+_python_only = False
+
+
+def python_stdout_only() -> None:
+    """For a program that prints as it goes (a benchmark's rows, a JSON stream): from now on
+    `print` and `sys.stdout` reach standard output as before, through a duplicate of its
+    descriptor, while descriptor 1 itself, where machine code writes, goes to /dev/null.
+    HiGHS' printf landed between a benchmark's rows. Calling it again does no harm."""
+    global _python_only
+    if _python_only:
+        return
+    sys.stdout.flush()
+    try:
+        kept = os.dup(1)
+    except OSError:  # no standard output at all: nothing to keep or to mute
+        return
+    sys.stdout = os.fdopen(
+        kept, "w", buffering=1, encoding=sys.stdout.encoding, errors=sys.stdout.errors, closefd=True
+    )
+    with open(os.devnull, "wb") as devnull:
+        os.dup2(devnull.fileno(), 1)
+    _python_only = True

@@ -57,3 +57,15 @@ def test_a_muted_process_writes_nothing_after_the_call_and_keeps_what_came_befor
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout == "before "
+
+
+def test_python_stdout_only_keeps_prints_and_mutes_machine_code() -> None:
+    code = (
+        "import os, sys; from planner.native_output import python_stdout_only;"
+        "print('row 1'); python_stdout_only(); python_stdout_only();"
+        "os.write(1, b'HighsMipSolverData\\n'); print('row 2'); sys.stdout.write('row 3\\n')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout == "row 1\nrow 2\nrow 3\n"

@@ -59,6 +59,7 @@ def gap_command(
     from planner.bench.gap_instance import GapFormatError, read_best_known, read_gap_file
     from planner.bench.gap_peers import PEERS
     from planner.gap.local_search import warm_up
+    from planner.native_output import native_stdout_muted
     from planner.solvers.base import SolveOptions
 
     if sense not in ("min", "max"):
@@ -77,7 +78,9 @@ def gap_command(
             raise typer.Exit(2) from None
         for instance in instances:
             expected = known.get((instance.name, sense))
-            row = run_instance(instance, sense, options, expected, peers, write_solutions)  # type: ignore[arg-type]
+            # HiGHS' printf would land between the rows (and break a --json stream).
+            with native_stdout_muted():
+                row = run_instance(instance, sense, options, expected, peers, write_solutions)  # type: ignore[arg-type]
             rows.append(row)
             if as_json:
                 typer.echo(json.dumps(row.to_json()))
