@@ -21,6 +21,7 @@ performance term against the plan made without it (min-max % over the seeds).
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -92,13 +93,18 @@ def main() -> int:
     print(
         f"seeds {args.seeds}; auto, {args.time_limit:g} s; without the preference the target holds on {held0}"
     )
-    print(f"{'shape':>10}  {'weight':>6}  {'holds':>5}  {'seeds':<32}  {'cost % min-max':>15}  not optimal")
+    print(
+        f"{'shape':>10}  {'weight':>6}  {'holds':>5}  {'seeds':<32}  {'cost % min-max':>15}  {'max wall s':>10}"
+        "  not optimal"
+    )
     for shape in args.shapes:
         use_shape(shape)
         for weight in args.weights:
-            held, costs, unproven = [], [], []
+            held, costs, unproven, walls = [], [], [], []
             for seed, base in bases.items():
+                started = time.perf_counter()
                 out = run_assignment(Context.build(with_weight(base, weight)), solver="auto", options=options)
+                walls.append(time.perf_counter() - started)  # against the limit in the first line
                 assert out.plan is not None
                 if top_share_performance(plain[seed], out.plan)[0] > team[seed]:
                     held.append(seed)
@@ -107,7 +113,10 @@ def main() -> int:
                 if out.result.status.value != "optimal":
                     unproven.append(seed)
             cost = f"{min(costs):+.1f} .. {max(costs):+.1f}"
-            print(f"{shape:>10}  {weight:>6g}  {len(held):>5}  {held!s:<32}  {cost:>15}  {unproven or ''}")
+            print(
+                f"{shape:>10}  {weight:>6g}  {len(held):>5}  {held!s:<32}  {cost:>15}  {max(walls):>10.1f}"
+                f"  {unproven or ''}"
+            )
     return 0
 
 
