@@ -61,12 +61,14 @@ def main() -> int:
         {**team_data.policy.model_dump(), "teams": {**TEAMS, "joint_visits": joint}}
     )
     ds = Dataset(managers=team_data.managers, accounts=team_data.accounts, policy=policy)
+    plan_started = time.perf_counter()
     out = run_assignment(
         Context.build(ds),
         solver="auto",
         options=SolveOptions(time_limit_seconds=args.time_limit, threads=2, seed=0),
     )
     assert out.plan is not None, out.result
+    plan_seconds = time.perf_counter() - plan_started
     plan = out.plan
     assignment = Assignment(
         manager_of={a: m for a, m in plan.assignment.items() if m},
@@ -95,10 +97,11 @@ def main() -> int:
     found = check_calendar(inputs, visits)
     placed = [j for j in calendar.joint if j.placed]
     print(
-        f"plan: {out.result.status.value}, gap {out.result.gap}; people with leave: {len(leave)} of {len(ds.managers)}"
+        f"plan: {out.result.status.value}, gap {out.result.gap}, {plan_seconds:.1f} s of {args.time_limit:g}; "
+        f"people with leave: {len(leave)} of {len(ds.managers)}"
     )
     print(
-        f"calendar: {len(visits)} visits by {len(calendar.managers)} people in {seconds:.1f} s; "
+        f"calendar: {len(visits)} visits by {len(calendar.managers)} people in {seconds:.1f} s of {args.time_limit:g}; "
         f"joint visits asked {len(calendar.joint)}, placed {len(placed)}, "
         f"marked in visits.csv {sum(1 for v in visits if v.joint_with)} rows"
     )
