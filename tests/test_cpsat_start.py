@@ -49,7 +49,8 @@ def test_a_search_at_least_as_good_as_its_start_is_kept() -> None:
     result = CpSatSolver().solve(replace(problem, hint=unserved, hint_level=level), OPTIONS)
     assert result.status == Status.OPTIMAL
     assert result.objective is not None and result.objective < problem.objective_of(unserved, level)
-    assert cpsat._hint_beats(replace(problem, hint=unserved, hint_level=level), result) is False
+    hinted = replace(problem, hint=unserved, hint_level=level)
+    assert cpsat._hint_beats(hinted, cpsat.given_start(hinted), result) is False
 
 
 def test_a_replan_under_scarcity_keeps_its_own_start_when_it_beats_value_first(
