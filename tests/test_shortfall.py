@@ -285,3 +285,28 @@ def test_the_packed_start_is_valid_and_serves_what_its_packing_placed(short_prob
     heavy, _ = heavy_units(problem)
     assert heavy.any()  # this data is short of hours: there is a price, and units above it
     assert (found[0][heavy] >= 0).mean() >= (found[0][~heavy] >= 0).mean()
+
+
+def test_regions_take_the_cheaper_of_two_plans_each() -> None:
+    # The LP's start stands in for regions that got no time of their own: region by region
+    # the cheaper plan is kept, so the mix beats both wherever each wins somewhere.
+    from planner.solvers.decompose import components
+    from planner.solvers.shortfall import _partwise_best, _unit_costs
+
+    problem = compile_problem(Context.build(generate(120, 6, seed=3, demand_ratio=1.15))).problem
+    parts = [(u, a) for u, a in components(problem) if u.size]
+    assert len(parts) >= 2
+    good = value_first(problem)
+    assert satisfies(problem, *good)
+    unserved = (np.full(problem.n_units, -1, dtype=np.int64), good[1])
+    first, second = parts[0][0], parts[1][0]
+    a = (good[0].copy(), good[1])
+    a[0][second] = -1  # good on the first region only
+    b = (good[0].copy(), good[1])
+    b[0][first] = -1  # good on the second region only
+    merged = _partwise_best(problem, parts, a, b)
+    assert merged is not None and satisfies(problem, *merged)
+    assert (merged[0][first] == good[0][first]).all() and (merged[0][second] == good[0][second]).all()
+    costs = _unit_costs(problem, merged).sum()
+    assert costs < min(_unit_costs(problem, a).sum(), _unit_costs(problem, b).sum())
+    assert _partwise_best(problem, parts, unserved, None) == unserved
