@@ -310,3 +310,24 @@ def test_regions_take_the_cheaper_of_two_plans_each() -> None:
     costs = _unit_costs(problem, merged).sum()
     assert costs < min(_unit_costs(problem, a).sum(), _unit_costs(problem, b).sum())
     assert _partwise_best(problem, parts, unserved, None) == unserved
+
+
+def test_without_the_lp_the_capacities_bound_stands_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As if the LP of the whole could not end in time (20,000 x 500 at 10 s): the capacities'
+    # Lagrangian bound is the plan's proven floor, above the regions' cheapest options and never
+    # above the optimum CP-SAT proves.
+    import planner.solvers.shortfall as shortfall
+
+    monkeypatch.setattr(shortfall, "LP_SECONDS_PER_PAIR", 1.0)
+    problem = compile_problem(Context.build(generate(120, 6, seed=3, demand_ratio=1.15))).problem
+    result = ShortfallSolver().solve(problem, SolveOptions(time_limit_seconds=5, threads=2, seed=0))
+    floor = result.statistics["pair_bound"]
+    assert isinstance(floor, int)
+    assert result.bound is not None and result.objective is not None
+    assert floor <= result.bound <= result.objective
+    exact = SOLVERS["cpsat"].solve(problem, SolveOptions(time_limit_seconds=30, threads=2, seed=0))
+    assert exact.status == Status.OPTIMAL and exact.objective is not None
+    assert floor <= exact.objective
+    from planner.solvers.decompose import cheapest_bound
+
+    assert floor > cheapest_bound(problem)  # the hours are short: their prices add to the cheapest options
