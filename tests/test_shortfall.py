@@ -331,3 +331,15 @@ def test_without_the_lp_the_capacities_bound_stands_in(monkeypatch: pytest.Monke
     from planner.solvers.decompose import cheapest_bound
 
     assert floor > cheapest_bound(problem)  # the hours are short: their prices add to the cheapest options
+
+
+def test_small_regions_leave_their_time_to_highs_on_the_whole() -> None:
+    # The regions (balance dropped) prove themselves in a fraction of a second; the time left
+    # goes to HiGHS on the whole model, which mends and bounds the balance term between them.
+    problem = compile_problem(Context.build(generate(120, 6, seed=3, demand_ratio=1.15))).problem
+    result = ShortfallSolver().solve(problem, SolveOptions(time_limit_seconds=5, threads=2, seed=0))
+    assert "mip" in result.statistics and result.statistics["parts"] == 2
+    exact = SOLVERS["cpsat"].solve(problem, SolveOptions(time_limit_seconds=30, threads=2, seed=0))
+    assert exact.status == Status.OPTIMAL and exact.objective is not None
+    assert result.objective == exact.objective
+    assert result.bound is not None and result.bound <= exact.objective
