@@ -208,12 +208,8 @@ class ShortfallSolver:
                 whole = lp_start(problem, relaxed.x, work)
                 best.offer(whole, "lp_start")
                 best.offer(_partwise_best(problem, parts, best.choice(), whole), "merged")
-            if problem.n_pairs <= FULL_MIP_MAX_PAIRS and parts_bound is None:
-                everything = np.ones(problem.n_pairs, dtype=bool)
-                found, reason, mip_bound = solve_mip(problem, everything, best.choice(), work)
-                stats["mip"] = reason
-                best.offer(found, "mip")
-            else:
+            small = problem.n_pairs <= FULL_MIP_MAX_PAIRS
+            if parts_bound is not None or not small:
                 found_rins = improve(
                     problem,
                     best.plan,
@@ -226,16 +222,16 @@ class ShortfallSolver:
                     best.offer((found_rins.plan, found_rins.level), "rins")
                 stats["rins_rounds"] = len(found_rins.rounds)
                 stats["rins_seconds"] = found_rins.seconds
-                if problem.n_pairs <= FULL_MIP_MAX_PAIRS and work.remaining() >= MIN_STEP_SECONDS:
-                    # Small regions end early (HiGHS proves them in a fraction of a second) and
-                    # so do the rounds: HiGHS on the whole, from the best plan, takes the time
-                    # left. It mends the balance term the regions dropped and bounds it, which
-                    # their bounds cannot: a 200 x 8 team plan at 3 s went from 0.32 % (0.2 s
-                    # used) to 0.001 % (0.4 s), time_limits' 300 x 12 from 0.13 % to 0.01 %.
-                    everything = np.ones(problem.n_pairs, dtype=bool)
-                    found, reason, mip_bound = solve_mip(problem, everything, best.choice(), work)
-                    stats["mip"] = reason
-                    best.offer(found, "mip")
+            # HiGHS on the whole, from the best plan, with the time left: at once without regions;
+            # after the rounds with them, since small regions end early (HiGHS proves them in a
+            # fraction of a second) and so do the rounds. It mends the balance term the regions
+            # dropped and bounds it, which their bounds cannot: a 200 x 8 team plan at 3 s went
+            # from 0.32 % (0.2 s used) to 0.001 % (0.4 s), time_limits' 300 x 12 from 0.13 % to 0.01 %.
+            if small and (parts_bound is None or work.remaining() >= MIN_STEP_SECONDS):
+                everything = np.ones(problem.n_pairs, dtype=bool)
+                found, reason, mip_bound = solve_mip(problem, everything, best.choice(), work)
+                stats["mip"] = reason
+                best.offer(found, "mip")
         relaxed = relaxed if relaxed is not None or lp is None else lp.collect(0.0)
         if lagrange is not None and parts_bound is not None:
             # Each region's Lagrangian bound, where it beats the region's own (the LP's, HiGHS').
