@@ -14,12 +14,11 @@ a knapsack per agent) with no GAP-specific help, on the full pair set:
 
 from __future__ import annotations
 
-import math
-
 from planner.gap.highs import solve_highs
 from planner.problem import AssignmentProblem
 from planner.solvers.base import SolveOptions, SolveResult, Status
 from planner.solvers.cpsat import CpSatSolver
+from planner.solvers.lp_bound import integer_bound
 
 
 def cpsat_peer(problem: AssignmentProblem, options: SolveOptions) -> SolveResult:
@@ -30,9 +29,7 @@ def highs_peer(problem: AssignmentProblem, options: SolveOptions) -> SolveResult
     out = solve_highs(problem, float(options.time_limit_seconds), seed=int(options.seed), exact_gap=False)
     if out.unit_agent is not None:
         proven = (
-            out.bound is not None
-            and out.objective is not None
-            and math.ceil(out.bound - 1e-6) >= out.objective
+            out.bound is not None and out.objective is not None and integer_bound(out.bound) >= out.objective
         )
         status = Status.OPTIMAL if out.optimal and proven else Status.FEASIBLE
         return SolveResult(status, "highs", out.unit_agent, out.objective, out.bound, out.seconds)
