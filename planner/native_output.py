@@ -19,6 +19,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 
+def _descriptor_1_to_devnull() -> None:
+    with open(os.devnull, "wb") as devnull:
+        os.dup2(devnull.fileno(), 1)
+
+
 @contextmanager
 def native_stdout_muted() -> Iterator[None]:
     """Standard output to /dev/null while the block runs; Python's own output is flushed first
@@ -30,8 +35,7 @@ def native_stdout_muted() -> Iterator[None]:
         yield
         return
     try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 1)
+        _descriptor_1_to_devnull()
         yield
     finally:
         sys.stdout.flush()
@@ -44,8 +48,7 @@ def mute_process_stdout() -> None:
     calling it again does no harm)."""
     with suppress(OSError, ValueError):  # closed or broken: nothing of ours to keep
         sys.stdout.flush()
-    with open(os.devnull, "wb") as devnull:
-        os.dup2(devnull.fileno(), 1)
+    _descriptor_1_to_devnull()
 
 
 _python_only = False
@@ -67,6 +70,5 @@ def python_stdout_only() -> None:
     sys.stdout = os.fdopen(
         kept, "w", buffering=1, encoding=sys.stdout.encoding, errors=sys.stdout.errors, closefd=True
     )
-    with open(os.devnull, "wb") as devnull:
-        os.dup2(devnull.fileno(), 1)
+    _descriptor_1_to_devnull()
     _python_only = True

@@ -53,10 +53,7 @@ def test_a_muted_process_writes_nothing_after_the_call_and_keeps_what_came_befor
         "os.write(1, b'before '); mute_process_stdout(); mute_process_stdout();"
         "os.write(1, b'HighsMipSolverData'); print('python too')"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert done.stdout == "before "
+    assert _stdout_of(code) == "before "
 
 
 def test_python_stdout_only_keeps_prints_and_mutes_machine_code() -> None:
@@ -65,7 +62,12 @@ def test_python_stdout_only_keeps_prints_and_mutes_machine_code() -> None:
         "print('row 1'); python_stdout_only(); python_stdout_only();"
         "os.write(1, b'HighsMipSolverData\\n'); print('row 2'); sys.stdout.write('row 3\\n')"
     )
+    assert _stdout_of(code) == "row 1\nrow 2\nrow 3\n"
+
+
+def _stdout_of(code: str) -> str:
+    """What a fresh Python process running `code` writes to its standard output."""
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
-    assert done.stdout == "row 1\nrow 2\nrow 3\n"
+    return done.stdout
